@@ -1,0 +1,245 @@
+"""Places, agencies and people.
+
+Administrative units are identified by (code, validity), never by code alone: the General
+Statistics Office reused codes for new units (16690 was Phường Trường Thi until 30 June 2025 and
+is Phường Trường Vinh since 1 July 2025). Which office plays which role for a commune on a date is
+data, in the jurisdiction table, because the answer changed with the 2025 reorganisation.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import Agency, AgencyRole, MergeShare, UnitLevel, UnitType, UserRole
+
+
+class ValidityQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date) -> ValidityQuerySet:
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
+
+
+def _overlaps(queryset: models.QuerySet, valid_from: datetime.date, valid_to: datetime.date | None):
+    """Rows of `queryset` whose validity overlaps [valid_from, valid_to] (open end when None)."""
+    queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+    if valid_to is not None:
+        queryset = queryset.filter(valid_from__lte=valid_to)
+    return queryset
+
+
+def _validity_constraint(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name=name
+    )
+
+
+class AdministrativeUnit(models.Model):
+    """A province, district or commune as it existed during [valid_from, valid_to]."""
+
+    code = models.CharField(_("code"), max_length=5, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    type = models.CharField(_("type"), max_length=10, choices=UnitType.choices)
+    level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.CharField(_("source file"), max_length=100, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        ordering = ["code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_valid_from"),
+            _validity_constraint("unit_validity_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def name_in_sentence(self) -> str:
+        """"Xã Anh Sơn" → "xã Anh Sơn", as the name reads inside another name."""
+        return self.type.lower() + self.name[len(self.type) :]
+
+    @property
+    def bare_name(self) -> str:
+        """"Huyện Anh Sơn" → "Anh Sơn"."""
+        return self.name[len(self.type) + 1 :]
+
+    def clean(self) -> None:
+        others = _overlaps(AdministrativeUnit.objects.filter(code=self.code), self.valid_from, self.valid_to)
+        if others.exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"valid_from": _("Another unit with this code is valid during part of this period.")}
+            )
+
+
+class UnitSuccession(models.Model):
+    """One line of the old → new commune mapping of a reorganisation (whole or part of the old)."""
+
+    old = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("old unit"), on_delete=models.CASCADE, related_name="successors"
+    )
+    new = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("new unit"), on_delete=models.CASCADE, related_name="predecessors"
+    )
+    share = models.CharField(_("share"), max_length=10, choices=MergeShare.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+
+    class Meta:
+        verbose_name = _("unit succession")
+        verbose_name_plural = _("unit successions")
+        constraints = [models.UniqueConstraint(fields=["old", "new"], name="succession_old_new")]
+
+    def __str__(self) -> str:
+        return f"{self.old} → {self.new}"
+
+
+class Office(models.Model):
+    """A government office that handles procedures, e.g. Công an xã Anh Sơn."""
+
+    name = models.CharField(_("name"), max_length=200)
+    agency = models.CharField(_("agency"), max_length=20, choices=Agency.choices)
+    unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("seat"), on_delete=models.PROTECT, related_name="offices"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "unit", "name"], name="office_agency_unit_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Jurisdiction(models.Model):
+    """Office O plays role R for administrative unit U from valid_from to valid_to."""
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="jurisdictions"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=AgencyRole.choices)
+    unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="jurisdictions"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["unit__code", "role", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "unit", "valid_from"], name="jurisdiction_role_unit_from"),
+            _validity_constraint("jurisdiction_validity_order"),
+        ]
+        indexes = [models.Index(fields=["office", "role"], name="jurisdiction_office_role")]
+
+    def __str__(self) -> str:
+        return f"{self.office} — {self.get_role_display()} — {self.unit}"
+
+    def clean(self) -> None:
+        errors = {}
+        unit = self.unit if self.unit_id else None
+        if unit is not None:
+            if self.valid_from < unit.valid_from or (
+                unit.valid_to is not None and (self.valid_to is None or self.valid_to > unit.valid_to)
+            ):
+                errors["valid_from"] = _("The period must lie within the unit's own validity.")
+            others = _overlaps(Jurisdiction.objects.filter(role=self.role, unit=unit), self.valid_from, self.valid_to)
+            if others.exclude(pk=self.pk).exists():
+                errors["role"] = _("Another office already plays this role for this unit during part of this period.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PortalUserManager(UserManager["User"]):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def, override]
+        extra_fields.setdefault("role", UserRole.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person or partner system using the portal, with exactly the attachment its role needs:
+    a clerk works for one commune, an officer for one office, provincial staff for one province."""
+
+    role = models.CharField(_("role"), max_length=20, choices=UserRole.choices)
+    commune = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clerks",
+        limit_choices_to={"level": UnitLevel.COMMUNE},
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, null=True, blank=True, related_name="officers"
+    )
+    province = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="provincial_staff",
+        limit_choices_to={"level": UnitLevel.PROVINCE},
+    )
+
+    objects = PortalUserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role=UserRole.CLERK, commune__isnull=False, office__isnull=True, province__isnull=True)
+                    | Q(role=UserRole.OFFICER, commune__isnull=True, office__isnull=False, province__isnull=True)
+                    | Q(role=UserRole.PROVINCIAL, commune__isnull=True, office__isnull=True, province__isnull=False)
+                    | Q(
+                        role__in=[UserRole.ADMIN, UserRole.INTEGRATION],
+                        commune__isnull=True,
+                        office__isnull=True,
+                        province__isnull=True,
+                    )
+                ),
+                name="user_role_attachment",
+            )
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        needed = {UserRole.CLERK: "commune", UserRole.OFFICER: "office", UserRole.PROVINCIAL: "province"}
+        errors = {}
+        for role, field in needed.items():
+            if self.role == role and getattr(self, f"{field}_id") is None:
+                errors[field] = _("Required for this role.")
+            elif self.role != role and getattr(self, f"{field}_id") is not None:
+                errors[field] = _("Must be empty for this role.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,60 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from agencies.choices import UserRole
+from portal.access import role_required
+from portal.celery import app as celery_app
+
+LANDING_PAGES = {
+    UserRole.CLERK: "cases:clerk-home",
+    UserRole.OFFICER: "cases:queue",
+    UserRole.PROVINCIAL: "reporting:dashboard",
+    UserRole.ADMIN: "admin:index",
+    UserRole.INTEGRATION: "integration",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to the page their role works from."""
+    return redirect(LANDING_PAGES[request.user.role])  # type: ignore[union-attr]
+
+
+@role_required(UserRole.INTEGRATION)
+def integration(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/integration.html")
+
+
+def _database_state() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - any failure means "down", and says why
+        return {"ok": False, "vendor": connection.vendor, "error": str(error)}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _broker_state() -> dict[str, Any]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "mode": "in-process"}
+    try:
+        with celery_app.connection_for_write(connect_timeout=2) as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001
+        return {"ok": False, "mode": "broker", "error": str(error)}
+    return {"ok": True, "mode": "broker"}
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and people: 200 when the database and the broker answer, else 503."""
+    state = {"database": _database_state(), "broker": _broker_state()}
+    healthy = all(part["ok"] for part in state.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **state}, status=200 if healthy else 503)
