@@ -1,0 +1,20 @@
+# One image for the web server, the Celery worker and beat (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+
+# Pango for WeasyPrint's PDFs; fonts with Vietnamese glyphs.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+RUN pip install -c requirements.lock .
+COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+
+RUN useradd --system --uid 1000 portal && mkdir -p /app/var && chown portal /app/var
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+DEMO_PASSWORD ?= lienthong-demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest messages lock clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+## run: install, migrate, load reference and demo data, start the portal on http://127.0.0.1:8000
+run: export DEBUG ?= true
+run: $(BIN)/.installed
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_reference_data
+	@echo "Demo accounts (password: $(DEMO_PASSWORD)):"
+	@$(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
+	@if [ "$$($(MANAGE) shell -c 'from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)')" = "False" ]; then \
+	  echo "Broker configured: starting a Celery worker and beat beside the server."; \
+	  trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
+	  $(BIN)/celery -A portal beat --loglevel=INFO & \
+	  $(MANAGE) runserver $(HOST):$(PORT); \
+	else \
+	  echo "No broker configured: tasks run in-process."; \
+	  $(MANAGE) runserver $(HOST):$(PORT); \
+	fi
+
+## test: lint, type-check and run the whole test suite (SQLite unless DATABASE_URL is set)
+test: export SECRET_KEY ?= insecure-key-for-tests-only
+test: $(BIN)/.installed lint typecheck pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy .
+
+pytest: $(BIN)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## messages: refresh the Vietnamese catalogue after changing user-facing strings (needs gettext)
+messages: export DEBUG ?= true
+messages: $(BIN)/.installed
+	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=tests --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv
+
+## lock: record the exact versions installed, after changing dependencies in pyproject.toml
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^polib==' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,47 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from agencies.choices import UserRole
+from agencies.models import User
+from agencies.selectors import office_for_role, unit_get_on
+
+D2024 = datetime.date(2024, 5, 1)
+D2026 = datetime.date(2026, 5, 1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test starts from the reference data the portal ships with, loaded once."""
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def make_user(db):
+    """A user of a role, attached to what that role needs, with the password 'pw'."""
+
+    def make(role: str, *, commune: str = "16690", agency_role: str = "civil_status", on=D2026, **fields) -> User:
+        attachment: dict[str, object] = {}
+        if role == UserRole.CLERK:
+            attachment["commune"] = unit_get_on(code=commune, on=on)
+        elif role == UserRole.OFFICER:
+            attachment["office"] = office_for_role(role=agency_role, commune_code=commune, on=on)
+        elif role == UserRole.PROVINCIAL:
+            attachment["province"] = unit_get_on(code="40", on=on)
+        user = User(username=fields.pop("username", f"{role}-{commune}-{agency_role}"), role=role, **attachment, **fields)
+        user.set_password("pw")
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Production serves hashed files from collectstatic's manifest; tests read them from static/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
