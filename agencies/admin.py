@@ -49,7 +49,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["commune", "office", "province"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Role in the portal"), {"fields": ["role", "commune", "office", "province"]}),
     ]
     add_fieldsets = [

@@ -25,9 +25,7 @@ class UnitType(models.TextChoices):
 # Which types belong to which level, so an import can refuse a "Phường" at district level.
 TYPES_BY_LEVEL: dict[str, frozenset[str]] = {
     UnitLevel.PROVINCE: frozenset({UnitType.PROVINCE, UnitType.CITY}),
-    UnitLevel.DISTRICT: frozenset(
-        {UnitType.CITY, UnitType.TOWN, UnitType.RURAL_DISTRICT}
-    ),
+    UnitLevel.DISTRICT: frozenset({UnitType.CITY, UnitType.TOWN, UnitType.RURAL_DISTRICT}),
     UnitLevel.COMMUNE: frozenset({UnitType.WARD, UnitType.COMMUNE, UnitType.TOWNSHIP}),
 }
 CODE_LENGTH_BY_LEVEL = {UnitLevel.PROVINCE: 2, UnitLevel.DISTRICT: 3, UnitLevel.COMMUNE: 5}

@@ -9,6 +9,7 @@ data, in the jurisdiction table, because the answer changed with the 2025 reorga
 from __future__ import annotations
 
 import datetime
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -73,20 +74,18 @@ class AdministrativeUnit(models.Model):
 
     @property
     def name_in_sentence(self) -> str:
-        """"Xã Anh Sơn" → "xã Anh Sơn", as the name reads inside another name."""
+        """ "Xã Anh Sơn" → "xã Anh Sơn", as the name reads inside another name."""
         return self.type.lower() + self.name[len(self.type) :]
 
     @property
     def bare_name(self) -> str:
-        """"Huyện Anh Sơn" → "Anh Sơn"."""
+        """ "Huyện Anh Sơn" → "Anh Sơn"."""
         return self.name[len(self.type) + 1 :]
 
     def clean(self) -> None:
         others = _overlaps(AdministrativeUnit.objects.filter(code=self.code), self.valid_from, self.valid_to)
         if others.exclude(pk=self.pk).exists():
-            raise ValidationError(
-                {"valid_from": _("Another unit with this code is valid during part of this period.")}
-            )
+            raise ValidationError({"valid_from": _("Another unit with this code is valid during part of this period.")})
 
 
 class UnitSuccession(models.Model):
@@ -126,9 +125,7 @@ class Office(models.Model):
         verbose_name = _("office")
         verbose_name_plural = _("offices")
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "unit", "name"], name="office_agency_unit_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["agency", "unit", "name"], name="office_agency_unit_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -137,9 +134,7 @@ class Office(models.Model):
 class Jurisdiction(models.Model):
     """Office O plays role R for administrative unit U from valid_from to valid_to."""
 
-    office = models.ForeignKey(
-        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="jurisdictions"
-    )
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="jurisdictions")
     role = models.CharField(_("role"), max_length=20, choices=AgencyRole.choices)
     unit = models.ForeignKey(
         AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="jurisdictions"
@@ -178,7 +173,9 @@ class Jurisdiction(models.Model):
 
 
 class PortalUserManager(UserManager["User"]):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def, override]
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("role", UserRole.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -210,9 +207,9 @@ class User(AbstractUser):
         limit_choices_to={"level": UnitLevel.PROVINCE},
     )
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [

@@ -7,8 +7,8 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from agencies.choices import AgencyRole, UnitLevel
-from agencies.models import AdministrativeUnit, Jurisdiction, Office
+from agencies.choices import AgencyRole, UnitLevel, UserRole
+from agencies.models import AdministrativeUnit, Jurisdiction, Office, User
 from portal.errors import NotFound
 
 
@@ -34,30 +34,30 @@ def office_for_role(*, role: AgencyRole | str, commune_code: str, on: datetime.d
     return jurisdiction.office
 
 
-def jurisdiction_list_for_commune(*, commune: AdministrativeUnit, on: datetime.date) -> QuerySet[Jurisdiction]:
-    """The offices serving a commune on a day, one row per role."""
+def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[AdministrativeUnit]:
+    """The communes valid on `on` that `user` works for: a clerk's own, those an officer's office
+    serves, a province's for its staff, and all for administrators and integration clients."""
+    communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE).select_related("parent")
+    if user.role == UserRole.CLERK:
+        return communes.filter(clerks=user)
+    if user.role == UserRole.OFFICER:
+        return communes.filter(pk__in=Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values("unit"))
+    if user.role == UserRole.PROVINCIAL:
+        province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
+        return communes.filter(
+            Q(parent__code__in=province, parent__level=UnitLevel.PROVINCE)
+            | Q(parent__parent__code__in=province, parent__parent__level=UnitLevel.PROVINCE)
+        )
+    if user.role in (UserRole.ADMIN, UserRole.INTEGRATION):
+        return communes
+    return communes.none()
+
+
+def jurisdiction_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Jurisdiction]:
+    """Who plays which role on `on` for the communes `user` works for, by commune then role."""
     return (
         Jurisdiction.objects.valid_on(on)
-        .filter(unit=commune)
+        .filter(unit__in=commune_list_for_user(user=user, on=on).values("pk"))
         .select_related("office", "unit")
-        .order_by("role")
-    )
-
-
-def commune_list_for_office(*, office: Office, on: datetime.date) -> QuerySet[AdministrativeUnit]:
-    """The communes an office serves on a day (in any role), each once."""
-    served = Jurisdiction.objects.valid_on(on).filter(office=office).values("unit")
-    return AdministrativeUnit.objects.valid_on(on).filter(pk__in=served).select_related("parent").order_by("name")
-
-
-def commune_list_for_province(*, province: AdministrativeUnit, on: datetime.date) -> QuerySet[AdministrativeUnit]:
-    """The communes of a province on a day, whatever the tiers between them."""
-    return (
-        AdministrativeUnit.objects.valid_on(on)
-        .filter(level=UnitLevel.COMMUNE)
-        .filter(
-            Q(parent__code=province.code, parent__level=UnitLevel.PROVINCE)
-            | Q(parent__parent__code=province.code, parent__parent__level=UnitLevel.PROVINCE)
-        )
-        .order_by("code")
+        .order_by("unit__code", "role")
     )

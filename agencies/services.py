@@ -104,8 +104,7 @@ def _check_unit_row(values: dict[str, str]) -> list[str]:
         )
     if unit_type not in TYPES_BY_LEVEL[level]:
         problems.append(
-            _("type '%(type)s' is not a type of %(level)s")
-            % {"type": unit_type, "level": UnitLevel(level).label}
+            _("type '%(type)s' is not a type of %(level)s") % {"type": unit_type, "level": UnitLevel(level).label}
         )
     elif not name.startswith(unit_type + " ") or len(name) > 100:
         problems.append(_("name '%(name)s' must start with its type '%(type)s'") % {"name": name, "type": unit_type})
@@ -114,7 +113,7 @@ def _check_unit_row(values: dict[str, str]) -> list[str]:
     return problems
 
 
-PARENT_LEVELS = {
+PARENT_LEVELS: dict[str, frozenset[str]] = {
     UnitLevel.PROVINCE: frozenset(),
     UnitLevel.DISTRICT: frozenset({UnitLevel.PROVINCE}),
     UnitLevel.COMMUNE: frozenset({UnitLevel.PROVINCE, UnitLevel.DISTRICT}),
@@ -130,7 +129,7 @@ def admin_units_import(
     if valid_to is not None and valid_to < valid_from:
         raise ImportRejected(_("The end of validity must not precede its start."))
     rows = _read_rows(path, UNIT_COLUMNS)
-    by_code = {}
+    by_code: dict[str, _Row] = {}
     problems = []
     for row in rows:
         row_problems = _check_unit_row(row.values)
@@ -161,19 +160,29 @@ def admin_units_import(
             continue
         if code in clashing:
             problems.append(
-                _problem(path, row.line, _("code %(code)s is already used by a unit valid in this period") % {"code": code})
+                _problem(
+                    path, row.line, _("code %(code)s is already used by a unit valid in this period") % {"code": code}
+                )
             )
         if level == UnitLevel.PROVINCE:
             continue
         parent_level = (
-            by_code[parent_code].values["level"] if parent_code in by_code else getattr(known_parents.get(parent_code), "level", None)
+            by_code[parent_code].values["level"]
+            if parent_code in by_code
+            else getattr(known_parents.get(parent_code), "level", None)
         )
         if parent_level is None:
-            problems.append(_problem(path, row.line, _("parent unit '%(code)s' does not exist") % {"code": parent_code}))
+            problems.append(
+                _problem(path, row.line, _("parent unit '%(code)s' does not exist") % {"code": parent_code})
+            )
         elif parent_level not in PARENT_LEVELS[level]:
             problems.append(
-                _problem(path, row.line, _("a %(level)s cannot belong to a %(parent)s")
-                         % {"level": UnitLevel(level).label, "parent": UnitLevel(parent_level).label})
+                _problem(
+                    path,
+                    row.line,
+                    _("a %(level)s cannot belong to a %(parent)s")
+                    % {"level": UnitLevel(level).label, "parent": UnitLevel(parent_level).label},
+                )
             )
     if problems:
         raise ImportRejected(*problems)
@@ -216,7 +225,8 @@ def unit_successions_import(*, path: Path, effective_on: datetime.date) -> list[
     day_before = effective_on - datetime.timedelta(days=1)
     old_units = {u.code: u for u in AdministrativeUnit.objects.valid_on(day_before).select_related("parent")}
     new_units = {u.code: u for u in AdministrativeUnit.objects.valid_on(effective_on)}
-    problems, pairs = [], {}
+    problems: list[str] = []
+    pairs: dict[tuple[str, str], int] = {}
     for row in rows:
         values = row.values
         row_problems = []
@@ -273,9 +283,15 @@ def _three_tier_offices(commune: AdministrativeUnit) -> dict[str, tuple[OfficeKe
     (merit, social protection) and district chairman (emergency aid)."""
     district = commune.parent
     assert district is not None
-    labour = ((Agency.LABOUR, district.code, "Phòng Lao động - Thương binh và Xã hội " + district.name_in_sentence), district)
+    labour = (
+        (Agency.LABOUR, district.code, "Phòng Lao động - Thương binh và Xã hội " + district.name_in_sentence),
+        district,
+    )
     return {
-        AgencyRole.CIVIL_STATUS: ((Agency.JUSTICE, commune.code, "Tư pháp - Hộ tịch, UBND " + commune.name_in_sentence), commune),
+        AgencyRole.CIVIL_STATUS: (
+            (Agency.JUSTICE, commune.code, "Tư pháp - Hộ tịch, UBND " + commune.name_in_sentence),
+            commune,
+        ),
         AgencyRole.RESIDENCE: ((Agency.POLICE, commune.code, "Công an " + commune.name_in_sentence), commune),
         AgencyRole.SOCIAL_INSURANCE: (
             (Agency.SOCIAL_INSURANCE, district.code, "Bảo hiểm xã hội " + district.name_in_sentence),
@@ -283,7 +299,10 @@ def _three_tier_offices(commune: AdministrativeUnit) -> dict[str, tuple[OfficeKe
         ),
         AgencyRole.MERIT: labour,
         AgencyRole.SOCIAL_PROTECTION: labour,
-        AgencyRole.EMERGENCY_AID: ((Agency.PEOPLE_COMMITTEE, district.code, "Chủ tịch UBND " + district.name_in_sentence), district),
+        AgencyRole.EMERGENCY_AID: (
+            (Agency.PEOPLE_COMMITTEE, district.code, "Chủ tịch UBND " + district.name_in_sentence),
+            district,
+        ),
     }
 
 
@@ -296,7 +315,10 @@ def _two_tier_offices(
     assert province is not None
     chairman = ((Agency.PEOPLE_COMMITTEE, commune.code, "Chủ tịch UBND " + commune.name_in_sentence), commune)
     return {
-        AgencyRole.CIVIL_STATUS: ((Agency.JUSTICE, commune.code, "Tư pháp - Hộ tịch, UBND " + commune.name_in_sentence), commune),
+        AgencyRole.CIVIL_STATUS: (
+            (Agency.JUSTICE, commune.code, "Tư pháp - Hộ tịch, UBND " + commune.name_in_sentence),
+            commune,
+        ),
         AgencyRole.RESIDENCE: ((Agency.POLICE, commune.code, "Công an " + commune.name_in_sentence), commune),
         AgencyRole.SOCIAL_INSURANCE: insurance,
         AgencyRole.MERIT: ((Agency.HOME_AFFAIRS, province.code, "Sở Nội vụ " + province.name_in_sentence), province),
@@ -322,7 +344,7 @@ def _grassroots_insurance(communes: list[AdministrativeUnit]) -> dict[int, tuple
         counts = districts.get(commune.pk) or Counter({(commune.parent.code, commune.parent.bare_name): 0})
         district_key, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
         groups[district_key].append((count, commune))
-    offices = {}
+    offices: dict[int, tuple[OfficeKey, AdministrativeUnit]] = {}
     for (_code, district_name), members in groups.items():
         seat = min(members, key=lambda member: (-member[0], member[1].code))[1]
         for _count, commune in members:
@@ -344,7 +366,9 @@ def agencies_seed(*, province_code: str) -> int:
     insurance = _grassroots_insurance(two_tier)
     plans = {
         commune.pk: (
-            _two_tier_offices(commune, insurance[commune.pk]) if commune.pk in insurance else _three_tier_offices(commune)
+            _two_tier_offices(commune, insurance[commune.pk])
+            if commune.pk in insurance
+            else _three_tier_offices(commune)
         )
         for commune in communes
     }

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from agencies.models import User
+
 View = Callable[..., HttpResponse]
 
 
@@ -23,3 +25,9 @@ def role_required(*roles: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+class PortalRequest(HttpRequest):
+    """A request on a page behind `role_required`: its user is a logged-in portal user."""
+
+    user: User

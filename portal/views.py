@@ -14,7 +14,7 @@ from portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
-LANDING_PAGES = {
+LANDING_PAGES: dict[str, str] = {
     UserRole.CLERK: "cases:clerk-home",
     UserRole.OFFICER: "cases:queue",
     UserRole.PROVINCIAL: "reporting:dashboard",

@@ -30,7 +30,9 @@ def make_user(db):
             attachment["office"] = office_for_role(role=agency_role, commune_code=commune, on=on)
         elif role == UserRole.PROVINCIAL:
             attachment["province"] = unit_get_on(code="40", on=on)
-        user = User(username=fields.pop("username", f"{role}-{commune}-{agency_role}"), role=role, **attachment, **fields)
+        user = User(
+            username=fields.pop("username", f"{role}-{commune}-{agency_role}"), role=role, **attachment, **fields
+        )
         user.set_password("pw")
         user.save()
         return user

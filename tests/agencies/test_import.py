@@ -54,8 +54,10 @@ def test_a_reused_code_names_different_units_on_different_days():
 
 
 def test_a_commune_renamed_twice_is_three_units():
-    names = [unit_get_on(code="17329", on=datetime.date.fromisoformat(day)).name
-             for day in ("2024-11-30", "2024-12-01", "2025-06-30", "2025-07-01")]
+    names = [
+        unit_get_on(code="17329", on=datetime.date.fromisoformat(day)).name
+        for day in ("2024-11-30", "2024-12-01", "2025-06-30", "2025-07-01")
+    ]
 
     assert names == ["Thị trấn Anh Sơn", "Thị trấn Kim Nhan", "Thị trấn Kim Nhan", "Xã Anh Sơn"]
 
@@ -77,17 +79,23 @@ def test_the_merge_mapping_links_old_communes_to_new_ones():
     ]
 
 
-
 def test_a_split_commune_goes_partly_into_each_new_ward():
     ky_loi = UnitSuccession.objects.filter(old__code="18796", share=MergeShare.PARTIAL)
 
     assert sorted(ky_loi.values_list("new__name", flat=True)) == [
-        "Phường Hoành Sơn", "Phường Sông Trí", "Phường Vũng Áng"]
+        "Phường Hoành Sơn",
+        "Phường Sông Trí",
+        "Phường Vũng Áng",
+    ]
 
 
 def test_import_adds_a_new_file_with_its_parents(tmp_path):
-    path = write(tmp_path, "quang_tri.csv", HEADER + "45,Tỉnh Quảng Trị,Tỉnh,province,\n"
-                 "461,Huyện Gio Linh,Huyện,district,45\n19000,Xã Gio Mỹ,Xã,commune,461\n")
+    path = write(
+        tmp_path,
+        "quang_tri.csv",
+        HEADER + "45,Tỉnh Quảng Trị,Tỉnh,province,\n"
+        "461,Huyện Gio Linh,Huyện,district,45\n19000,Xã Gio Mỹ,Xã,commune,461\n",
+    )
 
     call_command("import_admin_units", str(path), "--valid-from", "2023-01-01", "--valid-to", "2025-06-30", verbosity=0)
     call_command("import_admin_units", str(path), "--valid-from", "2023-01-01", "--valid-to", "2025-06-30", verbosity=0)
@@ -95,16 +103,23 @@ def test_import_adds_a_new_file_with_its_parents(tmp_path):
     commune = unit_get_on(code="19000", on=datetime.date(2024, 1, 1))
     assert (commune.parent.code, commune.parent.parent.code) == ("461", "45")
     assert (commune.valid_from, commune.valid_to, commune.source) == (
-        datetime.date(2023, 1, 1), datetime.date(2025, 6, 30), "quang_tri.csv")
+        datetime.date(2023, 1, 1),
+        datetime.date(2025, 6, 30),
+        "quang_tri.csv",
+    )
     assert AdministrativeUnit.objects.filter(code__in=["45", "461", "19000"]).count() == 3
 
 
 def test_a_bad_row_rejects_the_whole_file_naming_file_and_line(tmp_path):
-    path = write(tmp_path, "bad.csv", HEADER + "45,Tỉnh Quảng Trị,Tỉnh,province,\n"
-                 "461,Huyện Gio Linh,Huyện,district,45\n"
-                 "19000,Xã Gio Mỹ,Xã,commune,999\n"
-                 "1901,Xã Gio An,Xã,commune,461\n"
-                 "19002,Phường Gio Hải,Huyện,commune,461\n")
+    path = write(
+        tmp_path,
+        "bad.csv",
+        HEADER + "45,Tỉnh Quảng Trị,Tỉnh,province,\n"
+        "461,Huyện Gio Linh,Huyện,district,45\n"
+        "19000,Xã Gio Mỹ,Xã,commune,999\n"
+        "1901,Xã Gio An,Xã,commune,461\n"
+        "19002,Phường Gio Hải,Huyện,commune,461\n",
+    )
     before = AdministrativeUnit.objects.count()
 
     with pytest.raises(CommandError) as raised:
@@ -161,7 +176,9 @@ def test_a_mapping_with_a_wrong_name_is_rejected_whole(tmp_path):
     with pytest.raises(CommandError) as raised:
         call_command("import_admin_units", str(path), "--valid-from", "2025-07-01", verbosity=0)
 
-    assert str(raised.value) == "merges.csv, dòng 3: xã mã 17353 trong danh mục là 'Xã Đức Sơn', không phải 'Xã Đức Thọ'"
+    assert (
+        str(raised.value) == "merges.csv, dòng 3: xã mã 17353 trong danh mục là 'Xã Đức Sơn', không phải 'Xã Đức Thọ'"
+    )
     assert UnitSuccession.objects.count() == 0
 
 

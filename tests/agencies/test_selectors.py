@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from agencies.choices import AgencyRole
+from agencies.choices import AgencyRole, UserRole
 from agencies.models import Jurisdiction
-from agencies.selectors import commune_list_for_office, jurisdiction_list_for_commune, office_for_role, unit_get_on
+from agencies.selectors import commune_list_for_user, jurisdiction_list_for_user, office_for_role
 from portal.errors import NotFound
 
 pytestmark = pytest.mark.django_db
@@ -72,19 +72,23 @@ def test_an_unchanged_commune_keeps_its_offices_across_the_december_2024_lists()
     assert in_2024.pk == in_2025.pk
 
 
-def test_a_grassroots_insurance_office_covers_several_communes():
-    office = office_for_role(role=AgencyRole.SOCIAL_INSURANCE, commune_code="16690", on=D2026)
+def test_a_grassroots_insurance_office_covers_several_communes(make_user):
+    officer = make_user(UserRole.OFFICER, agency_role=AgencyRole.SOCIAL_INSURANCE)
 
-    assert [c.name for c in commune_list_for_office(office=office, on=D2026)] == [
-        "Phường Cửa Lò", "Phường Thành Vinh", "Phường Trường Vinh", "Phường Vinh Hưng", "Phường Vinh Lộc",
+    assert [c.name for c in commune_list_for_user(user=officer, on=D2026).order_by("name")] == [
+        "Phường Cửa Lò",
+        "Phường Thành Vinh",
+        "Phường Trường Vinh",
+        "Phường Vinh Hưng",
+        "Phường Vinh Lộc",
         "Phường Vinh Phú",
     ]
 
 
-def test_a_commune_lists_one_office_per_role():
-    commune = unit_get_on(code="17329", on=D2026)
+def test_a_clerk_sees_one_office_per_role_for_the_commune(make_user):
+    clerk = make_user(UserRole.CLERK, commune="17329")
 
-    rows = [(j.role, j.office.name) for j in jurisdiction_list_for_commune(commune=commune, on=D2026)]
+    rows = [(j.role, j.office.name) for j in jurisdiction_list_for_user(user=clerk, on=D2026)]
 
     assert rows == sorted(EXPECTED[("17329", D2026)].items())
 
@@ -97,8 +101,13 @@ def test_no_unit_that_day_is_not_found(code, day):
 
 def test_a_second_office_for_the_same_role_and_period_is_refused():
     existing = Jurisdiction.objects.valid_on(D2026).get(role=AgencyRole.RESIDENCE, unit__code="17329")
-    other = Jurisdiction(office=existing.office, role=existing.role, unit=existing.unit,
-                         valid_from=datetime.date(2026, 1, 1), valid_to=None)
+    other = Jurisdiction(
+        office=existing.office,
+        role=existing.role,
+        unit=existing.unit,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_to=None,
+    )
 
     with pytest.raises(ValidationError) as raised:
         other.full_clean()
@@ -106,3 +115,17 @@ def test_a_second_office_for_the_same_role_and_period_is_refused():
     assert raised.value.message_dict == {
         "role": ["Một cơ quan khác đã giữ vai trò này cho đơn vị trong một phần thời gian này."]
     }
+
+
+@pytest.mark.parametrize(
+    ("role", "communes"),
+    [(UserRole.CLERK, 1), (UserRole.PROVINCIAL, 130), (UserRole.ADMIN, 199), (UserRole.INTEGRATION, 199)],
+)
+def test_each_role_works_for_its_own_communes(make_user, role, communes):
+    assert commune_list_for_user(user=make_user(role), on=D2026).count() == communes
+
+
+def test_a_province_in_2024_had_its_communes_under_districts(make_user):
+    staff = make_user(UserRole.PROVINCIAL)
+
+    assert commune_list_for_user(user=staff, on=D2024).count() == 460

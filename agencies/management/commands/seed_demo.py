@@ -28,25 +28,47 @@ class Command(BaseCommand):
             for code in DEMO_COMMUNES:
                 commune = unit_get_on(code=code, on=today)
                 accounts.append(
-                    user_upsert(username=f"clerk.{code}", password=password, role=UserRole.CLERK,
-                                display_name=f"Bộ phận một cửa {commune.name_in_sentence}", commune=commune)
+                    user_upsert(
+                        username=f"clerk.{code}",
+                        password=password,
+                        role=UserRole.CLERK,
+                        display_name=f"Bộ phận một cửa {commune.name_in_sentence}",
+                        commune=commune,
+                    )
                 )
                 for role in AgencyRole:
                     office = office_for_role(role=role, commune_code=code, on=today)
                     accounts.append(
-                        user_upsert(username=f"{role.value}.{code}", password=password, role=UserRole.OFFICER,
-                                    display_name=office.name, office=office)
+                        user_upsert(
+                            username=f"{role.value}.{code}",
+                            password=password,
+                            role=UserRole.OFFICER,
+                            display_name=office.name,
+                            office=office,
+                        )
                     )
             province = unit_get_on(code=DEMO_PROVINCE, on=today)
             accounts.append(
-                user_upsert(username=f"province.{DEMO_PROVINCE}", password=password, role=UserRole.PROVINCIAL,
-                            display_name=f"Văn phòng UBND {province.name_in_sentence}", province=province)
+                user_upsert(
+                    username=f"province.{DEMO_PROVINCE}",
+                    password=password,
+                    role=UserRole.PROVINCIAL,
+                    display_name=f"Văn phòng UBND {province.name_in_sentence}",
+                    province=province,
+                )
             )
         except DomainError as error:
             raise CommandError(f"{error} Run 'manage.py load_reference_data' first.") from None
-        accounts.append(user_upsert(username="admin", password=password, role=UserRole.ADMIN,
-                                    display_name="Quản trị hệ thống"))
-        accounts.append(user_upsert(username="portal.integration", password=password, role=UserRole.INTEGRATION,
-                                    display_name="Cổng Dịch vụ công (tích hợp)"))
+        accounts.append(
+            user_upsert(username="admin", password=password, role=UserRole.ADMIN, display_name="Quản trị hệ thống")
+        )
+        accounts.append(
+            user_upsert(
+                username="portal.integration",
+                password=password,
+                role=UserRole.INTEGRATION,
+                display_name="Cổng Dịch vụ công (tích hợp)",
+            )
+        )
         for user in accounts:
             self.stdout.write(f"{user.username:28} {user.get_role_display()}: {user.first_name}")
