@@ -26,7 +26,7 @@ def test_health_reports_the_configured_database_and_broker(client):
 
 def test_health_answers_503_when_the_broker_is_down(client, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(celery_app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
 
     response = client.get("/healthz")
 
