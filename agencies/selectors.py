@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from agencies.choices import AgencyRole, UnitLevel, UserRole
@@ -53,11 +53,16 @@ def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Administ
     return communes.none()
 
 
+_ROLE_ORDER = Case(
+    *(When(role=role, then=Value(position)) for position, role in enumerate(AgencyRole)), output_field=IntegerField()
+)
+
+
 def jurisdiction_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Jurisdiction]:
     """Who plays which role on `on` for the communes `user` works for, by commune then role."""
     return (
         Jurisdiction.objects.valid_on(on)
         .filter(unit__in=commune_list_for_user(user=user, on=on).values("pk"))
         .select_related("office", "unit")
-        .order_by("unit__code", "role")
+        .order_by("unit__code", _ROLE_ORDER)
     )

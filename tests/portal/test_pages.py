@@ -130,8 +130,9 @@ def test_password_change_with_a_wrong_old_password_changes_nothing(client, make_
     assert user.check_password("pw")
 
 
-def test_pages_are_in_vietnamese_by_default_and_switch_to_english(client):
-    assert "<h1>Đăng nhập</h1>" in client.get("/accounts/login/").content.decode()
+def test_pages_are_in_vietnamese_whatever_the_browser_and_switch_to_english(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "<h1>Đăng nhập</h1>" in page
 
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
 
