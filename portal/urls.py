@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from portal import views
+
+admin.site.site_header = _("Liên thông portal administration")
+admin.site.site_title = _("Liên thông portal")
 
 urlpatterns = [
     path("", views.home, name="home"),
