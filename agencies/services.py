@@ -92,32 +92,49 @@ def tone_key(name: str) -> str:
     return unicodedata.normalize("NFC", " ".join(syllables))
 
 
-def _check_unit_row(values: dict[str, str]) -> list[str]:
-    code, name, unit_type, level = values["code"], values["name"], values["type"], values["level"]
-    problems = []
-    if level not in UnitLevel.values:
-        return [_("unknown level '%(level)s'") % {"level": level}]
-    if not code.isdigit() or len(code) != CODE_LENGTH_BY_LEVEL[UnitLevel(level)]:
-        problems.append(
-            _("code '%(code)s' must be %(digits)s digits for a %(level)s")
-            % {"code": code, "digits": CODE_LENGTH_BY_LEVEL[UnitLevel(level)], "level": UnitLevel(level).label}
-        )
-    if unit_type not in TYPES_BY_LEVEL[level]:
-        problems.append(
-            _("type '%(type)s' is not a type of %(level)s") % {"type": unit_type, "level": UnitLevel(level).label}
-        )
-    elif not name.startswith(unit_type + " ") or len(name) > 100:
-        problems.append(_("name '%(name)s' must start with its type '%(type)s'") % {"name": name, "type": unit_type})
-    if level == UnitLevel.PROVINCE and values["parent_code"]:
-        problems.append(_("a province has no parent"))
-    return problems
-
-
 PARENT_LEVELS: dict[str, frozenset[str]] = {
     UnitLevel.PROVINCE: frozenset(),
     UnitLevel.DISTRICT: frozenset({UnitLevel.PROVINCE}),
     UnitLevel.COMMUNE: frozenset({UnitLevel.PROVINCE, UnitLevel.DISTRICT}),
 }
+
+
+def _unit_row_problems(row: _Row, first: _Row, parent_level: str | None, clashes: bool) -> list[str]:
+    """What is wrong with one row of a unit list, given the first row carrying its code, its
+    parent's level (None when there is no such parent) and whether its code is taken that period."""
+    code, name, unit_type, level, parent_code = (row.values[column] for column in UNIT_COLUMNS)
+    if level not in UnitLevel.values:
+        return [_("unknown level '%(level)s'") % {"level": level}]
+    level_label = UnitLevel(level).label
+    problems = []
+    if not code.isdigit() or len(code) != CODE_LENGTH_BY_LEVEL[UnitLevel(level)]:
+        problems.append(
+            _("code '%(code)s' must be %(digits)s digits for a %(level)s")
+            % {"code": code, "digits": CODE_LENGTH_BY_LEVEL[UnitLevel(level)], "level": level_label}
+        )
+    if first is not row:
+        problems.append(_("code %(code)s already on line %(line)s") % {"code": code, "line": first.line})
+    if clashes:
+        problems.append(_("code %(code)s is already used by a unit valid in this period") % {"code": code})
+    if unit_type not in TYPES_BY_LEVEL[level]:
+        problems.append(_("type '%(type)s' is not a type of %(level)s") % {"type": unit_type, "level": level_label})
+    elif not name.startswith(unit_type + " "):
+        problems.append(_("name '%(name)s' must start with its type '%(type)s'") % {"name": name, "type": unit_type})
+    if len(name) > AdministrativeUnit._meta.get_field("name").max_length:  # type: ignore[operator]
+        problems.append(_("name '%(name)s' is too long") % {"name": name})
+    if level == UnitLevel.PROVINCE:
+        if parent_code:
+            problems.append(_("a province has no parent"))
+    elif not parent_code:
+        problems.append(_("the parent code is missing"))
+    elif parent_level is None:
+        problems.append(_("parent unit '%(code)s' does not exist") % {"code": parent_code})
+    elif parent_level not in PARENT_LEVELS[level]:
+        problems.append(
+            _("a %(level)s cannot belong to a %(parent)s")
+            % {"level": level_label, "parent": UnitLevel(parent_level).label}
+        )
+    return problems
 
 
 def admin_units_import(
@@ -130,60 +147,28 @@ def admin_units_import(
         raise ImportRejected(_("The end of validity must not precede its start."))
     rows = _read_rows(path, UNIT_COLUMNS)
     by_code: dict[str, _Row] = {}
-    problems = []
     for row in rows:
-        row_problems = _check_unit_row(row.values)
-        if row.values["code"] in by_code:
-            row_problems.append(
-                _("code %(code)s already on line %(line)s")
-                % {"code": row.values["code"], "line": by_code[row.values["code"]].line}
-            )
-        else:
-            by_code[row.values["code"]] = row
-        problems += [_problem(path, row.line, message) for message in row_problems]
-
+        by_code.setdefault(row.values["code"], row)
     known_parents = {
         unit.code: unit
         for unit in AdministrativeUnit.objects.valid_on(valid_from).filter(
             code__in={row.values["parent_code"] for row in rows} - by_code.keys()
         )
     }
-    clashing = {
-        unit.code
-        for unit in _overlaps(AdministrativeUnit.objects.filter(code__in=by_code), valid_from, valid_to).exclude(
-            valid_from=valid_from
+    parent_levels = {code: unit.level for code, unit in known_parents.items()}
+    parent_levels.update((code, row.values["level"]) for code, row in by_code.items())
+    taken = _overlaps(AdministrativeUnit.objects.filter(code__in=by_code), valid_from, valid_to)
+    clashing = set(taken.exclude(valid_from=valid_from).values_list("code", flat=True))
+    problems = [
+        _problem(path, row.line, message)
+        for row in rows
+        for message in _unit_row_problems(
+            row,
+            by_code[row.values["code"]],
+            parent_levels.get(row.values["parent_code"]),
+            row.values["code"] in clashing,
         )
-    }
-    for row in rows:
-        code, level, parent_code = row.values["code"], row.values["level"], row.values["parent_code"]
-        if level not in UnitLevel.values:
-            continue
-        if code in clashing:
-            problems.append(
-                _problem(
-                    path, row.line, _("code %(code)s is already used by a unit valid in this period") % {"code": code}
-                )
-            )
-        if level == UnitLevel.PROVINCE:
-            continue
-        parent_level = (
-            by_code[parent_code].values["level"]
-            if parent_code in by_code
-            else getattr(known_parents.get(parent_code), "level", None)
-        )
-        if parent_level is None:
-            problems.append(
-                _problem(path, row.line, _("parent unit '%(code)s' does not exist") % {"code": parent_code})
-            )
-        elif parent_level not in PARENT_LEVELS[level]:
-            problems.append(
-                _problem(
-                    path,
-                    row.line,
-                    _("a %(level)s cannot belong to a %(parent)s")
-                    % {"level": UnitLevel(level).label, "parent": UnitLevel(parent_level).label},
-                )
-            )
+    ]
     if problems:
         raise ImportRejected(*problems)
 

@@ -126,9 +126,9 @@ def test_a_bad_row_rejects_the_whole_file_naming_file_and_line(tmp_path):
         call_command("import_admin_units", str(path), "--valid-from", "2023-01-01", verbosity=0)
 
     assert str(raised.value).splitlines() == [
+        "bad.csv, dòng 4: đơn vị cấp trên '999' không tồn tại",
         "bad.csv, dòng 5: mã '1901' phải gồm 5 chữ số với cấp Xã",
         "bad.csv, dòng 6: loại 'Huyện' không thuộc cấp Xã",
-        "bad.csv, dòng 4: đơn vị cấp trên '999' không tồn tại",
     ]
     assert AdministrativeUnit.objects.count() == before
 
@@ -155,6 +155,16 @@ def test_a_file_may_not_give_a_used_code_to_another_unit_in_the_same_period(tmp_
         (HEADER + "45,Tỉnh A,Tỉnh,province,\n45,Tỉnh B,Tỉnh,province,\n", "bad.csv, dòng 3: mã 45 đã có ở dòng 2"),
         (HEADER + "45,Quảng Trị,Tỉnh,province,\n", "bad.csv, dòng 2: tên 'Quảng Trị' phải bắt đầu bằng loại 'Tỉnh'"),
         (HEADER + "45,Tỉnh A,Tỉnh,region,\n", "bad.csv, dòng 2: cấp 'region' không hợp lệ"),
+        (
+            HEADER + "45,Tỉnh " + "A" * 100 + ",Tỉnh,province,\n",
+            "bad.csv, dòng 2: tên 'Tỉnh " + "A" * 100 + "' quá dài",
+        ),
+        (HEADER + "45,Tỉnh A,Tỉnh,province,40\n", "bad.csv, dòng 2: cấp tỉnh không có đơn vị cấp trên"),
+        (HEADER + "451,Huyện A,Huyện,district,\n", "bad.csv, dòng 2: thiếu mã đơn vị cấp trên"),
+        (
+            HEADER + "45,Tỉnh A,Tỉnh,province,\n451,Huyện A,Huyện,district,45\n452,Huyện B,Huyện,district,451\n",
+            "bad.csv, dòng 4: đơn vị cấp Huyện không thể trực thuộc cấp Huyện",
+        ),
     ],
 )
 def test_malformed_files_are_rejected_with_the_reason(tmp_path, text, problem):
