@@ -21,16 +21,14 @@ from agencies.choices import Agency, AgencyRole, MergeShare, UnitLevel, UnitType
 
 
 class ValidityQuerySet(models.QuerySet):
+    """Rows valid during [valid_from, valid_to], an open end when valid_to is empty."""
+
     def valid_on(self, day: datetime.date) -> ValidityQuerySet:
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
 
-
-def _overlaps(queryset: models.QuerySet, valid_from: datetime.date, valid_to: datetime.date | None):
-    """Rows of `queryset` whose validity overlaps [valid_from, valid_to] (open end when None)."""
-    queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
-    if valid_to is not None:
-        queryset = queryset.filter(valid_from__lte=valid_to)
-    return queryset
+    def overlapping(self, valid_from: datetime.date, valid_to: datetime.date | None) -> ValidityQuerySet:
+        rows = self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+        return rows if valid_to is None else rows.filter(valid_from__lte=valid_to)
 
 
 def _validity_constraint(name: str) -> models.CheckConstraint:
@@ -83,7 +81,7 @@ class AdministrativeUnit(models.Model):
         return self.name[len(self.type) + 1 :]
 
     def clean(self) -> None:
-        others = _overlaps(AdministrativeUnit.objects.filter(code=self.code), self.valid_from, self.valid_to)
+        others = AdministrativeUnit.objects.filter(code=self.code).overlapping(self.valid_from, self.valid_to)
         if others.exclude(pk=self.pk).exists():
             raise ValidationError({"valid_from": _("Another unit with this code is valid during part of this period.")})
 
@@ -165,7 +163,7 @@ class Jurisdiction(models.Model):
                 unit.valid_to is not None and (self.valid_to is None or self.valid_to > unit.valid_to)
             ):
                 errors["valid_from"] = _("The period must lie within the unit's own validity.")
-            others = _overlaps(Jurisdiction.objects.filter(role=self.role, unit=unit), self.valid_from, self.valid_to)
+            others = Jurisdiction.objects.filter(role=self.role, unit=unit).overlapping(self.valid_from, self.valid_to)
             if others.exclude(pk=self.pk).exists():
                 errors["role"] = _("Another office already plays this role for this unit during part of this period.")
         if errors:

@@ -24,7 +24,7 @@ from agencies.choices import (
     UnitLevel,
     UserRole,
 )
-from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User, _overlaps
+from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
 from portal.errors import DomainError
 
 UNIT_COLUMNS = ("code", "name", "type", "level", "parent_code")
@@ -58,7 +58,7 @@ def _problem(path: Path, line: int, message: str) -> str:
 def _read_rows(path: Path, columns: Iterable[str]) -> list[_Row]:
     """Read a UTF-8 CSV file, refusing it whole when its header or any row's shape is wrong."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # -sig: files saved by Excel
             reader = csv.DictReader(handle)
             missing = [column for column in columns if column not in (reader.fieldnames or [])]
             if missing:
@@ -157,7 +157,7 @@ def admin_units_import(
     }
     parent_levels = {code: unit.level for code, unit in known_parents.items()}
     parent_levels.update((code, row.values["level"]) for code, row in by_code.items())
-    taken = _overlaps(AdministrativeUnit.objects.filter(code__in=by_code), valid_from, valid_to)
+    taken = AdministrativeUnit.objects.filter(code__in=by_code).overlapping(valid_from, valid_to)
     clashing = set(taken.exclude(valid_from=valid_from).values_list("code", flat=True))
     problems = [
         _problem(path, row.line, message)

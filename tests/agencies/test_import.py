@@ -195,3 +195,22 @@ def test_a_mapping_with_a_wrong_name_is_rejected_whole(tmp_path):
 def test_tone_mark_placement_does_not_matter_but_tones_do():
     assert tone_key("Thị xã Thái Hoà") == tone_key("Thị xã Thái Hòa")
     assert tone_key("Xã Hoa Sơn") != tone_key("Xã Hòa Sơn")
+
+
+def test_a_file_saved_by_excel_with_a_byte_order_mark_imports(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text(HEADER + "45,Tỉnh Quảng Trị,Tỉnh,province,\n", encoding="utf-8-sig")
+
+    call_command("import_admin_units", str(path), "--valid-from", "2023-01-01", verbosity=0)
+
+    assert unit_get_on(code="45", on=datetime.date(2024, 1, 1)).name == "Tỉnh Quảng Trị"
+
+
+def test_a_file_that_is_not_utf8_is_rejected(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes((HEADER + "45,Tỉnh Quảng Trị,Tỉnh,province,\n").encode("utf-16"))
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_admin_units", str(path), "--valid-from", "2023-01-01", verbosity=0)
+
+    assert str(raised.value).startswith("latin.csv: không đọc được")
