@@ -1,0 +1,441 @@
+"""Bundles of linked procedures, their steps, and what the engine needs to route and time them.
+
+Routing is data: each procedure names the agency role that handles it and the procedures that
+must be done before it, and each bundle variant names its procedures, so a new step kind (say, a
+child identity card) is rows, not code. Limits, rates and the calendar's swapped days are
+effective-dated rows too. Transitions live on the models (django-fsm-2) and change only their own
+row; services call them, save, and write the audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_fsm as fsm
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import AgencyRole
+from agencies.models import AdministrativeUnit, Office, ValidityQuerySet
+from cases.choices import Action, BundleKind, BundleState, Channel, FuneralCategory, StepState
+
+# --- Configuration (admin-editable data) -------------------------------------------------------
+
+
+class Procedure(models.Model):
+    """One kind of step, e.g. birth registration: who handles it, what must precede it, and which
+    result fields the officer records when it is done."""
+
+    code = models.SlugField(_("code"), max_length=40, primary_key=True)
+    name = models.CharField(_("name"), max_length=200)
+    bundle_kind = models.CharField(_("bundle"), max_length=10, choices=BundleKind.choices)
+    agency_role = models.CharField(
+        _("agency role"),
+        max_length=20,
+        choices=AgencyRole.choices,
+        blank=True,
+        help_text=_("Empty when the funeral category decides it."),
+    )
+    requires = models.ManyToManyField(
+        "self", verbose_name=_("must follow"), symmetrical=False, blank=True, related_name="unlocks"
+    )
+    result_fields = models.JSONField(
+        _("result fields"), default=list, blank=True, help_text=_('[{"name": "register_number", "type": "text"}]')
+    )
+    data_sections = models.JSONField(
+        _("dossier sections shown"), default=list, blank=True, help_text=_('["applicant", "child", "mother"]')
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["bundle_kind", "position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleVariant(models.Model):
+    """A set of procedures a citizen may ask for together (Decree 63: birth with residence and/or
+    insurance; death with 2, 3 or 4 procedures)."""
+
+    kind = models.CharField(_("bundle"), max_length=10, choices=BundleKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    procedures = models.ManyToManyField(Procedure, verbose_name=_("procedures"), related_name="variants")
+
+    class Meta:
+        verbose_name = _("bundle variant")
+        verbose_name_plural = _("bundle variants")
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Setting(models.Model):
+    """An effective-dated number the law or the province may change: a time limit in working days
+    (`limit.step.<procedure>`), a rate in VND (`rate.base_salary`), a multiple, a waiting period."""
+
+    key = models.CharField(_("key"), max_length=80, db_index=True)
+    value = models.BigIntegerField(_("value"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.CharField(_("source or note"), max_length=300, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("setting")
+        verbose_name_plural = _("settings")
+        ordering = ["key", "valid_from"]
+        constraints = [models.UniqueConstraint(fields=["key", "valid_from"], name="setting_key_valid_from")]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"
+
+
+class CalendarOverride(models.Model):
+    """A day the civil service swaps: an extra day off (e.g. Tết 2026 bridge days) or an extra
+    working day (e.g. Saturday 22 August 2026), as announced each year by Home Affairs."""
+
+    day = models.DateField(_("day"), unique=True)
+    working = models.BooleanField(_("working day"), help_text=_("Ticked: an extra working day; empty: a day off."))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}"
+
+
+# --- Bundles and steps -------------------------------------------------------------------------
+
+
+LIVE = Q(state__in=[BundleState.IN_PROGRESS, BundleState.COMPLETED, BundleState.PARTLY_COMPLETED])
+
+
+class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
+    """One citizen dossier (hồ sơ liên thông) and the state of the whole bundle."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=BundleKind.choices)
+    variant = models.ForeignKey(BundleVariant, verbose_name=_("variant"), on_delete=models.PROTECT)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    commune = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="bundles"
+    )
+    received_at = models.DateTimeField(_("received at"))
+    clock_starts_on = models.DateField(_("clock starts on"))
+    due_date = models.DateField(_("due date"))
+    needs_verification = models.BooleanField(_("needs verification"), default=False)
+    funeral_category = models.CharField(
+        _("funeral category"), max_length=20, choices=FuneralCategory.choices, blank=True
+    )
+    state = fsm.FSMField(
+        _("state"), max_length=20, choices=BundleState.choices, default=BundleState.IN_PROGRESS, protected=True
+    )
+    data = models.JSONField(_("dossier data"), default=dict)
+    applicant_id_last4 = models.CharField(max_length=4)
+    birth_certificate_number = models.CharField(max_length=50, blank=True, db_index=True)
+    deceased_id_number = models.CharField(max_length=12, blank=True, db_index=True)
+    late_registration = models.BooleanField(_("late registration"), default=False)
+    late_since = models.DateField(_("late since"), null=True, blank=True)
+    new_appointment_on = models.DateField(_("new appointment"), null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bundle")
+        verbose_name_plural = _("bundles")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["commune", "-received_at"], name="bundle_commune_received"),
+            models.Index(fields=["filed_by", "-received_at"], name="bundle_filer_received"),
+            models.Index(fields=["state", "due_date"], name="bundle_state_due"),
+        ]
+        # One live dossier per child and per deceased: a refused or withdrawn one may be filed again.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["birth_certificate_number"],
+                condition=LIVE & ~Q(birth_certificate_number=""),
+                name="bundle_one_live_per_birth_certificate",
+            ),
+            models.UniqueConstraint(
+                fields=["deceased_id_number"],
+                condition=LIVE & ~Q(deceased_id_number=""),
+                name="bundle_one_live_per_deceased",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"#{self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == BundleState.IN_PROGRESS and timezone.localdate() > self.due_date
+
+    @fsm.transition(field=state, source=BundleState.IN_PROGRESS, target=BundleState.COMPLETED)
+    def complete(self) -> None:
+        self.finished_at = timezone.now()
+
+    @fsm.transition(field=state, source=BundleState.IN_PROGRESS, target=BundleState.PARTLY_COMPLETED)
+    def complete_partly(self) -> None:
+        self.finished_at = timezone.now()
+
+    @fsm.transition(field=state, source=BundleState.IN_PROGRESS, target=BundleState.REFUSED)
+    def refuse(self) -> None:
+        self.finished_at = timezone.now()
+
+    @fsm.transition(
+        field=state, source=BundleState.IN_PROGRESS, target=BundleState.WITHDRAWN, custom={"label": _("Withdraw")}
+    )
+    def withdraw(self) -> None:
+        self.finished_at = timezone.now()
+
+
+class StepQuerySet(models.QuerySet["Step"]):
+    def overdue(self, today: datetime.date) -> StepQuerySet:
+        return self.filter(state__in=[StepState.READY, StepState.IN_PROGRESS], due_date__lt=today)
+
+
+class Step(fsm.ConcurrentTransitionMixin, models.Model):
+    """One procedure of a bundle, in the queue of the office that plays its role for the commune."""
+
+    bundle = models.ForeignKey(Bundle, verbose_name=_("bundle"), on_delete=models.CASCADE, related_name="steps")
+    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT)
+    agency_role = models.CharField(_("agency role"), max_length=20, choices=AgencyRole.choices)
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="steps")
+    state = fsm.FSMField(
+        _("state"), max_length=20, choices=StepState.choices, default=StepState.WAITING, protected=True
+    )
+    clock_starts_on = models.DateField(_("clock starts on"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    result = models.JSONField(_("result"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    missing_documents = models.JSONField(_("missing documents"), default=list, blank=True)
+    supplement_deadline = models.DateField(_("supplement deadline"), null=True, blank=True)
+    handed_off_at = models.DateTimeField(_("delivered to the office at"), null=True, blank=True)
+    late_since = models.DateField(_("late since"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["bundle", "procedure__position", "pk"]
+        indexes = [
+            models.Index(fields=["office", "state", "due_date", "id"], name="step_queue"),
+            models.Index(
+                fields=["supplement_deadline"],
+                name="step_returned_deadline",
+                condition=Q(state=StepState.RETURNED),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle} · {self.procedure_id}"
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.state in (StepState.READY, StepState.IN_PROGRESS)
+            and self.due_date is not None
+            and timezone.localdate() > self.due_date
+        )
+
+    @fsm.transition(field=state, source=StepState.WAITING, target=StepState.READY)
+    def unlock(self, *, clock_starts_on: datetime.date, due_date: datetime.date) -> None:
+        self.clock_starts_on, self.due_date = clock_starts_on, due_date
+
+    @fsm.transition(field=state, source=StepState.READY, target=StepState.IN_PROGRESS, custom={"label": _("Claim")})
+    def claim(self, *, by: Any) -> None:
+        self.claimant = by
+
+    @fsm.transition(field=state, source=StepState.IN_PROGRESS, target=StepState.READY, custom={"label": _("Release")})
+    def release(self) -> None:
+        self.claimant = None
+
+    @fsm.transition(
+        field=state,
+        source=[StepState.READY, StepState.IN_PROGRESS],
+        target=StepState.DONE,
+        custom={"label": _("Complete")},
+    )
+    def complete(self, *, by: Any, result: dict[str, Any]) -> None:
+        self.claimant, self.result, self.finished_at = by, result, timezone.now()
+
+    @fsm.transition(
+        field=state,
+        source=[StepState.READY, StepState.IN_PROGRESS],
+        target=StepState.RETURNED,
+        custom={"label": _("Return for supplement")},
+    )
+    def return_for_supplement(
+        self, *, by: Any, reason: str, missing_documents: list[str], deadline: datetime.date
+    ) -> None:
+        self.claimant, self.reason, self.missing_documents = by, reason, missing_documents
+        self.supplement_deadline = deadline
+
+    @fsm.transition(field=state, source=StepState.RETURNED, target=StepState.READY)
+    def resume(self, *, clock_starts_on: datetime.date, due_date: datetime.date) -> None:
+        self.clock_starts_on, self.due_date, self.supplement_deadline = clock_starts_on, due_date, None
+        self.claimant = None
+        self.late_since = None
+
+    @fsm.transition(
+        field=state,
+        source=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED],
+        target=StepState.REFUSED,
+        custom={"label": _("Refuse")},
+    )
+    def refuse(self, *, by: Any, reason: str) -> None:
+        self.claimant, self.reason, self.finished_at = by, reason, timezone.now()
+
+    @fsm.transition(
+        field=state,
+        source=[StepState.WAITING, StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED],
+        target=StepState.CANCELLED,
+    )
+    def cancel(self, *, reason: str) -> None:
+        self.reason, self.finished_at = reason, timezone.now()
+
+
+# --- Audit, privacy, documents, outbox -----------------------------------------------------------
+
+
+class Event(models.Model):
+    """Append-only audit trail: every transition and data change, who did it, in which role and
+    office, from which state to which, and why."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="events")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["bundle", "at"], name="event_bundle_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class PersonalDataAccess(models.Model):
+    """Who opened which bundle's personal data, and when (Decree 13/2023/NĐ-CP)."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10)  # "api" or "web"
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        indexes = [models.Index(fields=["bundle", "at"], name="access_bundle_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.bundle_id} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class Attachment(models.Model):
+    """A scanned document of a bundle (PDF, JPEG or PNG, checked by content)."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("document"), max_length=60)
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class Outbox(models.Model):
+    """A message to another system or person, written in the transaction that caused it and
+    published to the workers after commit; a beat sweeper re-publishes what was left behind."""
+
+    topic = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["created_at"], name="outbox_pending", condition=Q(delivered_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"
+
+
+class Notification(models.Model):
+    """What was sent to an office or a citizen (SMS / portal notice), as delivered by a worker."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="notifications")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    outbox = models.OneToOneField(Outbox, on_delete=models.PROTECT, related_name="notification")
+    recipient = models.CharField(max_length=200)
+    message = models.TextField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.message}"
+
+
+class IdempotencyRecord(models.Model):
+    """An Idempotency-Key a client used to file a bundle, with a fingerprint of the body."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotency_client_key")]
+
+    def __str__(self) -> str:
+        return self.key

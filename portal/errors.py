@@ -23,3 +23,25 @@ class NotFound(DomainError):
     """Absent, or outside the caller's scope: the two look the same so nothing leaks."""
 
     status_code = 404
+
+
+class Invalid(DomainError):
+    """Input the rules refuse, with the messages for each field path (`child.date_of_birth`)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        from django.utils.translation import gettext
+
+        super().__init__(gettext("The request has errors: see each field."))
+        self.errors = {path: [str(message) for message in messages] for path, messages in errors.items()}
+
+
+class Forbidden(DomainError):
+    """Authenticated, in scope, but not allowed to do this."""
+
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The action does not fit the current state, or somebody changed it first: reload and retry."""
+
+    status_code = 409

@@ -1,6 +1,7 @@
 """Load the reference data the portal ships with: administrative units of Nghệ An and Hà Tĩnh in
-their three periods, the 2025 merge mapping, and the offices and jurisdictions of both agency
-structures. Safe to run again: it updates units in place and only adds missing offices."""
+their three periods, the 2025 merge mapping, the offices and jurisdictions of both agency
+structures, and the procedures, bundle variants, limits, rates and calendar changes of the case
+engine. Safe to run again: it updates units in place and only adds what is missing."""
 
 import csv
 import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.services import ImportRejected, agencies_seed, reference_file_import
+from cases.reference import cases_reference_seed
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "admin_units"
 
@@ -25,9 +27,12 @@ class Command(BaseCommand):
                 valid_from = datetime.date.fromisoformat(period["valid_from"])
                 valid_to = datetime.date.fromisoformat(period["valid_to"]) if period["valid_to"] else None
                 count = reference_file_import(path=path, valid_from=valid_from, valid_to=valid_to)
-                self.stdout.write(f"{path.name}: {count}")
+                if options["verbosity"]:
+                    self.stdout.write(f"{path.name}: {count}")
             for province in sorted({period["province"] for period in periods}):
                 added = agencies_seed(province_code=province)
-                self.stdout.write(f"jurisdictions added for province {province}: {added}")
+                if options["verbosity"]:
+                    self.stdout.write(f"jurisdictions added for province {province}: {added}")
+            cases_reference_seed()
         except ImportRejected as rejected:
             raise CommandError("\n".join(rejected.messages)) from None

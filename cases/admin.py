@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from cases import rules
+from cases.models import Bundle, BundleVariant, CalendarOverride, Event, Outbox, Procedure, Setting, Step
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "bundle_kind", "agency_role", "position"]
+    list_filter = ["bundle_kind"]
+    filter_horizontal = ["requires"]
+
+
+@admin.register(BundleVariant)
+class BundleVariantAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    filter_horizontal = ["procedures"]
+
+
+class ClearsRuleCache(admin.ModelAdmin):
+    """Edits of limits, rates and the calendar apply at once in this process (others within a minute)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        rules.clear_cache()
+
+
+@admin.register(Setting)
+class SettingAdmin(ClearsRuleCache):
+    list_display = ["key", "value", "valid_from", "valid_to", "note"]
+    list_filter = ["valid_from"]
+    search_fields = ["key", "note"]
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(ClearsRuleCache):
+    list_display = ["day", "working", "note"]
+    list_filter = ["working"]
+    date_hierarchy = "day"
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    fields = ("procedure", "office", "state", "clock_starts_on", "due_date", "claimant", "late_since")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Bundle)
+class BundleAdmin(admin.ModelAdmin):
+    """Read-only: bundles change only through the portal's services, which keep the audit trail."""
+
+    list_display = ["code", "kind", "state", "channel", "commune", "received_at", "due_date"]
+    list_filter = ["kind", "state", "channel"]
+    list_select_related = ["commune"]
+    search_fields = ["code"]
+    inlines = [StepInline]
+    readonly_fields = tuple(field.name for field in Bundle._meta.fields)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["at", "bundle", "step", "action", "actor", "from_state", "to_state"]
+    list_filter = ["action"]
+    list_select_related = ["bundle", "step", "actor"]
+    readonly_fields = tuple(field.name for field in Event._meta.fields)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Outbox)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ["pk", "topic", "created_at", "delivered_at", "attempts"]
+    list_filter = ["topic"]

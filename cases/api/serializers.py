@@ -1,0 +1,234 @@
+"""The shapes of API v1 (../shared/API.md). Input serializers check types and required fields only;
+the rules live in cases.validation and cases.services, shared with the clerk's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from agencies.choices import AgencyRole
+from cases.choices import BundleKind, Channel, FuneralCategory
+from cases.models import Bundle, Event, Step
+
+SEX = [("male", _("male")), ("female", _("female"))]
+
+
+class PersonSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    date_of_birth = serializers.DateField(required=False)
+    id_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+
+class ApplicantSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    id_number = serializers.CharField(min_length=12, max_length=12)
+    relationship = serializers.CharField(max_length=50)
+    phone = serializers.RegexField(r"^\+?[0-9 .-]{8,15}$", max_length=20, required=False, allow_blank=True)
+
+
+class ChildSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    sex = serializers.ChoiceField(SEX)
+    date_of_birth = serializers.DateField()
+    place_of_birth = serializers.CharField(max_length=300)
+    ethnicity = serializers.CharField(max_length=50, default="Kinh")
+    nationality = serializers.CharField(max_length=50, default="VN")
+    birth_certificate_number = serializers.CharField(max_length=50)
+
+
+class HouseholdHeadSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    id_number = serializers.CharField(min_length=12, max_length=12)
+    relationship_to_child = serializers.CharField(max_length=50)
+
+
+class ResidenceSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=300)
+    commune = serializers.CharField(max_length=5, required=False)
+    household_head = HouseholdHeadSerializer()
+    household_head_consent = serializers.BooleanField()
+    owner_consent = serializers.BooleanField()
+
+
+class InsuranceSerializer(serializers.Serializer):
+    initial_clinic = serializers.CharField(max_length=200)
+
+
+class DeceasedSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    sex = serializers.ChoiceField(SEX)
+    date_of_birth = serializers.DateField()
+    id_number = serializers.CharField(min_length=12, max_length=12)
+    date_of_death = serializers.DateField()
+    place_of_death = serializers.CharField(max_length=300)
+    cause = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    last_residence = serializers.CharField(max_length=300)
+
+
+class DeathNoticeSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=50)
+    issuer = serializers.CharField(max_length=200)
+    date = serializers.DateField()
+
+
+class SurvivorBenefitSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField([("lump_sum", _("lump sum")), ("monthly", _("monthly"))])
+
+
+class BundleCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(BundleKind.choices)
+    procedures = serializers.ListField(child=serializers.SlugField(max_length=40), min_length=1, max_length=10)
+    channel = serializers.ChoiceField(Channel.choices)
+    commune = serializers.RegexField(r"^[0-9]{5}$")
+    received_at = serializers.DateTimeField(required=False)
+    needs_verification = serializers.BooleanField(default=False)
+    applicant = ApplicantSerializer()
+    child = ChildSerializer(required=False)
+    mother = PersonSerializer(required=False)
+    father = PersonSerializer(required=False)
+    residence = ResidenceSerializer(required=False)
+    insurance = InsuranceSerializer(required=False)
+    delivery = serializers.ChoiceField(
+        [("electronic", _("electronic")), ("desk", _("at the desk")), ("post", _("by post"))], default="electronic"
+    )
+    deceased = DeceasedSerializer(required=False)
+    death_notice = DeathNoticeSerializer(required=False)
+    funeral_category = serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True)
+    survivor_benefit = SurvivorBenefitSerializer(required=False)
+
+
+class OfficeRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class StepSerializer(serializers.ModelSerializer):
+    procedure = serializers.CharField(source="procedure_id")
+    office = OfficeRefSerializer()
+    overdue = serializers.BooleanField()
+
+    class Meta:
+        model = Step
+        fields = ["id", "procedure", "agency_role", "office", "state", "due_date", "overdue", "result"]
+
+
+class BundleSerializer(serializers.ModelSerializer):
+    commune = serializers.CharField(source="commune.code")
+    procedures = serializers.SerializerMethodField()
+    steps = StepSerializer(many=True)
+    overdue = serializers.BooleanField()
+
+    class Meta:
+        model = Bundle
+        fields = [
+            "code", "kind", "state", "channel", "commune", "received_at", "clock_starts_on", "due_date",
+            "overdue", "procedures", "needs_verification", "funeral_category", "late_registration", "steps",
+        ]  # fmt: skip
+
+    def get_procedures(self, bundle: Bundle) -> list[str]:
+        return [step.procedure_id for step in bundle.steps.all()]
+
+
+class BundleDetailSerializer(BundleSerializer):
+    """One bundle with its personal data: reading it is recorded."""
+
+    data = serializers.JSONField()  # type: ignore[assignment]  # a field, not Serializer.data
+
+    class Meta(BundleSerializer.Meta):
+        fields = [*BundleSerializer.Meta.fields, "data"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+    role = serializers.CharField(source="actor_role")
+    office = serializers.CharField(source="office.name", default=None)
+    step = serializers.CharField(source="step.procedure_id", default=None)
+
+    class Meta:
+        model = Event
+        fields = ["at", "actor", "role", "office", "action", "step", "from_state", "to_state", "reason"]
+
+
+class QueueStepSerializer(StepSerializer):
+    """A step in an officer's queue, with what its procedure needs to be handled."""
+
+    bundle = serializers.CharField(source="bundle.code")
+    commune = serializers.CharField(source="bundle.commune.code")
+    received_at = serializers.DateTimeField(source="bundle.received_at")
+    missing_documents = serializers.JSONField()
+    supplement_deadline = serializers.DateField()
+    claimant = serializers.CharField(source="claimant.username", default=None)
+    data = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field, not Serializer.data
+    earlier_results = serializers.SerializerMethodField()
+
+    class Meta(StepSerializer.Meta):
+        fields = [
+            *StepSerializer.Meta.fields, "bundle", "commune", "received_at", "claimant", "missing_documents",
+            "supplement_deadline", "data", "earlier_results",
+        ]  # fmt: skip
+
+    def get_data(self, step: Step) -> dict[str, Any]:
+        sections = step.procedure.data_sections
+        data = {key: value for key, value in step.bundle.data.items() if key in sections}
+        if "funeral_category" in sections:
+            data["funeral_category"] = step.bundle.funeral_category
+        return data
+
+    def get_earlier_results(self, step: Step) -> dict[str, Any]:
+        required = {procedure.code for procedure in step.procedure.requires.all()}
+        return {s.procedure_id: s.result for s in step.bundle.steps.all() if s.procedure_id in required}
+
+
+class StepResultSerializer(serializers.Serializer):
+    result = serializers.DictField()
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    missing_documents = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.CharField(max_length=60)
+
+
+class TrackStepSerializer(serializers.ModelSerializer):
+    procedure = serializers.CharField(source="procedure_id")
+
+    class Meta:
+        model = Step
+        fields = ["procedure", "agency_role", "state", "due_date"]
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    steps = TrackStepSerializer(many=True)
+
+    class Meta:
+        model = Bundle
+        fields = ["code", "kind", "state", "received_at", "due_date", "steps"]
+
+
+class UnitSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    level = serializers.CharField()
+    parent = serializers.CharField(source="parent.code", default=None)  # type: ignore[assignment]
+
+
+class OfficeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="office.pk")
+    name = serializers.CharField(source="office.name")
+    role = serializers.ChoiceField(AgencyRole.choices)
+    unit = serializers.CharField(source="unit.code")

@@ -1,0 +1,279 @@
+"""API v1 endpoints: thin, each parses its input, calls one service or selector and renders."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from agencies.choices import AgencyRole
+from agencies.models import AdministrativeUnit, Jurisdiction
+from cases import services
+from cases.api import serializers as s
+from cases.attachments import attachment_add
+from cases.choices import StepState
+from cases.models import Bundle, Event, Step
+from cases.selectors import bundle_get_for_user, bundle_list_for_user, step_list_for_user
+from portal.api import CursorPagination
+from portal.errors import Invalid, NotFound
+
+
+def _day(request: Request, name: str = "on") -> datetime.date:
+    raw = request.query_params.get(name)
+    if not raw:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+def _bundles_with_steps(queryset: QuerySet[Bundle]) -> QuerySet[Bundle]:
+    steps = Step.objects.select_related("office").order_by("procedure__position", "pk")
+    return queryset.select_related("commune").prefetch_related(Prefetch("steps", queryset=steps))
+
+
+# --- Reference data ------------------------------------------------------------------------------
+
+
+class UnitList(generics.ListAPIView):
+    """Administrative units valid on a date (default today)."""
+
+    serializer_class = s.UnitSerializer
+    pagination_class = type("UnitPagination", (CursorPagination,), {"ordering": ("code", "id"), "page_size": 200})
+
+    @extend_schema(parameters=[OpenApiParameter("parent"), OpenApiParameter("level"), OpenApiParameter("on")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[AdministrativeUnit]:
+        units = AdministrativeUnit.objects.valid_on(_day(self.request)).select_related("parent")
+        if parent := self.request.query_params.get("parent"):
+            units = units.filter(parent__code=parent)
+        if level := self.request.query_params.get("level"):
+            units = units.filter(level=level)
+        return units
+
+
+class OfficeList(generics.ListAPIView):
+    """The office that plays a role for a commune on a date (every role when none is named)."""
+
+    serializer_class = s.OfficeSerializer
+    pagination_class = type("OfficePagination", (CursorPagination,), {"ordering": ("role", "id")})
+
+    @extend_schema(parameters=[OpenApiParameter("role"), OpenApiParameter("unit"), OpenApiParameter("on")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Jurisdiction]:
+        on = _day(self.request)
+        rows = Jurisdiction.objects.valid_on(on).filter(unit__in=AdministrativeUnit.objects.valid_on(on))
+        if role := self.request.query_params.get("role"):
+            if role not in AgencyRole.values:
+                raise Invalid({"role": [_("Unknown role '%(role)s'.") % {"role": role}]})
+            rows = rows.filter(role=role)
+        if unit := self.request.query_params.get("unit"):
+            rows = rows.filter(unit__code=unit)
+        return rows.select_related("office", "unit")
+
+
+# --- Bundles -------------------------------------------------------------------------------------
+
+
+class BundleListCreate(generics.ListAPIView):
+    serializer_class = s.BundleSerializer
+    pagination_class = type("BundlePagination", (CursorPagination,), {"ordering": ("-received_at", "-id")})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, required=False) for name in ("state", "kind", "channel", "commune", "overdue")
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Bundle]:
+        bundles = bundle_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        params = self.request.query_params
+        for name in ("state", "kind", "channel"):
+            if params.get(name):
+                bundles = bundles.filter(**{name: params[name]})
+        if params.get("commune"):
+            bundles = bundles.filter(commune__code=params["commune"])
+        if params.get("overdue") == "true":
+            bundles = bundles.filter(state="in_progress", due_date__lt=timezone.localdate())
+        return _bundles_with_steps(bundles)
+
+    @extend_schema(
+        request=s.BundleCreateSerializer,
+        responses={201: s.BundleSerializer, 200: s.BundleSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False)],
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.BundleCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        bundle, created = services.bundle_file(
+            user=request.user,  # type: ignore[arg-type]
+            data=payload.validated_data,
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+        )
+        bundle = _bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()
+        return Response(
+            s.BundleSerializer(bundle).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class BundleDetail(APIView):
+    @extend_schema(responses=s.BundleDetailSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        bundle = bundle_get_for_user(user=request.user, code=code)  # type: ignore[arg-type]
+        bundle = _bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()
+        services.personal_data_access_record(user=request.user, bundles=[bundle], channel="api")  # type: ignore[arg-type]
+        return Response(s.BundleDetailSerializer(bundle).data)
+
+
+def _bundle_response(bundle: Bundle) -> Response:
+    return Response(s.BundleSerializer(_bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()).data)
+
+
+class BundleSupplement(APIView):
+    @extend_schema(request=s.NoteSerializer, responses=s.BundleSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        payload = s.NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _bundle_response(
+            services.bundle_supplement(user=request.user, code=code, note=payload.validated_data["note"])  # type: ignore[arg-type]
+        )
+
+
+class BundleWithdraw(APIView):
+    @extend_schema(request=s.ReasonSerializer, responses=s.BundleSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        payload = s.ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _bundle_response(
+            services.bundle_withdraw(user=request.user, code=code, reason=payload.validated_data["reason"])  # type: ignore[arg-type]
+        )
+
+
+class BundleAttachments(APIView):
+    @extend_schema(request={"multipart/form-data": s.AttachmentSerializer}, responses={201: None})
+    def post(self, request: Request, code: str) -> Response:
+        payload = s.AttachmentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        attachment = attachment_add(user=request.user, code=code, **payload.validated_data)  # type: ignore[arg-type]
+        return Response(
+            {"id": attachment.pk, "kind": attachment.kind, "content_type": attachment.content_type,
+             "size": attachment.size},
+            status=status.HTTP_201_CREATED,
+        )  # fmt: skip
+
+
+class BundleEvents(generics.ListAPIView):
+    serializer_class = s.EventSerializer
+    pagination_class = type("EventPagination", (CursorPagination,), {"ordering": ("at", "id")})
+
+    def get_queryset(self) -> QuerySet[Event]:
+        bundle = bundle_get_for_user(user=self.request.user, code=self.kwargs["code"])  # type: ignore[arg-type]
+        return Event.objects.filter(bundle=bundle).select_related("actor", "office", "step")
+
+
+# --- Agency work ---------------------------------------------------------------------------------
+
+
+class Queue(generics.ListAPIView):
+    """The steps of the caller's office, most urgent first, with the data each procedure needs."""
+
+    serializer_class = s.QueueStepSerializer
+    pagination_class = type("QueuePagination", (CursorPagination,), {"ordering": ("due_date", "id")})
+
+    @extend_schema(parameters=[OpenApiParameter("state"), OpenApiParameter("overdue")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        return response
+
+    def get_queryset(self) -> QuerySet[Step]:
+        steps = step_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        state = self.request.query_params.get("state")
+        if state and state not in (StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED):
+            raise Invalid({"state": [_("Choose ready, in_progress or returned.")]})
+        steps = (
+            steps.filter(state=state)
+            if state
+            else steps.filter(state__in=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED])
+        )
+        if self.request.query_params.get("overdue") == "true":
+            steps = steps.overdue(timezone.localdate())
+        done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result")
+        return steps.select_related("bundle__commune", "procedure", "office", "claimant").prefetch_related(
+            "procedure__requires", Prefetch("bundle__steps", queryset=done)
+        )
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page:
+            services.personal_data_access_record(
+                user=self.request.user,  # type: ignore[arg-type]
+                bundles={step.bundle for step in page},
+                channel="api",
+            )
+        return page
+
+
+class StepAction(APIView):
+    """POST /steps/<id>/<action>/: claim, release, complete, return, refuse."""
+
+    action_name = ""
+    input_serializer: type[serializers.Serializer] | None = None
+
+    def post(self, request: Request, pk: int) -> Response:
+        user = request.user
+        values: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            payload = self.input_serializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            values = dict(payload.validated_data)
+        service = {
+            "claim": services.step_claim,
+            "release": services.step_release,
+            "complete": services.step_complete,
+            "return": services.step_return,
+            "refuse": services.step_refuse,
+        }[self.action_name]
+        step = service(user=user, step_pk=pk, **values)  # type: ignore[operator]
+        step = Step.objects.select_related("office").get(pk=step.pk)
+        return Response(s.StepSerializer(step).data)
+
+
+# --- Public tracking -----------------------------------------------------------------------------
+
+
+class Track(APIView):
+    """A citizen follows a dossier with its code and the last 4 digits of the applicant's ID."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "track"
+
+    @extend_schema(parameters=[OpenApiParameter("id_last4", required=True)], responses=s.TrackSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        last4 = request.query_params.get("id_last4", "")
+        bundle = (
+            Bundle.objects.filter(code=code, applicant_id_last4=last4)
+            .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("procedure__position", "pk")))
+            .first()
+        )
+        if bundle is None or len(last4) != 4:
+            raise NotFound(_("No dossier with this code and these digits."))
+        return Response(s.TrackSerializer(bundle).data)

@@ -1,0 +1,84 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import AgencyRole
+
+
+class BundleKind(models.TextChoices):
+    BIRTH = "birth", _("Birth")
+    DEATH = "death", _("Death")
+
+
+# The readable prefix of a bundle's code: KS-40-2026-000123 (khai sinh), KT-... (khai tử).
+CODE_PREFIX = {BundleKind.BIRTH: "KS", BundleKind.DEATH: "KT"}
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    DIRECT = "direct", _("At the one-stop desk")
+    POSTAL = "postal", _("By post")
+
+
+class BundleState(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    PARTLY_COMPLETED = "partly_completed", _("Partly completed")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class StepState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an earlier step")
+    READY = "ready", _("Ready")
+    IN_PROGRESS = "in_progress", _("Being handled")
+    RETURNED = "returned", _("Awaiting documents")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+FINISHED_STEP_STATES = frozenset({StepState.DONE, StepState.REFUSED, StepState.CANCELLED})
+OPEN_STEP_STATES = frozenset({StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED})
+
+
+class FuneralCategory(models.TextChoices):
+    """The four beneficiary categories of the funeral allowance; the category picks the agency."""
+
+    SOCIAL_INSURANCE = "social_insurance", _("Social-insurance funeral allowance")
+    MERIT = "merit", _("Person with meritorious services")
+    SOCIAL_PROTECTION = "social_protection", _("Social-protection beneficiary")
+    EMERGENCY = "emergency", _("Emergency aid")
+
+
+FUNERAL_AGENCY_ROLE = {
+    FuneralCategory.SOCIAL_INSURANCE: AgencyRole.SOCIAL_INSURANCE,
+    FuneralCategory.MERIT: AgencyRole.MERIT,
+    FuneralCategory.SOCIAL_PROTECTION: AgencyRole.SOCIAL_PROTECTION,
+    FuneralCategory.EMERGENCY: AgencyRole.EMERGENCY_AID,
+}
+# Which rate the allowance is a multiple of (the multiples themselves are effective-dated settings).
+FUNERAL_RATE = {
+    FuneralCategory.SOCIAL_INSURANCE: "rate.base_salary",
+    FuneralCategory.MERIT: "rate.base_salary",
+    FuneralCategory.SOCIAL_PROTECTION: "rate.social_assistance_level",
+    FuneralCategory.EMERGENCY: "rate.social_assistance_level",
+}
+
+
+class Action(models.TextChoices):
+    """What an audit event records."""
+
+    FILED = "filed", _("Filed")
+    UNLOCKED = "unlocked", _("Handed on")
+    CLAIMED = "claimed", _("Claimed")
+    RELEASED = "released", _("Released")
+    COMPLETED = "completed", _("Completed")
+    RETURNED = "returned", _("Returned for supplement")
+    SUPPLEMENTED = "supplemented", _("Documents supplied")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    FINISHED = "finished", _("Finished")
+    LATE = "late", _("Late: apology owed")
+    ATTACHED = "attached", _("Document attached")
+    HANDED_OFF = "handed_off", _("Delivered to the office")

@@ -1,0 +1,92 @@
+"""The numbers the law and the province set, read from effective-dated data: time limits, rates,
+waiting periods, and the working-day calendar. Cached in the process for a minute, because every
+filing reads them and the admin changes them a few times a year."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import defaultdict
+from functools import cache
+
+from django.utils.translation import gettext as _
+
+from cases.choices import FUNERAL_RATE, BundleKind, FuneralCategory
+from cases.models import CalendarOverride, Setting
+from cases.workdays import WorkingCalendar
+from portal.errors import DomainError
+
+CACHE_SECONDS = 60
+SUPPLEMENT_WAIT = "supplement.wait"
+ATTACHMENT_MAX_BYTES = "attachment.max_bytes"
+
+
+class MissingSetting(DomainError):
+    status_code = 500
+
+
+_loaded_at = 0.0
+
+
+def _fresh() -> None:
+    global _loaded_at
+    if time.monotonic() - _loaded_at > CACHE_SECONDS:
+        clear_cache()
+        _loaded_at = time.monotonic()
+
+
+def clear_cache() -> None:
+    """Forget the cached settings and calendar (after an edit, and between tests)."""
+    _settings.cache_clear()
+    _calendar.cache_clear()
+
+
+@cache
+def _settings() -> dict[str, list[tuple[datetime.date, datetime.date | None, int]]]:
+    table: dict[str, list[tuple[datetime.date, datetime.date | None, int]]] = defaultdict(list)
+    for key, valid_from, valid_to, value in Setting.objects.values_list("key", "valid_from", "valid_to", "value"):
+        table[key].append((valid_from, valid_to, value))
+    return dict(table)
+
+
+@cache
+def _calendar() -> WorkingCalendar:
+    overrides = list(CalendarOverride.objects.values_list("day", "working"))
+    return WorkingCalendar(
+        extra_days_off=[day for day, working in overrides if not working],
+        extra_working_days=[day for day, working in overrides if working],
+    )
+
+
+def setting(key: str, on: datetime.date) -> int:
+    """The value of setting `key` in force on `on`."""
+    _fresh()
+    for valid_from, valid_to, value in _settings().get(key, ()):
+        if valid_from <= on and (valid_to is None or on <= valid_to):
+            return value
+    raise MissingSetting(_("The setting %(key)s has no value on %(day)s.") % {"key": key, "day": on.isoformat()})
+
+
+def calendar() -> WorkingCalendar:
+    _fresh()
+    return _calendar()
+
+
+def step_limit(procedure: str, funeral_category: str, on: datetime.date) -> int:
+    """Working days allowed for a step; the funeral allowance's depend on its category."""
+    key = f"limit.step.{procedure}" + (f".{funeral_category}" if procedure == "funeral_allowance" else "")
+    return setting(key, on)
+
+
+def bundle_limit(kind: str, needs_verification: bool, on: datetime.date) -> int | None:
+    """Working days allowed for the whole bundle, where the law sets one (birth: Decree 63 art. 7(2))."""
+    if kind != BundleKind.BIRTH:
+        return None
+    return setting("limit.bundle.birth" + (".verification" if needs_verification else ""), on)
+
+
+def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date) -> int:
+    """The allowance in VND: a multiple of the base salary (categories 1–2) or of the standard
+    social-assistance level (3–4) in force in the month of death."""
+    month = date_of_death.replace(day=1)
+    return setting(f"funeral.multiple.{category}", month) * setting(FUNERAL_RATE[FuneralCategory(category)], month)
