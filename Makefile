@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest messages lock clean
+.PHONY: run test lint typecheck pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ messages: export DEBUG ?= true
 messages: $(BIN)/.installed
 	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=tests --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv
+
+## graphs: draw the bundle and step state machines from the code into docs/ (needs Debian's graphviz)
+graphs: export DEBUG ?= true
+graphs: $(BIN)/.installed
+	$(MANAGE) graph_transitions cases.Bundle.state > docs/bundle-states.dot
+	$(MANAGE) graph_transitions cases.Step.state > docs/step-states.dot
+	dot -Tsvg docs/bundle-states.dot -o docs/bundle-states.svg
+	dot -Tsvg docs/step-states.dot -o docs/step-states.svg
 
 ## lock: record the exact versions installed, after changing dependencies in pyproject.toml
 lock:

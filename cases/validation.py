@@ -52,7 +52,10 @@ def bundle_problems(data: dict[str, Any], *, on: datetime.date) -> Problems:
 
 
 def _require(problems: Problems, data: dict[str, Any], *paths: str) -> None:
+    """Each path must hold a value; a missing section is reported once, not field by field."""
     for path in paths:
+        if any(path.startswith(parent + ".") for parent in problems):
+            continue
         value: Any = data
         for part in path.split("."):
             value = value.get(part) if isinstance(value, dict) else None

@@ -1,5 +1,8 @@
 """Every edge of the two state machines, and every edge that is not there."""
 
+import re
+from pathlib import Path
+
 import django_fsm as fsm
 import pytest
 
@@ -62,3 +65,15 @@ def test_a_bundle_transition_is_open_exactly_from_its_sources(name, state):
     bundle = Bundle(state=state)
 
     assert fsm.can_proceed(getattr(bundle, name)) is (state in BUNDLE_EDGES[name])
+
+
+@pytest.mark.parametrize(("model", "name"), [(Step, "step-states.dot"), (Bundle, "bundle-states.dot")])
+def test_the_graphs_in_docs_are_drawn_from_the_current_code(model, name):
+    """`make graphs` redraws them; this fails when a transition changed and they were not."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / name).read_text(encoding="utf-8")
+    edges = re.findall(r'"[^"]*\.state\.(\w+)" -> "[^"]*\.state\.(\w+)" \[label=(\w+)\]', text)
+
+    graph: dict[str, dict[str, str]] = {}
+    for source, target, transition in edges:
+        graph.setdefault(transition, {})[source] = target
+    assert graph == drawn(model)
