@@ -34,6 +34,22 @@ def office_for_role(*, role: AgencyRole | str, commune_code: str, on: datetime.d
     return jurisdiction.office
 
 
+def offices_for_roles(*, roles: set[str], commune: AdministrativeUnit, on: datetime.date) -> dict[str, Office]:
+    """The offices playing each of `roles` for `commune` on `on`, in one query."""
+    found = {
+        jurisdiction.role: jurisdiction.office
+        for jurisdiction in Jurisdiction.objects.valid_on(on)
+        .filter(unit=commune, role__in=roles)
+        .select_related("office")
+    }
+    for role in sorted(roles - found.keys()):
+        raise NotFound(
+            _("No office plays the role %(role)s for %(unit)s on %(day)s.")
+            % {"role": AgencyRole(role).label, "unit": commune, "day": on.isoformat()}
+        )
+    return found
+
+
 def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[AdministrativeUnit]:
     """The communes valid on `on` that `user` works for: a clerk's own, those an officer's office
     serves, a province's for its staff, and all for administrators and integration clients."""

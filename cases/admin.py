@@ -4,26 +4,26 @@ from cases import rules
 from cases.models import Bundle, BundleVariant, CalendarOverride, Event, Outbox, Procedure, Setting, Step
 
 
+class ClearsRuleCache(admin.ModelAdmin):
+    """Edits of routing, limits, rates and the calendar apply at once in this process (others within a minute)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        rules.clear_cache()
+
+
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(ClearsRuleCache):
     list_display = ["code", "name", "bundle_kind", "agency_role", "position"]
     list_filter = ["bundle_kind"]
     filter_horizontal = ["requires"]
 
 
 @admin.register(BundleVariant)
-class BundleVariantAdmin(admin.ModelAdmin):
+class BundleVariantAdmin(ClearsRuleCache):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     filter_horizontal = ["procedures"]
-
-
-class ClearsRuleCache(admin.ModelAdmin):
-    """Edits of limits, rates and the calendar apply at once in this process (others within a minute)."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        rules.clear_cache()
 
 
 @admin.register(Setting)

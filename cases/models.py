@@ -203,6 +203,9 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
         self.finished_at = timezone.now()
 
 
+OPEN = Q(state__in=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED])
+
+
 class StepQuerySet(models.QuerySet["Step"]):
     def overdue(self, today: datetime.date) -> StepQuerySet:
         return self.filter(state__in=[StepState.READY, StepState.IN_PROGRESS], due_date__lt=today)
@@ -244,6 +247,8 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
         ordering = ["bundle", "procedure__position", "pk"]
         indexes = [
             models.Index(fields=["office", "state", "due_date", "id"], name="step_queue"),
+            # The queue's default view (every open step, most urgent first) reads this in order.
+            models.Index(fields=["office", "due_date", "id"], name="step_open_queue", condition=OPEN),
             models.Index(
                 fields=["supplement_deadline"],
                 name="step_returned_deadline",

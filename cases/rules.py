@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import cache
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cases.choices import FUNERAL_RATE, BundleKind, FuneralCategory
-from cases.models import CalendarOverride, Setting
+from cases.models import BundleVariant, CalendarOverride, Procedure, Setting
 from cases.workdays import WorkingCalendar
 from portal.errors import DomainError
 
@@ -36,9 +38,10 @@ def _fresh() -> None:
 
 
 def clear_cache() -> None:
-    """Forget the cached settings and calendar (after an edit, and between tests)."""
+    """Forget the cached settings, calendar and routing (after an edit, and between tests)."""
     _settings.cache_clear()
     _calendar.cache_clear()
+    _variants.cache_clear()
 
 
 @cache
@@ -56,6 +59,26 @@ def _calendar() -> WorkingCalendar:
         extra_days_off=[day for day, working in overrides if not working],
         extra_working_days=[day for day, working in overrides if working],
     )
+
+
+@cache
+def _variants() -> dict[str, list[tuple[BundleVariant, list[Procedure]]]]:
+    ordered = Procedure.objects.order_by("position").prefetch_related("requires")
+    table: dict[str, list[tuple[BundleVariant, list[Procedure]]]] = defaultdict(list)
+    for variant in BundleVariant.objects.prefetch_related(Prefetch("procedures", queryset=ordered)):
+        table[variant.kind].append((variant, list(variant.procedures.all())))
+    return dict(table)
+
+
+def variant_for(kind: str, procedures: Iterable[str]) -> tuple[BundleVariant, list[Procedure]] | None:
+    """The bundle variant of `kind` made of exactly these procedures, with its procedures in order
+    (each with the procedures it must follow), or None when the portal offers no such bundle."""
+    _fresh()
+    wanted = set(procedures)
+    for variant, members in _variants().get(kind, ()):
+        if {procedure.code for procedure in members} == wanted:
+            return variant, members
+    return None
 
 
 def setting(key: str, on: datetime.date) -> int:

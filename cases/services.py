@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, User
-from agencies.selectors import office_for_role, unit_get_on
+from agencies.selectors import offices_for_roles, unit_get_on
 from cases import rules
 from cases.choices import (
     CODE_PREFIX,
@@ -37,7 +37,6 @@ from cases.identity import id_number_problems
 from cases.models import (
     LIVE,
     Bundle,
-    BundleVariant,
     Event,
     IdempotencyRecord,
     Notification,
@@ -53,7 +52,14 @@ from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 # --- Audit and outbox ----------------------------------------------------------------------------
 
 
-def _event(
+def _event(bundle: Bundle, action: Action, **fields: Any) -> Event:
+    """Append an audit event: who (actor, in which role and office), what, from and to which state."""
+    event = _event_row(bundle, action, **fields)
+    event.save()
+    return event
+
+
+def _event_row(
     bundle: Bundle,
     action: Action,
     *,
@@ -64,7 +70,7 @@ def _event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> Event:
-    return Event.objects.create(
+    return Event(
         bundle=bundle,
         step=step,
         actor=actor,
@@ -78,13 +84,17 @@ def _event(
     )
 
 
-def _publish(topic: str, **payload: Any) -> Outbox:
+def _publish(topic: str, **payload: Any) -> None:
     """Write an outbox row in the current transaction; hand it to a worker once it commits."""
+    _publish_many([(topic, payload)])
+
+
+def _publish_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
     from cases.tasks import outbox_deliver_task
 
-    message = Outbox.objects.create(topic=topic, payload=payload)
-    transaction.on_commit(lambda: outbox_deliver_task.delay(message.pk))
-    return message
+    rows = Outbox.objects.bulk_create([Outbox(topic=topic, payload=payload) for topic, payload in messages])
+    pks = [row.pk for row in rows]
+    transaction.on_commit(lambda: [outbox_deliver_task.delay(pk) for pk in pks])
 
 
 def _transition(obj: Bundle | Step, method_name: str, **kwargs: Any) -> str:
@@ -112,14 +122,6 @@ def _save(obj: Bundle | Step, fields: Iterable[str]) -> None:
 
 def _fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _variant(kind: str, procedures: list[str]) -> BundleVariant | None:
-    wanted = set(procedures)
-    for variant in BundleVariant.objects.filter(kind=kind).prefetch_related("procedures"):
-        if {procedure.code for procedure in variant.procedures.all()} == wanted:
-            return variant
-    return None
 
 
 def _duplicate(kind: str, data: dict[str, Any]) -> tuple[str, Bundle] | None:
@@ -171,28 +173,27 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
     commune = _commune_for_filing(user, data["commune"], received_on)
 
     kind = data["kind"]
-    variant = _variant(kind, data["procedures"])
+    routing = rules.variant_for(kind, data["procedures"])
     problems = bundle_problems(data, on=received_on)
-    if variant is None:
+    if routing is None:
         problems.setdefault("procedures", []).append(
             _("This combination of procedures is not a bundle the portal offers.")
         )
     if problems:
         raise Invalid(problems)
-    assert variant is not None
+    assert routing is not None
+    variant, procedures = routing
     duplicate = _duplicate(kind, data)
     if duplicate:
         raise _duplicate_error(*duplicate)
 
-    procedures = list(variant.procedures.order_by("position").prefetch_related("requires"))
     category = data.get("funeral_category") or ""
-    offices = {}
-    for procedure in procedures:
-        role = procedure.agency_role or FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
-        try:
-            offices[procedure.code] = (role, office_for_role(role=role, commune_code=commune.code, on=received_on))
-        except NotFound as missing:
-            raise Invalid({"commune": missing.messages}) from None
+    roles = {p.code: p.agency_role or FUNERAL_AGENCY_ROLE[FuneralCategory(category)] for p in procedures}
+    try:
+        by_role = offices_for_roles(roles=set(roles.values()), commune=commune, on=received_on)
+    except NotFound as missing:
+        raise Invalid({"commune": missing.messages}) from None
+    offices = {code: (role, by_role[role]) for code, role in roles.items()}
 
     calendar = rules.calendar()
     clock = calendar.clock_start(received_at)
@@ -243,12 +244,14 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
                     for procedure in procedures
                 ]
             )
-            _event(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)
-            for step in steps:
-                if step.state == StepState.READY:
-                    _event(bundle, Action.UNLOCKED, actor=user, step=step, to_state=StepState.READY)
-                    _publish("step.ready", step=step.pk)
-            _publish("bundle.filed", bundle=bundle.pk)
+            opened = [step for step in steps if step.state == StepState.READY]
+            Event.objects.bulk_create(
+                [_event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
+                + [_event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
+            )
+            _publish_many(
+                [("step.ready", {"step": step.pk}) for step in opened] + [("bundle.filed", {"bundle": bundle.pk})]
+            )
             if idempotency_key:
                 IdempotencyRecord.objects.create(
                     client=user, key=idempotency_key, fingerprint=fingerprint, bundle=bundle

@@ -22,7 +22,7 @@ from cases import services
 from cases.api import serializers as s
 from cases.attachments import attachment_add
 from cases.choices import StepState
-from cases.models import Bundle, Event, Step
+from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import bundle_get_for_user, bundle_list_for_user, step_list_for_user
 from portal.api import CursorPagination
 from portal.errors import Invalid, NotFound
@@ -207,11 +207,7 @@ class Queue(generics.ListAPIView):
         state = self.request.query_params.get("state")
         if state and state not in (StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED):
             raise Invalid({"state": [_("Choose ready, in_progress or returned.")]})
-        steps = (
-            steps.filter(state=state)
-            if state
-            else steps.filter(state__in=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED])
-        )
+        steps = steps.filter(state=state) if state else steps.filter(OPEN)
         if self.request.query_params.get("overdue") == "true":
             steps = steps.overdue(timezone.localdate())
         done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result")

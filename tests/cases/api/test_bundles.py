@@ -211,3 +211,49 @@ def test_a_second_live_bundle_for_the_same_child_is_refused_with_the_existing_co
     assert Bundle.objects.count() == 1
     assert Event.objects.count() == 2
     assert Step.objects.count() == 3
+
+
+@pytest.mark.parametrize("day", ["2024-05-06", "2026-03-02"])
+@pytest.mark.parametrize(
+    ("procedures", "extra", "offices"),
+    [
+        (
+            ["birth_registration", "permanent_residence", "health_insurance_card"],
+            {},
+            {"2024-05-06": ["Tư pháp - Hộ tịch, UBND phường Trường Thi", "Công an phường Trường Thi",
+                            "Bảo hiểm xã hội thành phố Vinh"],
+             "2026-03-02": ["Tư pháp - Hộ tịch, UBND phường Trường Vinh", "Công an phường Trường Vinh",
+                            "Bảo hiểm xã hội cơ sở Vinh"]},
+        ),
+        (
+            ["birth_registration", "permanent_residence"],
+            {"insurance": None},
+            {"2024-05-06": ["Tư pháp - Hộ tịch, UBND phường Trường Thi", "Công an phường Trường Thi"],
+             "2026-03-02": ["Tư pháp - Hộ tịch, UBND phường Trường Vinh", "Công an phường Trường Vinh"]},
+        ),
+        (
+            ["birth_registration", "health_insurance_card"],
+            {"residence": None},
+            {"2024-05-06": ["Tư pháp - Hộ tịch, UBND phường Trường Thi", "Bảo hiểm xã hội thành phố Vinh"],
+             "2026-03-02": ["Tư pháp - Hộ tịch, UBND phường Trường Vinh", "Bảo hiểm xã hội cơ sở Vinh"]},
+        ),
+    ],
+)  # fmt: skip
+def test_each_birth_variant_under_both_structures(api, integration, day, procedures, extra, offices):
+    data = birth(procedures=procedures, received_at=f"{day}T09:00:00+07:00", child__date_of_birth=day, **extra)
+
+    body = file(api, integration, data).json()
+
+    assert [s["procedure"] for s in body["steps"]] == procedures
+    assert [s["office"]["name"] for s in body["steps"]] == offices[day]
+
+
+def test_the_schema_and_the_docs_are_served(api, integration):
+    schema = api(integration).get("/api/schema/")
+    docs = api(integration).get("/api/docs/")
+
+    assert schema.status_code == 200
+    assert b"/api/v1/bundles/{code}/supplement/" in schema.content
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+    assert b"cdn" not in docs.content.lower()

@@ -279,3 +279,16 @@ def test_the_death_bundle_runs_to_completion(api, integration, officer):
 
     bundle.refresh_from_db()
     assert bundle.state == "completed"
+
+
+def test_a_message_delivered_twice_is_handled_once(api, integration):
+    filed(api, integration)
+    message = Outbox.objects.filter(topic="step.ready").get()
+
+    first = services.outbox_deliver(message_pk=message.pk)
+    second = services.outbox_deliver(message_pk=message.pk)
+
+    message.refresh_from_db()
+    assert (first, second, message.attempts) == (True, False, 1)
+    assert Event.objects.filter(action="handed_off").count() == 1
+    assert message.notification.recipient == "Tư pháp - Hộ tịch, UBND phường Trường Vinh"

@@ -1,0 +1,106 @@
+"""Seed N bundles (default 1,000,000) with their steps into the database DATABASE_URL names, with
+PostgreSQL's COPY, spread over the communes of Nghệ An and Hà Tĩnh as they are today.
+
+Run through bench/run.sh, which prepares the database first. Most bundles are finished (filed over
+the past two years); about 2% are still open, so each office has a queue of a few dozen steps.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from agencies.models import AdministrativeUnit, Jurisdiction, User  # noqa: E402
+from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory  # noqa: E402
+from cases.models import Bundle, BundleVariant, Procedure  # noqa: E402
+
+BUNDLE_COLUMNS = (
+    "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
+    "funeral_category, state, data, applicant_id_last4, birth_certificate_number, deceased_id_number, "
+    "late_registration, filed_by_id, finished_at"
+)
+STEP_COLUMNS = (
+    "bundle_id, procedure_id, agency_role, office_id, state, clock_starts_on, due_date, result, reason, "
+    "missing_documents"
+)
+
+
+def main(total: int) -> None:
+    random.seed(589)
+    today = timezone.localdate()
+    communes = list(AdministrativeUnit.objects.valid_on(today).filter(level="commune").select_related("parent"))
+    offices = {(j.unit_id, j.role): j.office_id for j in Jurisdiction.objects.valid_on(today).filter(unit__in=communes)}
+    variants = [
+        (variant, sorted(variant.procedures.all(), key=lambda p: p.position))
+        for variant in BundleVariant.objects.prefetch_related("procedures")
+    ]
+    procedures = {p.code: p for p in Procedure.objects.all()}
+    filer = User.objects.get(username="bench.integration")
+    start_id = (Bundle.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    data = json.dumps(
+        {"applicant": {"full_name": "Nguyễn Văn A", "id_number": "040090001234", "phone": "0912345678"},
+         "delivery": "electronic"}, ensure_ascii=False)  # fmt: skip
+    categories = list(FUNERAL_AGENCY_ROLE)
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor() as copy_cursor:
+            with copy_cursor.copy(f"COPY cases_bundle ({BUNDLE_COLUMNS}) FROM STDIN") as bundles_copy:
+                steps_rows = []
+                for n in range(total):
+                    pk = start_id + n
+                    commune = communes[n % len(communes)]
+                    variant, steps = variants[n % len(variants)]
+                    received = timezone.now() - datetime.timedelta(minutes=random.randint(0, 730 * 24 * 60))
+                    open_ = n % 50 == 0
+                    day = timezone.localtime(received).date()
+                    category = random.choice(categories) if any(p.code == "funeral_allowance" for p in steps) else ""
+                    prefix = "KS" if variant.kind == "birth" else "KT"
+                    bundles_copy.write_row((
+                        pk, f"{prefix}-40-{received.year}-{pk:07d}", variant.kind, variant.pk, random.choice(
+                            ["online", "online", "direct", "postal"]), commune.pk, received, day,
+                        day + datetime.timedelta(days=4), False, category, "in_progress" if open_ else "completed",
+                        data, "1234", f"CS-{pk}" if variant.kind == "birth" else "",
+                        f"{pk:012d}" if variant.kind == "death" else "", False, filer.pk,
+                        None if open_ else received + datetime.timedelta(days=3),
+                    ))  # fmt: skip
+                    for position, procedure in enumerate(steps):
+                        role = procedure.agency_role or FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
+                        state = ("ready" if position == 0 else "waiting") if open_ else "done"
+                        steps_rows.append((
+                            pk, procedure.code, role, offices[(commune.pk, role)], state,
+                            day if state != "waiting" else None,
+                            day + datetime.timedelta(days=position + 1) if state != "waiting" else None,
+                            None if state != "done" else json.dumps({"register_number": f"R-{pk}"}), "", "[]",
+                        ))  # fmt: skip
+            print(f"bundles: {total} in {time.monotonic() - started:.0f} s", flush=True)
+            with copy_cursor.copy(f"COPY cases_step ({STEP_COLUMNS}) FROM STDIN") as steps_copy:
+                for row in steps_rows:
+                    steps_copy.write_row(row)
+            print(f"steps: {len(steps_rows)} in {time.monotonic() - started:.0f} s", flush=True)
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('cases_bundle', 'id'), (SELECT max(id) FROM cases_bundle))"
+        )
+        cursor.execute("ANALYZE cases_bundle")
+        cursor.execute("ANALYZE cases_step")
+    del procedures
+    print(f"seeded {total} bundles in {time.monotonic() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
