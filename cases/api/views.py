@@ -210,7 +210,7 @@ class Queue(generics.ListAPIView):
         steps = steps.filter(state=state) if state else steps.filter(OPEN)
         if self.request.query_params.get("overdue") == "true":
             steps = steps.overdue(timezone.localdate())
-        done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result")
+        done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result").order_by()
         return steps.select_related("bundle__commune", "procedure", "office", "claimant").prefetch_related(
             "procedure__requires", Prefetch("bundle__steps", queryset=done)
         )

@@ -137,3 +137,22 @@ def test_the_queue_holds_only_the_own_office_steps(api, bundle, people):
 def test_anonymous_callers_get_401(api, bundle):
     assert api().get("/api/v1/bundles/").status_code == 401
     assert Step.objects.count() == 3
+
+
+def test_a_partner_logs_in_for_a_token_and_files_with_it(api, make_user):
+    make_user(UserRole.INTEGRATION, username="vneid")
+
+    token = api().post("/api/v1/auth/token/", {"username": "vneid", "password": "pw"}, format="json").json()["token"]
+    response = api().post("/api/v1/bundles/", birth(), format="json", headers={"Authorization": f"Token {token}"})
+
+    assert response.status_code == 201
+    assert Bundle.objects.get().filed_by.username == "vneid"
+
+
+def test_a_wrong_password_gets_no_token(api, make_user):
+    make_user(UserRole.INTEGRATION, username="vneid")
+
+    response = api().post("/api/v1/auth/token/", {"username": "vneid", "password": "nope"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"non_field_errors": ["Không thể đăng nhập với thông tin đã cung cấp."]}

@@ -292,3 +292,37 @@ def test_a_message_delivered_twice_is_handled_once(api, integration):
     assert (first, second, message.attempts) == (True, False, 1)
     assert Event.objects.filter(action="handed_off").count() == 1
     assert message.notification.recipient == "Tư pháp - Hộ tịch, UBND phường Trường Vinh"
+
+
+def test_a_queue_row_carries_what_its_procedure_needs(api, integration, officer):
+    bundle = filed(api, integration)
+    justice = officer("civil_status")
+    api(justice).post(
+        f"/api/v1/steps/{step(bundle, 'birth_registration').pk}/complete/", {"result": BIRTH_RESULT}, format="json"
+    )
+    police = officer("residence")
+    api(police).post(f"/api/v1/steps/{step(bundle, 'permanent_residence').pk}/claim/")
+
+    rows = api(police).get("/api/v1/queue/").json()["results"]
+
+    residence = step(bundle, "permanent_residence")
+    assert rows == [
+        {
+            "id": residence.pk,
+            "procedure": "permanent_residence",
+            "agency_role": "residence",
+            "office": {"id": residence.office_id, "name": "Công an phường Trường Vinh"},
+            "state": "in_progress",
+            "due_date": residence.due_date.isoformat(),
+            "overdue": False,  # opened today, when the birth was registered
+            "result": None,
+            "bundle": bundle.code,
+            "commune": "16690",
+            "received_at": "2026-03-02T14:10:00+07:00",
+            "claimant": police.username,
+            "missing_documents": [],
+            "supplement_deadline": None,
+            "data": {key: bundle.data[key] for key in ("applicant", "child", "residence")},
+            "earlier_results": {"birth_registration": BIRTH_RESULT},
+        }
+    ]
