@@ -117,6 +117,25 @@ def _save(obj: Bundle | Step, fields: Iterable[str]) -> None:
         raise Conflict(_("Somebody changed this dossier first. Reload and try again.")) from None
 
 
+def _move(
+    obj: Bundle | Step,
+    transition: str,
+    *,
+    action: Action,
+    actor: User | None,
+    saves: Iterable[str] = (),
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    **arguments: Any,
+) -> None:
+    """Take one transition of a bundle or step: 409 unless it is open now, run it, save the row
+    (409 if it changed meanwhile) and append the audit event."""
+    before = _transition(obj, transition, **arguments)
+    _save(obj, saves)
+    bundle, step = (obj, None) if isinstance(obj, Bundle) else (obj.bundle, obj)  # type: ignore[union-attr]
+    _event(bundle, action, actor=actor, step=step, from_state=before, to_state=obj.state, reason=note, data=data)
+
+
 # --- Filing --------------------------------------------------------------------------------------
 
 
@@ -288,13 +307,13 @@ def _plan(procedures: list[Procedure], category: str, clock: datetime.date) -> d
 # --- Officers' actions ---------------------------------------------------------------------------
 
 
-def _locked_step(user: User, step_pk: int) -> Step:
-    """The step, in the user's scope, with its bundle row locked first and then its steps."""
-    step = step_get_for_user(user=user, pk=step_pk)
+def _locked_step(user: User | None, step_pk: int) -> Step:
+    """The step, in the user's scope (any step for the system itself), read again after locking
+    its bundle row and then the bundle's steps in pk order."""
+    step = step_get_for_user(user=user, pk=step_pk) if user is not None else Step.objects.get(pk=step_pk)
     Bundle.objects.select_for_update().filter(pk=step.bundle_id).first()
     list(Step.objects.select_for_update().filter(bundle_id=step.bundle_id).order_by("pk").values_list("pk"))
-    step = Step.objects.select_related("bundle", "procedure", "office").get(pk=step.pk)
-    return step
+    return Step.objects.select_related("bundle", "procedure", "office").get(pk=step.pk)
 
 
 def _officer_may_act(user: User, step: Step) -> None:
@@ -309,9 +328,7 @@ def step_claim(*, user: User, step_pk: int) -> Step:
     with transaction.atomic():
         step = _locked_step(user, step_pk)
         _officer_may_act(user, step)
-        before = _transition(step, "claim", by=user)
-        _save(step, ["claimant"])
-        _event(step.bundle, Action.CLAIMED, actor=user, step=step, from_state=before, to_state=step.state)
+        _move(step, "claim", action=Action.CLAIMED, actor=user, saves=["claimant"], by=user)
     return step
 
 
@@ -320,9 +337,7 @@ def step_release(*, user: User, step_pk: int) -> Step:
     with transaction.atomic():
         step = _locked_step(user, step_pk)
         _officer_may_act(user, step)
-        before = _transition(step, "release")
-        _save(step, ["claimant"])
-        _event(step.bundle, Action.RELEASED, actor=user, step=step, from_state=before, to_state=step.state)
+        _move(step, "release", action=Action.RELEASED, actor=user, saves=["claimant"])
     return step
 
 
@@ -377,9 +392,16 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
         if problems:
             raise Invalid(problems)
         wanted = {field["name"] for field in step.procedure.result_fields}
-        before = _transition(step, "complete", by=user, result={k: v for k, v in result.items() if k in wanted})
-        _save(step, ["claimant", "result", "finished_at"])
-        _event(step.bundle, Action.COMPLETED, actor=user, step=step, from_state=before, to_state=step.state)
+        kept = {name: value for name, value in result.items() if name in wanted}
+        _move(
+            step,
+            "complete",
+            action=Action.COMPLETED,
+            actor=user,
+            saves=["claimant", "result", "finished_at"],
+            by=user,
+            result=kept,
+        )
         _advance(step.bundle, actor=user)
     return step
 
@@ -400,24 +422,18 @@ def step_return(*, user: User, step_pk: int, reason: str, missing_documents: lis
         calendar = rules.calendar()
         today = timezone.localdate()
         deadline = calendar.due_date(calendar.next_working_day(today), rules.setting(rules.SUPPLEMENT_WAIT, today))
-        before = _transition(
+        _move(
             step,
             "return_for_supplement",
+            action=Action.RETURNED,
+            actor=user,
+            saves=["claimant", "reason", "missing_documents", "supplement_deadline"],
+            note=reason,
+            data={"missing_documents": missing_documents, "deadline": deadline.isoformat()},
             by=user,
             reason=reason.strip(),
             missing_documents=missing_documents,
             deadline=deadline,
-        )
-        _save(step, ["claimant", "reason", "missing_documents", "supplement_deadline"])
-        _event(
-            step.bundle,
-            Action.RETURNED,
-            actor=user,
-            step=step,
-            from_state=before,
-            to_state=step.state,
-            reason=reason,
-            data={"missing_documents": missing_documents, "deadline": deadline.isoformat()},
         )
         _publish("step.returned", step=step.pk)
     return step
@@ -429,16 +445,18 @@ def step_refuse(*, user: User | None, step_pk: int, reason: str) -> Step:
     if not reason.strip():
         raise Invalid({"reason": [_("Say why the step is refused.")]})
     with transaction.atomic():
-        if user is None:
-            step = Step.objects.select_related("bundle", "procedure", "office").get(pk=step_pk)
-            Bundle.objects.select_for_update().filter(pk=step.bundle_id).first()
-        else:
-            step = _locked_step(user, step_pk)
+        step = _locked_step(user, step_pk)
+        if user is not None:
             _officer_may_act(user, step)
-        before = _transition(step, "refuse", by=user, reason=reason.strip())
-        _save(step, ["claimant", "reason", "finished_at"])
-        _event(
-            step.bundle, Action.REFUSED, actor=user, step=step, from_state=before, to_state=step.state, reason=reason
+        _move(
+            step,
+            "refuse",
+            action=Action.REFUSED,
+            actor=user,
+            saves=["claimant", "reason", "finished_at"],
+            note=reason,
+            by=user,
+            reason=reason.strip(),
         )
         _advance(step.bundle, actor=user)
     return step
@@ -457,25 +475,33 @@ def _advance(bundle: Bundle, *, actor: User | None) -> None:
         needed = [states.get(p.code) for p in step.procedure.requires.all()]
         if any(state in (StepState.REFUSED, StepState.CANCELLED) for state in needed):
             reason = _("An earlier step was refused.")
-            before = _transition(step, "cancel", reason=reason)
-            _save(step, ["reason", "finished_at"])
-            _event(
-                bundle, Action.CANCELLED, actor=actor, step=step, from_state=before, to_state=step.state, reason=reason
+            _move(
+                step,
+                "cancel",
+                action=Action.CANCELLED,
+                actor=actor,
+                saves=["reason", "finished_at"],
+                note=reason,
+                reason=reason,
             )
         elif all(state == StepState.DONE for state in needed):
             clock = calendar.clock_start(now)
             limit = rules.step_limit(step.procedure_id, bundle.funeral_category, clock)
-            before = _transition(step, "unlock", clock_starts_on=clock, due_date=calendar.due_date(clock, limit))
-            _save(step, ["clock_starts_on", "due_date"])
-            _event(bundle, Action.UNLOCKED, actor=actor, step=step, from_state=before, to_state=step.state)
+            _move(
+                step,
+                "unlock",
+                action=Action.UNLOCKED,
+                actor=actor,
+                saves=["clock_starts_on", "due_date"],
+                clock_starts_on=clock,
+                due_date=calendar.due_date(clock, limit),
+            )
             _publish("step.ready", step=step.pk)
         states[step.procedure_id] = step.state
     if all(state in FINISHED_STEP_STATES for state in states.values()):
         done = sum(state == StepState.DONE for state in states.values())
         method = "complete" if done == len(states) else "complete_partly" if done else "refuse"
-        before = _transition(bundle, method)
-        _save(bundle, ["finished_at"])
-        _event(bundle, Action.FINISHED, actor=actor, from_state=before, to_state=bundle.state)
+        _move(bundle, method, action=Action.FINISHED, actor=actor, saves=["finished_at"])
         _publish("bundle.finished", bundle=bundle.pk)
 
 
@@ -502,10 +528,15 @@ def bundle_supplement(*, user: User, code: str, note: str) -> Bundle:
         clock = calendar.clock_start(timezone.now())
         for step in returned:
             limit = rules.step_limit(step.procedure_id, bundle.funeral_category, clock)
-            before = _transition(step, "resume", clock_starts_on=clock, due_date=calendar.due_date(clock, limit))
-            _save(step, ["clock_starts_on", "due_date", "supplement_deadline", "claimant", "late_since"])
-            _event(
-                bundle, Action.SUPPLEMENTED, actor=user, step=step, from_state=before, to_state=step.state, reason=note
+            _move(
+                step,
+                "resume",
+                action=Action.SUPPLEMENTED,
+                actor=user,
+                saves=["clock_starts_on", "due_date", "supplement_deadline", "claimant", "late_since"],
+                note=note,
+                clock_starts_on=clock,
+                due_date=calendar.due_date(clock, limit),
             )
             _publish("step.ready", step=step.pk)
     return bundle
@@ -517,21 +548,17 @@ def bundle_withdraw(*, user: User, code: str, reason: str) -> Bundle:
         raise Invalid({"reason": [_("Say why the dossier is withdrawn.")]})
     with transaction.atomic():
         bundle = _locked_bundle(user, code)
-        before = _transition(bundle, "withdraw")
+        _move(bundle, "withdraw", action=Action.WITHDRAWN, actor=user, saves=["finished_at"], note=reason)
         for step in bundle.steps.exclude(state__in=FINISHED_STEP_STATES).order_by("pk"):
-            step_before = _transition(step, "cancel", reason=reason)
-            _save(step, ["reason", "finished_at"])
-            _event(
-                bundle,
-                Action.CANCELLED,
+            _move(
+                step,
+                "cancel",
+                action=Action.CANCELLED,
                 actor=user,
-                step=step,
-                from_state=step_before,
-                to_state=step.state,
+                saves=["reason", "finished_at"],
+                note=reason,
                 reason=reason,
             )
-        _save(bundle, ["finished_at"])
-        _event(bundle, Action.WITHDRAWN, actor=user, from_state=before, to_state=bundle.state, reason=reason)
         _publish("bundle.finished", bundle=bundle.pk)
     return bundle
 
