@@ -94,7 +94,7 @@ def _publish_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
 
     rows = Outbox.objects.bulk_create([Outbox(topic=topic, payload=payload) for topic, payload in messages])
     pks = [row.pk for row in rows]
-    transaction.on_commit(lambda: [outbox_deliver_task.delay(pk) for pk in pks])
+    transaction.on_commit(lambda: outbox_deliver_task.delay(*pks))
 
 
 def _transition(obj: Bundle | Step, method_name: str, **kwargs: Any) -> str:

@@ -326,3 +326,18 @@ def test_a_queue_row_carries_what_its_procedure_needs(api, integration, officer)
             "earlier_results": {"birth_registration": BIRTH_RESULT},
         }
     ]
+
+
+def test_the_sweeper_publishes_what_was_left_behind(api, integration):
+    """Rows whose publication was lost (here: the test's transaction never commits, so on_commit
+    never runs) are delivered by the beat sweeper once they are a minute old, not before."""
+    from cases.tasks import outbox_sweep_task
+
+    filed(api, integration)
+    assert Outbox.objects.filter(delivered_at__isnull=True).count() == 2
+
+    assert outbox_sweep_task() == 0
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=2)):
+        assert outbox_sweep_task() == 2
+
+    assert Outbox.objects.filter(delivered_at__isnull=True).count() == 0
