@@ -1,30 +1,50 @@
-"""Vietnamese civil-service working days: Monday to Friday, less the public holidays of the Labour
-Code (from the `holidays` package), plus the days the Ministry of Home Affairs swaps each year
-(extra days off, extra working Saturdays), which come from the database.
+"""Vietnamese civil-service working days, for dossier deadlines and reports.
 
-Deadlines follow Decree 63/2024/NĐ-CP: a dossier received after the cut-off (15:00) or on a day
-off starts its clock on the next working day; the clock-start day is day 1; a due date is the last
-working day allowed.
+A working day is Monday to Friday, less the public holidays of the Labour Code (art. 112; a holiday
+on a weekend gives a weekday off), taken from the `holidays` package. On top of that the Ministry of
+Home Affairs announces each year extra days off and extra working Saturdays; those live in the
+database and are passed in, so an administrator's edit moves deadlines without a release.
+
+Deadlines follow Decree 63/2024/NĐ-CP: a dossier received after the cut-off (15:00 local time) or on
+a day off starts its clock on the next working day; the clock-start day is day 1; a due date is the
+last working day allowed. Whether a date is past its due date is a plain date comparison.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 ONE_DAY = datetime.timedelta(days=1)
 
+# The package also carries its own copy of some of the ministry's swaps (31 August 2026 "substituted
+# from 22 August 2026", and older years). Swaps must come only from the database, otherwise a swap the
+# package knows but the administrator removed would stay half-applied (the day off without the working
+# Saturday), and upgrading the package could move deadlines. The label is matched in a pinned language;
+# tests/cases/test_workdays.py fails if the package ever renames it.
+_SWAP_LABEL_PREFIX = "Day off (substituted from"
 
-@lru_cache(maxsize=64)
-def _public_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.country_holidays("VN", years=year))
+
+@cache
+def _statutory_holidays(year: int) -> frozenset[datetime.date]:
+    """The Labour Code's days off in `year`, including the package's observed days for holidays that
+    fall on a weekend.
+
+    Cached for the life of the process: the law's calendar for a year never changes while the portal
+    runs, and every dossier filing asks for it."""
+    year_holidays = holidays.country_holidays("VN", years=year, language="en_US")
+    return frozenset(day for day, name in year_holidays.items() if not name.startswith(_SWAP_LABEL_PREFIX))
 
 
 class WorkingCalendar:
+    """The working days of the province's agencies: the law's calendar plus the year's announced swaps.
+
+    Build one from the swap table and reuse it; it holds no per-call state."""
+
     def __init__(
         self,
         *,
@@ -39,10 +59,13 @@ class WorkingCalendar:
         self.zone = ZoneInfo(timezone)
 
     def is_working_day(self, day: datetime.date) -> bool:
-        """An announced working day wins over a weekend; an announced day off over a weekday."""
+        """Whether the agencies work on `day`.
+
+        An announced working day wins over a weekend or holiday (the ministry swaps Saturdays in); an
+        announced day off wins over a weekday."""
         if day in self.extra_working_days:
             return True
-        if day in self.extra_days_off or day in _public_holidays(day.year):
+        if day in self.extra_days_off or day in _statutory_holidays(day.year):
             return False
         return day.weekday() < 5
 
@@ -54,8 +77,15 @@ class WorkingCalendar:
         return day
 
     def clock_start(self, received_at: datetime.datetime) -> datetime.date:
-        """The day a dossier's clock starts: the day of receipt if it is a working day and the
-        dossier came by the cut-off (15:00:00 counts), otherwise the next working day."""
+        """The day a dossier's clock starts, from the moment it was received (timezone-aware).
+
+        The day of receipt if it is a working day and the dossier came by the cut-off (15:00:00
+        counts, 15:00:01 does not), otherwise the next working day."""
+        if received_at.utcoffset() is None:
+            # A naive time would be read in the server's zone, which is UTC in production: a dossier
+            # filed at 16:00 in Hanoi would pass as 09:00 and get a day less than the law gives.
+            raise ValueError("received_at must be timezone-aware")
+        # The cut-off is a wall-clock time at the agency, not in UTC.
         local = received_at.astimezone(self.zone)
         day = local.date()
         if self.is_working_day(day) and local.time() <= self.cutoff:
@@ -63,10 +93,14 @@ class WorkingCalendar:
         return self.next_working_day(day)
 
     def due_date(self, start: datetime.date, working_days: int) -> datetime.date:
-        """The last day allowed when `working_days` are allowed from `start` (day 1)."""
+        """The last day allowed when `working_days` working days are allowed from `start`.
+
+        `start` is the clock-start day and counts as day 1, so one working day is due the same day.
+        `start` must be a working day (use clock_start to get one)."""
         if working_days < 1:
-            raise ValueError("at least one working day is allowed")
+            raise ValueError(f"at least one working day must be allowed, not {working_days}")
         if not self.is_working_day(start):
+            # A clock never starts on a day off; silently counting from one would shift the deadline.
             raise ValueError(f"{start} is not a working day")
         day = start
         for _ in range(working_days - 1):
@@ -74,8 +108,10 @@ class WorkingCalendar:
         return day
 
     def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
-        """Working days from `start` to `end`, both included (0 when end precedes start)."""
-        count, day = 0, start
+        """How many working days lie from `start` to `end`, both included (0 when `end` precedes
+        `start`); reports use it for the working days a dossier took to its result."""
+        count = 0
+        day = start
         while day <= end:
             count += self.is_working_day(day)
             day += ONE_DAY
