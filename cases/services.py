@@ -246,7 +246,7 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
                 filed_by=user,
             )
             bundle.code = (
-                f"{CODE_PREFIX[BundleKind(kind)]}-{commune_province_code(commune)}-{received_at.year}-{bundle.pk:06d}"
+                f"{CODE_PREFIX[BundleKind(kind)]}-{commune_province_code(commune)}-{received_on.year}-{bundle.pk:06d}"
             )
             bundle.save(update_fields=["code"])
             steps = Step.objects.bulk_create(

@@ -257,3 +257,14 @@ def test_the_schema_and_the_docs_are_served(api, integration):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"cdn" not in docs.content.lower()
+
+
+def test_the_code_carries_the_local_year_of_receipt(api, integration):
+    """17:30 UTC on 31 December is 00:30 on 1 January in Vietnam."""
+    data = death(received_at="2025-12-31T17:30:00+00:00", deceased__date_of_death="2025-12-30",
+                 death_notice__date="2025-12-30")  # fmt: skip
+
+    body = file(api, integration, data).json()
+
+    assert body["code"] == f"KT-40-2026-{Bundle.objects.get().pk:06d}"
+    assert body["received_at"] == "2026-01-01T00:30:00+07:00"
