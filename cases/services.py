@@ -311,7 +311,7 @@ def _locked_step(user: User | None, step_pk: int) -> Step:
     """The step, in the user's scope (any step for the system itself), read again after locking
     its bundle row and then the bundle's steps in pk order."""
     step = step_get_for_user(user=user, pk=step_pk) if user is not None else Step.objects.get(pk=step_pk)
-    Bundle.objects.select_for_update().filter(pk=step.bundle_id).first()
+    _lock_bundle(step.bundle_id)
     list(Step.objects.select_for_update().filter(bundle_id=step.bundle_id).order_by("pk").values_list("pk"))
     return Step.objects.select_related("bundle", "procedure", "office").get(pk=step.pk)
 
@@ -512,7 +512,7 @@ def _locked_bundle(user: User, code: str) -> Bundle:
     bundle = bundle_get_for_user(user=user, code=code)
     if user.role not in (UserRole.CLERK, UserRole.INTEGRATION):
         raise Forbidden(_("Only the one-stop desk or the system that filed the dossier can do this."))
-    locked = Bundle.objects.select_for_update().get(pk=bundle.pk)
+    locked = _lock_bundle(bundle.pk)
     list(Step.objects.select_for_update().filter(bundle=locked).order_by("pk").values_list("pk"))
     return locked
 
@@ -590,16 +590,18 @@ def lateness_record(*, today: datetime.date) -> int:
     """Mark steps and bundles that passed their due date: the agency owes the citizen an apology
     and a new appointment date (Decree 63 art. 7(3)). Each is marked once."""
     marked = 0
-    late_steps = Step.objects.overdue(today).filter(late_since__isnull=True).select_related("bundle")
+    late_steps = Step.objects.overdue(today).filter(late_since__isnull=True)
     for step in late_steps:
         with transaction.atomic():
+            bundle = _lock_bundle(step.bundle_id)
             if Step.objects.filter(pk=step.pk, late_since__isnull=True).update(late_since=today):
-                _event(step.bundle, Action.LATE, actor=None, step=step, data={"due_date": step.due_date.isoformat()})
+                _event(bundle, Action.LATE, actor=None, step=step, data={"due_date": step.due_date.isoformat()})
                 _publish("step.late", step=step.pk)
                 marked += 1
     late_bundles = Bundle.objects.filter(state=BundleState.IN_PROGRESS, due_date__lt=today, late_since__isnull=True)
     for bundle in late_bundles:
         with transaction.atomic():
+            _lock_bundle(bundle.pk)
             if Bundle.objects.filter(pk=bundle.pk, late_since__isnull=True).update(late_since=today):
                 _event(bundle, Action.LATE, actor=None, data={"due_date": bundle.due_date.isoformat()})
                 _publish("bundle.late", bundle=bundle.pk)
@@ -626,13 +628,19 @@ def outbox_deliver(*, message_pk: int) -> bool:
     return True
 
 
+def _lock_bundle(pk: int) -> Bundle:
+    """Lock a bundle row before touching its steps: every writer takes the bundle first, so two
+    writers of one bundle queue up instead of deadlocking (officers, workers and beat alike)."""
+    return Bundle.objects.select_for_update().get(pk=pk)
+
+
 def _deliver(message: Outbox) -> None:
     payload = message.payload
     if "step" in payload:
-        step = Step.objects.select_related("bundle", "office", "procedure").get(pk=payload["step"])
-        bundle = step.bundle
+        bundle = _lock_bundle(Step.objects.values_list("bundle_id", flat=True).get(pk=payload["step"]))
+        step = Step.objects.select_related("office", "procedure").get(pk=payload["step"])
     else:
-        step, bundle = None, Bundle.objects.get(pk=payload["bundle"])
+        step, bundle = None, _lock_bundle(payload["bundle"])
     phone = (bundle.data.get("applicant") or {}).get("phone", "")
     if message.topic == "step.ready" and step is not None:
         # The hand-off: the dossier reaches the office that handles this step.
