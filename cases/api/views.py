@@ -211,8 +211,10 @@ class Queue(generics.ListAPIView):
         if self.request.query_params.get("overdue") == "true":
             steps = steps.overdue(timezone.localdate())
         done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result").order_by()
-        return steps.select_related("bundle__commune", "procedure", "office", "claimant").prefetch_related(
-            "procedure__requires", Prefetch("bundle__steps", queryset=done)
+        # Related rows come by prefetch, not joins: the page query then stays on cases_step alone and
+        # walks the partial index of open steps in order instead of sorting the office's whole queue.
+        return steps.prefetch_related(
+            "bundle__commune", "procedure__requires", "office", "claimant", Prefetch("bundle__steps", queryset=done)
         )
 
     def paginate_queryset(self, queryset: Any) -> Any:

@@ -122,7 +122,7 @@ def test_the_queue_runs_the_same_queries_for_1_or_50_steps(api, integration, off
     _file_many(api, integration, count)
     justice = api(officer("civil_status"))
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(8):
         rows = justice.get("/api/v1/queue/").json()["results"]
 
     assert len(rows) == count
