@@ -44,15 +44,18 @@ def id_number_problems(
     digit = id_number[3]
     if digit not in "012345":
         problems.append(_("The 4th digit (sex and century) must be 0 to 5."))
-    elif (
-        date_of_birth is not None
-        and sex in ("male", "female")
-        and expected_sex_century_digit(sex, date_of_birth.year) != digit
-    ):
-        problems.append(
-            _("The 4th digit (sex and century) does not match a %(sex)s born in %(year)s.")
-            % {"sex": _("male") if sex == "male" else _("female"), "year": date_of_birth.year}
-        )
+    elif date_of_birth is not None:
+        # With the sex unknown (an applicant's, say) the digit still tells the century.
+        known = sex in ("male", "female")
+        expected = expected_sex_century_digit(sex if known and sex else "male", date_of_birth.year)
+        if expected != (digit if known else str(int(digit) // 2 * 2)):
+            problems.append(
+                _("The 4th digit (sex and century) does not match a %(sex)s born in %(year)s.")
+                % {"sex": _("male") if sex == "male" else _("female"), "year": date_of_birth.year}
+                if known
+                else _("The 4th digit (sex and century) does not match a birth in %(year)s.")
+                % {"year": date_of_birth.year}
+            )
     if date_of_birth is not None and id_number[4:6] != f"{date_of_birth.year % 100:02d}":
         problems.append(_("Digits 5–6 (year of birth) do not match %(year)s.") % {"year": date_of_birth.year})
     return problems

@@ -42,6 +42,13 @@ def test_numbers_that_match_the_person(number, sex, born):
         ),
         ("040026001122", "male", "2026-02-20", ["The 4th digit (sex and century) does not match a male born in 2026."]),
         ("040325001122", "female", "2026-02-20", ["Digits 5–6 (year of birth) do not match 2026."]),
+        (
+            "040285001122",  # sex unknown: the digit 2 still says "born in the 2000s"
+            None,
+            "1985-01-01",
+            ["The 4th digit (sex and century) does not match a birth in 1985."],
+        ),
+        ("040185001122", None, "1985-01-01", []),
     ],
 )
 def test_numbers_that_do_not(number, sex, born, problems):
