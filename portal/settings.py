@@ -169,6 +169,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served from this server: the offices may not reach a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BundleStateEnum": "cases.choices.BundleState",
+        "StepStateEnum": "cases.choices.StepState",
+        "AgencyRoleEnum": "agencies.choices.AgencyRole",
+    },
 }
 
 LOGGING = {

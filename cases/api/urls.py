@@ -1,7 +1,6 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from cases.api import serializers as s
 from cases.api import views
 
 app_name = "api"
@@ -16,22 +15,10 @@ urlpatterns = [
     path("bundles/<str:code>/withdraw/", views.BundleWithdraw.as_view(), name="bundle-withdraw"),
     path("bundles/<str:code>/events/", views.BundleEvents.as_view(), name="bundle-events"),
     path("queue/", views.Queue.as_view(), name="queue"),
-    path("steps/<int:pk>/claim/", views.StepAction.as_view(action_name="claim"), name="step-claim"),
-    path("steps/<int:pk>/release/", views.StepAction.as_view(action_name="release"), name="step-release"),
-    path(
-        "steps/<int:pk>/complete/",
-        views.StepAction.as_view(action_name="complete", input_serializer=s.StepResultSerializer),
-        name="step-complete",
-    ),
-    path(
-        "steps/<int:pk>/return/",
-        views.StepAction.as_view(action_name="return", input_serializer=s.ReturnSerializer),
-        name="step-return",
-    ),
-    path(
-        "steps/<int:pk>/refuse/",
-        views.StepAction.as_view(action_name="refuse", input_serializer=s.ReasonSerializer),
-        name="step-refuse",
-    ),
+    path("steps/<int:pk>/claim/", views.StepClaim.as_view(), name="step-claim"),
+    path("steps/<int:pk>/release/", views.StepRelease.as_view(), name="step-release"),
+    path("steps/<int:pk>/complete/", views.StepComplete.as_view(), name="step-complete"),
+    path("steps/<int:pk>/return/", views.StepReturn.as_view(), name="step-return"),
+    path("steps/<int:pk>/refuse/", views.StepRefuse.as_view(), name="step-refuse"),
     path("track/<str:code>/", views.Track.as_view(), name="track"),
 ]

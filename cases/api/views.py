@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -228,29 +229,55 @@ class Queue(generics.ListAPIView):
         return page
 
 
-class StepAction(APIView):
-    """POST /steps/<id>/<action>/: claim, release, complete, return, refuse."""
+class _StepAction(APIView):
+    """POST /steps/<id>/<action>/: parse the body, call the action's service, answer the step."""
 
-    action_name = ""
     input_serializer: type[serializers.Serializer] | None = None
 
-    def post(self, request: Request, pk: int) -> Response:
-        user = request.user
+    def act(self, request: Request, service: Callable[..., Step], pk: int) -> Response:
         values: dict[str, Any] = {}
         if self.input_serializer is not None:
             payload = self.input_serializer(data=request.data)
             payload.is_valid(raise_exception=True)
             values = dict(payload.validated_data)
-        service = {
-            "claim": services.step_claim,
-            "release": services.step_release,
-            "complete": services.step_complete,
-            "return": services.step_return,
-            "refuse": services.step_refuse,
-        }[self.action_name]
-        step = service(user=user, step_pk=pk, **values)  # type: ignore[operator]
-        step = Step.objects.select_related("office").get(pk=step.pk)
-        return Response(s.StepSerializer(step).data)
+        step = service(user=request.user, step_pk=pk, **values)
+        return Response(s.StepSerializer(Step.objects.select_related("office").get(pk=step.pk)).data)
+
+
+class StepClaim(_StepAction):
+    @extend_schema(request=None, responses=s.StepSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.act(request, services.step_claim, pk)
+
+
+class StepRelease(_StepAction):
+    @extend_schema(request=None, responses=s.StepSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.act(request, services.step_release, pk)
+
+
+class StepComplete(_StepAction):
+    input_serializer = s.StepResultSerializer
+
+    @extend_schema(request=s.StepResultSerializer, responses=s.StepSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.act(request, services.step_complete, pk)
+
+
+class StepReturn(_StepAction):
+    input_serializer = s.ReturnSerializer
+
+    @extend_schema(request=s.ReturnSerializer, responses=s.StepSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.act(request, services.step_return, pk)
+
+
+class StepRefuse(_StepAction):
+    input_serializer = s.ReasonSerializer
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.StepSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.act(request, services.step_refuse, pk)
 
 
 # --- Public tracking -----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+import yaml
+from django.core.management import call_command
 
 from cases.models import Bundle, Event, Notification, Outbox, Step
 from tests.cases.conftest import birth, death
@@ -246,6 +248,22 @@ def test_each_birth_variant_under_both_structures(api, integration, day, procedu
 
     assert [s["procedure"] for s in body["steps"]] == procedures
     assert [s["office"]["name"] for s in body["steps"]] == offices[day]
+
+
+def test_the_schema_describes_every_endpoint_without_warnings(tmp_path):
+    """drf-spectacular fails on any warning (an endpoint it cannot describe, a clashing name)."""
+    path = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(path))
+
+    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert sorted(p for p in schema["paths"] if p.startswith("/api/v1/steps/")) == [
+        "/api/v1/steps/{id}/claim/",
+        "/api/v1/steps/{id}/complete/",
+        "/api/v1/steps/{id}/refuse/",
+        "/api/v1/steps/{id}/release/",
+        "/api/v1/steps/{id}/return/",
+    ]
 
 
 def test_the_schema_and_the_docs_are_served(api, integration):
