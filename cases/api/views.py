@@ -200,8 +200,7 @@ class Queue(generics.ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("state"), OpenApiParameter("overdue")])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().get(request, *args, **kwargs)
-        return response
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Step]:
         steps = step_list_for_user(user=self.request.user)  # type: ignore[arg-type]
