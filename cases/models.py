@@ -119,6 +119,12 @@ class CalendarOverride(models.Model):
 # --- Bundles and steps -------------------------------------------------------------------------
 
 
+class BundleQuerySet(models.QuerySet["Bundle"]):
+    def overdue(self, today: datetime.date) -> BundleQuerySet:
+        """Bundles still in progress after their due date (the same rule as Bundle.overdue)."""
+        return self.filter(state=BundleState.IN_PROGRESS, due_date__lt=today)
+
+
 LIVE = Q(state__in=[BundleState.IN_PROGRESS, BundleState.COMPLETED, BundleState.PARTLY_COMPLETED])
 
 
@@ -153,6 +159,8 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = BundleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bundle")

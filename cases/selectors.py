@@ -3,16 +3,16 @@ does not exist for them (404, never 403, so nothing leaks)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, User
-from cases.models import Bundle, Step, StepQuerySet
+from cases.models import Bundle, BundleQuerySet, Step, StepQuerySet
 from portal.errors import NotFound
 
 
-def bundle_list_for_user(*, user: User) -> QuerySet[Bundle]:
+def bundle_list_for_user(*, user: User) -> BundleQuerySet:
     """Clerks see their commune's bundles, officers those with a step at their office, provincial
     staff their province's, integration clients what they filed, administrators everything."""
     bundles = Bundle.objects.all()

@@ -132,7 +132,9 @@ def _move(
     (409 if it changed meanwhile) and append the audit event."""
     before = _transition(obj, transition, **arguments)
     _save(obj, saves)
-    bundle, step = (obj, None) if isinstance(obj, Bundle) else (obj.bundle, obj)  # type: ignore[union-attr]
+    step = obj if isinstance(obj, Step) else None
+    bundle = step.bundle if step is not None else obj
+    assert isinstance(bundle, Bundle)
     _event(bundle, action, actor=actor, step=step, from_state=before, to_state=obj.state, reason=note, data=data)
 
 
@@ -598,7 +600,7 @@ def lateness_record(*, today: datetime.date) -> int:
                 _event(bundle, Action.LATE, actor=None, step=step, data={"due_date": step.due_date.isoformat()})
                 _publish("step.late", step=step.pk)
                 marked += 1
-    late_bundles = Bundle.objects.filter(state=BundleState.IN_PROGRESS, due_date__lt=today, late_since__isnull=True)
+    late_bundles = Bundle.objects.overdue(today).filter(late_since__isnull=True)
     for bundle in late_bundles:
         with transaction.atomic():
             _lock_bundle(bundle.pk)

@@ -13,7 +13,6 @@ from cases.choices import BundleKind, Channel, FuneralCategory
 from cases.models import Bundle, Event, Step
 
 SEX = [("male", _("male")), ("female", _("female"))]
-_DATE, _DATETIME = serializers.DateField(), serializers.DateTimeField()
 
 
 class PersonSerializer(serializers.Serializer):
@@ -180,31 +179,6 @@ class QueueStepSerializer(StepSerializer):
     def get_earlier_results(self, step: Step) -> dict[str, Any]:
         required = {procedure.code for procedure in step.procedure.requires.all()}
         return {s.procedure_id: s.result for s in step.bundle.steps.all() if s.procedure_id in required}
-
-    def to_representation(self, step: Step) -> dict[str, Any]:
-        """Written out by hand: a queue page renders 50 of these, and DRF's field-by-field machinery
-        cost about 20 ms a page (docs/benchmarks.md). The fields declared above still describe it."""
-        bundle = step.bundle
-        return {
-            "id": step.pk,
-            "procedure": step.procedure_id,
-            "agency_role": step.agency_role,
-            "office": {"id": step.office_id, "name": step.office.name},
-            "state": step.state,
-            "due_date": _DATE.to_representation(step.due_date) if step.due_date else None,
-            "overdue": step.overdue,
-            "result": step.result,
-            "bundle": bundle.code,
-            "commune": bundle.commune.code,
-            "received_at": _DATETIME.to_representation(bundle.received_at),
-            "claimant": step.claimant.username if step.claimant else None,
-            "missing_documents": step.missing_documents,
-            "supplement_deadline": _DATE.to_representation(step.supplement_deadline)
-            if step.supplement_deadline
-            else None,
-            "data": self.get_data(step),
-            "earlier_results": self.get_earlier_results(step),
-        }
 
 
 class StepResultSerializer(serializers.Serializer):

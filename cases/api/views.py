@@ -112,7 +112,7 @@ class BundleListCreate(generics.ListAPIView):
         if params.get("commune"):
             bundles = bundles.filter(commune__code=params["commune"])
         if params.get("overdue") == "true":
-            bundles = bundles.filter(state="in_progress", due_date__lt=timezone.localdate())
+            bundles = bundles.overdue(timezone.localdate())
         return _bundles_with_steps(bundles)
 
     @extend_schema(
