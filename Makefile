@@ -23,6 +23,7 @@ run: $(BIN)/.installed
 	$(MANAGE) load_reference_data
 	@echo "Demo accounts (password: $(DEMO_PASSWORD)):"
 	@$(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
+	@$(MANAGE) seed_demo_dossiers
 	@if [ "$$($(MANAGE) shell -v 0 -c 'from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)')" = "False" ]; then \
 	  echo "Broker configured: starting a Celery worker and beat beside the server."; \
 	  trap 'kill 0' EXIT INT TERM; \

@@ -1,8 +1,13 @@
--- wrk script: GET a list endpoint (PATH) as the holder of TOKEN.
+-- wrk script: GET a list endpoint or page (PATH_UNDER_TEST) as the holder of TOKEN (API) or of
+-- the session SESSION (pages, as a browser would).
 local token = os.getenv("TOKEN")
+local session = os.getenv("SESSION")
 local path = os.getenv("PATH_UNDER_TEST")
 
 function request()
+  if session then
+    return wrk.format("GET", path, {["Cookie"] = "sessionid=" .. session})
+  end
   return wrk.format("GET", path, {["Authorization"] = "Token " .. token})
 end
 

@@ -27,17 +27,22 @@ from django.utils import timezone  # noqa: E402
 
 from agencies.models import AdministrativeUnit, Jurisdiction, User  # noqa: E402
 from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory  # noqa: E402
+from cases.identity import bundle_search_text  # noqa: E402
 from cases.models import Bundle, BundleVariant, Procedure  # noqa: E402
+
+FAMILIES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+GIVEN = ["Văn An", "Thị Lan", "Minh Đức", "Thị Hoa", "Quang Huy", "Thu Hà", "Đức Thắng", "Ngọc Ánh", "Văn Hùng"]
 
 BUNDLE_COLUMNS = (
     "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
     "funeral_category, state, data, applicant_id_last4, birth_certificate_number, deceased_id_number, "
-    "late_registration, filed_by_id, finished_at"
+    "late_registration, filed_by_id, finished_at, search_text"
 )
 STEP_COLUMNS = (
     "bundle_id, procedure_id, agency_role, office_id, state, clock_starts_on, due_date, result, reason, "
-    "missing_documents"
+    "missing_documents, handed_off_at, finished_at"
 )
+CHUNK = 500_000  # bundles per pair of COPYs: the steps of a chunk are held in memory
 
 
 def main(total: int) -> None:
@@ -52,47 +57,62 @@ def main(total: int) -> None:
     procedures = {p.code: p for p in Procedure.objects.all()}
     filer = User.objects.get(username="bench.integration")
     start_id = (Bundle.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    data = json.dumps(
-        {"applicant": {"full_name": "Nguyễn Văn A", "id_number": "040090001234", "phone": "0912345678"},
-         "delivery": "electronic"}, ensure_ascii=False)  # fmt: skip
+    people = [f"{family} {given}" for family in FAMILIES for given in GIVEN]
+    dossiers = [
+        {"applicant": {"full_name": name, "id_number": "040090001234", "phone": "0912345678"},
+         "child": {"full_name": people[(i * 7) % len(people)]}, "delivery": "electronic"}
+        for i, name in enumerate(people)
+    ]  # fmt: skip
+    encoded = [json.dumps(dossier, ensure_ascii=False) for dossier in dossiers]
     categories = list(FUNERAL_AGENCY_ROLE)
     started = time.monotonic()
+    steps_total = 0
     with connection.cursor() as cursor:
         raw = cursor.connection
         with raw.cursor() as copy_cursor:
-            with copy_cursor.copy(f"COPY cases_bundle ({BUNDLE_COLUMNS}) FROM STDIN") as bundles_copy:
+            for chunk in range(0, total, CHUNK):
                 steps_rows = []
-                for n in range(total):
-                    pk = start_id + n
-                    commune = communes[n % len(communes)]
-                    variant, steps = variants[n % len(variants)]
-                    received = timezone.now() - datetime.timedelta(minutes=random.randint(0, 730 * 24 * 60))
-                    open_ = n % 50 == 0
-                    day = timezone.localtime(received).date()
-                    category = random.choice(categories) if any(p.code == "funeral_allowance" for p in steps) else ""
-                    prefix = "KS" if variant.kind == "birth" else "KT"
-                    bundles_copy.write_row((
-                        pk, f"{prefix}-40-{received.year}-{pk:07d}", variant.kind, variant.pk, random.choice(
-                            ["online", "online", "direct", "postal"]), commune.pk, received, day,
-                        day + datetime.timedelta(days=4), False, category, "in_progress" if open_ else "completed",
-                        data, "1234", f"CS-{pk}" if variant.kind == "birth" else "",
-                        f"{pk:012d}" if variant.kind == "death" else "", False, filer.pk,
-                        None if open_ else received + datetime.timedelta(days=3),
-                    ))  # fmt: skip
-                    for position, procedure in enumerate(steps):
-                        role = procedure.agency_role or FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
-                        state = ("ready" if position == 0 else "waiting") if open_ else "done"
-                        steps_rows.append((
-                            pk, procedure.code, role, offices[(commune.pk, role)], state,
-                            day if state != "waiting" else None,
-                            day + datetime.timedelta(days=position + 1) if state != "waiting" else None,
-                            None if state != "done" else json.dumps({"register_number": f"R-{pk}"}), "", "[]",
+                with copy_cursor.copy(f"COPY cases_bundle ({BUNDLE_COLUMNS}) FROM STDIN") as bundles_copy:
+                    for n in range(chunk, min(total, chunk + CHUNK)):
+                        pk = start_id + n
+                        commune = communes[n % len(communes)]
+                        variant, steps = variants[n % len(variants)]
+                        received = timezone.now() - datetime.timedelta(minutes=random.randint(0, 730 * 24 * 60))
+                        open_ = n % 50 == 0
+                        day = timezone.localtime(received).date()
+                        category = (
+                            random.choice(categories) if any(p.code == "funeral_allowance" for p in steps) else ""
+                        )
+                        prefix = "KS" if variant.kind == "birth" else "KT"
+                        code = f"{prefix}-40-{received.year}-{pk:07d}"
+                        dossier = n % len(dossiers)
+                        bundles_copy.write_row((
+                            pk, code, variant.kind, variant.pk, random.choice(
+                                ["online", "online", "direct", "postal"]), commune.pk, received, day,
+                            day + datetime.timedelta(days=4), False, category, "in_progress" if open_ else "completed",
+                            encoded[dossier], "1234", f"CS-{pk}" if variant.kind == "birth" else "",
+                            f"{pk:012d}" if variant.kind == "death" else "", False, filer.pk,
+                            None if open_ else received + datetime.timedelta(days=3),
+                            bundle_search_text(code, dossiers[dossier]),
                         ))  # fmt: skip
-            print(f"bundles: {total} in {time.monotonic() - started:.0f} s", flush=True)
-            with copy_cursor.copy(f"COPY cases_step ({STEP_COLUMNS}) FROM STDIN") as steps_copy:
-                for row in steps_rows:
-                    steps_copy.write_row(row)
-            print(f"steps: {len(steps_rows)} in {time.monotonic() - started:.0f} s", flush=True)
+                        for position, procedure in enumerate(steps):
+                            role = procedure.agency_role or FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
+                            state = ("ready" if position == 0 else "waiting") if open_ else "done"
+                            handed = received + datetime.timedelta(days=min(position, 1))
+                            finished = received + datetime.timedelta(days=position + random.choice((0, 1, 1, 2)))
+                            steps_rows.append((
+                                pk, procedure.code, role, offices[(commune.pk, role)], state,
+                                day if state != "waiting" else None,
+                                day + datetime.timedelta(days=position + 1) if state != "waiting" else None,
+                                None if state != "done" else json.dumps({"register_number": f"R-{pk}"}), "", "[]",
+                                handed if state != "waiting" else None, finished if state == "done" else None,
+                            ))  # fmt: skip
+                with copy_cursor.copy(f"COPY cases_step ({STEP_COLUMNS}) FROM STDIN") as steps_copy:
+                    for row in steps_rows:
+                        steps_copy.write_row(row)
+                steps_total += len(steps_rows)
+                done = min(total, chunk + CHUNK)
+                print(f"bundles: {done}, steps: {steps_total} in {time.monotonic() - started:.0f} s", flush=True)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('cases_bundle', 'id'), (SELECT max(id) FROM cases_bundle))"
         )

@@ -25,6 +25,20 @@ def sniff(head: bytes) -> str | None:
     return next((kind for signature, kind in SIGNATURES.items() if head.startswith(signature)), None)
 
 
+def attachment_check(file: UploadedFile, *, field: str = "file") -> str:
+    """The content type of an acceptable scan; Invalid (under `field`) for a file too large or of
+    another type."""
+    limit = rules.setting(rules.ATTACHMENT_MAX_BYTES, timezone.localdate())
+    if file.size is None or file.size > limit:
+        raise Invalid({field: [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]})
+    file.seek(0)
+    content_type = sniff(file.read(8))
+    file.seek(0)
+    if content_type is None:
+        raise Invalid({field: [_("Only PDF, JPEG or PNG scans are accepted; this file is none of them.")]})
+    return content_type
+
+
 def attachment_add(*, user: User, code: str, kind: str, file: UploadedFile) -> Attachment:
     """Attach a scanned document to a bundle still in progress."""
     bundle = bundle_get_for_user(user=user, code=code)
@@ -32,17 +46,12 @@ def attachment_add(*, user: User, code: str, kind: str, file: UploadedFile) -> A
         raise Forbidden(_("Only the one-stop desk or the system that filed the dossier can attach documents."))
     if bundle.state != BundleState.IN_PROGRESS:
         raise Conflict(_("Documents can only be attached to a dossier in progress."))
-    limit = rules.setting(rules.ATTACHMENT_MAX_BYTES, timezone.localdate())
-    if file.size is None or file.size > limit:
-        raise Invalid({"file": [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]})
-    file.seek(0)
-    content_type = sniff(file.read(8))
-    file.seek(0)
-    if content_type is None:
-        raise Invalid({"file": [_("Only PDF, JPEG or PNG scans are accepted; this file is none of them.")]})
+    if not kind.strip():
+        raise Invalid({"kind": [_("Say which document this is.")]})
+    content_type = attachment_check(file)
     with transaction.atomic():
         attachment = Attachment.objects.create(
-            bundle=bundle, kind=kind, file=file, content_type=content_type, size=file.size, uploaded_by=user
+            bundle=bundle, kind=kind, file=file, content_type=content_type, size=file.size or 0, uploaded_by=user
         )
         _event(bundle, Action.ATTACHED, actor=user, data={"kind": kind, "size": file.size})
     return attachment

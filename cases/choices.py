@@ -82,3 +82,5 @@ class Action(models.TextChoices):
     LATE = "late", _("Late: apology owed")
     ATTACHED = "attached", _("Document attached")
     HANDED_OFF = "handed_off", _("Delivered to the office")
+    APOLOGISED = "apologised", _("Apology sent with a new appointment")
+    HANDED_OVER = "handed_over", _("Results handed over")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -66,3 +67,9 @@ def search_key(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(char for char in text if not unicodedata.combining(char))
     return " ".join(bare.casefold().split())
+
+
+def bundle_search_text(code: str, data: dict[str, Any]) -> str:
+    """What the clerks' search box matches: the code and the people's names, without diacritics."""
+    people = [data.get(part) or {} for part in ("applicant", "child", "deceased", "mother", "father")]
+    return search_key(" ".join([code, *(person.get("full_name", "") for person in people)]))

@@ -159,6 +159,9 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("results handed over at"), null=True, blank=True)
+    # The code and the people's names without diacritics, for the clerks' search box.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     objects = BundleQuerySet.as_manager()
 
@@ -170,6 +173,7 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["commune", "-received_at"], name="bundle_commune_received"),
             models.Index(fields=["filed_by", "-received_at"], name="bundle_filer_received"),
             models.Index(fields=["state", "due_date"], name="bundle_state_due"),
+            models.Index(fields=["received_at"], name="bundle_received"),  # the reports' days
         ]
         # One live dossier per child and per deceased: a refused or withdrawn one may be filed again.
         constraints = [
@@ -245,6 +249,7 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
     supplement_deadline = models.DateField(_("supplement deadline"), null=True, blank=True)
     handed_off_at = models.DateTimeField(_("delivered to the office at"), null=True, blank=True)
     late_since = models.DateField(_("late since"), null=True, blank=True)
+    new_appointment_on = models.DateField(_("new appointment"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = StepQuerySet.as_manager()
@@ -257,6 +262,9 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["office", "state", "due_date", "id"], name="step_queue"),
             # The queue's default view (every open step, most urgent first) reads this in order.
             models.Index(fields=["office", "due_date", "id"], name="step_open_queue", condition=OPEN),
+            # The reports' days: when a step reached its office, when it finished.
+            models.Index(fields=["handed_off_at"], name="step_handed_off"),
+            models.Index(fields=["finished_at"], name="step_finished"),
             models.Index(
                 fields=["supplement_deadline"],
                 name="step_returned_deadline",
@@ -274,6 +282,12 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
             and self.due_date is not None
             and timezone.localdate() > self.due_date
         )
+
+    @property
+    def apology_owed(self) -> bool:
+        """Late and not finished: the office owes an apology and a new appointment date."""
+        finished = self.state in (StepState.DONE, StepState.REFUSED, StepState.CANCELLED)
+        return not finished and (self.late_since is not None or self.overdue)
 
     @fsm.transition(field=state, source=StepState.WAITING, target=StepState.READY)
     def unlock(self, *, clock_starts_on: datetime.date, due_date: datetime.date) -> None:
@@ -357,7 +371,10 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["bundle", "at"], name="event_bundle_at")]
+        indexes = [
+            models.Index(fields=["bundle", "at"], name="event_bundle_at"),
+            models.Index(fields=["at"], name="event_step_report", condition=Q(action__in=["returned", "late"])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -113,3 +113,10 @@ def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date
     social-assistance level (3–4) in force in the month of death."""
     month = date_of_death.replace(day=1)
     return setting(f"funeral.multiple.{category}", month) * setting(FUNERAL_RATE[FuneralCategory(category)], month)
+
+
+def funeral_category_for(eligible: Iterable[str], date_of_death: datetime.date) -> str:
+    """The category to claim when the deceased qualifies under several: the one that pays most
+    for the month of death (DOMAIN.md §1: only the highest is paid); "" when none applies."""
+    amounts = {category: funeral_amount(category, date_of_death) for category in eligible}
+    return max(amounts, key=lambda category: amounts[category], default="")

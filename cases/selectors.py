@@ -3,12 +3,17 @@ does not exist for them (404, never 403, so nothing leaks)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, User
-from cases.models import Bundle, BundleQuerySet, Step, StepQuerySet
+from cases import rules
+from cases.choices import BundleState, StepState
+from cases.models import Attachment, Bundle, BundleQuerySet, Event, Step, StepQuerySet
 from portal.errors import NotFound
 
 
@@ -52,3 +57,88 @@ def step_get_for_user(*, user: User, pk: int) -> Step:
     if step is None:
         raise NotFound(_("No step %(pk)s in your queue.") % {"pk": pk})
     return step
+
+
+def bundle_counts(bundles: BundleQuerySet, *, today: datetime.date) -> dict[str, int]:
+    """The figures at the top of the desk's list, in one query."""
+    working = Q(state=BundleState.IN_PROGRESS)
+    return bundles.aggregate(
+        total=Count("pk"),
+        in_progress=Count("pk", filter=working),
+        overdue=Count("pk", filter=working & Q(due_date__lt=today)),
+        due_soon=Count(
+            "pk", filter=working & Q(due_date__gte=today, due_date__lte=rules.calendar().next_working_day(today))
+        ),
+        to_hand_over=Count(
+            "pk",
+            filter=Q(state__in=[BundleState.COMPLETED, BundleState.PARTLY_COMPLETED], handed_over_at__isnull=True),
+        ),
+    )
+
+
+@dataclass
+class BundlePage:
+    bundle: Bundle
+    steps: list[Step]
+    events: list[Event]
+    attachments: list[Attachment]
+
+    @property
+    def returned(self) -> bool:
+        return any(step.state == StepState.RETURNED for step in self.steps)
+
+
+def bundle_page_for_user(*, user: User, code: str) -> BundlePage:
+    """A dossier with its steps (in order), audit trail (oldest first) and documents."""
+    bundle = bundle_get_for_user(user=user, code=code)
+    steps = bundle.steps.select_related("procedure", "office", "claimant").order_by("procedure__position", "pk")
+    events = bundle.events.select_related("actor", "office", "step__procedure").order_by("at", "pk")
+    return BundlePage(bundle, list(steps), list(events), list(bundle.attachments.order_by("uploaded_at", "pk")))
+
+
+@dataclass
+class StepPage:
+    step: Step
+    earlier: list[Step]  # the bundle's finished steps, whose results this one may need
+    attachments: list[Attachment]
+    sections: list[tuple[str, dict[str, object]]]  # the dossier sections this procedure needs
+
+
+def step_page_for_user(*, user: User, pk: int) -> StepPage:
+    """A step of the officer's office with only the dossier data its procedure needs."""
+    step = (
+        step_list_for_user(user=user)
+        .select_related("bundle__commune", "procedure", "office", "claimant")
+        .filter(pk=pk)
+        .first()
+    )
+    if step is None:
+        raise NotFound(_("No step %(pk)s in your queue.") % {"pk": pk})
+    data = step.bundle.data
+    sections = [(name, data[name]) for name in step.procedure.data_sections if isinstance(data.get(name), dict)]
+    earlier = list(
+        step.bundle.steps.filter(state=StepState.DONE).exclude(pk=step.pk).select_related("procedure", "office")
+    )
+    return StepPage(step, earlier, list(step.bundle.attachments.order_by("uploaded_at", "pk")), sections)
+
+
+def bundle_track(*, code: str, id_last4: str) -> Bundle | None:
+    """The public view of a dossier: found only with its code and the last 4 digits of the
+    applicant's ID number; the caller shows states and dates, never personal data."""
+    if len(id_last4) != 4 or not code:
+        return None
+    steps = Step.objects.select_related("procedure").order_by("procedure__position", "pk")
+    return (
+        Bundle.objects.filter(code=code.strip().upper(), applicant_id_last4=id_last4)
+        .prefetch_related(Prefetch("steps", queryset=steps))
+        .first()
+    )
+
+
+def attachment_get_for_user(*, user: User, pk: int) -> Attachment:
+    attachment = (
+        Attachment.objects.filter(pk=pk, bundle__in=bundle_list_for_user(user=user)).select_related("bundle").first()
+    )
+    if attachment is None:
+        raise NotFound(_("No such document."))
+    return attachment

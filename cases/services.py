@@ -8,6 +8,7 @@ transaction; the outbox is published to the workers once the transaction commits
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.choices import UserRole
-from agencies.models import AdministrativeUnit, User
+from agencies.models import AdministrativeUnit, Office, User
 from agencies.selectors import offices_for_roles, unit_get_on
 from cases import rules
 from cases.choices import (
@@ -33,10 +34,11 @@ from cases.choices import (
     FuneralCategory,
     StepState,
 )
-from cases.identity import id_number_problems
+from cases.identity import bundle_search_text, id_number_problems
 from cases.models import (
     LIVE,
     Bundle,
+    BundleVariant,
     Event,
     IdempotencyRecord,
     Notification,
@@ -183,6 +185,88 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
                 raise Conflict(_("This Idempotency-Key was already used with a different request."))
             return record.bundle, False
 
+    plan = bundle_preview(user=user, data=data)
+    stored = {key: value for key, value in data.items() if key not in ("received_at", "commune", "kind", "procedures")}
+    try:
+        with transaction.atomic():
+            bundle = Bundle.objects.create(
+                kind=plan.kind,
+                variant=plan.variant,
+                channel=data["channel"],
+                commune=plan.commune,
+                received_at=plan.received_at,
+                clock_starts_on=plan.clock,
+                due_date=plan.due_date,
+                needs_verification=bool(data.get("needs_verification")),
+                funeral_category=plan.funeral_category,
+                data=json.loads(json.dumps(stored, default=str)),
+                applicant_id_last4=data["applicant"]["id_number"][-4:],
+                birth_certificate_number=(data.get("child") or {}).get("birth_certificate_number", ""),
+                deceased_id_number=(data.get("deceased") or {}).get("id_number", ""),
+                late_registration=plan.late_registration,
+                filed_by=user,
+            )
+            year = timezone.localdate(plan.received_at).year
+            bundle.code = f"{CODE_PREFIX[plan.kind]}-{commune_province_code(plan.commune)}-{year}-{bundle.pk:06d}"
+            bundle.search_text = bundle_search_text(bundle.code, data)
+            bundle.save(update_fields=["code", "search_text"])
+            steps = Step.objects.bulk_create(
+                [
+                    Step(
+                        bundle=bundle,
+                        procedure=procedure,
+                        agency_role=role,
+                        office=office,
+                        state=StepState.WAITING if due is None else StepState.READY,
+                        clock_starts_on=None if due is None else plan.clock,
+                        due_date=due,
+                    )
+                    for procedure, role, office, due in plan.steps
+                ]
+            )
+            opened = [step for step in steps if step.state == StepState.READY]
+            Event.objects.bulk_create(
+                [_event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
+                + [_event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
+            )
+            _publish_many(
+                [("step.ready", {"step": step.pk}) for step in opened] + [("bundle.filed", {"bundle": bundle.pk})]
+            )
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    client=user, key=idempotency_key, fingerprint=fingerprint, bundle=bundle
+                )
+    except IntegrityError:
+        # Two filings raced past the checks above: the unique constraints decide, and say which.
+        duplicate = _duplicate(plan.kind, data)
+        if duplicate:
+            raise _duplicate_error(*duplicate) from None
+        if idempotency_key:
+            return bundle_file(user=user, data=data, idempotency_key=idempotency_key)
+        raise
+    return bundle, True
+
+
+@dataclasses.dataclass(frozen=True)
+class FilingPlan:
+    """What filing a dossier would do: where each step goes and when everything is due."""
+
+    kind: BundleKind
+    variant: BundleVariant
+    commune: AdministrativeUnit
+    received_at: datetime.datetime
+    clock: datetime.date
+    due_date: datetime.date
+    funeral_category: str
+    funeral_amount: int | None
+    late_registration: bool
+    # (procedure, agency role, office, due date of a step that opens at once, else None)
+    steps: list[tuple[Procedure, str, Office, datetime.date | None]]
+
+
+def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
+    """Check a dossier as filing would, and say where each step would go, without writing
+    anything: the clerk's review page shows this before the dossier is filed."""
     now = timezone.now()
     received_at = data.get("received_at")
     if received_at is not None and user.role != UserRole.INTEGRATION:
@@ -193,7 +277,7 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
     received_on = timezone.localdate(received_at)
     commune = _commune_for_filing(user, data["commune"], received_on)
 
-    kind = data["kind"]
+    kind = BundleKind(data["kind"])
     routing = rules.variant_for(kind, data["procedures"])
     problems = bundle_problems(data, on=received_on)
     if routing is None:
@@ -214,78 +298,27 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
         by_role = offices_for_roles(roles=set(roles.values()), commune=commune, on=received_on)
     except NotFound as missing:
         raise Invalid({"commune": missing.messages}) from None
-    offices = {code: (role, by_role[role]) for code, role in roles.items()}
 
     calendar = rules.calendar()
     clock = calendar.clock_start(received_at)
     plan = _plan(procedures, category, clock)
     limit = rules.bundle_limit(kind, bool(data.get("needs_verification")), received_on)
-    due = calendar.due_date(clock, limit) if limit else max(plan.values())
-    event_key = (
-        "registration.birth.late_after_days" if kind == BundleKind.BIRTH else "registration.death.late_after_days"
+    late_key = f"registration.{kind}.late_after_days"
+    died = (data.get("deceased") or {}).get("date_of_death")
+    return FilingPlan(
+        kind=kind,
+        variant=variant,
+        commune=commune,
+        received_at=received_at,
+        clock=clock,
+        due_date=calendar.due_date(clock, limit) if limit else max(plan.values()),
+        funeral_category=category,
+        funeral_amount=rules.funeral_amount(category, died) if category and died else None,
+        late_registration=late_registration(data, on=received_on, allowed_days=rules.setting(late_key, received_on)),
+        steps=[
+            (p, roles[p.code], by_role[roles[p.code]], None if p.requires.all() else plan[p.code]) for p in procedures
+        ],
     )
-    stored = {key: value for key, value in data.items() if key not in ("received_at", "commune", "kind", "procedures")}
-
-    try:
-        with transaction.atomic():
-            bundle = Bundle.objects.create(
-                kind=kind,
-                variant=variant,
-                channel=data["channel"],
-                commune=commune,
-                received_at=received_at,
-                clock_starts_on=clock,
-                due_date=due,
-                needs_verification=bool(data.get("needs_verification")),
-                funeral_category=category,
-                data=json.loads(json.dumps(stored, default=str)),
-                applicant_id_last4=data["applicant"]["id_number"][-4:],
-                birth_certificate_number=(data.get("child") or {}).get("birth_certificate_number", ""),
-                deceased_id_number=(data.get("deceased") or {}).get("id_number", ""),
-                late_registration=late_registration(
-                    data, on=received_on, allowed_days=rules.setting(event_key, received_on)
-                ),
-                filed_by=user,
-            )
-            bundle.code = (
-                f"{CODE_PREFIX[BundleKind(kind)]}-{commune_province_code(commune)}-{received_on.year}-{bundle.pk:06d}"
-            )
-            bundle.save(update_fields=["code"])
-            steps = Step.objects.bulk_create(
-                [
-                    Step(
-                        bundle=bundle,
-                        procedure=procedure,
-                        agency_role=offices[procedure.code][0],
-                        office=offices[procedure.code][1],
-                        state=StepState.READY if not procedure.requires.all() else StepState.WAITING,
-                        clock_starts_on=clock if not procedure.requires.all() else None,
-                        due_date=plan[procedure.code] if not procedure.requires.all() else None,
-                    )
-                    for procedure in procedures
-                ]
-            )
-            opened = [step for step in steps if step.state == StepState.READY]
-            Event.objects.bulk_create(
-                [_event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
-                + [_event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
-            )
-            _publish_many(
-                [("step.ready", {"step": step.pk}) for step in opened] + [("bundle.filed", {"bundle": bundle.pk})]
-            )
-            if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    client=user, key=idempotency_key, fingerprint=fingerprint, bundle=bundle
-                )
-    except IntegrityError:
-        # Two filings raced past the checks above: the unique constraints decide, and say which.
-        duplicate = _duplicate(kind, data)
-        if duplicate:
-            raise _duplicate_error(*duplicate) from None
-        if idempotency_key:
-            return bundle_file(user=user, data=data, idempotency_key=idempotency_key)
-        raise
-    return bundle, True
 
 
 def commune_province_code(commune: AdministrativeUnit) -> str:
@@ -323,6 +356,17 @@ def _officer_may_act(user: User, step: Step) -> None:
         raise Forbidden(_("Only an officer of %(office)s can act on this step.") % {"office": step.office})
     if step.state == StepState.IN_PROGRESS and step.claimant_id not in (None, user.pk):
         raise Conflict(_("Another officer is handling this step. Reload and try again."))
+
+
+def step_actions(*, user: User, step: Step) -> list[str]:
+    """The transitions `user` may take on `step` now, as the state machine and the rules above
+    say: the pages show exactly these buttons."""
+    try:
+        _officer_may_act(user, step)
+    except DomainError:
+        return []
+    available = fsm.get_available_FIELD_transitions(step, Step._meta.get_field("state"))
+    return [transition.name for transition in available if "label" in transition.custom]
 
 
 def step_claim(*, user: User, step_pk: int) -> Step:
@@ -565,6 +609,41 @@ def bundle_withdraw(*, user: User, code: str, reason: str) -> Bundle:
     return bundle
 
 
+def bundle_hand_over(*, user: User, code: str) -> Bundle:
+    """The one-stop desk hands the results of a finished dossier to the citizen."""
+    with transaction.atomic():
+        bundle = _locked_bundle(user, code)
+        if bundle.state not in (BundleState.COMPLETED, BundleState.PARTLY_COMPLETED):
+            raise Conflict(_("Results can be handed over once the dossier is completed."))
+        if bundle.handed_over_at is not None:
+            raise Conflict(_("The results were already handed over."))
+        bundle.handed_over_at = timezone.now()
+        bundle.save(update_fields=["handed_over_at"])
+        _event(bundle, Action.HANDED_OVER, actor=user)
+    return bundle
+
+
+def step_apologise(*, user: User, step_pk: int, new_appointment_on: datetime.date) -> Step:
+    """The office of a late step owes the citizen an apology and a new appointment date (Decree 63
+    art. 7(3)): record the date; the apology letter is printed from it."""
+    today = timezone.localdate()
+    if new_appointment_on <= today:
+        raise Invalid({"new_appointment_on": [_("The new appointment must be after today.")]})
+    if not rules.calendar().is_working_day(new_appointment_on):
+        raise Invalid({"new_appointment_on": [_("The new appointment must be on a working day.")]})
+    with transaction.atomic():
+        step = _locked_step(user, step_pk)
+        _officer_may_act(user, step)
+        if not step.apology_owed:
+            raise Conflict(_("This step is not late."))
+        step.new_appointment_on = new_appointment_on
+        step.save(update_fields=["new_appointment_on"])
+        data = {"new_appointment_on": new_appointment_on.isoformat()}
+        _event(step.bundle, Action.APOLOGISED, actor=user, step=step, data=data)
+        _publish("step.apologised", step=step.pk)
+    return step
+
+
 def personal_data_access_record(*, user: User, bundles: Iterable[Bundle], channel: str) -> None:
     """Note that `user` saw these bundles' personal data (Decree 13/2023/NĐ-CP)."""
     PersonalDataAccess.objects.bulk_create(
@@ -666,6 +745,12 @@ def _deliver(message: Outbox) -> None:
     elif message.topic in ("step.late", "bundle.late"):
         recipient = phone
         text = _("Dossier %(code)s is late. We apologise; a new appointment date will follow.") % {"code": bundle.code}
+    elif message.topic == "step.apologised" and step is not None:
+        recipient = phone
+        text = _("Dossier %(code)s: we apologise for the delay; new appointment %(day)s.") % {
+            "code": bundle.code,
+            "day": step.new_appointment_on,
+        }
     elif message.topic == "bundle.filed":
         recipient = phone
         text = _("Dossier %(code)s received, due %(due)s.") % {"code": bundle.code, "due": bundle.due_date}

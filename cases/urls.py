@@ -1,9 +1,19 @@
 from django.urls import path
 
-from cases import views
+from cases.views import clerk, officer
 
 app_name = "cases"
 urlpatterns = [
-    path("clerk/", views.clerk_home, name="clerk-home"),
-    path("queue/", views.queue, name="queue"),
+    path("clerk/", clerk.clerk_home, name="clerk-home"),
+    path("clerk/new/<str:kind>/", clerk.intake, name="intake"),
+    path("clerk/funeral-category/", clerk.funeral_category, name="funeral-category"),
+    path("bundles/<str:code>/", clerk.bundle_detail, name="bundle"),
+    path("bundles/<str:code>/receipt.pdf", clerk.bundle_receipt, name="receipt"),
+    path("bundles/<str:code>/<str:action>/", clerk.bundle_act, name="bundle-act"),
+    path("attachments/<int:pk>/", clerk.attachment_file, name="attachment"),
+    path("queue/", officer.queue, name="queue"),
+    path("queue/<int:pk>/<str:action>/", officer.queue_act, name="queue-act"),
+    path("steps/<int:pk>/", officer.step_detail, name="step"),
+    path("steps/<int:pk>/apology.pdf", officer.step_apology, name="apology"),
+    path("steps/<int:pk>/<str:action>/", officer.step_act, name="step-act"),
 ]

@@ -1,7 +1,13 @@
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.views.defaults import page_not_found, permission_denied
+
+from portal.errors import Forbidden, NotFound
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
@@ -17,3 +23,21 @@ class PortalLocaleMiddleware(LocaleMiddleware):
                 language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class DomainErrorMiddleware:
+    """On pages, a dossier or step outside the person's scope is simply not there (404), and an
+    action their role may not take is forbidden (403); the API maps the same errors itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return page_not_found(request, Http404(str(exception)))
+        if isinstance(exception, Forbidden):
+            return permission_denied(request, PermissionDenied(str(exception)))
+        return None

@@ -9,6 +9,7 @@ DEBUG is on.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -133,6 +135,14 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one w
 # --- Background work ------------------------------------------------------------------------
 # With a broker, tasks go to Celery workers; without one they run in-process (eagerly), which is
 # how the portal runs on a laptop with nothing installed.
+# The cache: shared by every worker when CACHE_URL names a Redis database (the computed reports,
+# the tracking page's attempt counter); per process otherwise.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+    if env("CACHE_URL", default="")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -146,6 +156,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": 60.0},
     "supplements-expire": {"task": "cases.tasks.supplements_expire_task", "schedule": 3600.0},
     "lateness-record": {"task": "cases.tasks.lateness_record_task", "schedule": 3600.0},
+    # The report summaries: today and yesterday every 30 s; every day from the start each night.
+    "summaries-update": {"task": "reporting.tasks.summaries_update_task", "schedule": 30.0},
+    "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
@@ -181,4 +194,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

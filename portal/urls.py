@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from cases.views.public import track
 from portal import views
 
 admin.site.site_header = _("Liên thông portal administration")
@@ -12,6 +13,7 @@ admin.site.site_title = _("Liên thông portal")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("track/", track, name="track"),
     path("integration/", views.integration, name="integration"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

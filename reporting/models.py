@@ -1,0 +1,177 @@
+"""Targets, the summary tables the reports read, and the obstacles units report.
+
+The summaries are derived data: each row can be recomputed from the bundles, steps and audit events
+of its day (`reporting.summaries.summaries_refresh`), which is how beat keeps them current and how
+the nightly rebuild checks them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import AdministrativeUnit, Office, ValidityQuerySet
+
+
+class Target(models.Model):
+    """The share of its dossiers a unit must receive online, from a date (Plan 589/KH-UBND)."""
+
+    unit_code = models.CharField(_("unit code"), max_length=5, db_index=True)
+    percent = models.PositiveSmallIntegerField(_("target (%)"))
+    pilot = models.BooleanField(_("pilot unit"), default=False)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.CharField(_("source or note"), max_length=300, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("online-rate target")
+        verbose_name_plural = _("online-rate targets")
+        constraints = [
+            models.UniqueConstraint(fields=["unit_code", "valid_from"], name="target_unit_from"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="target_percent_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code}: {self.percent}%"
+
+
+class _Received(models.Model):
+    commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey("cases.BundleVariant", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ReceivedCount(_Received):
+    """Dossiers received on a day in a commune, by variant and channel: every rate, split and trend
+    is a sum of these rows."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "commune", "variant", "channel"], name="received_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.commune_id} {self.variant_id} {self.channel}: {self.count}"
+
+
+class ReceivedMonth(_Received):
+    """The same counts a month at a time (first day of the month): long periods read these, and
+    only the days at either end from ReceivedCount."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "commune", "variant", "channel"], name="received_month_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.commune_id} {self.variant_id} {self.channel}: {self.count}"
+
+
+class StepCount(models.Model):
+    """What happened on a day at an office for a procedure: steps handed to it, done on time or
+    late, refused, returned for supplement, found late (an apology owed)."""
+
+    day = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey("cases.Procedure", on_delete=models.PROTECT, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    done_on_time = models.PositiveIntegerField(default=0)
+    done_late = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    apologies = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "office", "procedure"], name="step_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.office_id} {self.procedure_id}"
+
+
+class OpenStepCount(models.Model):
+    """A snapshot, refreshed with the summaries, of the steps each office has open now and how
+    many of them are overdue: the SLA table's live columns, without counting open steps per page."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey("cases.Procedure", on_delete=models.PROTECT, related_name="+")
+    open = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "procedure"], name="open_step_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.procedure_id}: {self.open} open, {self.overdue} overdue"
+
+
+class ResultTime(models.Model):
+    """How many steps finished on a day at an office took a given number of working days: the
+    median and 90th percentile come from these counts."""
+
+    day = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey("cases.Procedure", on_delete=models.PROTECT, related_name="+")
+    working_days = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "office", "procedure", "working_days"], name="result_time_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.office_id} {self.procedure_id} {self.working_days}: {self.count}"
+
+
+class SummaryCheck(models.Model):
+    """One refresh of the summaries: when, which days, and how many rows disagreed with the raw data
+    (the nightly rebuild expects none)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+    full = models.BooleanField(default=False)
+    rows_changed = models.PositiveIntegerField()
+    last_bundle_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        get_latest_by = "finished_at"
+
+    def __str__(self) -> str:
+        return f"{self.first_day}–{self.last_day}: {self.rows_changed} rows changed"
+
+
+class Obstacle(models.Model):
+    """A difficulty a unit reports to the provincial office (khó khăn, vướng mắc), answered and
+    closed by provincial staff."""
+
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(_("reported at"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("obstacle")
+        verbose_name_plural = _("obstacles")
+        ordering = ["-reported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -3,4 +3,8 @@ from django.urls import path
 from reporting import views
 
 app_name = "reporting"
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("obstacles/", views.obstacle_new, name="obstacle-new"),
+    path("obstacles/<int:pk>/answer/", views.obstacle_answer, name="obstacle-answer"),
+]

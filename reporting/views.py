@@ -1,15 +1,124 @@
+"""The reporting pages: the dashboard (provincial staff for their province; clerks and officers
+for their own unit), its exports, and the obstacles units report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
-from agencies.selectors import commune_list_for_user
 from portal.access import PortalRequest, role_required
+from portal.errors import Conflict, Invalid
+from reporting import selectors, services
+from reporting.charts import trend_svg
+from reporting.documents import report_pdf
+from reporting.selectors import obstacle_list_for_user
+from reporting.tables import as_csv, as_xlsx, rate_table, sla_table, variant_table
+
+READERS = (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN)
 
 
-@role_required(UserRole.PROVINCIAL)
-def dashboard(request: PortalRequest) -> HttpResponse:
-    """The provincial office's dashboard: the province's communes today."""
+def _report(request: PortalRequest) -> dict[str, Any]:
+    params = request.GET
     today = timezone.localdate()
-    communes = commune_list_for_user(user=request.user, on=today).order_by("code")
-    return render(request, "reporting/dashboard.html", {"today": today, "communes": communes})
+    first, last = selectors.period(params.get("from"), params.get("to"), today)
+    remap = params.get("remap") == "1"
+    report = selectors.online_rate(
+        user=request.user, code=params.get("unit"), first=first, last=last, level=params.get("level", ""), remap=remap
+    )
+    # A province's page shows the SLA per kind of agency; its exports and lower units, per office.
+    by_agency = report.unit.level == "province" and not params.get("export", "").startswith("sla.")
+    rows = selectors.sla(
+        user=request.user, code=report.unit.code, first=first, last=last, today=today, by_agency=by_agency
+    )
+    return {"report": report, "sla": rows, "first": first, "last": last, "remap": remap, "by_agency": by_agency}
+
+
+@role_required(*READERS)
+def dashboard(request: PortalRequest) -> HttpResponse:
+    """Online rates against targets for a unit and period, with drill-down, trend and SLA."""
+    try:
+        context = _report(request)
+    except Invalid as refused:
+        return render(request, "reporting/dashboard.html", {"errors": refused.errors}, status=400)
+    report = context["report"]
+    context["trend"] = trend_svg(selectors.monthly_trend(report))
+    context["variants"] = selectors.variant_split(report)
+    context["breadcrumb"] = _breadcrumb(report.unit)
+    export = request.GET.get("export", "")
+    if export == "report.pdf":
+        pdf = report_pdf(report, context["sla"], author=request.user, remap=context["remap"])
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="bao-cao-{report.unit.code}-{context["last"]}.pdf"'
+        return response
+    if export:
+        return _export(context, export)
+    context["obstacles"] = obstacle_list_for_user(user=request.user)[:50]
+    context["may_file"] = request.user.role in (UserRole.CLERK, UserRole.OFFICER)
+    context["may_answer"] = request.user.role == UserRole.PROVINCIAL
+    return render(request, "reporting/dashboard.html", context)
+
+
+@require_POST
+@role_required(UserRole.CLERK, UserRole.OFFICER)
+def obstacle_new(request: PortalRequest) -> HttpResponse:
+    try:
+        services.obstacle_file(
+            user=request.user, title=request.POST.get("title", ""), description=request.POST.get("description", "")
+        )
+    except Invalid as refused:
+        for problems in refused.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect("reporting:dashboard")
+    messages.success(request, _("The obstacle was sent to the provincial office."))
+    return redirect("reporting:dashboard")
+
+
+@require_POST
+@role_required(UserRole.PROVINCIAL)
+def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
+    try:
+        services.obstacle_answer(
+            user=request.user, pk=pk, answer=request.POST.get("answer", ""), close=request.POST.get("close") == "1"
+        )
+    except (Invalid, Conflict) as refused:
+        messages.error(request, str(refused) if isinstance(refused, Conflict) else refused.errors["answer"][0])
+        return redirect("reporting:dashboard")
+    messages.success(request, _("The answer was recorded."))
+    return redirect("reporting:dashboard")
+
+
+def _breadcrumb(unit: Any) -> list[Any]:
+    chain: list[Any] = []
+    while unit is not None:
+        chain.insert(0, unit)
+        unit = unit.parent
+    return chain
+
+
+def _export(context: dict[str, Any], export: str) -> HttpResponse:
+    """?export=<rates|variants|sla>.<csv|xlsx>: the tables of the page, as they are."""
+    table, _dot, kind = export.partition(".")
+    tables = {
+        "rates": (_("Online rate"), lambda: rate_table(context["report"])),
+        "variants": (_("Bundles"), lambda: variant_table(context["variants"])),
+        "sla": (_("On time"), lambda: sla_table(context["sla"])),
+    }
+    title, make = tables.get(table, tables["rates"])
+    head, rows = make()
+    name = f"{table}-{context['report'].unit.code}-{context['first']}-{context['last']}"
+    if kind == "xlsx":
+        body = as_xlsx(title, head, rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, content_type, kind = as_csv(head, rows), "text/csv; charset=utf-8", "csv"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response

@@ -53,3 +53,11 @@ def _static_files_without_manifest(settings):
 def _fast_password_hashing(settings):
     """Production hashes with PBKDF2 at a million rounds; tests need the check, not the cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Reports are cached per summary refresh; a test starts with none from another test."""
+    from django.core.cache import cache
+
+    cache.clear()

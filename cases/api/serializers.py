@@ -13,6 +13,8 @@ from cases.choices import BundleKind, Channel, FuneralCategory
 from cases.models import Bundle, Event, Step
 
 SEX = [("male", _("male")), ("female", _("female"))]
+SURVIVOR_MODES = [("lump_sum", _("lump sum")), ("monthly", _("monthly"))]
+DELIVERY = [("electronic", _("electronic")), ("desk", _("at the desk")), ("post", _("by post"))]
 
 
 class PersonSerializer(serializers.Serializer):
@@ -74,7 +76,7 @@ class DeathNoticeSerializer(serializers.Serializer):
 
 
 class SurvivorBenefitSerializer(serializers.Serializer):
-    mode = serializers.ChoiceField([("lump_sum", _("lump sum")), ("monthly", _("monthly"))])
+    mode = serializers.ChoiceField(SURVIVOR_MODES)
 
 
 class BundleCreateSerializer(serializers.Serializer):
@@ -90,9 +92,7 @@ class BundleCreateSerializer(serializers.Serializer):
     father = PersonSerializer(required=False)
     residence = ResidenceSerializer(required=False)
     insurance = InsuranceSerializer(required=False)
-    delivery = serializers.ChoiceField(
-        [("electronic", _("electronic")), ("desk", _("at the desk")), ("post", _("by post"))], default="electronic"
-    )
+    delivery = serializers.ChoiceField(DELIVERY, default="electronic")
     deceased = DeceasedSerializer(required=False)
     death_notice = DeathNoticeSerializer(required=False)
     funeral_category = serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True)

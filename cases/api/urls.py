@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from cases.api import views
+from reporting import api as reports
 
 app_name = "api"
 urlpatterns = [
@@ -21,4 +22,6 @@ urlpatterns = [
     path("steps/<int:pk>/return/", views.StepReturn.as_view(), name="step-return"),
     path("steps/<int:pk>/refuse/", views.StepRefuse.as_view(), name="step-refuse"),
     path("track/<str:code>/", views.Track.as_view(), name="track"),
+    path("reports/online-rate/", reports.OnlineRate.as_view(), name="report-online-rate"),
+    path("reports/sla/", reports.Sla.as_view(), name="report-sla"),
 ]

@@ -24,7 +24,7 @@ from cases.api import serializers as s
 from cases.attachments import attachment_add
 from cases.choices import StepState
 from cases.models import OPEN, Bundle, Event, Step
-from cases.selectors import bundle_get_for_user, bundle_list_for_user, step_list_for_user
+from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from portal.api import CursorPagination
 from portal.errors import Invalid, NotFound
 
@@ -292,12 +292,7 @@ class Track(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("id_last4", required=True)], responses=s.TrackSerializer)
     def get(self, request: Request, code: str) -> Response:
-        last4 = request.query_params.get("id_last4", "")
-        bundle = (
-            Bundle.objects.filter(code=code, applicant_id_last4=last4)
-            .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("procedure__position", "pk")))
-            .first()
-        )
-        if bundle is None or len(last4) != 4:
+        bundle = bundle_track(code=code, id_last4=request.query_params.get("id_last4", ""))
+        if bundle is None:
             raise NotFound(_("No dossier with this code and these digits."))
         return Response(s.TrackSerializer(bundle).data)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from cases import rules
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -41,6 +43,7 @@ def browser():
 def page(browser, live_server):
     """A fresh page with the reference data in place (the live server's tests truncate tables)."""
     call_command("load_reference_data", verbosity=0)
+    rules.clear_cache()  # the reference rows were just made again, with new keys
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -420,3 +420,23 @@ def test_working_days_between(start, end, count):
 
     # then both ends are included
     assert result == count
+
+
+def test_working_days_between_counts_as_walking_day_by_day_would():
+    """The arithmetic count agrees with the definition (every day from start to end, both included)
+    over spans from nothing to more than a year, across Tết, the August swap and New Year."""
+    calendar = calendar_2026()
+
+    def walked(start: datetime.date, end: datetime.date) -> int:
+        days = (end - start).days + 1
+        return sum(calendar.is_working_day(start + datetime.timedelta(days=n)) for n in range(max(days, 0)))
+
+    spans = [
+        (datetime.date(2025, 12, 1) + datetime.timedelta(days=first), length)
+        for first in range(0, 320, 3)
+        for length in (-1, 0, 1, 2, 5, 6, 7, 8, 13, 30, 61, 200, 400)
+    ]
+    assert [calendar.working_days_between(s, s + datetime.timedelta(days=n)) for s, n in spans] == [
+        walked(s, s + datetime.timedelta(days=n)) for s, n in spans
+    ]
+    assert calendar.working_days_between(datetime.date(2026, 2, 13), datetime.date(2026, 2, 23)) == 2  # Fri, Mon

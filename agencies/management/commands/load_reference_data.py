@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.services import ImportRejected, agencies_seed, reference_file_import
 from cases.reference import cases_reference_seed
+from reporting.reference import reporting_reference_seed
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "admin_units"
 
@@ -34,5 +35,6 @@ class Command(BaseCommand):
                 if options["verbosity"]:
                     self.stdout.write(f"jurisdictions added for province {province}: {added}")
             cases_reference_seed()
+            reporting_reference_seed()
         except ImportRejected as rejected:
             raise CommandError("\n".join(rejected.messages)) from None

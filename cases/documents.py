@@ -1,0 +1,108 @@
+"""The official papers the portal prints: the one-stop desk's receipt and appointment slip for a
+filed dossier, and an office's apology letter with a new appointment date (Decree 63/2024/NĐ-CP
+art. 7(3)).
+
+Administrative documents are Vietnamese only, so their text is written in the templates
+(templates/cases/pdf/), not in the translation catalogue. The functions here gather what the
+templates show and render them with WeasyPrint; they read the database but never write to it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import segno
+import weasyprint
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from agencies.models import AdministrativeUnit, User
+from cases.choices import Channel
+from cases.models import Bundle, Step
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+# Module size of the QR code in CSS pixels: a version 4 code (a URL of about 60 characters) is
+# then 3.3 cm wide with its quiet zone, easy for a phone to read from paper.
+QR_SCALE = 3
+CHANNELS: dict[str, str] = {
+    Channel.ONLINE: "Trực tuyến",
+    Channel.DIRECT: "Trực tiếp",
+    Channel.POSTAL: "Qua bưu chính",
+}
+
+
+def receipt_pdf(bundle: Bundle, *, tracking_url: str) -> bytes:
+    """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả) of a filed bundle."""
+    return _pdf(receipt_html(bundle, tracking_url=tracking_url))
+
+
+def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) -> bytes:
+    """The letter in which the office of a late step apologises and sets a new date for the result."""
+    return _pdf(apology_html(step, new_appointment_on=new_appointment_on, signer=signer))
+
+
+def receipt_html(bundle: Bundle, *, tracking_url: str) -> str:
+    """The receipt as HTML, before WeasyPrint lays it out (the tests read its table and QR code)."""
+    steps = list(bundle.steps.select_related("procedure", "office"))
+    received_at = bundle.received_at.astimezone(ZONE)
+    context: dict[str, Any] = {
+        "bundle": bundle,
+        "desk": "UBND " + bundle.commune.name_in_sentence,
+        "place_and_date": place_and_date(bundle.commune, received_at.date()),
+        "received_at": received_at.strftime("%d/%m/%Y %H:%M"),
+        "channel": CHANNELS.get(bundle.channel, bundle.channel),
+        "applicant": _applicant(bundle),
+        "steps": steps,
+        "offices": list(dict.fromkeys(step.office for step in steps)),
+        "attachments": list(bundle.attachments.values_list("kind", flat=True)),
+        "clerk": _person(bundle.filed_by),
+        "tracking_url": tracking_url,
+        "qr": qr_svg(tracking_url),
+    }
+    return render_to_string("cases/pdf/receipt.html", context)
+
+
+def apology_html(step: Step, *, new_appointment_on: datetime.date, signer: User) -> str:
+    """The apology letter as HTML, dated today in Vietnam."""
+    office = step.office
+    context: dict[str, Any] = {
+        "step": step,
+        "bundle": step.bundle,
+        "office": office,
+        "place_and_date": place_and_date(office.unit, timezone.localdate(timezone=ZONE)),
+        "applicant": _applicant(step.bundle),
+        "received_on": step.bundle.received_at.astimezone(ZONE).date(),
+        "new_appointment_on": new_appointment_on,
+        "signer": _person(signer),
+    }
+    return render_to_string("cases/pdf/apology.html", context)
+
+
+def qr_svg(url: str) -> SafeString:
+    """A QR code of `url` as an inline <svg> element (segno's output, which holds no user text)."""
+    return mark_safe(segno.make_qr(url).svg_inline(scale=QR_SCALE))
+
+
+def place_and_date(unit: AdministrativeUnit, day: datetime.date) -> str:
+    """The place-and-date line of an administrative document, as Decree 30/2020/NĐ-CP writes it:
+    "Trường Vinh, ngày 02 tháng 3 năm 2026" (a day below 10 and a month below 3 take a leading 0)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{unit.bare_name}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _applicant(bundle: Bundle) -> dict[str, str]:
+    # Only the name and the phone: the receipt travels with the citizen and may be seen by anyone.
+    applicant = bundle.data.get("applicant") or {}
+    return {"full_name": applicant.get("full_name", ""), "phone": applicant.get("phone", "")}
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def _pdf(html: str) -> bytes:
+    return bytes(weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())

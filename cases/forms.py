@@ -1,0 +1,402 @@
+"""The clerk's intake form. Its fields are made from the API's input serializers and everything it
+sends is checked by that serializer and then by `bundle_preview`, as a partner's dossier is: the
+page holds no rule of its own. Fields are named by their path in the dossier ("child-full_name"
+for child.full_name), so every refusal lands next to the field it names."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases import rules
+from cases.api import serializers as s
+from cases.choices import BundleKind, Channel, FuneralCategory
+from cases.models import BundleVariant
+
+# Every section of a dossier: its legend and the serializer that reads it.
+SECTIONS: dict[str, tuple[Any, type[serializers.Serializer]]] = {
+    "applicant": (_("Applicant"), s.ApplicantSerializer),
+    "child": (_("Child"), s.ChildSerializer),
+    "mother": (_("Mother"), s.PersonSerializer),
+    "father": (_("Father"), s.PersonSerializer),
+    "residence": (_("Permanent residence (form CT01)"), s.ResidenceSerializer),
+    "residence.household_head": (_("Household head"), s.HouseholdHeadSerializer),
+    "insurance": (_("Health insurance"), s.InsuranceSerializer),
+    "deceased": (_("The deceased"), s.DeceasedSerializer),
+    "death_notice": (_("Death notice (giấy báo tử) or the document that replaces it"), s.DeathNoticeSerializer),
+    "survivor_benefit": (_("Survivor benefit"), s.SurvivorBenefitSerializer),
+}
+ORDER = {
+    BundleKind.BIRTH: ["applicant", "child", "mother", "father", "residence", "residence.household_head", "insurance"],
+    BundleKind.DEATH: ["applicant", "deceased", "death_notice", "survivor_benefit"],
+}
+LABELS = {
+    "full_name": _("Full name"),
+    "date_of_birth": _("Date of birth"),
+    "id_number": _("Personal ID number (12 digits)"),
+    "relationship": _("Relationship to the person registered"),
+    "phone": _("Phone"),
+    "sex": _("Sex"),
+    "place_of_birth": _("Place of birth"),
+    "ethnicity": _("Ethnicity"),
+    "nationality": _("Nationality"),
+    "birth_certificate_number": _("Birth certificate (giấy chứng sinh) number"),
+    "address": _("Address of the residence"),
+    "relationship_to_child": _("Relationship to the child"),
+    "household_head_consent": _("The household head agrees to register the child"),
+    "owner_consent": _("The owner of the residence (or their representative) agrees"),
+    "initial_clinic": _("Initial clinic"),
+    "date_of_death": _("Date of death"),
+    "place_of_death": _("Place of death"),
+    "cause": _("Cause of death"),
+    "last_residence": _("Last place of residence"),
+    "number": _("Number"),
+    "issuer": _("Issued by"),
+    "date": _("Date issued"),
+    "mode": _("How the benefit is paid"),
+}
+CHOICE_LABELS = {"sex": dict(s.SEX), "mode": dict(s.SURVIVOR_MODES)}
+# The plain-language questions that lead to the funeral allowance's category.
+FUNERAL_QUESTIONS = {
+    FuneralCategory.SOCIAL_INSURANCE: _(
+        "Was the deceased drawing a pension or a monthly social-insurance allowance, or had they paid "
+        "compulsory social insurance for 12 months or more (voluntary: 60 months or more)?"
+    ),
+    FuneralCategory.MERIT: _("Was the deceased a person with meritorious services to the revolution (người có công)?"),
+    FuneralCategory.SOCIAL_PROTECTION: _(
+        "Was the deceased on a monthly social allowance or social pension (bảo trợ xã hội)?"
+    ),
+    FuneralCategory.EMERGENCY: _(
+        "Did the person die in a natural disaster, fire, epidemic, traffic accident or serious work accident?"
+    ),
+}
+# The scanned documents a desk usually receives for each bundle (official names, as on the forms).
+DOCUMENT_KINDS = {
+    BundleKind.BIRTH: [
+        "Giấy chứng sinh",
+        "Tờ khai đăng ký khai sinh",
+        "Tờ khai thay đổi thông tin cư trú (CT01)",
+        "Giấy tờ chứng minh chỗ ở hợp pháp",
+        "Giấy tờ tùy thân của người đi đăng ký",
+        "Giấy tờ khác",
+    ],
+    BundleKind.DEATH: [
+        "Giấy báo tử hoặc giấy tờ thay thế",
+        "Tờ khai đăng ký khai tử",
+        "Giấy tờ tùy thân của người đi đăng ký",
+        "Giấy tờ chứng minh diện hưởng trợ cấp mai táng",
+        "Giấy tờ khác",
+    ],
+}
+
+
+def _form_field(field: serializers.Field, name: str) -> forms.Field:
+    """The page's field for a serializer field. Nothing is checked here: the serializer does it."""
+    label = LABELS.get(name, name)
+    if isinstance(field, serializers.BooleanField):
+        return forms.BooleanField(label=label, required=False)
+    if isinstance(field, serializers.ChoiceField):
+        return forms.ChoiceField(
+            label=label, required=False, choices=list(field.choices.items()), widget=forms.RadioSelect
+        )
+    attrs = {"autocomplete": "off"}
+    if isinstance(field, serializers.DateField):
+        return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    if name in ("id_number", "phone"):
+        attrs["inputmode"] = "numeric"
+    initial = None if field.default is serializers.empty else field.default
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=getattr(field, "max_length", None),
+        widget=forms.TextInput(attrs),
+        initial=initial,
+    )
+
+
+def _section_form(path: str, data: Any) -> forms.Form:
+    serializer = SECTIONS[path][1]()
+    fields = {
+        name: _form_field(field, name)
+        for name, field in serializer.fields.items()
+        if not isinstance(field, serializers.BaseSerializer) and not (path == "residence" and name == "commune")
+    }
+    return type("SectionForm", (forms.Form,), fields)(data=data, prefix=path.replace(".", "-"))
+
+
+class TopForm(forms.Form):
+    variant = forms.ModelChoiceField(
+        queryset=BundleVariant.objects.none(), label=_("Procedures asked for"), widget=forms.RadioSelect, required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("How the dossier was received"), choices=Channel.choices, widget=forms.RadioSelect, required=False
+    )
+    needs_verification = forms.BooleanField(label=_("Needs verification (5 working days)"), required=False)
+    delivery = forms.ChoiceField(
+        label=_("Results delivered"),
+        choices=s.DELIVERY,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+
+class FuneralForm(forms.Form):
+    """The four questions; ticking several is allowed: the category that pays most is taken."""
+
+    prefix = "funeral"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for category, question in FUNERAL_QUESTIONS.items():
+            self.fields[category] = forms.BooleanField(label=question, required=False)
+
+
+@dataclass
+class Section:
+    path: str
+    legend: Any
+    form: forms.Form
+    procedures: list[str]  # the procedures that need it: the page hides it when none is asked for
+
+
+class Intake:
+    """The whole intake page for one kind of bundle, bound to what the clerk sent (or to a payload
+    coming back from the review page)."""
+
+    def __init__(self, kind: BundleKind, data: Any = None) -> None:
+        self.kind = kind
+        self.top = TopForm(data=data)
+        variants = BundleVariant.objects.filter(kind=kind).prefetch_related("procedures").order_by("-pk")
+        self.top.fields["variant"].queryset = variants  # type: ignore[attr-defined]
+        if kind != BundleKind.BIRTH:
+            del self.top.fields["needs_verification"]
+        if data is None:
+            self.top.initial = {"channel": Channel.DIRECT, "delivery": "electronic", "variant": variants.first()}
+        self.variants = list(variants)
+        needs: dict[str, list[str]] = {}
+        for variant in self.variants:
+            for procedure in variant.procedures.all():
+                for section in procedure.data_sections:
+                    needs.setdefault(section, []).append(procedure.code)
+        self.sections = [
+            Section(path, SECTIONS[path][0], _section_form(path, data), sorted(set(needs.get(path.split(".")[0], []))))
+            for path in ORDER[kind]
+        ]
+        self.funeral = FuneralForm(data=data) if kind == BundleKind.DEATH else None
+        self.errors: dict[str, list[str]] = {}
+
+    def procedures(self) -> list[str]:
+        variant = self.top.data.get("variant")
+        chosen = next((v for v in self.variants if str(v.pk) == variant), None)
+        return [procedure.code for procedure in chosen.procedures.all()] if chosen else []
+
+    def payload(self, commune: str) -> dict[str, Any]:
+        """The dossier as the API takes it, from what the clerk entered for the chosen procedures."""
+        data = self.top.data
+        procedures = self.procedures()
+        payload: dict[str, Any] = {
+            "kind": self.kind,
+            "procedures": procedures,
+            "channel": data.get("channel", ""),
+            "commune": commune,
+            "delivery": data.get("delivery") or "electronic",
+        }
+        if self.kind == BundleKind.BIRTH:
+            payload["needs_verification"] = bool(data.get("needs_verification"))
+        for section in self.sections:
+            if section.procedures and not set(section.procedures) & set(procedures):
+                continue
+            values = {}
+            for name, field in section.form.fields.items():
+                raw = section.form[name].value()
+                if isinstance(field, forms.BooleanField):
+                    values[name] = bool(raw)
+                elif raw not in (None, ""):
+                    values[name] = raw.strip()
+            if not any(value for value in values.values() if value is not True):
+                continue  # left empty: the serializer says whether it was needed
+            *parents, leaf = section.path.split(".")
+            target = payload
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = {**values, **target.get(leaf, {})}
+        if self.funeral is not None and "funeral_allowance" in procedures:
+            eligible = [category for category in FUNERAL_QUESTIONS if self.funeral[category].value()]
+            died = as_date((payload.get("deceased") or {}).get("date_of_death"))
+            category = rules.funeral_category_for(eligible, died) if eligible and died else ""
+            if category:
+                payload["funeral_category"] = category
+        return payload
+
+    def refuse(self, problems: dict[str, Any]) -> None:
+        """Put each problem next to its field (paths as the API names them)."""
+        for path, messages in _flat(problems).items():
+            section = max(
+                (sec for sec in self.sections if path.startswith(sec.path + ".")),
+                key=lambda sec: len(sec.path),
+                default=None,
+            )
+            name = path[len(section.path) + 1 :] if section else path
+            if section is not None and name in section.form.fields:
+                section.form.add_error(name, messages)
+            elif path.split(".")[0] == "procedures":
+                self.top.add_error("variant", messages)
+            elif name in self.top.fields and not section:
+                self.top.add_error(name, messages)
+            else:
+                self.errors.setdefault(path, []).extend(messages)
+
+    @property
+    def has_errors(self) -> bool:
+        forms_ = [self.top, *(section.form for section in self.sections)]
+        return bool(self.errors) or any(form.is_bound and form.errors for form in forms_)
+
+
+def section_rows(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """A dossier section as label / value rows (a nested part, such as the household head, inline)."""
+    rows: list[tuple[str, Any]] = []
+    for name, value in values.items():
+        if isinstance(value, dict):
+            rows += section_rows(value, prefix=f"{SECTIONS.get(f'residence.{name}', (name,))[0]}: ")
+        elif name != "commune":
+            rows.append((f"{prefix}{LABELS.get(name, name)}", shown_value(name, value)))
+    return rows
+
+
+def shown_value(name: str, value: Any) -> Any:
+    """A value as people read it: yes / no, a choice's label, a date as dd/mm/yyyy."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name in CHOICE_LABELS:
+        return CHOICE_LABELS[name].get(value, value)
+    day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
+    return day.strftime("%d/%m/%Y") if day else value
+
+
+def payload_sections(payload: dict[str, Any]) -> list[tuple[Any, list[tuple[str, Any]]]]:
+    """The review page's summary: each section the dossier has, in the page's order."""
+    order = ORDER[BundleKind(payload["kind"])]
+    return [(SECTIONS[name][0], section_rows(payload[name])) for name in order if isinstance(payload.get(name), dict)]
+
+
+def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
+    """The form data that shows a payload again (back from the review page to correct it)."""
+    variants = BundleVariant.objects.filter(kind=payload["kind"]).prefetch_related("procedures")
+    data: dict[str, Any] = {
+        "channel": payload.get("channel", ""),
+        "delivery": payload.get("delivery", ""),
+        "needs_verification": "on" if payload.get("needs_verification") else "",
+    }
+    wanted = set(payload.get("procedures", []))
+    for variant in variants:
+        if {procedure.code for procedure in variant.procedures.all()} == wanted:
+            data["variant"] = str(variant.pk)
+
+    def walk(prefix: str, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}-{name}" if prefix else name, value)
+            elif prefix:
+                data[f"{prefix}-{name}"] = "on" if value is True else "" if value is False else str(value)
+
+    walk("", {key: value for key, value in payload.items() if isinstance(value, dict)})
+    if category := payload.get("funeral_category"):
+        data[f"funeral-{category}"] = "on"
+    return data
+
+
+def as_date(value: Any) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _flat(problems: Any, prefix: str = "") -> dict[str, list[str]]:
+    """{"child": {"sex": ["..."]}, "mother.id_number": ["..."]} → {"child.sex": [...], "mother.id_number": [...]}"""
+    if not isinstance(problems, dict):
+        return {prefix: [str(problem) for problem in problems] if isinstance(problems, list) else [str(problems)]}
+    flat: dict[str, list[str]] = {}
+    for key, value in problems.items():
+        path = ".".join(part for part in (prefix, "" if key == "non_field_errors" else str(key)) if part)
+        for inner, messages in _flat(value, path).items():
+            flat.setdefault(inner, []).extend(messages)
+    return flat
+
+
+# --- Officers' forms: like the intake, they only collect; the services check -----------------------
+
+RESULT_LABELS = {
+    "register_number": _("Register number"),
+    "personal_id_number": _("Personal identification number given to the child"),
+    "registration_number": _("Registration number"),
+    "card_number": _("Card number"),
+    "valid_to": _("Valid to"),
+    "decision_number": _("Decision number"),
+    "amount_vnd": _("Amount (đồng)"),
+}
+
+
+def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, initial: Any = None) -> forms.Form:
+    """The result fields of a procedure (Procedure.result_fields), under the prefix "result"."""
+    fields: dict[str, forms.Field] = {}
+    for field in procedure_fields:
+        name, kind = field["name"], field["type"]
+        widget: forms.Widget = forms.TextInput(attrs={"autocomplete": "off"})
+        if kind == "date":
+            widget = forms.DateInput(attrs={"type": "date"})
+        elif kind in ("amount", "id_number"):
+            widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        fields[name] = forms.CharField(label=RESULT_LABELS.get(name, name), required=False, widget=widget)
+    return type("ResultForm", (forms.Form,), fields)(data=data, initial=initial, prefix="result")
+
+
+def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> dict[str, Any]:
+    """What the officer entered, typed as the API takes it (an amount as a whole number)."""
+    values: dict[str, Any] = {}
+    for field in procedure_fields:
+        raw = (form[field["name"]].value() or "").strip()
+        if field["type"] == "amount":
+            digits = raw.replace(".", "").replace(",", "").replace(" ", "")
+            values[field["name"]] = int(digits) if digits.isdigit() else raw
+        else:
+            values[field["name"]] = raw
+    return values
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("Why the dossier is returned"), widget=forms.Textarea(attrs={"rows": 3}))
+    missing = forms.MultipleChoiceField(
+        label=_("Missing documents"), required=False, widget=forms.CheckboxSelectMultiple, choices=[]
+    )
+    other = forms.CharField(label=_("Other missing document"), required=False)
+
+    prefix = "return"
+
+    def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["missing"].choices = [(name, name) for name in DOCUMENT_KINDS[BundleKind(kind)]]  # type: ignore[attr-defined]
+
+    def documents(self) -> list[str]:
+        assert isinstance(self.data, QueryDict)
+        chosen = [name for name in self.data.getlist(self.add_prefix("missing")) if name]
+        other = self.data.get(self.add_prefix("other"), "").strip()
+        return [*chosen, other] if other else chosen
+
+
+class ReasonForm(forms.Form):
+    prefix = "refuse"
+    reason = forms.CharField(label=_("Reason for the refusal"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ApologyForm(forms.Form):
+    new_appointment_on = forms.CharField(
+        label=_("New appointment date"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    prefix = "apology"

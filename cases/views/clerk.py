@@ -1,0 +1,299 @@
+"""The one-stop desk's pages: its dossiers, the intake of a new one, and each dossier's page.
+Thin: each reads its input, calls one selector or service, and renders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.choices import UserRole
+from agencies.selectors import jurisdiction_list_for_user, office_for_role
+from cases import rules, services
+from cases.api.serializers import BundleCreateSerializer
+from cases.attachments import attachment_add, attachment_check
+from cases.choices import FUNERAL_AGENCY_ROLE, BundleKind, BundleState, FuneralCategory
+from cases.filters import BundleFilter
+from cases.forms import DOCUMENT_KINDS, Intake, as_date, payload_as_post, payload_sections
+from cases.selectors import (
+    attachment_get_for_user,
+    bundle_counts,
+    bundle_get_for_user,
+    bundle_list_for_user,
+    bundle_page_for_user,
+)
+from portal.access import PortalRequest, role_required
+from portal.errors import Conflict, Invalid, NotFound
+from portal.paging import keep_query, keyset_page
+
+PAGE_SIZE = 50
+DOCUMENT_ROWS = range(1, 5)  # scans attached on the review page (more can be added afterwards)
+FINISHED_WITH_RESULTS = (BundleState.COMPLETED, BundleState.PARTLY_COMPLETED)
+SIGNED = "intake"  # salt of the reviewed dossier carried by the review page
+REVIEW_HOURS = 4  # a review page older than this must be checked again
+
+
+@role_required(UserRole.CLERK)
+def clerk_home(request: PortalRequest) -> HttpResponse:
+    """The commune's dossiers, newest first, with filters and the counts that matter at the desk."""
+    bundles = bundle_list_for_user(user=request.user)
+    listed = BundleFilter(request.GET, queryset=bundles)
+    page = keyset_page(listed.qs, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
+    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web")
+    today = timezone.localdate()
+    context = {
+        "filter": listed,
+        "page": page,
+        "keep_query": keep_query(request.GET),
+        "counts": bundle_counts(bundles, today=today),
+        "today": today,
+        "jurisdictions": jurisdiction_list_for_user(user=request.user, on=today),
+    }
+    template = "cases/_bundle_rows.html" if request.htmx and request.GET.get("after") else "cases/clerk_home.html"
+    return render(request, template, context)
+
+
+def _kind(kind: str) -> BundleKind:
+    if kind not in BundleKind.values:
+        raise Http404
+    return BundleKind(kind)
+
+
+@role_required(UserRole.CLERK)
+def intake(request: PortalRequest, kind: str) -> HttpResponse:
+    """Enter a dossier (GET), check it and show what filing would do (POST "review"), go back to
+    correct it ("edit"), or file it with its scanned documents ("file")."""
+    bundle_kind = _kind(kind)
+    action = request.POST.get("action", "review") if request.method == "POST" else ""
+    if not action:
+        return _intake_form(request, Intake(bundle_kind))
+    if action in ("edit", "file"):
+        payload = _unsigned(request.POST.get("payload", ""))
+        if payload is None or payload.get("kind") != bundle_kind:
+            messages.error(request, _("The review page was too old. Check the dossier again, then file it."))
+            return redirect("cases:intake", kind=kind)
+        if action == "file":
+            return _file(request, payload)
+        return _intake_form(request, Intake(bundle_kind, payload_as_post(payload)))
+    form = Intake(bundle_kind, request.POST)
+    payload = form.payload(commune=request.user.commune.code if request.user.commune else "")
+    checked = BundleCreateSerializer(data=payload)
+    if not checked.is_valid():
+        form.refuse(checked.errors)
+        return _intake_form(request, form, status=400)
+    try:
+        plan = services.bundle_preview(user=request.user, data=checked.validated_data)
+    except Invalid as refused:
+        form.refuse(refused.errors)
+        return _intake_form(request, form, status=400)
+    return _review(request, form, payload, plan)
+
+
+def _intake_form(request: PortalRequest, form: Intake, *, status: int = 200) -> HttpResponse:
+    variants = {str(v.pk): [p.code for p in v.procedures.all()] for v in form.variants}
+    context = {
+        "intake": form,
+        "kind": form.kind,
+        "variants_json": json.dumps(variants),
+        "funeral": _funeral(request, form),
+    }
+    return render(request, "cases/intake.html", context, status=status)
+
+
+@require_POST
+@role_required(UserRole.CLERK)
+def funeral_category(request: PortalRequest) -> HttpResponse:
+    """HTMX: the category the answers lead to, with the office that pays it and the amount."""
+    form = Intake(BundleKind.DEATH, request.POST)
+    return render(request, "cases/_funeral_result.html", {"intake": form, "funeral": _funeral(request, form)})
+
+
+def _funeral(request: PortalRequest, form: Intake) -> dict[str, Any] | None:
+    if form.funeral is None or not form.top.is_bound or "funeral_allowance" not in form.procedures():
+        return None
+    payload = form.payload(commune="")
+    died = as_date((payload.get("deceased") or {}).get("date_of_death"))
+    category = payload.get("funeral_category", "")
+    if not category:
+        return {"category": "", "missing_date": died is None and form.funeral.has_changed()}
+    assert died is not None
+    try:
+        office = office_for_role(
+            role=FUNERAL_AGENCY_ROLE[FuneralCategory(category)],
+            commune_code=request.user.commune.code if request.user.commune else "",
+            on=timezone.localdate(),
+        ).name
+    except NotFound:
+        office = "—"
+    return {
+        "category": category,
+        "category_label": FuneralCategory(category).label,
+        "office": office,
+        "amount": rules.funeral_amount(category, died),
+    }
+
+
+def _review(
+    request: PortalRequest,
+    form: Intake,
+    payload: dict[str, Any],
+    plan: services.FilingPlan,
+    *,
+    file_errors: dict[int, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "intake": form,
+        "kind": form.kind,
+        "payload": payload,
+        "summary": payload_sections(payload),
+        "signed": signing.dumps(payload, salt=SIGNED, compress=True),
+        "plan": plan,
+        "document_kinds": DOCUMENT_KINDS[form.kind],
+        "document_rows": [(row, (file_errors or {}).get(row, [])) for row in DOCUMENT_ROWS],
+        "file_errors": bool(file_errors),
+    }
+    return render(request, "cases/intake_review.html", context, status=status)
+
+
+def _unsigned(signed: str) -> dict[str, Any] | None:
+    try:
+        payload = signing.loads(signed, salt=SIGNED, max_age=REVIEW_HOURS * 3600)
+    except signing.BadSignature:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _file(request: PortalRequest, payload: dict[str, Any]) -> HttpResponse:
+    """File the reviewed dossier and its scans in one transaction: a refused scan files nothing."""
+    kind = BundleKind(payload["kind"])
+    documents = []
+    file_errors: dict[int, list[str]] = {}
+    for row in DOCUMENT_ROWS:
+        upload = request.FILES.get(f"document-{row}-file")
+        if upload is None:
+            continue
+        label = request.POST.get(f"document-{row}-kind", "").strip()
+        try:
+            attachment_check(upload)
+        except Invalid as refused:
+            file_errors.setdefault(row, []).extend(refused.errors["file"])
+        if not label:
+            file_errors.setdefault(row, []).append(_("Say which document this is."))
+        documents.append((label, upload))
+    checked = BundleCreateSerializer(data=payload)
+    form = Intake(kind, payload_as_post(payload))
+    if not checked.is_valid():
+        form.refuse(checked.errors)
+        return _intake_form(request, form, status=400)
+    try:
+        plan = services.bundle_preview(user=request.user, data=checked.validated_data)
+        if file_errors:
+            return _review(request, form, payload, plan, file_errors=file_errors, status=400)
+        with transaction.atomic():
+            bundle, _new = services.bundle_file(user=request.user, data=checked.validated_data)
+            for label, upload in documents:
+                attachment_add(user=request.user, code=bundle.code or "", kind=label, file=upload)
+    except Invalid as refused:
+        form.refuse(refused.errors)
+        return _intake_form(request, form, status=400)
+    messages.success(
+        request,
+        _("Dossier %(code)s received. Print the receipt and appointment slip for the citizen.") % {"code": bundle.code},
+    )
+    return redirect("cases:bundle", code=bundle.code)
+
+
+@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+def bundle_detail(request: PortalRequest, code: str) -> HttpResponse:
+    """A dossier's page: its steps as a timeline, documents and audit trail, and the desk's actions."""
+    return _bundle_page(request, code)
+
+
+def _bundle_page(
+    request: PortalRequest, code: str, *, errors: dict[str, list[str]] | None = None, status: int = 200
+) -> HttpResponse:
+    page = bundle_page_for_user(user=request.user, code=code)
+    services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
+    context = {
+        "page": page,
+        "bundle": page.bundle,
+        "errors": errors or {},
+        "document_kinds": DOCUMENT_KINDS[BundleKind(page.bundle.kind)],
+        "desk": request.user.role == UserRole.CLERK
+        and (
+            page.bundle.state == BundleState.IN_PROGRESS
+            or (page.bundle.state in FINISHED_WITH_RESULTS and page.bundle.handed_over_at is None)
+        ),
+        "tracking_url": request.build_absolute_uri(reverse("track")) + f"?code={code}",
+    }
+    return render(request, "cases/bundle.html", context, status=status)
+
+
+@require_POST
+@role_required(UserRole.CLERK)
+def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
+    """The desk's actions on a dossier: documents arrived, withdraw, results handed over, attach."""
+    done = {
+        "supplement": _("The documents were recorded; the returned steps are back in their queues."),
+        "withdraw": _("The dossier was withdrawn."),
+        "hand-over": _("The results were recorded as handed over."),
+        "attach": _("The document was attached."),
+    }
+    if action not in done:
+        raise Http404
+    try:
+        if action == "supplement":
+            services.bundle_supplement(user=request.user, code=code, note=request.POST.get("note", "").strip())
+        elif action == "withdraw":
+            services.bundle_withdraw(user=request.user, code=code, reason=request.POST.get("reason", ""))
+        elif action == "hand-over":
+            services.bundle_hand_over(user=request.user, code=code)
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise Invalid({"file": [_("Choose the scanned file.")]})
+            attachment_add(user=request.user, code=code, kind=request.POST.get("kind", ""), file=upload)
+    except Invalid as refused:
+        return _bundle_page(
+            request, code, errors={f"{action}.{path}": m for path, m in refused.errors.items()}, status=400
+        )
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+        return redirect("cases:bundle", code=code)
+    messages.success(request, done[action])
+    return redirect("cases:bundle", code=code)
+
+
+@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
+    """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as a PDF."""
+    from cases.documents import receipt_pdf
+
+    bundle = bundle_get_for_user(user=request.user, code=code)
+    tracking_url = request.build_absolute_uri(reverse("track")) + f"?code={code}"
+    response = HttpResponse(receipt_pdf(bundle, tracking_url=tracking_url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{code}-giay-tiep-nhan.pdf"'
+    return response
+
+
+@role_required(UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.ADMIN)
+def attachment_file(request: PortalRequest, pk: int) -> FileResponse:
+    """A scanned document, to whoever may see its dossier (404 for anyone else)."""
+    attachment = attachment_get_for_user(user=request.user, pk=pk)
+    services.personal_data_access_record(user=request.user, bundles=[attachment.bundle], channel="web")
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[attachment.content_type]
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=f"{attachment.bundle.code}-{attachment.pk}.{extension}",
+    )

@@ -1,0 +1,172 @@
+"""An agency officer's pages: the office's queue and each step, with exactly the actions the state
+machine allows now. Thin: every change goes through the services, as over the API."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.choices import UserRole
+from cases import rules, services
+from cases.filters import StepFilter
+from cases.forms import SECTIONS, ApologyForm, ReasonForm, ReturnForm, result_form, result_values, section_rows
+from cases.models import OPEN, Step
+from cases.selectors import step_get_for_user, step_list_for_user, step_page_for_user
+from portal.access import PortalRequest, role_required
+from portal.errors import Conflict, Invalid
+from portal.paging import keyset_page
+
+PAGE_SIZE = 50
+
+
+@role_required(UserRole.OFFICER)
+def queue(request: PortalRequest) -> HttpResponse:
+    """The office's open steps, most urgent first (earliest due date), page by page."""
+    steps = step_list_for_user(user=request.user).filter(OPEN)
+    listed = StepFilter(request.GET, queryset=steps)
+    # Related rows by prefetch, not joins: the page query then walks the open-steps index in order.
+    rows = listed.qs.prefetch_related("bundle", "procedure", "claimant")
+    page = keyset_page(rows, order="due_date", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
+    services.personal_data_access_record(user=request.user, bundles={step.bundle for step in page.rows}, channel="web")
+    context = {
+        "filter": listed,
+        "page": page,
+        "actions": {s.pk: services.step_actions(user=request.user, step=s) for s in page.rows},
+    }
+    template = "cases/_queue_rows.html" if request.htmx and request.GET.get("after") else "cases/queue.html"
+    return render(request, template, context)
+
+
+@require_POST
+@role_required(UserRole.OFFICER)
+def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
+    """Claim or release from the queue; with HTMX only the step's row comes back."""
+    service = {"claim": services.step_claim, "release": services.step_release}.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(user=request.user, step_pk=pk)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    if not request.htmx:
+        return redirect(request.POST.get("next") or "cases:queue")
+    step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant").get(pk=pk)
+    actions = {step.pk: services.step_actions(user=request.user, step=step)}
+    return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})
+
+
+def _step_page(
+    request: PortalRequest, pk: int, *, forms: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    page = step_page_for_user(user=request.user, pk=pk)
+    step = page.step
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel="web")
+    forms = forms or {}
+    initial = {}
+    if step.procedure_id == "funeral_allowance" and step.bundle.funeral_category:
+        died = datetime.date.fromisoformat(step.bundle.data["deceased"]["date_of_death"])
+        initial["amount_vnd"] = rules.funeral_amount(step.bundle.funeral_category, died)
+    context = {
+        "page": page,
+        "step": step,
+        "bundle": step.bundle,
+        "sections": [(SECTIONS[name][0], section_rows(values)) for name, values in page.sections],
+        "actions": services.step_actions(user=request.user, step=step),
+        "complete_form": forms.get("complete") or result_form(step.procedure.result_fields, initial=initial),
+        "return_form": forms.get("return") or ReturnForm(step.bundle.kind),
+        "refuse_form": forms.get("refuse") or ReasonForm(),
+        "apology_form": forms.get("apologise") or ApologyForm(initial=_apology_initial(step)),
+        "late": step.apology_owed,
+        "funeral_amount": initial.get("amount_vnd"),
+    }
+    return render(request, "cases/step.html", context, status=status)
+
+
+def _apology_initial(step: Step) -> dict[str, str]:
+    if step.new_appointment_on:
+        return {"new_appointment_on": step.new_appointment_on.isoformat()}
+    calendar = rules.calendar()
+    return {"new_appointment_on": calendar.due_date(calendar.next_working_day(timezone.localdate()), 2).isoformat()}
+
+
+@role_required(UserRole.OFFICER)
+def step_detail(request: PortalRequest, pk: int) -> HttpResponse:
+    return _step_page(request, pk)
+
+
+@require_POST
+@role_required(UserRole.OFFICER)
+def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
+    """Complete, return for supplement, refuse, claim, release, or give a late step its new date."""
+    step = step_get_for_user(user=request.user, pk=pk)
+    form: Any = None
+    try:
+        if action == "complete":
+            procedure_fields = step.procedure.result_fields
+            form = result_form(procedure_fields, data=request.POST)
+            services.step_complete(user=request.user, step_pk=pk, result=result_values(form, procedure_fields))
+        elif action == "return":
+            form = ReturnForm(step.bundle.kind, data=request.POST)
+            services.step_return(
+                user=request.user,
+                step_pk=pk,
+                reason=request.POST.get("return-reason", ""),
+                missing_documents=form.documents(),
+            )
+        elif action == "refuse":
+            form = ReasonForm(data=request.POST)
+            services.step_refuse(user=request.user, step_pk=pk, reason=request.POST.get("refuse-reason", ""))
+        elif action == "apologise":
+            form = ApologyForm(data=request.POST)
+            raw = request.POST.get("apology-new_appointment_on", "")
+            try:
+                day = datetime.date.fromisoformat(raw)
+            except ValueError:
+                raise Invalid({"new_appointment_on": [_("Enter a date as YYYY-MM-DD.")]}) from None
+            services.step_apologise(user=request.user, step_pk=pk, new_appointment_on=day)
+        elif action in ("claim", "release"):
+            (services.step_claim if action == "claim" else services.step_release)(user=request.user, step_pk=pk)
+        else:
+            raise Http404
+    except Invalid as refused:
+        for path, problems in refused.errors.items():
+            name = path.split(".")[-1] if path.startswith("result.") else path
+            if name == "missing_documents":
+                name = "missing"
+            form.add_error(name if name in form.fields else None, problems)
+        return _step_page(request, pk, forms={action: form}, status=400)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+        return redirect("cases:step", pk=pk)
+    done = {
+        "complete": _("The step is done; the steps that waited for it are now in their offices' queues."),
+        "return": _("The dossier was returned; the citizen has been told which documents are missing."),
+        "refuse": _("The step was refused."),
+        "apologise": _("The new appointment date was recorded. Print the apology letter."),
+        "claim": _("You are now handling this step."),
+        "release": _("The step is back in the office's queue."),
+    }
+    messages.success(request, done[action])
+    return redirect("cases:step", pk=pk)
+
+
+@role_required(UserRole.OFFICER)
+def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
+    """The apology letter with the new appointment date, as a PDF (once the date is recorded)."""
+    from cases.documents import apology_pdf
+
+    step = step_page_for_user(user=request.user, pk=pk).step
+    if step.new_appointment_on is None:
+        messages.error(request, _("Record the new appointment date first."))
+        return redirect("cases:step", pk=pk)
+    pdf = apology_pdf(step, new_appointment_on=step.new_appointment_on, signer=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-thu-xin-loi.pdf"'
+    return response

@@ -1,0 +1,41 @@
+"""The citizen's tracking page: a dossier's code and the last 4 digits of the applicant's ID
+number show each step's state and due date, and nothing personal."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cases.selectors import bundle_track
+
+ATTEMPTS_PER_MINUTE = 30
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "").strip()
+    last4 = request.GET.get("id_last4", "").strip()
+    context: dict[str, object] = {"code": code, "id_last4": last4}
+    if code or last4:
+        if _too_many(request):
+            context["error"] = _("Too many attempts. Wait a minute and try again.")
+            return render(request, "cases/track.html", context, status=429)
+        bundle = bundle_track(code=code, id_last4=last4)
+        if bundle is None:
+            context["error"] = _("No dossier with this code and these digits. Check both and try again.")
+            return render(request, "cases/track.html", context, status=404)
+        context["bundle"] = bundle
+    return render(request, "cases/track.html", context)
+
+
+def _too_many(request: HttpRequest) -> bool:
+    """At most ATTEMPTS_PER_MINUTE look-ups a minute from one address: the 4 digits are guessable."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = f"track-page:{address}"
+    cache.add(key, 0, timeout=60)
+    try:
+        return cache.incr(key) > getattr(settings, "TRACK_PAGE_ATTEMPTS", ATTEMPTS_PER_MINUTE)
+    except ValueError:  # expired between add and incr
+        return False

@@ -1,0 +1,74 @@
+"""API v1 reports (../shared/API.md): the same selectors and rows as the dashboard and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reporting import selectors
+from reporting.tables import rate_record, sla_record
+
+COMMON = [OpenApiParameter("unit"), OpenApiParameter("from"), OpenApiParameter("to")]
+
+
+def _period(request: Request) -> tuple[Any, Any]:
+    return selectors.period(request.query_params.get("from"), request.query_params.get("to"), timezone.localdate())
+
+
+class OnlineRate(APIView):
+    """Online share of the dossiers received in the period, per unit, against its target."""
+
+    @extend_schema(
+        parameters=[*COMMON, OpenApiParameter("level", enum=["district", "commune"]), OpenApiParameter("remap", bool)],
+        responses=inline_serializer(
+            "OnlineRateReport",
+            {
+                "rows": serializers.ListField(child=serializers.DictField()),
+                "total": serializers.DictField(),
+                "unplaced": serializers.IntegerField(),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        first, last = _period(request)
+        report = selectors.online_rate(
+            user=request.user,  # type: ignore[arg-type]
+            code=request.query_params.get("unit"),
+            first=first,
+            last=last,
+            level=request.query_params.get("level", ""),
+            remap=request.query_params.get("remap") == "true",
+        )
+        return Response(
+            {
+                "rows": [rate_record(row) for row in report.rows],
+                "total": rate_record(report.total),
+                "unplaced": report.unplaced,
+            }
+        )
+
+
+class Sla(APIView):
+    """Per office and procedure: received, in progress, on time, late, overdue now, returned,
+    refused, apologies owed, median and 90th-percentile working days to result."""
+
+    @extend_schema(
+        parameters=COMMON,
+        responses=inline_serializer("SlaReport", {"rows": serializers.ListField(child=serializers.DictField())}),
+    )
+    def get(self, request: Request) -> Response:
+        first, last = _period(request)
+        rows = selectors.sla(
+            user=request.user,  # type: ignore[arg-type]
+            code=request.query_params.get("unit"),
+            first=first,
+            last=last,
+            today=timezone.localdate(),
+        )
+        return Response({"rows": [sla_record(row) for row in rows]})

@@ -1,0 +1,32 @@
+"""The periodic report as a PDF (WeasyPrint), ready to send to the provincial working group:
+period, online rates against targets, the SLA table, the obstacles still open. Vietnamese only,
+as an official document; the tables are the dashboard's own rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from agencies.models import User
+from cases.documents import _pdf, place_and_date
+from reporting.selectors import RateReport, SlaRow, obstacle_list_for_user
+from reporting.tables import rate_table, sla_table
+
+
+def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bool) -> bytes:
+    with translation.override("vi"):
+        context: dict[str, Any] = {
+            "unit": report.unit,
+            "report": report,
+            "first": report.first,
+            "last": report.last,
+            "remap": remap,
+            "rates": rate_table(report),
+            "sla": sla_table(sla),
+            "obstacles": obstacle_list_for_user(user=author).filter(closed_at__isnull=True),
+            "author": author.get_full_name() or author.username,
+            "place_and_date": place_and_date(report.unit, timezone.localdate()),
+        }
+        return _pdf(render_to_string("reporting/pdf/report.html", context))

@@ -1,0 +1,438 @@
+"""The reports, read from the summary tables and scoped to the person asking: provincial staff
+their province, a clerk their commune, an officer the communes their office serves (404 outside).
+
+Units are taken as they were on the last day of the period. Before 1 July 2025 a province has
+districts and communes; from then on only communes. With `remap`, dossiers of communes that no
+longer exist are counted under today's commune through the old → new mapping; an old commune
+split between several new ones is counted once, in the one that holds its seat (see `seat_of`)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from agencies.choices import UnitLevel, UserRole
+from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
+from cases.choices import BundleKind, Channel
+from cases.models import BundleVariant, Procedure
+from portal.errors import Invalid, NotFound
+from reporting.models import (
+    Obstacle,
+    OpenStepCount,
+    ReceivedCount,
+    ReceivedMonth,
+    ResultTime,
+    StepCount,
+    SummaryCheck,
+    Target,
+)
+from reporting.summaries import month_start
+
+DEFAULT_TARGET = 50
+REORGANISATION = datetime.date(2025, 7, 1)  # districts abolished; communes merged
+
+
+@dataclass
+class RateRow:
+    code: str
+    name: str
+    level: str
+    total: int = 0
+    online: int = 0
+    target: int = DEFAULT_TARGET
+    pilot: bool = False
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Online share in per cent, one decimal; None for a unit that received nothing."""
+        if not self.total:
+            return None
+        return (Decimal(100 * self.online) / self.total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def meets_target(self) -> bool | None:
+        return None if self.rate is None else self.rate >= self.target
+
+
+@dataclass
+class RateReport:
+    unit: AdministrativeUnit
+    first: datetime.date
+    last: datetime.date
+    level: str
+    remap: bool
+    rows: list[RateRow]
+    total: RateRow
+    unplaced: int = 0  # dossiers of units that no longer exist, when not remapped
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def channels(self) -> list[tuple[str, int]]:
+        """(label, dossiers) per channel, in the order of the channel choices."""
+        return [(str(label), self.by_channel[value]) for value, label in Channel.choices if value in self.by_channel]
+
+
+def _scope_units(user: User, on: datetime.date) -> list[str]:
+    """The unit codes a person may report on."""
+    if user.role == UserRole.PROVINCIAL and user.province is not None:
+        return [user.province.code]
+    if user.role == UserRole.CLERK and user.commune is not None:
+        return [user.commune.code]
+    if user.role == UserRole.OFFICER and user.office is not None:
+        # The office's seat first (a provincial office sits in the province), then the communes it serves.
+        served = Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values_list("unit__code", flat=True)
+        return [user.office.unit.code, *served]
+    if user.role == UserRole.ADMIN:
+        return list(
+            AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.PROVINCE).values_list("code", flat=True)
+        )
+    return []
+
+
+T = TypeVar("T")
+
+
+def cached(key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """A computed report, kept until the summaries are next refreshed: they change only then (every
+    30 s), so a report stored under the id of the last refresh is exact, not stale. The caller has
+    already checked that the person may see the unit."""
+    version = SummaryCheck.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if version is None:
+        return compute()
+    name = "report:" + ":".join(str(part) for part in (version, *key))
+    value = cache.get(name)
+    if value is None:
+        value = compute()
+        cache.set(name, value, timeout=3600)
+    return value
+
+
+def report_unit(*, user: User, code: str | None, on: datetime.date) -> AdministrativeUnit:
+    """The unit a report is about: `code` if the person may see it, else their own (404 outside)."""
+    allowed = _scope_units(user, on)
+    if not allowed:
+        raise NotFound(_("No report for you here."))
+    code = code or allowed[0]
+    units = {unit.code: unit for unit in AdministrativeUnit.objects.valid_on(on).select_related("parent__parent")}
+    unit = units.get(code)
+    ancestors = []
+    while unit is not None:
+        ancestors.append(unit.code)
+        unit = units.get(unit.parent.code) if unit.parent else None
+    if code not in units or not set(ancestors) & set(allowed):
+        raise NotFound(_("No unit %(code)s in your reports.") % {"code": code})
+    return units[code]
+
+
+def period(first: str | None, last: str | None, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The period of a report (default: this month so far); refused when it does not parse."""
+    try:
+        end = datetime.date.fromisoformat(last) if last else today
+        start = datetime.date.fromisoformat(first) if first else end.replace(day=1)
+    except ValueError:
+        raise Invalid({"from": [_("Enter dates as YYYY-MM-DD.")]}) from None
+    if start > end:
+        raise Invalid({"from": [_("The period must start before it ends.")]})
+    return start, end
+
+
+def seat_of(successions: list[UnitSuccession]) -> str:
+    """Which new commune holds an old one's seat: the one it went to whole; else the one that kept
+    its code (a merged commune takes the code of the seat's commune); else the lowest code."""
+    whole = [s.new.code for s in successions if s.share == "full"]
+    if whole:
+        return whole[0]
+    same = [s.new.code for s in successions if s.new.code == s.old.code]
+    return same[0] if same else min(s.new.code for s in successions)
+
+
+def successor_codes() -> dict[str, str]:
+    """Old commune code → the code of the commune that holds its seat today."""
+    grouped: dict[str, list[UnitSuccession]] = defaultdict(list)
+    for succession in UnitSuccession.objects.select_related("old", "new"):
+        grouped[succession.old.code].append(succession)
+    return {old: seat_of(rows) for old, rows in grouped.items()}
+
+
+def targets_on(codes: list[str], on: datetime.date) -> dict[str, Target]:
+    return {target.unit_code: target for target in Target.objects.valid_on(on).filter(unit_code__in=codes)}
+
+
+def online_rate(
+    *, user: User, code: str | None, first: datetime.date, last: datetime.date, level: str = "", remap: bool = False
+) -> RateReport:
+    """The online share of dossiers received in the period, per unit of `level` under the unit,
+    against each unit's target; every unit of the level is listed, also one with no dossier."""
+    unit = report_unit(user=user, code=code, on=last)
+    return cached(("rate", unit.code, first, last, level, remap), lambda: _online_rate(unit, first, last, level, remap))
+
+
+def _online_rate(
+    unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool
+) -> RateReport:
+    # Every unit row of every period, once: those valid on `last` are the report's units, and the
+    # summaries name the commune row a dossier was filed under, whichever period it belongs to.
+    every = list(AdministrativeUnit.objects.select_related("parent__parent"))
+    units = [u for u in every if u.valid_from <= last and (u.valid_to is None or u.valid_to >= last)]
+    parent_of = {u.code: (u.parent.code if u.parent else None) for u in units}
+
+    def under(candidate: str) -> bool:
+        while candidate:
+            if candidate == unit.code:
+                return True
+            candidate = parent_of.get(candidate) or ""
+        return False
+
+    if unit.level == UnitLevel.COMMUNE:
+        level = UnitLevel.COMMUNE
+    elif level not in (UnitLevel.DISTRICT, UnitLevel.COMMUNE):
+        has_districts = any(u.level == UnitLevel.DISTRICT and under(u.code) for u in units)
+        level = UnitLevel.DISTRICT if has_districts and unit.level == UnitLevel.PROVINCE else UnitLevel.COMMUNE
+    listed = [u for u in units if u.level == level and under(u.code) and (u.code != unit.code or level == unit.level)]
+    if unit.level == UnitLevel.COMMUNE:
+        listed = [unit]
+    targets = targets_on([u.code for u in listed] + [unit.code], last)
+
+    def row_for(u: AdministrativeUnit) -> RateRow:
+        target = targets.get(u.code)
+        return RateRow(
+            u.code,
+            u.name,
+            u.level,
+            target=target.percent if target else DEFAULT_TARGET,
+            pilot=bool(target and target.pilot),
+        )
+
+    rows = {u.code: row_for(u) for u in listed}
+    communes = {u.code for u in units if u.level == UnitLevel.COMMUNE}
+    successors = successor_codes() if remap else {}
+    chains = {
+        u.pk: (u.code, u.parent.code if u.parent else "", u.parent.parent.code if u.parent and u.parent.parent else "")
+        for u in every
+    }
+    total = row_for(unit)
+    unplaced = 0
+    by_channel: dict[str, int] = defaultdict(int)
+    # The summary rows to read: the unit's communes of every period; with remap, the whole province's
+    # (a predecessor of one of its communes may have belonged to another district).
+    scope = unit.code
+    while remap and parent_of.get(scope):
+        scope = parent_of[scope] or scope
+    mine = Q(commune_id__in=[pk for pk, chain in chains.items() if scope in chain])
+    for (commune_id, channel), n in received(first, last, ("commune_id", "channel"), mine).items():
+        commune, *old_chain = chains[commune_id]
+        if commune not in communes:
+            commune = successors.get(commune, commune)
+        if commune not in communes:
+            unplaced += n if unit.code in old_chain else 0
+            continue
+        if not under(commune):
+            continue
+        holder = commune if level == UnitLevel.COMMUNE else parent_of.get(commune)
+        by_channel[channel] += n
+        for row in (rows.get(holder or ""), total):
+            if row is not None:
+                row.total += n
+                row.online += n if channel == Channel.ONLINE else 0
+    ordered = sorted(rows.values(), key=lambda r: r.code)
+    return RateReport(unit, first, last, level, remap, ordered, total, unplaced, dict(by_channel))
+
+
+@dataclass
+class SlaRow:
+    office: str
+    procedure: str
+    procedure_name: str
+    received: int = 0
+    in_progress: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    overdue_now: int = 0
+    returned: int = 0
+    refused: int = 0
+    apologies: int = 0
+    median_days: int | None = None
+    p90_days: int | None = None
+
+
+def _percentile(histogram: dict[int, int], share: float) -> int | None:
+    """The smallest number of working days that `share` of the steps took at most."""
+    steps = sum(histogram.values())
+    if not steps:
+        return None
+    needed = share * steps
+    running = 0
+    for days in sorted(histogram):
+        running += histogram[days]
+        if running >= needed:
+            return days
+    return max(histogram)
+
+
+def sla(
+    *,
+    user: User,
+    code: str | None,
+    first: datetime.date,
+    last: datetime.date,
+    today: datetime.date,
+    by_agency: bool = False,
+) -> list[SlaRow]:
+    """Per office (or, `by_agency`, per kind of agency: a province's overview) and procedure: steps
+    handed to it in the period, done on time or late, returned, refused, apologies owed, working
+    days to result (median, 90th percentile); and now: in progress and overdue."""
+    unit = report_unit(user=user, code=code, on=last)
+    key = ("sla", unit.code, first, last, today, by_agency)
+    return cached(key, lambda: _sla(unit, first, last, today, by_agency))
+
+
+def _sla(
+    unit: AdministrativeUnit, first: datetime.date, last: datetime.date, today: datetime.date, by_agency: bool
+) -> list[SlaRow]:
+    served = Jurisdiction.objects.valid_on(last).filter(unit__in=_communes_under(unit, last))
+    offices = {
+        office.pk: str(office.get_agency_display()) if by_agency else office.name
+        for office in Office.objects.filter(pk__in=served.values("office"))
+    }
+    names = dict(Procedure.objects.values_list("code", "name"))
+    rows: dict[tuple[str, str], SlaRow] = {}
+
+    def row(office: int, procedure: str) -> SlaRow:
+        key = (offices[office], procedure)
+        return rows.setdefault(key, SlaRow(offices[office], procedure, names[procedure]))
+
+    fields = ("received", "done_on_time", "done_late", "refused", "returned", "apologies")
+    sums = (
+        StepCount.objects.filter(day__range=(first, last), office__in=offices)
+        .values("office_id", "procedure_id")
+        .annotate(**{name: Sum(name) for name in fields})
+    )
+    for entry in sums:
+        values: dict[str, Any] = dict(entry)
+        target = row(values["office_id"], values["procedure_id"])
+        for name in fields:
+            setattr(target, name, getattr(target, name) + values[name])
+    for entry in OpenStepCount.objects.filter(office__in=offices).values(
+        "office_id", "procedure_id", "open", "overdue"
+    ):
+        target = row(entry["office_id"], entry["procedure_id"])
+        target.in_progress += entry["open"]
+        target.overdue_now += entry["overdue"]
+    histograms: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    times = (
+        ResultTime.objects.filter(day__range=(first, last), office__in=offices)
+        .values("office_id", "procedure_id", "working_days")
+        .annotate(n=Sum("count"))
+    )
+    for entry in times:
+        target = row(entry["office_id"], entry["procedure_id"])
+        histograms[(target.office, target.procedure)][entry["working_days"]] += entry["n"]
+    for key, histogram in histograms.items():
+        rows[key].median_days, rows[key].p90_days = _percentile(histogram, 0.5), _percentile(histogram, 0.9)
+    return sorted(rows.values(), key=lambda r: (r.office, r.procedure_name))
+
+
+def _communes_under(unit: AdministrativeUnit, on: datetime.date) -> list[int]:
+    communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE)
+    if unit.level == UnitLevel.COMMUNE:
+        return [unit.pk]
+    return list(
+        communes.filter(Q(parent__code=unit.code) | Q(parent__parent__code=unit.code)).values_list("pk", flat=True)
+    )
+
+
+def received(first: datetime.date, last: datetime.date, fields: tuple[str, ...], where: Q | None = None) -> Counter:
+    """Dossiers received from `first` to `last`, summed by `fields`: whole months from the monthly
+    summary, the days at either end from the daily one (at most three queries, whatever the period)."""
+    months_from = month_start(first) if first.day == 1 else month_start(first, 1)
+    months_until = (
+        month_start(last, 1)
+        if month_start(last + datetime.timedelta(days=1)) != month_start(last)
+        else month_start(last)
+    )
+    where = where or Q()
+    parts: list[QuerySet[Any]] = []
+    days = [(first, last)]
+    if months_from < months_until:
+        parts.append(ReceivedMonth.objects.filter(where, month__gte=months_from, month__lt=months_until))
+        days = [(first, months_from - datetime.timedelta(days=1)), (months_until, last)]
+    parts += [ReceivedCount.objects.filter(where, day__range=span) for span in days if span[0] <= span[1]]
+    totals: Counter = Counter()
+    for part in parts:
+        for row in part.values(*fields).annotate(n=Sum("count")).order_by():
+            totals[tuple(row[name] for name in fields)] += row["n"]
+    return totals
+
+
+def _within(report: RateReport) -> Q:
+    """Summary rows of the report's unit, whichever period's units the dossiers were filed under
+    (by commune row ids, found here, so the summary query joins nothing)."""
+    code = report.unit.code
+    units = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE)
+    if report.unit.level == UnitLevel.COMMUNE:
+        units = units.filter(code=code)
+    else:
+        units = units.filter(Q(parent__code=code) | Q(parent__parent__code=code))
+    return Q(commune_id__in=list(units.values_list("pk", flat=True)))
+
+
+def variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
+    """(kind, variant, dossiers, online) over the report's period, most dossiers first per kind."""
+    return cached(("variants", report.unit.code, report.first, report.last), lambda: _variant_split(report))
+
+
+def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
+    counts = received(report.first, report.last, ("variant_id", "channel"), _within(report))
+    variants = {v.pk: (v.kind, v.name) for v in BundleVariant.objects.all()}
+    split: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (variant, channel), n in counts.items():
+        split[variants[variant]][0] += n
+        split[variants[variant]][1] += n if channel == Channel.ONLINE else 0
+    kinds = dict(BundleKind.choices)
+    ordered = sorted(split.items(), key=lambda item: (item[0][0], -item[1][0]))
+    return [(str(kinds[kind]), variant, total, online) for (kind, variant), (total, online) in ordered]
+
+
+def monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
+    """(first day of month, dossiers, online) for the unit over the report's period."""
+    return cached(("trend", report.unit.code, report.first, report.last), lambda: _monthly_trend(report))
+
+
+def _monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
+    where = _within(report)
+    first, last = report.first, report.last
+    whole = ReceivedMonth.objects.filter(where, month__gte=month_start(first, 1), month__lt=month_start(last))
+    head, tail = (first, month_start(first, 1) - datetime.timedelta(days=1)), (month_start(last), last)
+    if month_start(first) == month_start(last):
+        head, tail = (first, last), (last, first)  # one month: its days, nothing whole
+    edges = ReceivedCount.objects.filter(where).filter(Q(day__range=head) | Q(day__range=tail))
+    months: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+    for rows, month in ((whole, "month"), (edges.annotate(m=TruncMonth("day")), "m")):
+        for r in rows.values(month, "channel").annotate(n=Sum("count")).order_by():
+            months[r[month]][0] += r["n"]
+            months[r[month]][1] += r["n"] if r["channel"] == Channel.ONLINE else 0
+    return [(month, total, online) for month, (total, online) in sorted(months.items())]
+
+
+def obstacle_list_for_user(*, user: User) -> QuerySet[Obstacle]:
+    """Provincial staff see their province's obstacles; a desk or an office its own unit's."""
+    obstacles = Obstacle.objects.select_related("unit", "reported_by", "answered_by")
+    if user.role == UserRole.PROVINCIAL and user.province is not None:
+        code = user.province.code
+        return obstacles.filter(Q(unit__code=code) | Q(unit__parent__code=code) | Q(unit__parent__parent__code=code))
+    if user.role == UserRole.CLERK:
+        return obstacles.filter(unit=user.commune_id)
+    if user.role == UserRole.OFFICER and user.office is not None:
+        return obstacles.filter(unit=user.office.unit_id)
+    if user.role == UserRole.ADMIN:
+        return obstacles
+    return obstacles.none()

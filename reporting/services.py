@@ -1,0 +1,57 @@
+"""Writes of the reporting app: units report obstacles, provincial staff answer and close them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.choices import UserRole
+from agencies.models import AdministrativeUnit, User
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
+from reporting.models import Obstacle
+from reporting.selectors import obstacle_list_for_user
+
+
+def reporting_unit(user: User) -> AdministrativeUnit:
+    """The unit a clerk or officer reports for: the commune of the desk, the seat of the office."""
+    if user.role == UserRole.CLERK and user.commune is not None:
+        return user.commune
+    if user.role == UserRole.OFFICER and user.office is not None:
+        return user.office.unit
+    raise Forbidden(_("Only a one-stop desk or an office reports obstacles."))
+
+
+def obstacle_file(*, user: User, title: str, description: str) -> Obstacle:
+    problems = {}
+    if not title.strip():
+        problems["title"] = [_("Give the obstacle a short title.")]
+    if not description.strip():
+        problems["description"] = [_("Describe the obstacle.")]
+    if problems:
+        raise Invalid(problems)
+    return Obstacle.objects.create(
+        unit=reporting_unit(user),
+        title=title.strip(),
+        description=description.strip(),
+        reported_by=user,
+        reported_at=timezone.now(),
+    )
+
+
+def obstacle_answer(*, user: User, pk: int, answer: str, close: bool) -> Obstacle:
+    """Provincial staff answer an obstacle of their province, and may close it."""
+    if user.role != UserRole.PROVINCIAL:
+        raise Forbidden(_("Only provincial staff answer obstacles."))
+    if not answer.strip():
+        raise Invalid({"answer": [_("Write the answer.")]})
+    with transaction.atomic():
+        obstacle = obstacle_list_for_user(user=user).select_for_update(of=("self",)).filter(pk=pk).first()
+        if obstacle is None:
+            raise NotFound(_("No such obstacle."))
+        if obstacle.closed_at is not None:
+            raise Conflict(_("This obstacle is already closed."))
+        obstacle.answer, obstacle.answered_by = answer.strip(), user
+        obstacle.closed_at = timezone.now() if close else None
+        obstacle.save(update_fields=["answer", "answered_by", "closed_at"])
+    return obstacle

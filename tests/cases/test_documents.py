@@ -1,0 +1,265 @@
+"""The receipt and appointment slip and the apology letter, read back from the PDF as text."""
+
+import datetime
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import segno
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from agencies.choices import UserRole
+from agencies.models import AdministrativeUnit
+from cases import documents, services
+from cases.api.serializers import BundleCreateSerializer
+from cases.attachments import attachment_add
+from cases.models import Bundle
+from tests.cases.conftest import at, birth, death
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date.fromisoformat
+
+
+def typed(data: dict) -> dict:
+    serializer = BundleCreateSerializer(data=data)
+    assert serializer.is_valid(), serializer.errors
+    return serializer.validated_data
+
+
+def tracking_url(bundle: Bundle) -> str:
+    return f"https://dichvucong.nghean.gov.vn/track/?code={bundle.code}"
+
+
+def pdf_text(pdf: bytes, path: Path) -> str:
+    """The text of the PDF as pdftotext lays it out, with each run of white space made one space,
+    so that a phrase wrapped onto the next line still reads as one."""
+    path.write_bytes(pdf)
+    laid_out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(laid_out.stdout.split())
+
+
+def step_rows(html: str) -> list[tuple[str, ...]]:
+    """The rows of the receipt's table of procedures, cell by cell, from the rendered HTML."""
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return [
+        tuple(cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def pdf_info(path: Path) -> dict[str, str]:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in info.splitlines())}
+
+
+@pytest.fixture
+def birth_bundle(integration, settings, tmp_path):
+    """Filed online by the portal at 14:10 on Monday 2 March 2026, with the birth certificate attached."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    bundle, _new = services.bundle_file(user=integration, data=typed(birth()))
+    scan = SimpleUploadedFile("chung-sinh.pdf", b"%PDF-1.4\n%scan\n", content_type="application/pdf")
+    attachment_add(user=integration, code=str(bundle.code), kind="Giấy chứng sinh", file=scan)
+    return bundle
+
+
+@pytest.fixture
+def death_bundle(make_user, officer):
+    """Filed at the desk of xã Anh Sơn at 10:00 on 2 March 2026; the death is registered at 11:00."""
+    clerk = make_user(UserRole.CLERK, commune="17329", first_name="Phạm Thị Hoa")
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        bundle, _new = services.bundle_file(user=clerk, data=typed(death(received_at=None)))
+    first = bundle.steps.get(procedure_id="death_registration")
+    with time_machine.travel(at(2026, 3, 2, 11), tick=False):
+        services.step_complete(
+            user=officer("civil_status", commune="17329"), step_pk=first.pk, result={"register_number": "KT-45/2026"}
+        )
+    return bundle
+
+
+def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tracking(birth_bundle, tmp_path):
+    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)), tmp_path / "r.pdf")
+
+    code = birth_bundle.code
+    assert code == f"KS-40-2026-{birth_bundle.pk:06d}"
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert "UBND PHƯỜNG TRƯỜNG VINH" in text
+    assert "Trường Vinh, ngày 02 tháng 3 năm 2026" in text
+    assert f"Mã hồ sơ: {code}" in text
+    assert "Người nộp hồ sơ: Nguyễn Thị Lan" in text
+    assert "Số điện thoại: 0912345678" in text
+    assert "Thời gian tiếp nhận: 02/03/2026 14:10" in text
+    assert "Hình thức nộp: Trực tuyến" in text
+    assert "Đăng ký khai sinh" in text
+    assert "Bản điện tử: Giấy chứng sinh." in text
+    assert "Ngày hẹn trả kết quả: 04/03/2026" in text
+    for office in (
+        "Tư pháp - Hộ tịch, UBND phường Trường Vinh",
+        "Công an phường Trường Vinh",
+        "Bảo hiểm xã hội cơ sở Vinh",
+    ):
+        assert f"{office} – Địa chỉ: —; Điện thoại: —; Thư điện tử: —" in text
+    assert tracking_url(birth_bundle) in text
+    assert "4 chữ số cuối số định danh cá nhân" in text
+    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
+    assert "portal.integration" in text  # filed by the partner system, which has no person's name
+
+
+def test_the_receipt_shows_no_id_number_and_no_personal_data_beyond_the_applicants_name_and_phone(
+    birth_bundle, tmp_path
+):
+    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)), tmp_path / "r.pdf")
+
+    for private in ("040195001234", "040093005678", "Trần Minh An", "Trần Văn Bình", "Lê Hồng Phong", "CS-2026"):
+        assert private not in text
+    assert "Nguyễn Thị Lan" in text
+
+
+def test_the_receipt_of_a_death_bundle_at_the_desk_lists_every_office_and_the_clerk(death_bundle, tmp_path):
+    path = tmp_path / "receipt.pdf"
+    text = pdf_text(documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle)), path)
+
+    assert death_bundle.code == f"KT-40-2026-{death_bundle.pk:06d}"
+    assert f"Mã hồ sơ: {death_bundle.code}" in text
+    assert "UBND XÃ ANH SƠN" in text
+    assert "Bộ phận Một cửa UBND xã Anh Sơn" in text
+    assert "Anh Sơn, ngày 02 tháng 3 năm 2026" in text
+    assert "Thời gian tiếp nhận: 02/03/2026 10:00" in text
+    assert "Hình thức nộp: Trực tiếp" in text
+    assert "Người nộp hồ sơ: Lê Văn Hùng" in text
+    assert "Không có giấy tờ nào được đính kèm dưới dạng điện tử." in text
+    assert f"Ngày hẹn trả kết quả: {death_bundle.due_date:%d/%m/%Y}" in text
+    assert death_bundle.due_date == D("2026-03-16")
+    for office in (
+        "Tư pháp - Hộ tịch, UBND xã Anh Sơn",
+        "Công an xã Anh Sơn",
+        "Bảo hiểm xã hội cơ sở Anh Sơn",
+    ):
+        assert f"{office} – Địa chỉ: —" in text
+    assert tracking_url(death_bundle) in text
+    assert "NGƯỜI NỘP HỒ SƠ" in text
+    assert "Phạm Thị Hoa" in text
+    for private in ("040080004321", "040050009876", "Lê Văn Tâm", "BT-2026-0456"):
+        assert private not in text
+    assert (pdf_info(path)["Pages"], pdf_info(path)["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")
+
+
+def test_the_receipt_dates_the_first_step_and_says_the_waiting_ones_follow_it(birth_bundle):
+    html = documents.receipt_html(birth_bundle, tracking_url=tracking_url(birth_bundle))
+
+    assert step_rows(html) == [
+        ("1", "Đăng ký khai sinh", "Tư pháp - Hộ tịch, UBND phường Trường Vinh", "02/03/2026"),
+        ("2", "Đăng ký thường trú", "Công an phường Trường Vinh", "sau khi bước trước hoàn thành"),
+        (
+            "3",
+            "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+            "Bảo hiểm xã hội cơ sở Vinh",
+            "sau khi bước trước hoàn thành",
+        ),
+    ]
+
+
+def test_the_receipt_printed_after_the_first_step_dates_every_step(death_bundle):
+    html = documents.receipt_html(death_bundle, tracking_url=tracking_url(death_bundle))
+
+    assert step_rows(html) == [
+        ("1", "Đăng ký khai tử", "Tư pháp - Hộ tịch, UBND xã Anh Sơn", "02/03/2026"),
+        ("2", "Xóa đăng ký thường trú", "Công an xã Anh Sơn", "04/03/2026"),
+        ("3", "Trợ cấp mai táng phí / hỗ trợ chi phí mai táng", "Bảo hiểm xã hội cơ sở Anh Sơn", "13/03/2026"),
+        ("4", "Giải quyết chế độ tử tuất", "Bảo hiểm xã hội cơ sở Anh Sơn", "13/03/2026"),
+    ]
+
+
+def test_the_receipt_prints_an_offices_contacts_when_it_has_them(death_bundle, tmp_path):
+    police = death_bundle.steps.get(procedure_id="residence_deregistration").office
+    police.address, police.phone, police.email = "Khối 1, xã Anh Sơn", "0238 3872 113", "ca.anhson@nghean.gov.vn"
+    police.save()
+
+    text = pdf_text(documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle)), tmp_path / "r.pdf")
+
+    assert (
+        "Công an xã Anh Sơn – Địa chỉ: Khối 1, xã Anh Sơn; Điện thoại: 0238 3872 113; "
+        "Thư điện tử: ca.anhson@nghean.gov.vn"
+    ) in text
+
+
+def test_the_receipt_carries_segnos_qr_code_of_the_tracking_url(birth_bundle):
+    url = tracking_url(birth_bundle)
+
+    html = documents.receipt_html(birth_bundle, tracking_url=url)
+
+    assert segno.make_qr(url).svg_inline(scale=documents.QR_SCALE) in html
+    assert html.count("<svg") == 1
+
+
+def test_the_apology_letter_names_the_office_procedure_code_and_new_appointment(birth_bundle, officer, tmp_path):
+    justice = officer("civil_status")
+    justice.first_name = "Đặng Văn Minh"
+    justice.save()
+    first = birth_bundle.steps.get(procedure_id="birth_registration")
+    with time_machine.travel(at(2026, 3, 4, 9), tick=False):
+        step = services.step_apologise(user=justice, step_pk=first.pk, new_appointment_on=D("2026-03-06"))
+        pdf = documents.apology_pdf(step, new_appointment_on=D("2026-03-06"), signer=justice)
+
+    path = tmp_path / "apology.pdf"
+    text = pdf_text(pdf, path)
+
+    assert step.new_appointment_on == D("2026-03-06")
+    assert "THƯ XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Trường Vinh, ngày 04 tháng 3 năm 2026" in text
+    assert "Kính gửi: Ông/Bà Nguyễn Thị Lan" in text
+    assert f"hồ sơ liên thông mã số {birth_bundle.code}" in text
+    assert "thủ tục Đăng ký khai sinh do Tư pháp - Hộ tịch, UBND phường Trường Vinh giải quyết" in text
+    assert "hẹn trả kết quả ngày 02/03/2026" in text
+    assert "Lý do: Hồ sơ chưa được giải quyết đúng hạn." in text
+    assert "hẹn lại ngày trả kết quả là ngày 06/03/2026" in text
+    assert "Đặng Văn Minh" in text
+    assert "040195001234" not in text
+    assert (pdf_info(path)["Pages"], pdf_info(path)["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")
+
+
+def test_the_apology_letter_never_repeats_an_earlier_supplement_or_refusal_reason(birth_bundle, officer, tmp_path):
+    step = birth_bundle.steps.get(procedure_id="birth_registration")
+    step.reason = "Thiếu giấy chứng sinh bản chính."  # left by an earlier return for supplement
+
+    pdf = documents.apology_pdf(step, new_appointment_on=D("2026-03-06"), signer=officer("civil_status"))
+
+    text = pdf_text(pdf, tmp_path / "a.pdf")
+    assert "Lý do: Hồ sơ chưa được giải quyết đúng hạn." in text
+    assert "Thiếu giấy chứng sinh" not in text
+    assert "civil_status.16690.2026-03-02" in text  # an officer without a name signs with the username
+
+
+@pytest.mark.parametrize(
+    ("day", "line"),
+    [
+        ("2026-01-05", "Trường Vinh, ngày 05 tháng 01 năm 2026"),
+        ("2026-02-28", "Trường Vinh, ngày 28 tháng 02 năm 2026"),
+        ("2026-03-09", "Trường Vinh, ngày 09 tháng 3 năm 2026"),
+        ("2026-12-10", "Trường Vinh, ngày 10 tháng 12 năm 2026"),
+    ],
+)
+def test_the_date_line_pads_days_below_10_and_months_below_3(day, line):
+    ward = AdministrativeUnit.objects.valid_on(D(day)).get(code="16690")
+
+    assert documents.place_and_date(ward, D(day)) == line
+
+
+def test_a_receipt_with_four_offices_and_all_their_contacts_fits_on_one_a4_page(integration, tmp_path):
+    bundle, _new = services.bundle_file(user=integration, data=typed(death(funeral_category="merit")))
+    for office in {step.office for step in bundle.steps.all()}:
+        office.address = "Số 16, đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An"
+        office.phone, office.email = "0238 3844 111", "mot.cua@nghean.gov.vn"
+        office.save()
+    path = tmp_path / "receipt.pdf"
+
+    text = pdf_text(documents.receipt_pdf(bundle, tracking_url=tracking_url(bundle)), path)
+
+    assert "Sở Nội vụ tỉnh Nghệ An – Địa chỉ: Số 16, đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An" in text
+    assert text.count("Điện thoại: 0238 3844 111; Thư điện tử: mot.cua@nghean.gov.vn") == 4
+    assert (pdf_info(path)["Pages"], pdf_info(path)["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")

@@ -1,0 +1,230 @@
+"""An officer's pages (queue, step) and the citizen's tracking page."""
+
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies.choices import UserRole
+from cases import services
+from cases.api.serializers import BundleCreateSerializer
+from cases.choices import Action, StepState
+from cases.models import Bundle, Step
+from tests.cases.conftest import at, birth
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def desk(make_user):
+    return make_user(UserRole.CLERK, commune="16690")
+
+
+@pytest.fixture
+def justice(client, officer):
+    user = officer("civil_status")
+    client.force_login(user)
+    return user
+
+
+def file(desk, n: int = 0, **changes) -> Bundle:
+    serializer = BundleCreateSerializer(
+        data=birth(received_at=None, child__birth_certificate_number=f"CS-{n}", **changes)
+    )
+    assert serializer.is_valid(), serializer.errors
+    return services.bundle_file(user=desk, data=serializer.validated_data)[0]
+
+
+def first_step(bundle: Bundle) -> Step:
+    return bundle.steps.get(procedure_id="birth_registration")
+
+
+def buttons(page: str) -> list[str]:
+    return re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', page.split('id="actions-title"')[1])
+
+
+def test_the_queue_runs_the_same_number_of_queries_for_1_and_50_steps(client, justice, desk, travel):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/queue/").status_code == 200
+        return len(captured)
+
+    file(desk, 0)
+    one = queries()
+    for n in range(1, 50):
+        file(desk, n)
+    fifty = queries()
+    page = client.get("/queue/").content.decode()
+
+    # session, user, the page of steps, their dossiers, their procedures, the access record, the office,
+    # the procedures of the filter
+    assert (one, fifty) == (8, 8)
+    assert len(re.findall(r'<tr id="step-\d+"', page)) == 50
+
+
+def test_claiming_from_the_queue_with_htmx_swaps_only_that_row(client, justice, desk, travel):
+    step = first_step(file(desk))
+
+    response = client.post(f"/queue/{step.pk}/claim/", headers={"HX-Request": "true"})
+
+    row = response.content.decode()
+    assert row.strip().startswith(f'<tr id="step-{step.pk}"')
+    assert "Đang xử lý" in row and ">Trả lại hàng đợi<" in row and ">Nhận xử lý<" not in row
+    step.refresh_from_db()
+    assert (step.state, step.claimant) == (StepState.IN_PROGRESS, justice)
+
+
+def test_the_step_page_shows_exactly_the_transitions_open_now(client, justice, desk, travel):
+    step = first_step(file(desk))
+
+    ready = buttons(client.get(f"/steps/{step.pk}/").content.decode())
+    client.post(f"/steps/{step.pk}/claim/")
+    claimed = buttons(client.get(f"/steps/{step.pk}/").content.decode())
+
+    assert ready == ["Nhận xử lý", "Ghi kết quả", "Trả hồ sơ", "Từ chối bước này"]
+    assert claimed == ["Trả lại hàng đợi", "Ghi kết quả", "Trả hồ sơ", "Từ chối bước này"]
+
+
+def test_a_wrong_result_is_shown_next_to_its_field_and_a_right_one_opens_the_next_steps(client, justice, desk, travel):
+    bundle = file(desk)
+    step = first_step(bundle)
+
+    wrong = client.post(
+        f"/steps/{step.pk}/complete/",
+        {"result-register_number": "12/2026", "result-personal_id_number": "040395001122"},
+    )
+    right = client.post(
+        f"/steps/{step.pk}/complete/",
+        {"result-register_number": "12/2026", "result-personal_id_number": "040326001122"},
+    )
+
+    assert wrong.status_code == 400
+    errors = re.findall(r'id="id_result-personal_id_number-errors">(.*?)</ul>', wrong.content.decode(), re.S)
+    assert re.findall(r"<li>([^<]+)</li>", errors[0]) == ["Chữ số thứ 5–6 (năm sinh) không khớp với năm 2026."]
+    assert right.status_code == 302
+    assert dict(bundle.steps.values_list("procedure_id", "state")) == {
+        "birth_registration": StepState.DONE,
+        "permanent_residence": StepState.READY,
+        "health_insurance_card": StepState.READY,
+    }
+
+
+def test_returning_for_supplement_takes_the_checklist_and_the_desk_brings_it_back(client, justice, desk, travel):
+    bundle = file(desk)
+    step = first_step(bundle)
+
+    empty = client.post(f"/steps/{step.pk}/return/", {"return-reason": "Thiếu giấy tờ"})
+    returned = client.post(
+        f"/steps/{step.pk}/return/",
+        {"return-reason": "Thiếu giấy tờ", "return-missing": ["Giấy chứng sinh"], "return-other": "Sổ hộ khẩu cũ"},
+    )
+
+    assert empty.status_code == 400 and "Liệt kê ít nhất một giấy tờ còn thiếu." in empty.content.decode()
+    assert returned.status_code == 302
+    step.refresh_from_db()
+    assert (step.state, step.missing_documents) == (StepState.RETURNED, ["Giấy chứng sinh", "Sổ hộ khẩu cũ"])
+
+    client.force_login(desk)
+    client.post(f"/bundles/{bundle.code}/supplement/", {"note": "Đã nộp bổ sung"})
+    step.refresh_from_db()
+    assert step.state == StepState.READY
+
+
+def test_refusing_needs_a_reason(client, justice, desk, travel):
+    step = first_step(file(desk))
+
+    empty = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": ""})
+    refused = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": "Giấy chứng sinh không hợp lệ"})
+
+    assert empty.status_code == 400
+    assert refused.status_code == 302
+    step.refresh_from_db()
+    assert (step.state, step.reason) == (StepState.REFUSED, "Giấy chứng sinh không hợp lệ")
+
+
+def test_another_offices_step_does_not_exist_for_an_officer(client, justice, make_user, travel):
+    elsewhere = file(make_user(UserRole.CLERK, commune="17329", username="elsewhere"), commune="17329")
+    step = first_step(elsewhere)
+
+    assert client.get(f"/steps/{step.pk}/").status_code == 404
+    assert client.post(f"/steps/{step.pk}/claim/").status_code == 404
+    assert client.post(f"/queue/{step.pk}/claim/").status_code == 404
+    step.refresh_from_db()
+    assert step.state == StepState.READY
+
+
+def test_a_late_step_gets_a_new_appointment_and_an_apology_letter(client, justice, desk, travel):
+    step = first_step(file(desk))
+    travel.move_to(at(2026, 3, 4, 9))  # due 2 March: late
+    services.lateness_record(today=at(2026, 3, 4).date())
+
+    too_early = client.post(f"/steps/{step.pk}/apologise/", {"apology-new_appointment_on": "2026-03-04"})
+    recorded = client.post(f"/steps/{step.pk}/apologise/", {"apology-new_appointment_on": "2026-03-06"})
+    letter = client.get(f"/steps/{step.pk}/apology.pdf")
+
+    assert too_early.status_code == 400
+    assert recorded.status_code == 302
+    step.refresh_from_db()
+    assert step.new_appointment_on.isoformat() == "2026-03-06"
+    assert step.bundle.events.filter(action=Action.APOLOGISED).count() == 1
+    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
+    assert letter.content.startswith(b"%PDF-")
+
+
+def test_the_tracking_page_shows_states_and_dates_and_nothing_personal(client, desk, travel):
+    bundle = file(desk)
+
+    found = client.get("/track/", {"code": bundle.code, "id_last4": "1234"})
+    wrong = client.get("/track/", {"code": bundle.code, "id_last4": "9999"})
+
+    page = found.content.decode()
+    assert found.status_code == 200 and wrong.status_code == 404
+    assert re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", page) == [
+        ("Đăng ký khai sinh", "Chờ xử lý"),
+        ("Đăng ký thường trú", "Chờ bước trước"),
+        ("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "Chờ bước trước"),
+    ]
+    for personal in ("Trần Minh An", "Nguyễn Thị Lan", "040195001234", "0912345678", "Lê Hồng Phong"):
+        assert personal not in page
+
+
+def test_a_scan_opens_for_the_offices_that_handle_the_dossier_and_no_one_else(client, justice, desk, officer, travel):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.attachments import attachment_add
+
+    bundle = file(desk)
+    scan = b"%PDF-1.4\n%%EOF\n"
+    attachment = attachment_add(
+        user=desk, code=bundle.code or "", kind="Giấy chứng sinh", file=SimpleUploadedFile("a.pdf", scan)
+    )
+
+    own = client.get(f"/attachments/{attachment.pk}/")
+    client.force_login(officer("civil_status", commune="17329"))
+    other = client.get(f"/attachments/{attachment.pk}/")
+
+    assert (own.status_code, own["Content-Type"], b"".join(own.streaming_content)) == (200, "application/pdf", scan)
+    assert other.status_code == 404
+
+
+def test_the_step_page_runs_the_same_number_of_queries_however_long_its_history(client, justice, desk, travel):
+    def queries(step) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/steps/{step.pk}/").status_code == 200
+        return len(captured)
+
+    short = first_step(file(desk, 1))
+    long = first_step(file(desk, 2))
+    for _ in range(10):
+        services.step_claim(user=justice, step_pk=long.pk)
+        services.step_release(user=justice, step_pk=long.pk)
+
+    assert queries(long) == queries(short)

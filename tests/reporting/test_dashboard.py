@@ -1,0 +1,234 @@
+"""The dashboard, its exports and the report API give the same numbers; SLA figures on known data."""
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from agencies.choices import UserRole
+from cases import services
+from cases.models import Step
+from reporting.summaries import summaries_refresh
+from tests.cases.conftest import at
+from tests.reporting.test_rates import file
+
+pytestmark = pytest.mark.django_db
+D = datetime.date.fromisoformat
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+@pytest.fixture
+def partner(make_user):
+    return make_user(UserRole.INTEGRATION, username="partner")
+
+
+@pytest.fixture
+def province(client, make_user):
+    user = make_user(UserRole.PROVINCIAL, username="province")
+    client.force_login(user)
+    return user
+
+
+def march(partner) -> None:
+    for n, (commune, channel) in enumerate(
+        [("16690", "online"), ("16690", "online"), ("16690", "direct"), ("17329", "online"), ("17380", "postal")]
+    ):
+        file(partner, commune, f"2026-03-0{n + 2}T09:00:00+07:00", channel, n)
+    summaries_refresh(D("2026-03-01"), D("2026-03-31"))
+
+
+def page_rows(html: str) -> dict[str, list[str]]:
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = {}
+    for row in re.findall(r"<tr class=\"[^\"]*\">(.*?)</tr>", body, re.S):
+        row = re.sub(r'<span class="tag pilot">[^<]*</span>', "", row)
+        cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        rows[cells[0]] = cells[1:5]
+    return rows
+
+
+def test_page_exports_and_api_agree_to_the_unit(client, api, province, partner):
+    march(partner)
+
+    page = page_rows(client.get("/reports/", MARCH).content.decode())
+    exported = list(
+        csv.reader(io.StringIO(client.get("/reports/", {**MARCH, "export": "rates.csv"}).content.decode("utf-8-sig")))
+    )
+    book = load_workbook(io.BytesIO(client.get("/reports/", {**MARCH, "export": "rates.xlsx"}).content))
+    answer = api(province).get("/api/v1/reports/online-rate/", MARCH).json()
+
+    assert page["Phường Trường Vinh"] == ["3", "2", "66,7%", "90%"]
+    assert page["Xã Anh Sơn"] == ["1", "1", "100,0%", "50%"]
+    assert page["Xã Yên Xuân"] == ["1", "0", "0,0%", "50%"]
+    assert page["Xã Nhân Hòa"] == ["0", "0", "—", "50%"]
+    by_code = {row["unit"]: row for row in answer["rows"]}
+    assert by_code["16690"] == {"unit": "16690", "name": "Phường Trường Vinh", "total": 3, "online": 2, "rate": 66.7,
+                                "target": 90, "pilot": True, "meets_target": False}  # fmt: skip
+    assert answer["total"]["total"] == 5 and answer["total"]["online"] == 3 and answer["total"]["rate"] == 60.0
+    csv_rows = {row[0]: row for row in exported[1:]}
+    xlsx_rows = {row[0]: row for row in book.active.iter_rows(min_row=2, values_only=True)}
+    for code, row in by_code.items():
+        expected = [row["total"], row["online"], "" if row["rate"] is None else row["rate"], row["target"]]
+        rate = float(csv_rows[code][4]) if csv_rows[code][4] else ""
+        assert [int(csv_rows[code][2]), int(csv_rows[code][3]), rate, int(csv_rows[code][5])] == expected
+        assert list(xlsx_rows[code][2:6]) == [row["total"], row["online"], row["rate"], row["target"]]
+    assert len(exported) - 2 == len(answer["rows"]) == 130  # the rows and the total line
+
+
+def test_the_dashboard_runs_the_same_queries_with_no_dossier_or_many(client, province, partner):
+    def queries() -> int:
+        cache.clear()  # the worst case: the report computed, not read from the cache
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/reports/", MARCH).status_code == 200
+        return len(captured)
+
+    client.get("/reports/", MARCH)  # the per-process caches
+    empty = queries()
+    march(partner)
+
+    assert queries() == empty
+
+
+def test_a_report_is_computed_once_per_summary_refresh(client, province, partner):
+    march(partner)
+
+    def answer() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/reports/", MARCH).content.decode()
+        return len(captured), page_rows(html)["Phường Trường Vinh"][0]
+
+    computed, cached = answer(), answer()
+    file(partner, "16690", "2026-03-20T09:00:00+07:00", "online", 9)
+    before_refresh = answer()
+    summaries_refresh(D("2026-03-01"), D("2026-03-31"))
+    after_refresh = answer()
+
+    assert cached[0] < computed[0]
+    assert (computed[1], cached[1], before_refresh[1], after_refresh[1]) == ("3", "3", "3", "4")
+
+
+def test_a_clerk_sees_their_commune_and_nothing_else(client, make_user, partner):
+    march(partner)
+    client.force_login(make_user(UserRole.CLERK, commune="16690"))
+
+    own = client.get("/reports/", MARCH)
+    other = client.get("/reports/", {**MARCH, "unit": "17329"})
+    province = client.get("/reports/", {**MARCH, "unit": "40"})
+
+    assert page_rows(own.content.decode()) == {"Phường Trường Vinh": ["3", "2", "66,7%", "90%"]}
+    assert (other.status_code, province.status_code) == (404, 404)
+
+
+def test_the_sla_figures_of_an_office(api, province, partner, officer, django_capture_on_commit_callbacks):
+    justice = officer("civil_status")
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False):
+        for n in range(4):
+            with django_capture_on_commit_callbacks(execute=True):  # the hand-off to the office
+                file(partner, "16690", "2026-03-02T09:00:00+07:00", "online", n)
+        steps = list(Step.objects.filter(procedure="birth_registration").order_by("pk"))
+        services.step_complete(
+            user=justice, step_pk=steps[0].pk, result={"register_number": "1", "personal_id_number": "040326000001"}
+        )
+        services.step_return(user=justice, step_pk=steps[2].pk, reason="Thiếu", missing_documents=["Giấy chứng sinh"])
+        services.step_refuse(user=justice, step_pk=steps[3].pk, reason="Sai")
+    with time_machine.travel(at(2026, 3, 4, 9), tick=False):
+        services.lateness_record(today=D("2026-03-04"))
+        services.step_complete(
+            user=justice, step_pk=steps[1].pk, result={"register_number": "2", "personal_id_number": "040326000002"}
+        )
+        summaries_refresh(D("2026-03-01"), D("2026-03-31"))
+        answer = api(province).get("/api/v1/reports/sla/", {**MARCH, "unit": "16690"}).json()
+
+    justice_row = next(r for r in answer["rows"] if r["procedure"] == "birth_registration")
+    assert justice_row == {
+        "office": "Tư pháp - Hộ tịch, UBND phường Trường Vinh", "procedure": "birth_registration",
+        "procedure_name": "Đăng ký khai sinh",
+        "received": 4, "in_progress": 1, "done_on_time": 1, "done_late": 1, "overdue_now": 0, "returned": 1,
+        "refused": 1, "apologies": 1, "median_days": 1, "p90_days": 3,
+    }  # fmt: skip
+
+
+def test_a_unit_reports_an_obstacle_the_province_answers_and_closes_it_and_the_report_lists_it(
+    client, make_user, partner
+):
+    desk = make_user(UserRole.CLERK, commune="16690")
+    staff = make_user(UserRole.PROVINCIAL, username="province")
+    client.force_login(desk)
+    client.post("/reports/obstacles/", {"title": "Mạng chậm", "description": "Không gửi được hồ sơ lúc 9 giờ."})
+    client.force_login(staff)
+    obstacle_page = client.get("/reports/", MARCH).content.decode()
+    open_report = client.get("/reports/", {**MARCH, "export": "report.pdf"})
+
+    from reporting.models import Obstacle
+
+    obstacle = Obstacle.objects.get()
+    client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Đã nâng băng thông.", "close": "1"})
+    closed_report = client.get("/reports/", {**MARCH, "export": "report.pdf"})
+
+    obstacle.refresh_from_db()
+    assert (obstacle.unit.code, obstacle.reported_by, obstacle.answered_by) == ("16690", desk, staff)
+    assert obstacle.closed_at is not None
+    assert "Mạng chậm" in obstacle_page
+    assert "Mạng chậm" in pdf_text(open_report.content) and "Mạng chậm" not in pdf_text(closed_report.content)
+
+
+def pdf_text(pdf: bytes) -> str:
+    import subprocess
+
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def test_the_periodic_report_pdf_gives_the_rates_of_the_page(client, province, partner):
+    march(partner)
+
+    pdf = client.get("/reports/", {**MARCH, "export": "report.pdf"}).content
+    text = pdf_text(pdf)
+
+    assert "BÁO CÁO KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT" in text
+    assert "Từ ngày 01/03/2026 đến ngày 31/03/2026" in text
+    assert "Toàn Tỉnh Nghệ An: 3/5 hồ sơ trực tuyến, tỷ lệ 60,0%, chỉ tiêu 50%." in text
+    assert re.search(r"16690\s.*Phường Trường\s.*\b3\s+2\s+66,7\s+90\b", text)
+
+
+def test_the_dashboard_splits_the_period_by_bundle_and_variant(client, province, partner):
+    march(partner)
+
+    html = client.get("/reports/", MARCH).content.decode()
+
+    exported = client.get("/reports/", {**MARCH, "export": "variants.csv"}).content.decode("utf-8-sig")
+
+    assert "<tr><td>Khai sinh</td><td>Khai sinh, thẻ BHYT</td><td>5</td><td>3</td></tr>" in html
+    assert list(csv.reader(io.StringIO(exported)))[1:] == [["Khai sinh", "Khai sinh, thẻ BHYT", "5", "3"]]
+
+
+def test_the_province_page_adds_up_offices_of_the_same_kind_and_its_export_keeps_each_office(client, province, partner):
+    march(partner)
+
+    html = client.get("/reports/", MARCH).content.decode()
+    exported = client.get("/reports/", {**MARCH, "export": "sla.csv"}).content.decode("utf-8-sig")
+
+    sla = html.split("Tình hình giải quyết")[1]
+    row = r"<tr class=\"[a-z]*\"><td>([^<]+)</td><td>([^<]+)</td><td>\d+</td><td>(\d+)</td>"
+    assert re.findall(row, sla) == [("Tư pháp (hộ tịch)", "Đăng ký khai sinh", "5")]  # 5 in progress
+    offices = sorted(row[0] for row in list(csv.reader(io.StringIO(exported)))[1:])
+    assert offices == ["Tư pháp - Hộ tịch, UBND phường Trường Vinh", "Tư pháp - Hộ tịch, UBND xã Anh Sơn",
+                       "Tư pháp - Hộ tịch, UBND xã Yên Xuân"]  # fmt: skip
+
+
+def test_an_officer_sees_the_communes_the_office_serves(client, officer, partner):
+    march(partner)
+    client.force_login(officer("civil_status"))
+
+    own = client.get("/reports/", MARCH)
+    other = client.get("/reports/", {**MARCH, "unit": "17329"})
+
+    assert page_rows(own.content.decode()) == {"Phường Trường Vinh": ["3", "2", "66,7%", "90%"]}
+    assert other.status_code == 404
