@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from reporting import lookups  # noqa: F401  (registers the `__any` lookup the reports filter with)

@@ -78,11 +78,7 @@ class ReceivedMonth(_Received):
         return f"{self.month:%Y-%m} {self.commune_id} {self.variant_id} {self.channel}: {self.count}"
 
 
-class StepCount(models.Model):
-    """What happened on a day at an office for a procedure: steps handed to it, done on time or
-    late, refused, returned for supplement, found late (an apology owed)."""
-
-    day = models.DateField()
+class _StepFigures(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     procedure = models.ForeignKey("cases.Procedure", on_delete=models.PROTECT, related_name="+")
     received = models.PositiveIntegerField(default=0)
@@ -93,10 +89,32 @@ class StepCount(models.Model):
     apologies = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class StepCount(_StepFigures):
+    """What happened on a day at an office for a procedure: steps handed to it, done on time or
+    late, refused, returned for supplement, found late (an apology owed)."""
+
+    day = models.DateField()
+
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "office", "procedure"], name="step_count_key")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.office_id} {self.procedure_id}"
+
+
+class StepMonth(_StepFigures):
+    """The same figures a month at a time (first day of the month), as ReceivedMonth for ReceivedCount."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "office", "procedure"], name="step_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.procedure_id}"
 
 
 class OpenStepCount(models.Model):
@@ -115,15 +133,21 @@ class OpenStepCount(models.Model):
         return f"{self.office_id} {self.procedure_id}: {self.open} open, {self.overdue} overdue"
 
 
-class ResultTime(models.Model):
-    """How many steps finished on a day at an office took a given number of working days: the
-    median and 90th percentile come from these counts."""
-
-    day = models.DateField()
+class _ResultTimes(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     procedure = models.ForeignKey("cases.Procedure", on_delete=models.PROTECT, related_name="+")
     working_days = models.PositiveSmallIntegerField()
     count = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ResultTime(_ResultTimes):
+    """How many steps finished on a day at an office took a given number of working days: the
+    median and 90th percentile come from these counts."""
+
+    day = models.DateField()
 
     class Meta:
         constraints = [
@@ -132,6 +156,22 @@ class ResultTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.office_id} {self.procedure_id} {self.working_days}: {self.count}"
+
+
+class ResultTimeMonth(_ResultTimes):
+    """The same counts a month at a time (first day of the month)."""
+
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "office", "procedure", "working_days"], name="result_time_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.procedure_id} {self.working_days}: {self.count}"
 
 
 class SummaryCheck(models.Model):

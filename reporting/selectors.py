@@ -13,10 +13,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -31,14 +31,23 @@ from reporting.models import (
     ReceivedCount,
     ReceivedMonth,
     ResultTime,
+    ResultTimeMonth,
     StepCount,
+    StepMonth,
     SummaryCheck,
     Target,
 )
-from reporting.summaries import month_start
+from reporting.summaries import RESULT_KEYS, STEP_FIELDS, STEP_KEYS, month_start
 
 DEFAULT_TARGET = 50
 REORGANISATION = datetime.date(2025, 7, 1)  # districts abolished; communes merged
+
+
+class _Unit(NamedTuple):
+    code: str
+    name: str
+    level: str
+    parent: str
 
 
 @dataclass
@@ -101,14 +110,17 @@ def _scope_units(user: User, on: datetime.date) -> list[str]:
 T = TypeVar("T")
 
 
+def summaries_version() -> int:
+    """The id of the last refresh of the summaries (0 before the first): every report is a function
+    of the summaries, which change only when they are refreshed."""
+    return SummaryCheck.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def cached(key: tuple[object, ...], compute: Callable[[], T]) -> T:
     """A computed report, kept until the summaries are next refreshed: they change only then (every
     30 s), so a report stored under the id of the last refresh is exact, not stale. The caller has
     already checked that the person may see the unit."""
-    version = SummaryCheck.objects.order_by("-pk").values_list("pk", flat=True).first()
-    if version is None:
-        return compute()
-    name = "report:" + ":".join(str(part) for part in (version, *key))
+    name = "report:" + ":".join(str(part) for part in (summaries_version(), *key))
     value = cache.get(name)
     if value is None:
         value = compute()
@@ -122,15 +134,14 @@ def report_unit(*, user: User, code: str | None, on: datetime.date) -> Administr
     if not allowed:
         raise NotFound(_("No report for you here."))
     code = code or allowed[0]
-    units = {unit.code: unit for unit in AdministrativeUnit.objects.valid_on(on).select_related("parent__parent")}
-    unit = units.get(code)
-    ancestors = []
-    while unit is not None:
-        ancestors.append(unit.code)
-        unit = units.get(unit.parent.code) if unit.parent else None
-    if code not in units or not set(ancestors) & set(allowed):
+    found = AdministrativeUnit.objects.valid_on(on).select_related("parent__parent").filter(code=code).first()
+    unit, chain = found, set()
+    while unit is not None:  # the unit and the units above it (at most a district and a province)
+        chain.add(unit.code)
+        unit = unit.parent
+    if found is None or not chain & set(allowed):
         raise NotFound(_("No unit %(code)s in your reports.") % {"code": code})
-    return units[code]
+    return found
 
 
 def period(first: str | None, last: str | None, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -181,9 +192,16 @@ def _online_rate(
 ) -> RateReport:
     # Every unit row of every period, once: those valid on `last` are the report's units, and the
     # summaries name the commune row a dossier was filed under, whichever period it belongs to.
-    every = list(AdministrativeUnit.objects.select_related("parent__parent"))
-    units = [u for u in every if u.valid_from <= last and (u.valid_to is None or u.valid_to >= last)]
-    parent_of = {u.code: (u.parent.code if u.parent else None) for u in units}
+    every = AdministrativeUnit.objects.values_list(
+        "pk", "code", "name", "level", "parent__code", "parent__parent__code", "valid_from", "valid_to"
+    )
+    chains: dict[int, tuple[str, str, str]] = {}  # commune row → (its code, its district's, its province's)
+    units: list[_Unit] = []
+    for pk, code, name, unit_level, parent, grandparent, since, until in every:
+        chains[pk] = (code, parent or "", grandparent or "")
+        if since <= last and (until is None or until >= last):
+            units.append(_Unit(code, name, unit_level, parent or ""))
+    parent_of = {u.code: u.parent for u in units}
 
     def under(candidate: str) -> bool:
         while candidate:
@@ -198,11 +216,9 @@ def _online_rate(
         has_districts = any(u.level == UnitLevel.DISTRICT and under(u.code) for u in units)
         level = UnitLevel.DISTRICT if has_districts and unit.level == UnitLevel.PROVINCE else UnitLevel.COMMUNE
     listed = [u for u in units if u.level == level and under(u.code) and (u.code != unit.code or level == unit.level)]
-    if unit.level == UnitLevel.COMMUNE:
-        listed = [unit]
     targets = targets_on([u.code for u in listed] + [unit.code], last)
 
-    def row_for(u: AdministrativeUnit) -> RateRow:
+    def row_for(u: _Unit | AdministrativeUnit) -> RateRow:
         target = targets.get(u.code)
         return RateRow(
             u.code,
@@ -215,10 +231,6 @@ def _online_rate(
     rows = {u.code: row_for(u) for u in listed}
     communes = {u.code for u in units if u.level == UnitLevel.COMMUNE}
     successors = successor_codes() if remap else {}
-    chains = {
-        u.pk: (u.code, u.parent.code if u.parent else "", u.parent.parent.code if u.parent and u.parent.parent else "")
-        for u in every
-    }
     total = row_for(unit)
     unplaced = 0
     by_channel: dict[str, int] = defaultdict(int)
@@ -227,7 +239,7 @@ def _online_rate(
     scope = unit.code
     while remap and parent_of.get(scope):
         scope = parent_of[scope] or scope
-    mine = Q(commune_id__in=[pk for pk, chain in chains.items() if scope in chain])
+    mine = Q(commune_id__any=[pk for pk, chain in chains.items() if scope in chain])
     for (commune_id, channel), n in received(first, last, ("commune_id", "channel"), mine).items():
         commune, *old_chain = chains[commune_id]
         if commune not in communes:
@@ -298,10 +310,11 @@ def sla(
 def _sla(
     unit: AdministrativeUnit, first: datetime.date, last: datetime.date, today: datetime.date, by_agency: bool
 ) -> list[SlaRow]:
-    served = Jurisdiction.objects.valid_on(last).filter(unit__in=_communes_under(unit, last))
+    communes = AdministrativeUnit.objects.valid_on(last).filter(pk__in=_units_within(unit.code), level="commune")
+    served = Jurisdiction.objects.valid_on(last).filter(unit__in=communes).values("office")
     offices = {
         office.pk: str(office.get_agency_display()) if by_agency else office.name
-        for office in Office.objects.filter(pk__in=served.values("office"))
+        for office in Office.objects.filter(pk__in=served)
     }
     names = dict(Procedure.objects.values_list("code", "name"))
     rows: dict[tuple[str, str], SlaRow] = {}
@@ -310,79 +323,74 @@ def _sla(
         key = (offices[office], procedure)
         return rows.setdefault(key, SlaRow(offices[office], procedure, names[procedure]))
 
-    fields = ("received", "done_on_time", "done_late", "refused", "returned", "apologies")
-    sums = (
-        StepCount.objects.filter(day__range=(first, last), office__in=offices)
-        .values("office_id", "procedure_id")
-        .annotate(**{name: Sum(name) for name in fields})
-    )
-    for entry in sums:
-        values: dict[str, Any] = dict(entry)
-        target = row(values["office_id"], values["procedure_id"])
-        for name in fields:
-            setattr(target, name, getattr(target, name) + values[name])
-    for entry in OpenStepCount.objects.filter(office__in=offices).values(
-        "office_id", "procedure_id", "open", "overdue"
-    ):
+    mine = Q(office_id__any=list(offices))
+    figures = summed(StepCount, StepMonth, (first, last), STEP_KEYS, mine, STEP_FIELDS)
+    for (office, procedure), values in figures.items():
+        target = row(office, procedure)
+        for name, n in zip(STEP_FIELDS, values, strict=True):
+            setattr(target, name, getattr(target, name) + n)
+    for entry in OpenStepCount.objects.filter(mine).values("office_id", "procedure_id", "open", "overdue"):
         target = row(entry["office_id"], entry["procedure_id"])
         target.in_progress += entry["open"]
         target.overdue_now += entry["overdue"]
     histograms: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    times = (
-        ResultTime.objects.filter(day__range=(first, last), office__in=offices)
-        .values("office_id", "procedure_id", "working_days")
-        .annotate(n=Sum("count"))
-    )
-    for entry in times:
-        target = row(entry["office_id"], entry["procedure_id"])
-        histograms[(target.office, target.procedure)][entry["working_days"]] += entry["n"]
+    times = summed(ResultTime, ResultTimeMonth, (first, last), RESULT_KEYS, mine)
+    for (office, procedure, days), (n,) in times.items():
+        target = row(office, procedure)
+        histograms[(target.office, target.procedure)][days] += n
     for key, histogram in histograms.items():
         rows[key].median_days, rows[key].p90_days = _percentile(histogram, 0.5), _percentile(histogram, 0.9)
     return sorted(rows.values(), key=lambda r: (r.office, r.procedure_name))
 
 
-def _communes_under(unit: AdministrativeUnit, on: datetime.date) -> list[int]:
-    communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE)
-    if unit.level == UnitLevel.COMMUNE:
-        return [unit.pk]
-    return list(
-        communes.filter(Q(parent__code=unit.code) | Q(parent__parent__code=unit.code)).values_list("pk", flat=True)
-    )
-
-
-def received(first: datetime.date, last: datetime.date, fields: tuple[str, ...], where: Q | None = None) -> Counter:
-    """Dossiers received from `first` to `last`, summed by `fields`: whole months from the monthly
-    summary, the days at either end from the daily one (at most three queries, whatever the period)."""
+def summed(
+    daily: type[Model],
+    monthly: type[Model],
+    span: tuple[datetime.date, datetime.date],
+    fields: tuple[str, ...],
+    where: Q,
+    values: tuple[str, ...] = ("count",),
+) -> dict[tuple, list[int]]:
+    """Summary rows from the first to the last day of `span`, their `values` summed by `fields`: whole
+    months from the monthly table, the days at either end from the daily one (at most three
+    queries, whatever the period)."""
+    first, last = span
     months_from = month_start(first) if first.day == 1 else month_start(first, 1)
     months_until = (
         month_start(last, 1)
         if month_start(last + datetime.timedelta(days=1)) != month_start(last)
         else month_start(last)
     )
-    where = where or Q()
     parts: list[QuerySet[Any]] = []
     days = [(first, last)]
     if months_from < months_until:
-        parts.append(ReceivedMonth.objects.filter(where, month__gte=months_from, month__lt=months_until))
+        parts.append(monthly._default_manager.filter(where, month__gte=months_from, month__lt=months_until))
         days = [(first, months_from - datetime.timedelta(days=1)), (months_until, last)]
-    parts += [ReceivedCount.objects.filter(where, day__range=span) for span in days if span[0] <= span[1]]
-    totals: Counter = Counter()
+    parts += [daily._default_manager.filter(where, day__range=edge) for edge in days if edge[0] <= edge[1]]
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(values))
     for part in parts:
-        for row in part.values(*fields).annotate(n=Sum("count")).order_by():
-            totals[tuple(row[name] for name in fields)] += row["n"]
+        for row in part.values(*fields).annotate(**{f"sum_{name}": Sum(name) for name in values}).order_by():
+            bucket = totals[tuple(row[name] for name in fields)]
+            for i, name in enumerate(values):
+                bucket[i] += row[f"sum_{name}"]
     return totals
 
 
+def received(first: datetime.date, last: datetime.date, fields: tuple[str, ...], where: Q) -> Counter:
+    """Dossiers received from `first` to `last`, summed by `fields`."""
+    return Counter({key: n for key, (n,) in summed(ReceivedCount, ReceivedMonth, (first, last), fields, where).items()})
+
+
+def _units_within(code: str) -> list[int]:
+    """The rows of the unit `code` and of the units under it, of every period, so that summary rows
+    filed under a commune that no longer exists are found too (by id: the summary query joins nothing)."""
+    within = Q(code=code) | Q(parent__code=code) | Q(parent__parent__code=code)
+    return list(AdministrativeUnit.objects.filter(within).values_list("pk", flat=True))
+
+
 def _within(report: RateReport) -> Q:
-    """Summary rows of the report's unit, whichever period's units the dossiers were filed under
-    (by commune row ids, found here, so the summary query joins nothing)."""
-    code = report.unit.code
-    units = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE)
-    if report.unit.level == UnitLevel.COMMUNE:
-        units = units.filter(code=code)
-    else:
-        units = units.filter(Q(parent__code=code) | Q(parent__parent__code=code))
-    return Q(commune_id__in=list(units.values_list("pk", flat=True)))
+    """Summary rows of the report's unit, whichever period's units the dossiers were filed under."""
+    return Q(commune_id__any=_units_within(report.unit.code))
 
 
 def variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:

@@ -23,9 +23,21 @@ from django.utils import timezone
 from cases import rules
 from cases.choices import Action, StepState
 from cases.models import OPEN, Bundle, Event, Step
-from reporting.models import OpenStepCount, ReceivedCount, ReceivedMonth, ResultTime, StepCount, SummaryCheck
+from reporting.models import (
+    OpenStepCount,
+    ReceivedCount,
+    ReceivedMonth,
+    ResultTime,
+    ResultTimeMonth,
+    StepCount,
+    StepMonth,
+    SummaryCheck,
+)
 
 STEP_FIELDS = ("received", "done_on_time", "done_late", "refused", "returned", "apologies")
+RECEIVED_KEYS = ("commune_id", "variant_id", "channel")
+STEP_KEYS = ("office_id", "procedure_id")
+RESULT_KEYS = ("office_id", "procedure_id", "working_days")
 
 
 def _span(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -119,39 +131,38 @@ def _refresh(first: datetime.date, last: datetime.date) -> int:
     steps, durations = step_counts(first, last)
     changed = 0
     with transaction.atomic():
-        changed += _replace(
-            ReceivedCount.objects.filter(day__range=(first, last)),
-            ("day", "commune_id", "variant_id", "channel"),
-            {key: {"count": n} for key, n in received.items()},
-            ReceivedCount,
-        )
-        months = (month_start(first), month_start(last, 1))
-        in_months = (
-            ReceivedCount.objects.filter(day__gte=months[0], day__lt=months[1])
-            .annotate(month=TruncMonth("day"))
-            .values("month", "commune_id", "variant_id", "channel")
-            .annotate(n=Sum("count"))
-            .order_by()
-        )
-        changed += _replace(
-            ReceivedMonth.objects.filter(month__gte=months[0], month__lt=months[1]),
-            ("month", "commune_id", "variant_id", "channel"),
-            {(r["month"], r["commune_id"], r["variant_id"], r["channel"]): {"count": r["n"]} for r in in_months},
-            ReceivedMonth,
-        )
-        changed += _replace(
-            StepCount.objects.filter(day__range=(first, last)),
-            ("day", "office_id", "procedure_id"),
-            {key: figures for key, figures in steps.items() if any(figures.values())},
-            StepCount,
-        )
-        changed += _replace(
-            ResultTime.objects.filter(day__range=(first, last)),
-            ("day", "office_id", "procedure_id", "working_days"),
-            {key: {"count": n} for key, n in durations.items()},
-            ResultTime,
-        )
+        for daily, monthly, keys, values, wanted in (
+            (ReceivedCount, ReceivedMonth, RECEIVED_KEYS, ("count",), {k: {"count": n} for k, n in received.items()}),
+            (StepCount, StepMonth, STEP_KEYS, STEP_FIELDS, {k: f for k, f in steps.items() if any(f.values())}),
+            (ResultTime, ResultTimeMonth, RESULT_KEYS, ("count",), {k: {"count": n} for k, n in durations.items()}),
+        ):
+            changed += _replace(daily._default_manager.filter(day__range=(first, last)), ("day", *keys), wanted, daily)
+            changed += _roll_up(daily, monthly, keys, values, (first, last))
     return changed
+
+
+def _roll_up(
+    daily: type[models.Model],
+    monthly: type[models.Model],
+    keys: tuple[str, ...],
+    values: tuple[str, ...],
+    days: tuple[datetime.date, datetime.date],
+) -> int:
+    """Make the monthly rows of the months of `days` the sums of their daily rows."""
+    months = (month_start(days[0]), month_start(days[1], 1))
+    sums = (
+        daily._default_manager.filter(day__gte=months[0], day__lt=months[1])
+        .annotate(month=TruncMonth("day"))
+        .values("month", *keys)
+        .annotate(**{f"sum_{name}": Sum(name) for name in values})
+        .order_by()
+    )
+    return _replace(
+        monthly._default_manager.filter(month__gte=months[0], month__lt=months[1]),
+        ("month", *keys),
+        {(row["month"], *(row[k] for k in keys)): {name: row[f"sum_{name}"] for name in values} for row in sums},
+        monthly,
+    )
 
 
 def _replace(

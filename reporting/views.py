@@ -25,6 +25,8 @@ READERS = (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN
 
 
 def _report(request: PortalRequest) -> dict[str, Any]:
+    """The report the query asks for; its SLA table, trend and split are computed when first used
+    (the page may find them already rendered in the cache)."""
     params = request.GET
     today = timezone.localdate()
     first, last = selectors.period(params.get("from"), params.get("to"), today)
@@ -34,10 +36,18 @@ def _report(request: PortalRequest) -> dict[str, Any]:
     )
     # A province's page shows the SLA per kind of agency; its exports and lower units, per office.
     by_agency = report.unit.level == "province" and not params.get("export", "").startswith("sla.")
-    rows = selectors.sla(
-        user=request.user, code=report.unit.code, first=first, last=last, today=today, by_agency=by_agency
-    )
-    return {"report": report, "sla": rows, "first": first, "last": last, "remap": remap, "by_agency": by_agency}
+    return {
+        "report": report,
+        "first": first,
+        "last": last,
+        "remap": remap,
+        "by_agency": by_agency,
+        "sla": lambda: selectors.sla(
+            user=request.user, code=report.unit.code, first=first, last=last, today=today, by_agency=by_agency
+        ),
+        "trend": lambda: trend_svg(selectors.monthly_trend(report)),
+        "variants": lambda: selectors.variant_split(report),
+    }
 
 
 @role_required(*READERS)
@@ -48,17 +58,16 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     except Invalid as refused:
         return render(request, "reporting/dashboard.html", {"errors": refused.errors}, status=400)
     report = context["report"]
-    context["trend"] = trend_svg(selectors.monthly_trend(report))
-    context["variants"] = selectors.variant_split(report)
-    context["breadcrumb"] = _breadcrumb(report.unit)
     export = request.GET.get("export", "")
     if export == "report.pdf":
-        pdf = report_pdf(report, context["sla"], author=request.user, remap=context["remap"])
+        pdf = report_pdf(report, context["sla"](), author=request.user, remap=context["remap"])
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="bao-cao-{report.unit.code}-{context["last"]}.pdf"'
         return response
     if export:
         return _export(context, export)
+    context["version"] = selectors.summaries_version()  # the key of the page's tables, rendered once
+    context["breadcrumb"] = _breadcrumb(report.unit)
     context["obstacles"] = obstacle_list_for_user(user=request.user)[:50]
     context["may_file"] = request.user.role in (UserRole.CLERK, UserRole.OFFICER)
     context["may_answer"] = request.user.role == UserRole.PROVINCIAL
@@ -108,8 +117,8 @@ def _export(context: dict[str, Any], export: str) -> HttpResponse:
     table, _dot, kind = export.partition(".")
     tables = {
         "rates": (_("Online rate"), lambda: rate_table(context["report"])),
-        "variants": (_("Bundles"), lambda: variant_table(context["variants"])),
-        "sla": (_("On time"), lambda: sla_table(context["sla"])),
+        "variants": (_("Bundles"), lambda: variant_table(context["variants"]())),
+        "sla": (_("On time"), lambda: sla_table(context["sla"]())),
     }
     title, make = tables.get(table, tables["rates"])
     head, rows = make()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -114,6 +115,17 @@ def test_a_report_is_computed_once_per_summary_refresh(client, province, partner
     assert (computed[1], cached[1], before_refresh[1], after_refresh[1]) == ("3", "3", "3", "4")
 
 
+def test_the_tables_rendered_once_are_not_shown_in_another_language(client, province, partner):
+    march(partner)
+
+    vietnamese = client.get("/reports/", MARCH).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/reports/", MARCH).content.decode()
+
+    assert "Tỷ lệ trực tuyến so với chỉ tiêu" in vietnamese
+    assert "Online rate against the target" in english and "Tỷ lệ trực tuyến" not in english
+
+
 def test_a_clerk_sees_their_commune_and_nothing_else(client, make_user, partner):
     march(partner)
     client.force_login(make_user(UserRole.CLERK, commune="16690"))
@@ -145,7 +157,10 @@ def test_the_sla_figures_of_an_office(api, province, partner, officer, django_ca
         )
         summaries_refresh(D("2026-03-01"), D("2026-03-31"))
         answer = api(province).get("/api/v1/reports/sla/", {**MARCH, "unit": "16690"}).json()
+        # the same figures from the daily rows (a few days) as from the monthly ones (March whole)
+        days = api(province).get("/api/v1/reports/sla/", {"from": "2026-03-02", "to": "2026-03-04", "unit": "16690"})
 
+    assert days.json() == answer
     justice_row = next(r for r in answer["rows"] if r["procedure"] == "birth_registration")
     assert justice_row == {
         "office": "Tư pháp - Hộ tịch, UBND phường Trường Vinh", "procedure": "birth_registration",
