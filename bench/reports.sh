@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The reports' benchmark: seed N bundles (default 10,000,000) with their steps into PostgreSQL by
 # COPY, build the summaries from the raw data (the nightly rebuild), then measure with wrk
-#   1. the provincial dashboard page /reports/ (province view, this month and the past year), 10 browsers,
-#   2. the report API /api/v1/reports/online-rate/ for the province and for one commune, 10 clients,
+#   1. in-process, one request at a time: each report computed afresh and read from the cache,
+#   2. with beat's update running every 30 s: the provincial dashboard /reports/ (this month and
+#      the past year) and the report API for the province, 10 clients; one commune's dashboard (its
+#      clerk) and the API for one commune, 2 and 10 clients,
 #   3. how far the summaries can fall behind: the time of one beat update (run every 30 s).
 # Usage: bench/reports.sh [bundles] [seconds per measurement]; REUSE_DATABASE=1 skips the seeding
 # and the first rebuild (REBUILD=1 times it again).
@@ -43,21 +45,42 @@ fi
 redis-cli -n 12 flushdb >/dev/null
 redis-cli -n 11 flushdb >/dev/null
 
+$PY bench/report_times.py | tee "$OUT/in-process.txt"
+redis-cli -n 11 flushdb >/dev/null
+
 .venv/bin/gunicorn portal.wsgi:application --bind 127.0.0.1:8011 --workers 5 \
   --log-level warning > "$OUT/gunicorn.log" 2>&1 &
 GUNICORN=$!
-trap 'kill $GUNICORN 2>/dev/null || true' EXIT
+# Beat's update every 30 s while measuring, as in office hours: each refresh makes the cached
+# reports old, so the measurements include the requests that compute them again.
+$PY manage.py shell -v 0 -c "
+import time
+from reporting.tasks import summaries_update_task
+while True:
+    started = time.time(); changed = summaries_update_task()
+    print(f'RESULT beat_update_and_warm_seconds={time.time() - started:.1f} rows_changed={changed}', flush=True)
+    time.sleep(30)" > "$OUT/beat.log" 2>&1 &
+BEAT=$!
+trap 'kill $GUNICORN $BEAT 2>/dev/null || true' EXIT
 for _ in $(seq 60); do curl -sf http://127.0.0.1:8011/healthz >/dev/null && break; sleep 1; done
 
 token() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$TOKENS" "$1"; }
 MONTH="from=$(date +%Y-%m-01)&to=$(date +%F)"
 YEAR="from=$(date -d '-365 days' +%F)&to=$(date +%F)"
-SESSION=$(token bench.province.session) PATH_UNDER_TEST="/reports/" \
-  wrk -t2 -c10 -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8011 | tee "$OUT/dashboard-month.txt"
-SESSION=$(token bench.province.session) PATH_UNDER_TEST="/reports/?$YEAR" \
-  wrk -t2 -c10 -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8011 | tee "$OUT/dashboard-year.txt"
-TOKEN=$(token bench.province) PATH_UNDER_TEST="/api/v1/reports/online-rate/?$YEAR" \
-  wrk -t2 -c10 -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8011 | tee "$OUT/api-province.txt"
-TOKEN=$(token bench.province) PATH_UNDER_TEST="/api/v1/reports/online-rate/?unit=16690&$MONTH" \
-  wrk -t2 -c10 -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8011 | tee "$OUT/api-unit.txt"
+measure() {  # name, clients, path, then TOKEN=… or SESSION=… for the person asking
+  local name=$1 clients=$2 path=$3; shift 3
+  env "$@" PATH_UNDER_TEST="$path" wrk -t2 -c"$clients" -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua \
+    http://127.0.0.1:8011 | tee "$OUT/$name.txt"
+}
+PROVINCE_PAGE=SESSION=$(token bench.province.session)
+PROVINCE_API=TOKEN=$(token bench.province)
+CLERK_PAGE=SESSION=$(token bench.clerk.session)
+measure dashboard-month 10 "/reports/" "$PROVINCE_PAGE"
+measure dashboard-year 10 "/reports/?$YEAR" "$PROVINCE_PAGE"
+measure api-province 10 "/api/v1/reports/online-rate/?$YEAR" "$PROVINCE_API"
+for clients in 2 10; do
+  measure "dashboard-commune-$clients" "$clients" "/reports/" "$CLERK_PAGE"
+  measure "api-unit-$clients" "$clients" "/api/v1/reports/online-rate/?unit=16690&$MONTH" "$PROVINCE_API"
+done
+cat "$OUT/beat.log"
 $PY manage.py shell -v 0 -c "from cases.models import Bundle, Step; from reporting.models import ReceivedCount; print('RESULT bundles=%d steps=%d summary_rows=%d' % (Bundle.objects.count(), Step.objects.count(), ReceivedCount.objects.count()))" | tee "$OUT/size.txt"

@@ -43,6 +43,19 @@ STEP_COLUMNS = (
     "missing_documents, handed_off_at, finished_at"
 )
 CHUNK = 500_000  # bundles per pair of COPYs: the steps of a chunk are held in memory
+TABLES = ["cases_bundle", "cases_step"]
+
+
+def secondary_indexes(cursor) -> list[tuple[str, str]]:
+    """(name, definition) of the tables' indexes that back no constraint: dropped while loading and
+    built again after, which is several times faster than keeping them up to date row by row."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+        " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS"
+        " (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [TABLES],
+    )
+    return cursor.fetchall()
 
 
 def main(total: int) -> None:
@@ -68,6 +81,11 @@ def main(total: int) -> None:
     started = time.monotonic()
     steps_total = 0
     with connection.cursor() as cursor:
+        indexes = secondary_indexes(cursor)
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        # The rows are made consistent here: no foreign-key trigger per row while loading (superuser).
+        cursor.execute("SET session_replication_role = replica")
         raw = cursor.connection
         with raw.cursor() as copy_cursor:
             for chunk in range(0, total, CHUNK):
@@ -113,6 +131,11 @@ def main(total: int) -> None:
                 steps_total += len(steps_rows)
                 done = min(total, chunk + CHUNK)
                 print(f"bundles: {done}, steps: {steps_total} in {time.monotonic() - started:.0f} s", flush=True)
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for name, definition in indexes:
+            print(f"index {name} built again at {time.monotonic() - started:.0f} s", flush=True)
+            cursor.execute(definition)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('cases_bundle', 'id'), (SELECT max(id) FROM cases_bundle))"
         )

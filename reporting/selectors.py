@@ -183,7 +183,11 @@ def online_rate(
 ) -> RateReport:
     """The online share of dossiers received in the period, per unit of `level` under the unit,
     against each unit's target; every unit of the level is listed, also one with no dossier."""
-    unit = report_unit(user=user, code=code, on=last)
+    return rates(report_unit(user=user, code=code, on=last), first, last, level, remap)
+
+
+def rates(unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool) -> RateReport:
+    """`online_rate` for a unit already checked, from the cache when computed since the last refresh."""
     return cached(("rate", unit.code, first, last, level, remap), lambda: _online_rate(unit, first, last, level, remap))
 
 
@@ -302,9 +306,14 @@ def sla(
     """Per office (or, `by_agency`, per kind of agency: a province's overview) and procedure: steps
     handed to it in the period, done on time or late, returned, refused, apologies owed, working
     days to result (median, 90th percentile); and now: in progress and overdue."""
-    unit = report_unit(user=user, code=code, on=last)
-    key = ("sla", unit.code, first, last, today, by_agency)
-    return cached(key, lambda: _sla(unit, first, last, today, by_agency))
+    return sla_rows(report_unit(user=user, code=code, on=last), first, last, today, by_agency)
+
+
+def sla_rows(
+    unit: AdministrativeUnit, first: datetime.date, last: datetime.date, today: datetime.date, by_agency: bool
+) -> list[SlaRow]:
+    """`sla` for a unit already checked, from the cache when computed since the last refresh."""
+    return cached(("sla", unit.code, first, last, today, by_agency), lambda: _sla(unit, first, last, today, by_agency))
 
 
 def _sla(
@@ -429,6 +438,17 @@ def _monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
             months[r[month]][0] += r["n"]
             months[r[month]][1] += r["n"] if r["channel"] == Channel.ONLINE else 0
     return [(month, total, online) for month, (total, online) in sorted(months.items())]
+
+
+def reports_warm(today: datetime.date) -> None:
+    """Compute each province's default dashboard (this month so far) into the cache, as beat does
+    right after each refresh of the summaries: nobody opening it waits for the computation."""
+    first = month_start(today)
+    for province in AdministrativeUnit.objects.valid_on(today).filter(level=UnitLevel.PROVINCE):
+        report = rates(province, first, today, "", False)
+        sla_rows(province, first, today, today, True)
+        variant_split(report)
+        monthly_trend(report)
 
 
 def obstacle_list_for_user(*, user: User) -> QuerySet[Obstacle]:

@@ -3,7 +3,9 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
+from reporting.selectors import reports_warm
 from reporting.summaries import summaries_rebuild, summaries_update
 
 logger = logging.getLogger(__name__)
@@ -11,8 +13,11 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def summaries_update_task() -> int:
-    """Today, yesterday and any back-dated day (every 30 s); returns the rows changed."""
-    return summaries_update().rows_changed
+    """Today, yesterday and any back-dated day (every 30 s), then each province's default report
+    computed for the new summaries; returns the rows changed."""
+    check = summaries_update()
+    reports_warm(timezone.localdate())
+    return check.rows_changed
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -17,6 +17,7 @@ from agencies.choices import UserRole
 from cases import services
 from cases.models import Step
 from reporting.summaries import summaries_refresh
+from reporting.tasks import summaries_update_task
 from tests.cases.conftest import at
 from tests.reporting.test_rates import file
 
@@ -113,6 +114,17 @@ def test_a_report_is_computed_once_per_summary_refresh(client, province, partner
 
     assert cached[0] < computed[0]
     assert (computed[1], cached[1], before_refresh[1], after_refresh[1]) == ("3", "3", "3", "4")
+
+
+def test_beat_computes_each_province_default_report_before_anyone_opens_it(client, province, partner):
+    with time_machine.travel(at(2026, 3, 20, 9), tick=False):
+        march(partner)
+        summaries_update_task()
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/reports/").content.decode()  # this month so far: the default
+
+    summary_reads = [q["sql"] for q in captured if "reporting_received" in q["sql"] or "reporting_step" in q["sql"]]
+    assert (page_rows(html)["Phường Trường Vinh"][0], summary_reads) == ("3", [])
 
 
 def test_the_tables_rendered_once_are_not_shown_in_another_language(client, province, partner):
