@@ -29,12 +29,14 @@ YEAR = {"from": str(today - datetime.timedelta(days=365)), "to": str(today)}
 
 
 def browser(username: str) -> Client:
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(username=username))
     return client
 
 
-api = Client(HTTP_AUTHORIZATION="Token " + Token.objects.get(user__username="bench.province").key)
+api = Client(
+    HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION="Token " + Token.objects.get(user__username="bench.province").key
+)
 VIEWS = [
     ("dashboard_province_month", browser("bench.province"), "/reports/", {}),
     ("dashboard_province_year", browser("bench.province"), "/reports/", YEAR),
