@@ -131,6 +131,8 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
+# Sessions are written to the database and read from the cache: one query fewer on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background work ------------------------------------------------------------------------
 # With a broker, tasks go to Celery workers; without one they run in-process (eagerly), which is

@@ -83,6 +83,7 @@ class RateReport:
     total: RateRow
     unplaced: int = 0  # dossiers of units that no longer exist, when not remapped
     by_channel: dict[str, int] = field(default_factory=dict)
+    version: int = 0  # the refresh of the summaries it was computed from (`summaries_version`)
 
     @property
     def channels(self) -> list[tuple[str, int]]:
@@ -116,11 +117,12 @@ def summaries_version() -> int:
     return SummaryCheck.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def cached(key: tuple[object, ...], compute: Callable[[], T]) -> T:
+def cached(key: tuple[object, ...], compute: Callable[[], T], version: int | None = None) -> T:
     """A computed report, kept until the summaries are next refreshed: they change only then (every
-    30 s), so a report stored under the id of the last refresh is exact, not stale. The caller has
-    already checked that the person may see the unit."""
-    name = "report:" + ":".join(str(part) for part in (summaries_version(), *key))
+    30 s), so a report stored under the id of the last refresh (`version`, read when not given) is
+    exact, not stale. The caller has already checked that the person may see the unit."""
+    version = summaries_version() if version is None else version
+    name = "report:" + ":".join(str(part) for part in (version, *key))
     value = cache.get(name)
     if value is None:
         value = compute()
@@ -188,11 +190,13 @@ def online_rate(
 
 def rates(unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool) -> RateReport:
     """`online_rate` for a unit already checked, from the cache when computed since the last refresh."""
-    return cached(("rate", unit.code, first, last, level, remap), lambda: _online_rate(unit, first, last, level, remap))
+    version = summaries_version()
+    key = ("rate", unit.code, first, last, level, remap)
+    return cached(key, lambda: _online_rate(unit, first, last, level, remap, version), version)
 
 
 def _online_rate(
-    unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool
+    unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool, version: int
 ) -> RateReport:
     # Every unit row of every period, once: those valid on `last` are the report's units, and the
     # summaries name the commune row a dossier was filed under, whichever period it belongs to.
@@ -260,7 +264,7 @@ def _online_rate(
                 row.total += n
                 row.online += n if channel == Channel.ONLINE else 0
     ordered = sorted(rows.values(), key=lambda r: r.code)
-    return RateReport(unit, first, last, level, remap, ordered, total, unplaced, dict(by_channel))
+    return RateReport(unit, first, last, level, remap, ordered, total, unplaced, dict(by_channel), version)
 
 
 @dataclass
@@ -404,7 +408,8 @@ def _within(report: RateReport) -> Q:
 
 def variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
     """(kind, variant, dossiers, online) over the report's period, most dossiers first per kind."""
-    return cached(("variants", report.unit.code, report.first, report.last), lambda: _variant_split(report))
+    key = ("variants", report.unit.code, report.first, report.last)
+    return cached(key, lambda: _variant_split(report), report.version)
 
 
 def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
@@ -421,7 +426,8 @@ def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
 
 def monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
     """(first day of month, dossiers, online) for the unit over the report's period."""
-    return cached(("trend", report.unit.code, report.first, report.last), lambda: _monthly_trend(report))
+    key = ("trend", report.unit.code, report.first, report.last)
+    return cached(key, lambda: _monthly_trend(report), report.version)
 
 
 def _monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:

@@ -66,7 +66,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         return response
     if export:
         return _export(context, export)
-    context["version"] = selectors.summaries_version()  # the key of the page's tables, rendered once
+    context["version"] = report.version  # the key of the page's tables, rendered once per refresh
     context["breadcrumb"] = _breadcrumb(report.unit)
     context["obstacles"] = obstacle_list_for_user(user=request.user)[:50]
     context["may_file"] = request.user.role in (UserRole.CLERK, UserRole.OFFICER)
