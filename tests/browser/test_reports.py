@@ -1,0 +1,63 @@
+"""Provincial staff in a real browser: the dashboard for a chosen period, the drill-down to one
+commune, and the periodic report as a PDF, whose pages are turned into PNGs to look at."""
+
+import shutil
+import subprocess
+from urllib.parse import urljoin
+
+import pytest
+from django.core.management import call_command
+
+from agencies.choices import UserRole
+from agencies.models import User
+from reporting.summaries import summaries_rebuild
+from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.cases.conftest import _fresh_rules_and_in_process_tasks  # noqa: F401
+from tests.reporting.test_rates import file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def rate_rows(page) -> dict[str, list[str]]:
+    rows = page.locator("section").first.locator("tbody tr")
+    cells = ([cell.inner_text().strip() for cell in row.locator("td").all()] for row in rows.all())
+    return {unit: figures for unit, *figures in cells}
+
+
+def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, live_server):
+    call_command("seed_demo", "--password", "demo-pw", verbosity=0)
+    partner = User.objects.create(username="partner", role=UserRole.INTEGRATION)
+    for n, (commune, channel) in enumerate([("16690", "online"), ("16690", "online"), ("16690", "direct")]):
+        file(partner, commune, f"2026-03-0{n + 2}T09:00:00+07:00", channel, n)
+    file(partner, "17329", "2026-03-10T09:00:00+07:00", "postal", 9)
+    summaries_rebuild()
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill("province.40")
+    page.get_by_label("Mật khẩu").fill("demo-pw")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_label("Từ ngày").fill("2026-03-01")
+    page.get_by_label("Đến ngày").fill("2026-03-31")
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**/reports/?*from=2026-03-01*")
+
+    rows = rate_rows(page)
+    assert rows["Phường Trường Vinh đơn vị điểm"] == ["3", "2", "66,7%", "90%", "chưa đạt"]
+    assert rows["Xã Anh Sơn"] == ["1", "0", "0,0%", "50%", "chưa đạt"]
+    assert rows["Xã Nhân Hòa"] == ["0", "0", "—", "50%", "không có hồ sơ"]
+    screenshot(page, "reports-1-province")
+
+    page.get_by_role("link", name="Phường Trường Vinh").click()
+    page.get_by_role("heading", level=1, name="Bảng điều khiển · Phường Trường Vinh").wait_for()
+    assert page.get_by_role("navigation", name="Đơn vị cấp trên").inner_text() == "Tỉnh Nghệ An › Phường Trường Vinh"
+    screenshot(page, "reports-2-commune")
+
+    link = page.get_by_role("link", name="Báo cáo định kỳ (PDF)").get_attribute("href") or ""
+    pdf = page.request.get(urljoin(page.url, link))
+    assert pdf.headers["content-type"] == "application/pdf"
+    path = SCREENSHOTS / "reports-3-periodic.pdf"
+    path.write_bytes(pdf.body())
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True).stdout
+        assert "Phường Trường Vinh" in text and "66,7" in text
+        subprocess.run(["pdftoppm", "-png", "-r", "60", path, SCREENSHOTS / "reports-3-periodic"], check=True)
