@@ -134,8 +134,8 @@ def main(total: int) -> None:
         cursor.execute("SET session_replication_role = DEFAULT")
         cursor.execute("SET maintenance_work_mem = '1GB'")
         for name, definition in indexes:
-            print(f"index {name} built again at {time.monotonic() - started:.0f} s", flush=True)
             cursor.execute(definition)
+            print(f"index {name} built again by {time.monotonic() - started:.0f} s", flush=True)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('cases_bundle', 'id'), (SELECT max(id) FROM cases_bundle))"
         )
