@@ -31,7 +31,7 @@ class ValidityQuerySet(models.QuerySet):
         return rows if valid_to is None else rows.filter(valid_from__lte=valid_to)
 
 
-def _validity_constraint(name: str) -> models.CheckConstraint:
+def validity_constraint(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name=name
     )
@@ -64,7 +64,7 @@ class AdministrativeUnit(models.Model):
         ordering = ["code", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_valid_from"),
-            _validity_constraint("unit_validity_order"),
+            validity_constraint("unit_validity_order"),
         ]
 
     def __str__(self) -> str:
@@ -148,7 +148,7 @@ class Jurisdiction(models.Model):
         ordering = ["unit__code", "role", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["role", "unit", "valid_from"], name="jurisdiction_role_unit_from"),
-            _validity_constraint("jurisdiction_validity_order"),
+            validity_constraint("jurisdiction_validity_order"),
         ]
         indexes = [models.Index(fields=["office", "role"], name="jurisdiction_office_role")]
 

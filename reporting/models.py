@@ -6,19 +6,26 @@ the nightly rebuild checks them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import AdministrativeUnit, Office, ValidityQuerySet
+from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, validity_constraint
 
 
 class Target(models.Model):
     """The share of its dossiers a unit must receive online, from a date (Plan 589/KH-UBND)."""
 
     unit_code = models.CharField(_("unit code"), max_length=5, db_index=True)
-    percent = models.PositiveSmallIntegerField(_("target (%)"))
+    percent = models.PositiveSmallIntegerField(
+        _("target (%)"), validators=[MaxValueValidator(100, _("A target is at most %(limit_value)s per cent."))]
+    )
     pilot = models.BooleanField(_("pilot unit"), default=False)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -32,10 +39,24 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit_code", "valid_from"], name="target_unit_from"),
             models.CheckConstraint(condition=Q(percent__lte=100), name="target_percent_at_most_100"),
+            validity_constraint("target_validity_order"),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit_code}: {self.percent}%"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.unit_code and not AdministrativeUnit.objects.filter(code=self.unit_code).exists():
+            errors["unit_code"] = _("No administrative unit has this code.")
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            errors["valid_to"] = _("The end of validity must not precede its start.")
+        elif self.valid_from:
+            others = Target.objects.filter(unit_code=self.unit_code).overlapping(self.valid_from, self.valid_to)
+            if others.exclude(pk=self.pk).exists():
+                errors["valid_from"] = _("Another target of this unit is valid during part of this period.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class _Received(models.Model):
@@ -215,3 +236,35 @@ class Obstacle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ObstacleAction(models.TextChoices):
+    FILED = "filed", _("filed")
+    ANSWERED = "answered", _("answered")
+    CLOSED = "closed", _("answered and closed")
+
+
+class ObstacleEvent(models.Model):
+    """Append-only trail of an obstacle: who filed, answered or closed it, when, and what they wrote
+    (an answer written again replaces the one shown, not this record)."""
+
+    obstacle = models.ForeignKey(Obstacle, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=ObstacleAction.choices)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("obstacle event")
+        verbose_name_plural = _("obstacle events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Obstacle events are append-only.")
+        super().save(*args, **kwargs)

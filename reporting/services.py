@@ -1,4 +1,6 @@
-"""Writes of the reporting app: units report obstacles, provincial staff answer and close them."""
+"""Writes of the reporting app: units report obstacles, provincial staff answer and close them,
+each step recorded in the obstacle's append-only trail; a changed target makes the cached
+reports old."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from django.utils.translation import gettext as _
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, User
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
-from reporting.models import Obstacle
+from reporting.models import Obstacle, ObstacleAction, ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
+from reporting.tasks import summaries_update_task
 
 
 def reporting_unit(user: User) -> AdministrativeUnit:
@@ -30,13 +33,22 @@ def obstacle_file(*, user: User, title: str, description: str) -> Obstacle:
         problems["description"] = [_("Describe the obstacle.")]
     if problems:
         raise Invalid(problems)
-    return Obstacle.objects.create(
-        unit=reporting_unit(user),
-        title=title.strip(),
-        description=description.strip(),
-        reported_by=user,
-        reported_at=timezone.now(),
-    )
+    with transaction.atomic():
+        obstacle = Obstacle.objects.create(
+            unit=reporting_unit(user),
+            title=title.strip(),
+            description=description.strip(),
+            reported_by=user,
+            reported_at=timezone.now(),
+        )
+        ObstacleEvent.objects.create(
+            obstacle=obstacle,
+            at=obstacle.reported_at,
+            actor=user,
+            action=ObstacleAction.FILED,
+            text=obstacle.description,
+        )
+    return obstacle
 
 
 def obstacle_answer(*, user: User, pk: int, answer: str, close: bool) -> Obstacle:
@@ -54,4 +66,13 @@ def obstacle_answer(*, user: User, pk: int, answer: str, close: bool) -> Obstacl
         obstacle.answer, obstacle.answered_by = answer.strip(), user
         obstacle.closed_at = timezone.now() if close else None
         obstacle.save(update_fields=["answer", "answered_by", "closed_at"])
+        action = ObstacleAction.CLOSED if close else ObstacleAction.ANSWERED
+        ObstacleEvent.objects.create(obstacle=obstacle, actor=user, action=action, text=obstacle.answer)
     return obstacle
+
+
+def targets_changed() -> None:
+    """After a target is added, changed or removed: refresh today's summaries once the change is
+    committed, which moves the version the cached reports are kept under, so that no report shows
+    the old target (beat would do it within 30 s; without a broker the task runs in-process)."""
+    transaction.on_commit(summaries_update_task.delay)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from portal.errors import Conflict, Invalid
 from reporting import selectors, services
 from reporting.charts import trend_svg
 from reporting.documents import report_pdf
+from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
 from reporting.tables import as_csv, as_xlsx, rate_table, sla_table, variant_table
 
@@ -68,7 +70,8 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         return _export(context, export)
     context["version"] = report.version  # the key of the page's tables, rendered once per refresh
     context["breadcrumb"] = _breadcrumb(report.unit)
-    context["obstacles"] = obstacle_list_for_user(user=request.user)[:50]
+    trail = Prefetch("events", ObstacleEvent.objects.select_related("actor"))
+    context["obstacles"] = obstacle_list_for_user(user=request.user).prefetch_related(trail)[:50]
     context["may_file"] = request.user.role in (UserRole.CLERK, UserRole.OFFICER)
     context["may_answer"] = request.user.role == UserRole.PROVINCIAL
     return render(request, "reporting/dashboard.html", context)

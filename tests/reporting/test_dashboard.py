@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from agencies.choices import UserRole
 from cases import services
 from cases.models import Step
+from reporting.services import obstacle_answer, obstacle_file
 from reporting.summaries import summaries_refresh
 from reporting.tasks import summaries_update_task
 from tests.cases.conftest import at
@@ -84,18 +85,29 @@ def test_page_exports_and_api_agree_to_the_unit(client, api, province, partner):
     assert len(exported) - 2 == len(answer["rows"]) == 130  # the rows and the total line
 
 
-def test_the_dashboard_runs_the_same_queries_with_no_dossier_or_many(client, province, partner):
+def test_the_dashboard_runs_the_same_queries_with_no_dossier_and_one_obstacle_or_many(
+    client, province, partner, make_user
+):
     def queries() -> int:
         cache.clear()  # the worst case: the report computed, not read from the cache
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/reports/", MARCH).status_code == 200
         return len(captured)
 
-    client.get("/reports/", MARCH)  # the per-process caches
-    empty = queries()
-    march(partner)
+    desk = make_user(UserRole.CLERK, commune="16690")
 
-    assert queries() == empty
+    def obstacle(n: int) -> None:
+        filed = obstacle_file(user=desk, title=f"Vướng mắc {n}", description="Mạng chậm.")
+        obstacle_answer(user=province, pk=filed.pk, answer="Đã báo nhà mạng.", close=n == 2)
+
+    obstacle(0)
+    client.get("/reports/", MARCH)  # the per-process caches
+    few = queries()
+    march(partner)
+    obstacle(1)
+    obstacle(2)
+
+    assert queries() == few
 
 
 def test_a_report_is_computed_once_per_summary_refresh(client, province, partner):
@@ -196,12 +208,22 @@ def test_a_unit_reports_an_obstacle_the_province_answers_and_closes_it_and_the_r
     from reporting.models import Obstacle
 
     obstacle = Obstacle.objects.get()
+    client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Đang kiểm tra."})
     client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Đã nâng băng thông.", "close": "1"})
     closed_report = client.get("/reports/", {**MARCH, "export": "report.pdf"})
+    refused = client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Thêm."}, follow=True)
+    page = client.get("/reports/", MARCH).content.decode()
 
     obstacle.refresh_from_db()
     assert (obstacle.unit.code, obstacle.reported_by, obstacle.answered_by) == ("16690", desk, staff)
-    assert obstacle.closed_at is not None
+    assert (obstacle.answer, obstacle.closed_at is not None) == ("Đã nâng băng thông.", True)
+    assert [(e.actor, e.action, e.text) for e in obstacle.events.all()] == [
+        (desk, "filed", "Không gửi được hồ sơ lúc 9 giờ."),
+        (staff, "answered", "Đang kiểm tra."),
+        (staff, "closed", "Đã nâng băng thông."),
+    ]  # the first answer is kept in the trail, and a closed obstacle takes no more answers
+    assert "Khó khăn, vướng mắc này đã đóng." in refused.content.decode()
+    assert "đã trả lời: Đang kiểm tra." in page and "đã trả lời và đóng: Đã nâng băng thông." in page
     assert "Mạng chậm" in obstacle_page
     assert "Mạng chậm" in pdf_text(open_report.content) and "Mạng chậm" not in pdf_text(closed_report.content)
 
