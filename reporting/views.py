@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -77,6 +78,12 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     return render(request, "reporting/dashboard.html", context)
 
 
+def _back(request: PortalRequest) -> HttpResponse:
+    """To the dashboard as it was (its unit, period and switches): only its query is taken back."""
+    query = QueryDict(request.POST.get("back", "")).urlencode()
+    return redirect(reverse("reporting:dashboard") + (f"?{query}" if query else ""))
+
+
 @require_POST
 @role_required(UserRole.CLERK, UserRole.OFFICER)
 def obstacle_new(request: PortalRequest) -> HttpResponse:
@@ -88,9 +95,9 @@ def obstacle_new(request: PortalRequest) -> HttpResponse:
         for problems in refused.errors.values():
             for problem in problems:
                 messages.error(request, problem)
-        return redirect("reporting:dashboard")
+        return _back(request)
     messages.success(request, _("The obstacle was sent to the provincial office."))
-    return redirect("reporting:dashboard")
+    return _back(request)
 
 
 @require_POST
@@ -102,9 +109,9 @@ def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
         )
     except (Invalid, Conflict) as refused:
         messages.error(request, str(refused) if isinstance(refused, Conflict) else refused.errors["answer"][0])
-        return redirect("reporting:dashboard")
+        return _back(request)
     messages.success(request, _("The answer was recorded."))
-    return redirect("reporting:dashboard")
+    return _back(request)
 
 
 def _breadcrumb(unit: Any) -> list[Any]:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from agencies.choices import UserRole
 from agencies.models import User
+from reporting.services import obstacle_file
 from reporting.summaries import summaries_rebuild
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.cases.conftest import _fresh_rules_and_in_process_tasks  # noqa: F401
@@ -31,6 +32,7 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
         file(partner, commune, f"2026-03-0{n + 2}T09:00:00+07:00", channel, n)
     file(partner, "17329", "2026-03-10T09:00:00+07:00", "postal", 9)
     summaries_rebuild()
+    obstacle_file(user=User.objects.get(username="clerk.17329"), title="Mạng chậm", description="Không gửi được.")
 
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Tên đăng nhập").fill("province.40")
@@ -61,3 +63,18 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
         text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True).stdout
         assert "Phường Trường Vinh" in text and "66,7" in text
         subprocess.run(["pdftoppm", "-png", "-r", "60", path, SCREENSHOTS / "reports-3-periodic"], check=True)
+
+    # Back on the province's page, the obstacle of Xã Anh Sơn is answered and closed; the page keeps the period.
+    page.get_by_role("link", name="Tỉnh Nghệ An").click()
+    page.get_by_label("Trả lời").fill("Đã báo nhà mạng.")
+    page.get_by_label("Đóng khó khăn, vướng mắc").check()
+    page.get_by_role("button", name="Gửi trả lời").click()
+    page.get_by_text("Đã ghi nhận trả lời.").wait_for()
+    assert page.get_by_label("Từ ngày").input_value() == "2026-03-01"
+    page.get_by_text("Lịch sử xử lý").click()
+    trail = [item.inner_text() for item in page.locator(".trail li").all()]
+    assert [line.split(" · ", 1)[1] for line in trail] == [
+        "Bộ phận một cửa xã Anh Sơn · gửi phản ánh",
+        "Văn phòng UBND tỉnh Nghệ An · đã trả lời và đóng: Đã báo nhà mạng.",
+    ]
+    screenshot(page, "reports-4-obstacle")
