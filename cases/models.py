@@ -349,7 +349,19 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
 # --- Audit, privacy, documents, outbox -----------------------------------------------------------
 
 
-class Event(models.Model):
+class AppendOnly(models.Model):
+    """A trail's record: written once, never changed (deleted only with what it records)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError(f"{type(self).__name__} records are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Event(AppendOnly):
     """Append-only audit trail: every transition and data change, who did it, in which role and
     office, from which state to which, and why."""
 
@@ -378,11 +390,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Audit events are append-only.")
-        super().save(*args, **kwargs)
 
 
 class PersonalDataAccess(models.Model):

@@ -6,8 +6,6 @@ the nightly rebuild checks them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, validity_constraint
+from cases.models import AppendOnly
 
 
 class Target(models.Model):
@@ -244,7 +243,7 @@ class ObstacleAction(models.TextChoices):
     CLOSED = "closed", _("answered and closed")
 
 
-class ObstacleEvent(models.Model):
+class ObstacleEvent(AppendOnly):
     """Append-only trail of an obstacle: who filed, answered or closed it, when, and what they wrote
     (an answer written again replaces the one shown, not this record)."""
 
@@ -263,8 +262,3 @@ class ObstacleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Obstacle events are append-only.")
-        super().save(*args, **kwargs)

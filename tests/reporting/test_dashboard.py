@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from agencies.choices import UserRole
 from cases import services
-from cases.models import Step
+from cases.models import Event, Step
+from reporting.models import ObstacleEvent
 from reporting.services import obstacle_answer, obstacle_file
 from reporting.summaries import summaries_refresh
 from reporting.tasks import summaries_update_task
@@ -281,3 +282,16 @@ def test_an_officer_sees_the_communes_the_office_serves(client, officer, partner
 
     assert page_rows(own.content.decode()) == {"Phường Trường Vinh": ["3", "2", "66,7%", "90%"]}
     assert other.status_code == 404
+
+
+def test_trail_records_are_never_changed(client, province, partner, make_user):
+    march(partner)
+    obstacle_file(user=make_user(UserRole.CLERK, commune="16690"), title="Mạng chậm", description="Chậm.")
+
+    for model, field in ((Event, "reason"), (ObstacleEvent, "text")):
+        record = model.objects.order_by("pk").first()
+        kept = getattr(record, field)
+        setattr(record, field, "sửa lại")
+        with pytest.raises(ValueError, match="append-only"):
+            record.save()
+        assert getattr(model.objects.get(pk=record.pk), field) == kept
