@@ -1,4 +1,5 @@
-"""Who may open which page: each page names the roles it serves; anyone else gets 403."""
+"""Who may open which page: each page names the roles it serves; anyone else gets 403. Where a
+form sends the person back afterwards, only to a page of this site."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -6,8 +7,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from agencies.models import User
@@ -34,3 +37,13 @@ class PortalRequest(HttpRequest):
 
     user: User
     htmx: HtmxDetails
+
+
+def redirect_back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """To the page the form was posted from (its `next`, with that page's query), or to `default`
+    (a URL name) when there is none or it points off this site."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe else default)

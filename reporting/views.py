@@ -7,15 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
-from portal.access import PortalRequest, role_required
+from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
 from reporting.charts import trend_svg
@@ -78,12 +77,6 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     return render(request, "reporting/dashboard.html", context)
 
 
-def _back(request: PortalRequest) -> HttpResponse:
-    """To the dashboard as it was (its unit, period and switches): only its query is taken back."""
-    query = QueryDict(request.POST.get("back", "")).urlencode()
-    return redirect(reverse("reporting:dashboard") + (f"?{query}" if query else ""))
-
-
 @require_POST
 @role_required(UserRole.CLERK, UserRole.OFFICER)
 def obstacle_new(request: PortalRequest) -> HttpResponse:
@@ -95,9 +88,9 @@ def obstacle_new(request: PortalRequest) -> HttpResponse:
         for problems in refused.errors.values():
             for problem in problems:
                 messages.error(request, problem)
-        return _back(request)
+        return redirect_back(request, "reporting:dashboard")
     messages.success(request, _("The obstacle was sent to the provincial office."))
-    return _back(request)
+    return redirect_back(request, "reporting:dashboard")
 
 
 @require_POST
@@ -109,9 +102,9 @@ def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
         )
     except (Invalid, Conflict) as refused:
         messages.error(request, str(refused) if isinstance(refused, Conflict) else refused.errors["answer"][0])
-        return _back(request)
+        return redirect_back(request, "reporting:dashboard")
     messages.success(request, _("The answer was recorded."))
-    return _back(request)
+    return redirect_back(request, "reporting:dashboard")
 
 
 def _breadcrumb(unit: Any) -> list[Any]:

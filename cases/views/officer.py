@@ -19,7 +19,7 @@ from cases.filters import StepFilter
 from cases.forms import SECTIONS, ApologyForm, ReasonForm, ReturnForm, result_form, result_values, section_rows
 from cases.models import OPEN, Step
 from cases.selectors import step_get_for_user, step_list_for_user, step_page_for_user
-from portal.access import PortalRequest, role_required
+from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keyset_page
 
@@ -56,7 +56,7 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     except Conflict as conflict:
         messages.error(request, str(conflict))
     if not request.htmx:
-        return redirect(request.POST.get("next") or "cases:queue")
+        return redirect_back(request, "cases:queue")
     step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant").get(pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
     return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})

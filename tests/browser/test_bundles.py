@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Bundle
@@ -14,21 +13,6 @@ from tests.browser.conftest import screenshot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def portal(page, live_server):
-    call_command("seed_demo", "--password", "demo-pw", verbosity=0)
-
-    def login(username: str) -> None:
-        page.context.clear_cookies()
-        page.goto(live_server.url + "/accounts/login/")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill("demo-pw")
-        page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_load_state()
-
-    return login
 
 
 def fill(page, values: dict[str, str]) -> None:

@@ -6,7 +6,6 @@ import subprocess
 from urllib.parse import urljoin
 
 import pytest
-from django.core.management import call_command
 
 from agencies.choices import UserRole
 from agencies.models import User
@@ -25,8 +24,7 @@ def rate_rows(page) -> dict[str, list[str]]:
     return {unit: figures for unit, *figures in cells}
 
 
-def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, live_server):
-    call_command("seed_demo", "--password", "demo-pw", verbosity=0)
+def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, portal):
     partner = User.objects.create(username="partner", role=UserRole.INTEGRATION)
     for n, (commune, channel) in enumerate([("16690", "online"), ("16690", "online"), ("16690", "direct")]):
         file(partner, commune, f"2026-03-0{n + 2}T09:00:00+07:00", channel, n)
@@ -34,10 +32,7 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     summaries_rebuild()
     obstacle_file(user=User.objects.get(username="clerk.17329"), title="Mạng chậm", description="Không gửi được.")
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("province.40")
-    page.get_by_label("Mật khẩu").fill("demo-pw")
-    page.get_by_role("button", name="Đăng nhập").click()
+    portal("province.40")
     page.get_by_label("Từ ngày").fill("2026-03-01")
     page.get_by_label("Đến ngày").fill("2026-03-31")
     page.get_by_role("button", name="Xem").click()

@@ -82,6 +82,16 @@ def test_claiming_from_the_queue_with_htmx_swaps_only_that_row(client, justice, 
     assert (step.state, step.claimant) == (StepState.IN_PROGRESS, justice)
 
 
+def test_without_htmx_the_queue_goes_back_to_the_page_it_was_on_and_never_off_the_site(client, justice, desk, travel):
+    step = first_step(file(desk))
+
+    back = client.post(f"/queue/{step.pk}/claim/", {"next": "/queue/?state=in_progress"})
+    away = client.post(f"/queue/{step.pk}/release/", {"next": "https://elsewhere.example/queue/"})
+
+    assert (back.status_code, back["Location"]) == (302, "/queue/?state=in_progress")
+    assert (away.status_code, away["Location"]) == (302, "/queue/")
+
+
 def test_the_step_page_shows_exactly_the_transitions_open_now(client, justice, desk, travel):
     step = first_step(file(desk))
 

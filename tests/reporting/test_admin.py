@@ -17,11 +17,6 @@ def province_page(client, make_user, partner):
     return lambda: page_rows(client.get("/reports/", MARCH).content.decode())
 
 
-@pytest.fixture
-def partner(make_user):
-    return make_user(UserRole.INTEGRATION, username="partner")
-
-
 def form(target: Target, **changes: object) -> dict[str, object]:
     fields = {"unit_code": target.unit_code, "percent": target.percent, "pilot": "on" if target.pilot else "",
               "valid_from": str(target.valid_from), "valid_to": str(target.valid_to or ""),

@@ -29,11 +29,6 @@ MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
 @pytest.fixture
-def partner(make_user):
-    return make_user(UserRole.INTEGRATION, username="partner")
-
-
-@pytest.fixture
 def province(client, make_user):
     user = make_user(UserRole.PROVINCIAL, username="province")
     client.force_login(user)

@@ -18,11 +18,6 @@ D = datetime.date.fromisoformat
 
 
 @pytest.fixture
-def partner(make_user):
-    return make_user(UserRole.INTEGRATION, username="partner")
-
-
-@pytest.fixture
 def province(make_user):
     return make_user(UserRole.PROVINCIAL, username="province")
 
