@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import rules
 from cases.choices import BundleKind, BundleState, Channel, StepState
 from cases.identity import search_key
-from cases.models import Bundle, Procedure, Step
+from cases.models import Bundle, Procedure, Step, returned_step_exists
 
 
 def _timing(queryset: QuerySet[Any], value: str, *, running: Q) -> QuerySet[Any]:
@@ -24,10 +24,10 @@ def _timing(queryset: QuerySet[Any], value: str, *, running: Q) -> QuerySet[Any]
     return queryset.filter(running, due_date__gte=today, due_date__lte=rules.calendar().next_working_day(today))
 
 
-def _timing_filter() -> filters.ChoiceFilter:
+def _timing_filter(*more: tuple[str, Any]) -> filters.ChoiceFilter:
     return filters.ChoiceFilter(
         label=_("Deadline"),
-        choices=[("overdue", _("Overdue")), ("due_soon", _("Due soon"))],
+        choices=[("overdue", _("Overdue")), ("due_soon", _("Due soon")), *more],
         empty_label=_("All"),
         method="by_timing",
     )
@@ -38,7 +38,8 @@ class BundleFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(label=_("Kind"), choices=BundleKind.choices, empty_label=_("All"))
     state = filters.ChoiceFilter(label=_("State"), choices=BundleState.choices, empty_label=_("All"))
     channel = filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
-    timing = _timing_filter()
+    # A returned dossier waits for the citizen's documents, with its own end date (supplement.wait).
+    timing = _timing_filter(("waiting", _("Waiting for documents")))
 
     class Meta:
         model = Bundle
@@ -49,6 +50,8 @@ class BundleFilter(filters.FilterSet):
         return queryset.filter(search_text__contains=search_key(value)) if search_key(value) else queryset
 
     def by_timing(self, queryset: QuerySet[Bundle], name: str, value: str) -> QuerySet[Bundle]:
+        if value == "waiting":
+            return queryset.filter(returned_step_exists())
         return _timing(queryset, value, running=Q(state=BundleState.IN_PROGRESS))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import django_fsm as fsm
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +123,22 @@ class BundleQuerySet(models.QuerySet["Bundle"]):
     def overdue(self, today: datetime.date) -> BundleQuerySet:
         """Bundles still in progress after their due date (the same rule as Bundle.overdue)."""
         return self.filter(state=BundleState.IN_PROGRESS, due_date__lt=today)
+
+    def waiting_for_documents(self) -> BundleQuerySet:
+        """Bundles with a step returned for missing documents: the citizen has to bring them."""
+        return self.filter(returned_step_exists())
+
+    def with_documents_due(self) -> BundleQuerySet:
+        """Each bundle with `documents_due`: the day its wait for documents ends (the earliest
+        supplement deadline of its returned steps, after which beat refuses them), else None.
+        A subquery in the list's own query, so a page of any length costs no more queries."""
+        first = Step.objects.filter(bundle=OuterRef("pk"), state=StepState.RETURNED).order_by("supplement_deadline")
+        return self.annotate(documents_due=Subquery(first.values("supplement_deadline")[:1]))
+
+
+def returned_step_exists() -> Exists:
+    """True for a bundle that has a step returned for missing documents."""
+    return Exists(Step.objects.filter(bundle=OuterRef("pk"), state=StepState.RETURNED))
 
 
 LIVE = Q(state__in=[BundleState.IN_PROGRESS, BundleState.COMPLETED, BundleState.PARTLY_COMPLETED])
@@ -282,6 +298,22 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
             and self.due_date is not None
             and timezone.localdate() > self.due_date
         )
+
+    @property
+    def documents_to_bring(self) -> list[str]:
+        """While the step waits for documents, what the citizen is asked to bring, fit to be shown
+        in public (the tracking page): the names from the return's checklist of documents. A name
+        typed in freely may hold personal data, so it shows only as "another document"; the
+        officer's free-text reason is never part of it."""
+        from cases.forms import DOCUMENT_KINDS
+
+        if self.state != StepState.RETURNED:
+            return []
+        checklist = DOCUMENT_KINDS[BundleKind(self.bundle.kind)]
+        named = [name for name in checklist if name in self.missing_documents]
+        if any(name not in checklist for name in self.missing_documents):
+            named.append(str(_("Another document (ask the one-stop desk which)")))
+        return named
 
     @property
     def apology_owed(self) -> bool:

@@ -13,7 +13,7 @@ from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, User
 from cases import rules
 from cases.choices import BundleState, StepState
-from cases.models import Attachment, Bundle, BundleQuerySet, Event, Step, StepQuerySet
+from cases.models import Attachment, Bundle, BundleQuerySet, Event, Step, StepQuerySet, returned_step_exists
 from portal.errors import NotFound
 
 
@@ -66,6 +66,7 @@ def bundle_counts(bundles: BundleQuerySet, *, today: datetime.date) -> dict[str,
         total=Count("pk"),
         in_progress=Count("pk", filter=working),
         overdue=Count("pk", filter=working & Q(due_date__lt=today)),
+        waiting=Count("pk", filter=Q(returned_step_exists())),
         due_soon=Count(
             "pk", filter=working & Q(due_date__gte=today, due_date__lte=rules.calendar().next_working_day(today))
         ),

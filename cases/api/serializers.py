@@ -3,13 +3,14 @@ the rules live in cases.validation and cases.services, shared with the clerk's p
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agencies.choices import AgencyRole
-from cases.choices import BundleKind, Channel, FuneralCategory
+from cases.choices import BundleKind, Channel, FuneralCategory, StepState
 from cases.models import Bundle, Event, Step
 
 SEX = [("male", _("male")), ("female", _("female"))]
@@ -205,10 +206,17 @@ class AttachmentSerializer(serializers.Serializer):
 
 class TrackStepSerializer(serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure_id")
+    # While a step waits for documents: which ones (checklist names only) and the last day they
+    # are accepted; [] and null otherwise. The officer's free-text reason is not public.
+    missing_documents = serializers.ListField(child=serializers.CharField(), source="documents_to_bring")
+    supplement_deadline = serializers.SerializerMethodField()
 
     class Meta:
         model = Step
-        fields = ["procedure", "agency_role", "state", "due_date"]
+        fields = ["procedure", "agency_role", "state", "due_date", "missing_documents", "supplement_deadline"]
+
+    def get_supplement_deadline(self, step: Step) -> datetime.date | None:
+        return step.supplement_deadline if step.state == StepState.RETURNED else None
 
 
 class TrackSerializer(serializers.ModelSerializer):

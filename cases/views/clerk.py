@@ -47,7 +47,8 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
     """The commune's dossiers, newest first, with filters and the counts that matter at the desk."""
     bundles = bundle_list_for_user(user=request.user)
     listed = BundleFilter(request.GET, queryset=bundles)
-    page = keyset_page(listed.qs, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
+    rows = listed.qs.with_documents_due()
+    page = keyset_page(rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
     services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web")
     today = timezone.localdate()
     context = {

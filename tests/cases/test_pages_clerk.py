@@ -239,7 +239,14 @@ def test_the_list_finds_names_without_diacritics_and_counts_what_matters(client,
         label.strip(): int(number)
         for number, label in re.findall(r"<strong>(\d+)</strong>([^<]+)</a>", everything.content.decode())
     }
-    assert counts == {"đang giải quyết": 2, "quá hạn": 0, "sắp đến hạn": 0, "kết quả chờ trả": 0, "tổng cộng": 2}
+    assert counts == {
+        "đang giải quyết": 2,
+        "quá hạn": 0,
+        "sắp đến hạn": 0,
+        "chờ bổ sung giấy tờ": 0,
+        "kết quả chờ trả": 0,
+        "tổng cộng": 2,
+    }
 
 
 def test_the_list_runs_the_same_number_of_queries_for_1_and_50_dossiers(client, clerk, travel):

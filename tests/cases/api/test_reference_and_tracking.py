@@ -53,10 +53,11 @@ def test_tracking_shows_states_and_dates_and_no_personal_data(api, integration):
         "due_date": "2026-03-04",
         "steps": [
             {"procedure": "birth_registration", "agency_role": "civil_status", "state": "ready",
-             "due_date": "2026-03-02"},
-            {"procedure": "permanent_residence", "agency_role": "residence", "state": "waiting", "due_date": None},
+             "due_date": "2026-03-02", "missing_documents": [], "supplement_deadline": None},
+            {"procedure": "permanent_residence", "agency_role": "residence", "state": "waiting", "due_date": None,
+             "missing_documents": [], "supplement_deadline": None},
             {"procedure": "health_insurance_card", "agency_role": "social_insurance", "state": "waiting",
-             "due_date": None},
+             "due_date": None, "missing_documents": [], "supplement_deadline": None},
         ],
     }  # fmt: skip
 
