@@ -238,3 +238,37 @@ class User(AbstractUser):
                 errors[field] = _("Must be empty for this role.")
         if errors:
             raise ValidationError(errors)
+
+    # --- How a person is named, wherever an action of theirs is shown -------------------------
+
+    def get_full_name(self) -> str:
+        """The person's name as Vietnamese writes it, family name (last_name, "Họ") first, then
+        the middle and given names (first_name, "Tên"): "Nguyễn Văn An"."""
+        return " ".join(part for part in (self.last_name.strip(), self.first_name.strip()) if part)
+
+    @property
+    def full_name(self) -> str:
+        """The person's name, or the login when no name is recorded."""
+        return self.get_full_name() or self.username
+
+    @property
+    def workplace(self) -> str:
+        """Where the person works: the office, the commune's one-stop desk or the province.
+        Reads the attachment's row: select or prefetch it with the user in lists."""
+        if self.office_id is not None and self.office is not None:
+            return self.office.name
+        if self.commune_id is not None and self.commune is not None:
+            return _("One-stop desk of %(commune)s") % {"commune": self.commune.name_in_sentence}
+        if self.province_id is not None and self.province is not None:
+            return _("Provincial office of %(province)s") % {"province": self.province.name_in_sentence}
+        return ""
+
+    @property
+    def display_name(self) -> str:
+        """The person and where they work: "Nguyễn Văn An (Công an phường Trường Vinh)"."""
+        return person_label(self.full_name, self.workplace)
+
+
+def person_label(name: str, workplace: str = "") -> str:
+    """How the portal names a person who did something: their name, then their workplace."""
+    return f"{name} ({workplace})" if workplace else name

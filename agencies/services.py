@@ -409,17 +409,20 @@ def user_upsert(
     username: str,
     password: str,
     role: str,
-    display_name: str = "",
+    full_name: str = "",
     commune: AdministrativeUnit | None = None,
     office: Office | None = None,
     province: AdministrativeUnit | None = None,
 ) -> User:
-    """Create a portal user, or reset an existing one to exactly this role, attachment and password."""
+    """Create a portal user, or reset an existing one to exactly this role, attachment, password
+    and name. `full_name` is written as Vietnamese names are, family name first ("Nguyễn Văn An"):
+    the family name goes to last_name ("Họ"), the middle and given names to first_name ("Tên")."""
     is_admin = role == UserRole.ADMIN
+    family, _space, given = full_name.strip().partition(" ")
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first() or User(username=username)
         user.role = role
-        user.first_name = display_name
+        user.last_name, user.first_name = family, given.strip()
         user.commune, user.office, user.province = commune, office, province
         user.is_staff = user.is_superuser = is_admin
         user.is_active = True

@@ -101,7 +101,9 @@ def _applicant(bundle: Bundle) -> dict[str, str]:
 
 
 def _person(user: User) -> str:
-    return user.get_full_name() or user.username
+    # The signature block asks for the person's full name ("ký và ghi rõ họ tên"); the office or
+    # desk is already the document's issuer in its header.
+    return user.full_name
 
 
 def _pdf(html: str) -> bytes:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyRole
-from agencies.models import AdministrativeUnit, Office, ValidityQuerySet
+from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, person_label
 from cases.choices import Action, BundleKind, BundleState, Channel, FuneralCategory, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
@@ -422,6 +422,15 @@ class Event(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def actor_name(self) -> str:
+        """Who did it, with the office they acted for ("" when the system did it itself)."""
+        if self.actor is None:
+            return ""
+        if self.office is not None:
+            return person_label(self.actor.full_name, self.office.name)
+        return self.actor.display_name
 
 
 class PersonalDataAccess(models.Model):

@@ -16,6 +16,9 @@ from cases.choices import BundleState, StepState
 from cases.models import Attachment, Bundle, BundleQuerySet, Event, Step, StepQuerySet, returned_step_exists
 from portal.errors import NotFound
 
+# What naming the person behind an event needs (User.display_name): their office, desk or province.
+ACTOR = ("actor__office", "actor__commune", "actor__province")
+
 
 def bundle_list_for_user(*, user: User) -> BundleQuerySet:
     """Clerks see their commune's bundles, officers those with a step at their office, provincial
@@ -92,8 +95,8 @@ class BundlePage:
 def bundle_page_for_user(*, user: User, code: str) -> BundlePage:
     """A dossier with its steps (in order), audit trail (oldest first) and documents."""
     bundle = bundle_get_for_user(user=user, code=code)
-    steps = bundle.steps.select_related("procedure", "office", "claimant").order_by("procedure__position", "pk")
-    events = bundle.events.select_related("actor", "office", "step__procedure").order_by("at", "pk")
+    steps = bundle.steps.select_related("procedure", "office", "claimant__office").order_by("procedure__position", "pk")
+    events = bundle.events.select_related(*ACTOR, "office", "step__procedure").order_by("at", "pk")
     return BundlePage(bundle, list(steps), list(events), list(bundle.attachments.order_by("uploaded_at", "pk")))
 
 
@@ -109,7 +112,7 @@ def step_page_for_user(*, user: User, pk: int) -> StepPage:
     """A step of the officer's office with only the dossier data its procedure needs."""
     step = (
         step_list_for_user(user=user)
-        .select_related("bundle__commune", "procedure", "office", "claimant")
+        .select_related("bundle__commune", "procedure", "office", "claimant__office")
         .filter(pk=pk)
         .first()
     )

@@ -70,7 +70,9 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         return _export(context, export)
     context["version"] = report.version  # the key of the page's tables, rendered once per refresh
     context["breadcrumb"] = _breadcrumb(report.unit)
-    trail = Prefetch("events", ObstacleEvent.objects.select_related("actor"))
+    trail = Prefetch(
+        "events", ObstacleEvent.objects.select_related("actor__office", "actor__commune", "actor__province")
+    )
     context["obstacles"] = obstacle_list_for_user(user=request.user).prefetch_related(trail)[:50]
     context["may_file"] = request.user.role in (UserRole.CLERK, UserRole.OFFICER)
     context["may_answer"] = request.user.role == UserRole.PROVINCIAL

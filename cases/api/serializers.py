@@ -143,13 +143,18 @@ class BundleDetailSerializer(BundleSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
+    # The person with the office they acted for, "Nguyễn Văn An (Công an phường Trường Vinh)".
+    actor_name = serializers.SerializerMethodField()
     role = serializers.CharField(source="actor_role")
     office = serializers.CharField(source="office.name", default=None)
     step = serializers.CharField(source="step.procedure_id", default=None)
 
     class Meta:
         model = Event
-        fields = ["at", "actor", "role", "office", "action", "step", "from_state", "to_state", "reason"]
+        fields = ["at", "actor", "actor_name", "role", "office", "action", "step", "from_state", "to_state", "reason"]
+
+    def get_actor_name(self, event: Event) -> str | None:
+        return event.actor_name or None
 
 
 class QueueStepSerializer(StepSerializer):
@@ -161,13 +166,14 @@ class QueueStepSerializer(StepSerializer):
     missing_documents = serializers.JSONField()
     supplement_deadline = serializers.DateField()
     claimant = serializers.CharField(source="claimant.username", default=None)
+    claimant_name = serializers.CharField(source="claimant.display_name", default=None)
     data = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field, not Serializer.data
     earlier_results = serializers.SerializerMethodField()
 
     class Meta(StepSerializer.Meta):
         fields = [
-            *StepSerializer.Meta.fields, "bundle", "commune", "received_at", "claimant", "missing_documents",
-            "supplement_deadline", "data", "earlier_results",
+            *StepSerializer.Meta.fields, "bundle", "commune", "received_at", "claimant", "claimant_name",
+            "missing_documents", "supplement_deadline", "data", "earlier_results",
         ]  # fmt: skip
 
     def get_data(self, step: Step) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agencies.choices import AgencyRole
-from agencies.models import AdministrativeUnit, Jurisdiction
+from agencies.models import AdministrativeUnit, Jurisdiction, User
 from cases import services
 from cases.api import serializers as s
 from cases.attachments import attachment_add
 from cases.choices import StepState
 from cases.models import OPEN, Bundle, Event, Step
-from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
+from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from portal.api import CursorPagination
 from portal.errors import Invalid, NotFound
 
@@ -186,7 +186,7 @@ class BundleEvents(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Event]:
         bundle = bundle_get_for_user(user=self.request.user, code=self.kwargs["code"])  # type: ignore[arg-type]
-        return Event.objects.filter(bundle=bundle).select_related("actor", "office", "step")
+        return Event.objects.filter(bundle=bundle).select_related(*ACTOR, "office", "step")
 
 
 # --- Agency work ---------------------------------------------------------------------------------
@@ -214,7 +214,11 @@ class Queue(generics.ListAPIView):
         # Related rows come by prefetch, not joins: the page query then stays on cases_step alone and
         # walks the partial index of open steps in order instead of sorting the office's whole queue.
         return steps.prefetch_related(
-            "bundle__commune", "procedure__requires", "office", "claimant", Prefetch("bundle__steps", queryset=done)
+            "bundle__commune",
+            "procedure__requires",
+            "office",
+            Prefetch("claimant", queryset=User.objects.select_related("office")),
+            Prefetch("bundle__steps", queryset=done),
         )
 
     def paginate_queryset(self, queryset: Any) -> Any:

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
+from agencies.models import User
 from cases import rules, services
 from cases.filters import StepFilter
 from cases.forms import SECTIONS, ApologyForm, ReasonForm, ReturnForm, result_form, result_values, section_rows
@@ -24,6 +26,8 @@ from portal.errors import Conflict, Invalid
 from portal.paging import keyset_page
 
 PAGE_SIZE = 50
+# The claimant with their office in the same prefetch query: the row names the person and office.
+CLAIMANT = Prefetch("claimant", queryset=User.objects.select_related("office"))
 
 
 @role_required(UserRole.OFFICER)
@@ -32,7 +36,7 @@ def queue(request: PortalRequest) -> HttpResponse:
     steps = step_list_for_user(user=request.user).filter(OPEN)
     listed = StepFilter(request.GET, queryset=steps)
     # Related rows by prefetch, not joins: the page query then walks the open-steps index in order.
-    rows = listed.qs.prefetch_related("bundle", "procedure", "claimant")
+    rows = listed.qs.prefetch_related("bundle", "procedure", CLAIMANT)
     page = keyset_page(rows, order="due_date", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
     services.personal_data_access_record(user=request.user, bundles={step.bundle for step in page.rows}, channel="web")
     context = {
@@ -57,7 +61,7 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(conflict))
     if not request.htmx:
         return redirect_back(request, "cases:queue")
-    step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant").get(pk=pk)
+    step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
     return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})
 

@@ -52,3 +52,17 @@ def test_seed_demo_needs_a_password():
         call_command("seed_demo", verbosity=0)
 
     assert User.objects.count() == 0
+
+
+def test_every_demo_account_is_a_person_with_a_name_not_the_office_name():
+    call_command("seed_demo", "--password", "demo-pw", verbosity=0)
+
+    users = {u.username: u for u in User.objects.select_related("commune", "office", "province")}
+    assert users["clerk.16690"].display_name == "Nguyễn Thị Thu Hà (Bộ phận một cửa phường Trường Vinh)"
+    assert users["civil_status.16690"].display_name == "Trần Văn Minh (Tư pháp - Hộ tịch, UBND phường Trường Vinh)"
+    assert users["residence.17329"].display_name == "Ngô Đức Thắng (Công an xã Anh Sơn)"
+    assert users["province.40"].display_name == "Nguyễn Hữu Phước (Văn phòng UBND tỉnh Nghệ An)"
+    assert (users["residence.16690"].last_name, users["residence.16690"].first_name) == ("Lê", "Quang Huy")
+    people = [u for u in users.values() if u.username != "portal.integration"]
+    assert len({u.get_full_name() for u in people}) == 16  # each person has their own name
+    assert not [u for u in people if u.office and u.get_full_name() == u.office.name]

@@ -301,6 +301,8 @@ def test_a_queue_row_carries_what_its_procedure_needs(api, integration, officer)
         f"/api/v1/steps/{step(bundle, 'birth_registration').pk}/complete/", {"result": BIRTH_RESULT}, format="json"
     )
     police = officer("residence")
+    police.last_name, police.first_name = "Lê", "Quang Huy"
+    police.save()
     api(police).post(f"/api/v1/steps/{step(bundle, 'permanent_residence').pk}/claim/")
 
     rows = api(police).get("/api/v1/queue/").json()["results"]
@@ -320,6 +322,7 @@ def test_a_queue_row_carries_what_its_procedure_needs(api, integration, officer)
             "commune": "16690",
             "received_at": "2026-03-02T14:10:00+07:00",
             "claimant": police.username,
+            "claimant_name": "Lê Quang Huy (Công an phường Trường Vinh)",
             "missing_documents": [],
             "supplement_deadline": None,
             "data": {key: bundle.data[key] for key in ("applicant", "child", "residence")},
