@@ -7,13 +7,14 @@ from typing import Any
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import rules
-from cases.choices import BundleKind, BundleState, Channel, StepState
+from cases.choices import Action, BundleKind, BundleState, Channel, StepState
 from cases.identity import search_key
-from cases.models import Bundle, Procedure, Step, returned_step_exists
+from cases.models import Bundle, Event, Procedure, Step, returned_step_exists
 
 
 def _timing(queryset: QuerySet[Any], value: str, *, running: Q) -> QuerySet[Any]:
@@ -72,3 +73,37 @@ class StepFilter(filters.FilterSet):
 
     def by_timing(self, queryset: QuerySet[Step], name: str, value: str) -> QuerySet[Step]:
         return _timing(queryset, value, running=Q(state__in=[StepState.READY, StepState.IN_PROGRESS]))
+
+
+class HistoryFilter(filters.FilterSet):
+    """The history page's filters: the queue's (procedure, deadline, state as the outcome)."""
+
+    outcome = filters.ChoiceFilter(
+        label=_("Outcome"),
+        field_name="action",
+        choices=[(action.value, action.label) for action in (Action.COMPLETED, Action.RETURNED, Action.REFUSED)],
+        empty_label=_("All"),
+    )
+    procedure = filters.ModelChoiceFilter(
+        label=_("Procedure"),
+        field_name="step__procedure",
+        queryset=Procedure.objects.order_by("position"),
+        empty_label=_("All"),
+    )
+    timing = filters.ChoiceFilter(
+        label=_("Deadline"),
+        choices=[("late", _("After the due date")), ("on_time", _("By the due date"))],
+        empty_label=_("All"),
+        method="by_timing",
+    )
+
+    class Meta:
+        model = Event
+        fields = ["outcome", "procedure", "timing"]
+
+    def by_timing(self, queryset: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
+        """Late: done on a day (in Vietnam) after the step's due date."""
+        day = TruncDate("at", tzinfo=timezone.get_current_timezone())
+        if value == "late":
+            return queryset.filter(step__due_date__lt=day)
+        return queryset.filter(step__due_date__gte=day)

@@ -418,6 +418,12 @@ class Event(AppendOnly):
         indexes = [
             models.Index(fields=["bundle", "at"], name="event_bundle_at"),
             models.Index(fields=["at"], name="event_step_report", condition=Q(action__in=["returned", "late"])),
+            # An office's history of finished steps, newest first (the officers' history page).
+            models.Index(
+                fields=["office", "-at", "-id"],
+                name="event_office_history",
+                condition=Q(action__in=["completed", "refused", "returned"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, User
 from cases import rules
-from cases.choices import BundleState, StepState
+from cases.choices import Action, BundleState, StepState
 from cases.models import Attachment, Bundle, BundleQuerySet, Event, Step, StepQuerySet, returned_step_exists
 from portal.errors import NotFound
 
@@ -53,6 +53,20 @@ def step_list_for_user(*, user: User) -> StepQuerySet:
     if user.role != UserRole.OFFICER:
         return Step.objects.none()
     return Step.objects.filter(office=user.office_id)
+
+
+# What finishes an officer's work on a step: the history page lists these events.
+FINISHING = (Action.COMPLETED, Action.REFUSED, Action.RETURNED)
+
+
+def step_history_for_user(*, user: User, mine: bool) -> QuerySet[Event]:
+    """What an officer's office finished on its steps (completed, refused, returned for documents),
+    as audit events: when, by whom, with what outcome; only the officer's own when `mine`. Nobody
+    but an officer has a history; the supplement timeout's refusals (no person) are not in it."""
+    if user.role != UserRole.OFFICER:
+        return Event.objects.none()
+    events = Event.objects.filter(office=user.office_id, step__office=user.office_id, action__in=FINISHING)
+    return events.filter(actor=user) if mine else events
 
 
 def step_get_for_user(*, user: User, pk: int) -> Step:

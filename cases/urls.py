@@ -12,6 +12,7 @@ urlpatterns = [
     path("bundles/<str:code>/<str:action>/", clerk.bundle_act, name="bundle-act"),
     path("attachments/<int:pk>/", clerk.attachment_file, name="attachment"),
     path("queue/", officer.queue, name="queue"),
+    path("queue/history/", officer.history, name="history"),
     path("queue/<int:pk>/<str:action>/", officer.queue_act, name="queue-act"),
     path("steps/<int:pk>/", officer.step_detail, name="step"),
     path("steps/<int:pk>/apology.pdf", officer.step_apology, name="apology"),

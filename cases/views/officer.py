@@ -17,13 +17,13 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.models import User
 from cases import rules, services
-from cases.filters import StepFilter
+from cases.filters import HistoryFilter, StepFilter
 from cases.forms import SECTIONS, ApologyForm, ReasonForm, ReturnForm, result_form, result_values, section_rows
 from cases.models import OPEN, Step
-from cases.selectors import step_get_for_user, step_list_for_user, step_page_for_user
+from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
-from portal.paging import keyset_page
+from portal.paging import keep_query, keyset_page
 
 PAGE_SIZE = 50
 # The claimant with their office in the same prefetch query: the row names the person and office.
@@ -45,6 +45,19 @@ def queue(request: PortalRequest) -> HttpResponse:
         "actions": {s.pk: services.step_actions(user=request.user, step=s) for s in page.rows},
     }
     template = "cases/_queue_rows.html" if request.htmx and request.GET.get("after") else "cases/queue.html"
+    return render(request, template, context)
+
+
+@role_required(UserRole.OFFICER)
+def history(request: PortalRequest) -> HttpResponse:
+    """What the officer (or their office) finished, newest first: completed, returned, refused."""
+    mine = request.GET.get("who") != "office"
+    listed = HistoryFilter(request.GET, queryset=step_history_for_user(user=request.user, mine=mine))
+    rows = listed.qs.select_related("step__bundle", "step__procedure", "actor")
+    page = keyset_page(rows, order="-at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
+    services.personal_data_access_record(user=request.user, bundles={e.step.bundle for e in page.rows}, channel="web")
+    context = {"filter": listed, "page": page, "mine": mine, "keep_query": keep_query(request.GET)}
+    template = "cases/_history_rows.html" if request.htmx and request.GET.get("after") else "cases/history.html"
     return render(request, template, context)
 
 
