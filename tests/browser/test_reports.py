@@ -69,7 +69,7 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     page.get_by_text("Lịch sử xử lý").click()
     trail = [item.inner_text() for item in page.locator(".trail li").all()]
     assert [line.split(" · ", 1)[1] for line in trail] == [
-        "Bộ phận một cửa xã Anh Sơn · gửi phản ánh",
-        "Văn phòng UBND tỉnh Nghệ An · đã trả lời và đóng: Đã báo nhà mạng.",
+        "Bùi Thị Hằng (Bộ phận một cửa xã Anh Sơn) · gửi phản ánh",
+        "Nguyễn Hữu Phước (Văn phòng UBND tỉnh Nghệ An) · đã trả lời và đóng: Đã báo nhà mạng.",
     ]
     screenshot(page, "reports-4-obstacle")
