@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -128,6 +128,26 @@ def bad_date(label: Any) -> str:
     return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
 
 
+# Their English names, for pages in English: the Vietnamese name is what is stored and printed.
+DOCUMENT_NAMES_EN = {
+    "Giấy chứng sinh": "Medical birth certificate (giấy chứng sinh)",
+    "Tờ khai đăng ký khai sinh": "Birth registration form",
+    "Tờ khai thay đổi thông tin cư trú (CT01)": "Residence information change form (CT01)",
+    "Giấy tờ chứng minh chỗ ở hợp pháp": "Proof of lawful residence",
+    "Giấy tờ tùy thân của người đi đăng ký": "Identity document of the person registering",
+    "Giấy tờ khác": "Other document",
+    "Giấy báo tử hoặc giấy tờ thay thế": "Death notice or the document that replaces it",
+    "Tờ khai đăng ký khai tử": "Death registration form",
+    "Giấy tờ chứng minh diện hưởng trợ cấp mai táng": "Proof of eligibility for the funeral allowance",
+}
+
+
+def document_name(name: str) -> str:
+    """A document's name in the page's language."""
+    english = (get_language() or "").startswith("en")
+    return DOCUMENT_NAMES_EN.get(name, name) if english else name
+
+
 def _form_field(field: serializers.Field, name: str) -> forms.Field:
     """The page's field for a serializer field. Nothing is checked here: the serializer does it."""
     label = LABELS.get(name, name)
@@ -206,6 +226,7 @@ class Intake:
         self.top = TopForm(data=data)
         variants = BundleVariant.objects.filter(kind=kind).prefetch_related("procedures").order_by("-pk")
         self.top.fields["variant"].queryset = variants  # type: ignore[attr-defined]
+        self.top.fields["variant"].label_from_instance = lambda variant: variant.shown_name  # type: ignore[attr-defined]
         if kind != BundleKind.BIRTH:
             del self.top.fields["needs_verification"]
         if data is None:
@@ -245,12 +266,14 @@ class Intake:
         for section in self.sections:
             if section.procedures and not set(section.procedures) & set(procedures):
                 continue
-            values = {}
+            values: dict[str, Any] = {}
             for name, field in section.form.fields.items():
                 raw = section.form[name].value()
                 if isinstance(field, forms.BooleanField):
                     values[name] = bool(raw)
-                elif raw not in (None, "") and isinstance(SECTIONS[section.path][1]().fields[name], serializers.DateField):
+                elif raw not in (None, "") and isinstance(
+                    SECTIONS[section.path][1]().fields[name], serializers.DateField
+                ):
                     day = parse_date(raw)
                     if day is None:
                         self.bad_dates[f"{section.path}.{name}"] = field.label
@@ -396,7 +419,11 @@ def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _date_fields(path: str) -> set[str]:
     serializer = SECTIONS[path][1]() if path in SECTIONS else None
-    return {name for name, field in (serializer.fields.items() if serializer else ()) if isinstance(field, serializers.DateField)}
+    return {
+        name
+        for name, field in (serializer.fields.items() if serializer else ())
+        if isinstance(field, serializers.DateField)
+    }
 
 
 def as_date(value: Any) -> datetime.date | None:
@@ -494,7 +521,7 @@ class ReturnForm(forms.Form):
 
     def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["missing"].choices = [(name, name) for name in DOCUMENT_KINDS[BundleKind(kind)]]  # type: ignore[attr-defined]
+        self.fields["missing"].choices = [(name, document_name(name)) for name in DOCUMENT_KINDS[BundleKind(kind)]]  # type: ignore[attr-defined]
 
     def documents(self) -> list[str]:
         assert isinstance(self.data, QueryDict)

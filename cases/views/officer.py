@@ -124,8 +124,8 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         if action == "complete":
             procedure_fields = step.procedure.result_fields
             form = result_form(procedure_fields, data=request.POST)
-            if problems := {**result_bad_dates(form, procedure_fields), **unconfirmed(form)}:
-                raise Invalid(problems)
+            if not_sent := {**result_bad_dates(form, procedure_fields), **unconfirmed(form)}:
+                raise Invalid(not_sent)
             services.step_complete(user=request.user, step_pk=pk, result=result_values(form, procedure_fields))
         elif action == "return":
             form = ReturnForm(step.bundle.kind, data=request.POST)
@@ -137,8 +137,8 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "refuse":
             form = ReasonForm(data=request.POST)
-            if problems := unconfirmed(form):
-                raise Invalid(problems)
+            if not_sent := unconfirmed(form):
+                raise Invalid(not_sent)
             services.step_refuse(user=request.user, step_pk=pk, reason=request.POST.get("refuse-reason", ""))
         elif action == "apologise":
             form = ApologyForm(data=request.POST)

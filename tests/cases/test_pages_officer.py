@@ -152,7 +152,9 @@ def test_refusing_needs_a_reason(client, justice, desk, travel):
     step = first_step(file(desk))
 
     empty = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": "", "refuse-confirm": "on"})
-    refused = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": "Giấy chứng sinh không hợp lệ", "refuse-confirm": "on"})
+    refused = client.post(
+        f"/steps/{step.pk}/refuse/", {"refuse-reason": "Giấy chứng sinh không hợp lệ", "refuse-confirm": "on"}
+    )
 
     assert empty.status_code == 400
     assert refused.status_code == 302
