@@ -13,8 +13,8 @@ from agencies.choices import UserRole
 from cases import services
 from cases.choices import BundleState, StepState
 from cases.models import Bundle
+from tests.cases.conftest import death
 from tests.cases.test_pages_clerk import BIRTH_FORM, _typed, clerk, filed_birth, travel, variant_id  # noqa: F401
-from tests.cases.conftest import birth, death
 
 pytestmark = pytest.mark.django_db
 
