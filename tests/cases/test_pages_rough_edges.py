@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import formats, translation
@@ -13,10 +14,24 @@ from agencies.choices import UserRole
 from cases import services
 from cases.choices import BundleState, StepState
 from cases.models import Bundle
-from tests.cases.conftest import death
-from tests.cases.test_pages_clerk import BIRTH_FORM, _typed, clerk, filed_birth, travel, variant_id  # noqa: F401
+from tests.cases.conftest import at, death
+from tests.cases.test_pages_clerk import BIRTH_FORM, _typed, filed_birth, variant_id
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(client, make_user):
+    user = make_user(UserRole.CLERK, commune="16690", first_name="Hoa")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False):
+        yield
+
 
 CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "portal.css"
 
