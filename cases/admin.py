@@ -14,14 +14,14 @@ class ClearsRuleCache(admin.ModelAdmin):
 
 @admin.register(Procedure)
 class ProcedureAdmin(ClearsRuleCache):
-    list_display = ["code", "name", "bundle_kind", "agency_role", "position"]
+    list_display = ["code", "name", "name_en", "bundle_kind", "agency_role", "position"]
     list_filter = ["bundle_kind"]
     filter_horizontal = ["requires"]
 
 
 @admin.register(BundleVariant)
 class BundleVariantAdmin(ClearsRuleCache):
-    list_display = ["name", "kind"]
+    list_display = ["name", "name_en", "kind"]
     list_filter = ["kind"]
     filter_horizontal = ["procedures"]
 

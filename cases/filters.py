@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import rules
 from cases.choices import Action, BundleKind, BundleState, Channel, StepState
-from cases.identity import search_key
+from cases.identity import id_query, search_key
 from cases.models import Bundle, Event, Procedure, Step, returned_step_exists
 
 
@@ -35,7 +35,7 @@ def _timing_filter(*more: tuple[str, Any]) -> filters.ChoiceFilter:
 
 
 class BundleFilter(filters.FilterSet):
-    q = filters.CharFilter(label=_("Code or name"), method="search")
+    q = filters.CharFilter(label=_("Code, name or ID number"), method="search")
     kind = filters.ChoiceFilter(label=_("Kind"), choices=BundleKind.choices, empty_label=_("All"))
     state = filters.ChoiceFilter(label=_("State"), choices=BundleState.choices, empty_label=_("All"))
     channel = filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
@@ -47,7 +47,10 @@ class BundleFilter(filters.FilterSet):
         fields = ["q", "kind", "state", "channel", "timing"]
 
     def search(self, queryset: QuerySet[Bundle], name: str, value: str) -> QuerySet[Bundle]:
-        """Without diacritics: "tran minh an" finds Trần Minh An; so does part of a code."""
+        """Without diacritics: "tran minh an" finds Trần Minh An; so does part of a code. A whole ID
+        number (12 digits, or an old 9-digit one) finds the dossiers of the people who carry it."""
+        if number := id_query(value):
+            return queryset.filter(Q(search_text__contains=number) | Q(id_numbers__contains=f" {number} "))
         return queryset.filter(search_text__contains=search_key(value)) if search_key(value) else queryset
 
     def by_timing(self, queryset: QuerySet[Bundle], name: str, value: str) -> QuerySet[Bundle]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -96,6 +97,57 @@ DOCUMENT_KINDS = {
 }
 
 
+# Dates are typed and shown as dd/mm/yyyy, whatever the browser's locale (a text field, not
+# <input type=date>); ISO is still taken. The API keeps ISO dates: the page converts at its edge.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def date_widget() -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", "class": "date"}
+    )
+
+
+def parse_date(raw: Any) -> datetime.date | None:
+    """A date typed as dd/mm/yyyy (or yyyy-mm-dd), else None."""
+    for format_ in DATE_INPUT_FORMATS:
+        try:
+            return datetime.datetime.strptime(str(raw).strip(), format_).date()
+        except ValueError:
+            continue
+    return None
+
+
+def shown_date(value: Any) -> str:
+    """An ISO date as the page shows it (dd/mm/yyyy); anything else as it is."""
+    day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
+    return day.strftime("%d/%m/%Y") if day else str(value)
+
+
+def bad_date(label: Any) -> str:
+    return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
+
+
+# Their English names, for pages in English: the Vietnamese name is what is stored and printed.
+DOCUMENT_NAMES_EN = {
+    "Giấy chứng sinh": "Medical birth certificate (giấy chứng sinh)",
+    "Tờ khai đăng ký khai sinh": "Birth registration form",
+    "Tờ khai thay đổi thông tin cư trú (CT01)": "Residence information change form (CT01)",
+    "Giấy tờ chứng minh chỗ ở hợp pháp": "Proof of lawful residence",
+    "Giấy tờ tùy thân của người đi đăng ký": "Identity document of the person registering",
+    "Giấy tờ khác": "Other document",
+    "Giấy báo tử hoặc giấy tờ thay thế": "Death notice or the document that replaces it",
+    "Tờ khai đăng ký khai tử": "Death registration form",
+    "Giấy tờ chứng minh diện hưởng trợ cấp mai táng": "Proof of eligibility for the funeral allowance",
+}
+
+
+def document_name(name: str) -> str:
+    """A document's name in the page's language."""
+    english = (get_language() or "").startswith("en")
+    return DOCUMENT_NAMES_EN.get(name, name) if english else name
+
+
 def _form_field(field: serializers.Field, name: str) -> forms.Field:
     """The page's field for a serializer field. Nothing is checked here: the serializer does it."""
     label = LABELS.get(name, name)
@@ -107,7 +159,7 @@ def _form_field(field: serializers.Field, name: str) -> forms.Field:
         )
     attrs = {"autocomplete": "off"}
     if isinstance(field, serializers.DateField):
-        return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        return forms.CharField(label=label, required=False, widget=date_widget())
     if name in ("id_number", "phone"):
         attrs["inputmode"] = "numeric"
     initial = None if field.default is serializers.empty else field.default
@@ -174,6 +226,7 @@ class Intake:
         self.top = TopForm(data=data)
         variants = BundleVariant.objects.filter(kind=kind).prefetch_related("procedures").order_by("-pk")
         self.top.fields["variant"].queryset = variants  # type: ignore[attr-defined]
+        self.top.fields["variant"].label_from_instance = lambda variant: variant.shown_name  # type: ignore[attr-defined]
         if kind != BundleKind.BIRTH:
             del self.top.fields["needs_verification"]
         if data is None:
@@ -190,6 +243,7 @@ class Intake:
         ]
         self.funeral = FuneralForm(data=data) if kind == BundleKind.DEATH else None
         self.errors: dict[str, list[str]] = {}
+        self.bad_dates: dict[str, Any] = {}  # path → label of a date that is not dd/mm/yyyy
 
     def procedures(self) -> list[str]:
         variant = self.top.data.get("variant")
@@ -212,11 +266,18 @@ class Intake:
         for section in self.sections:
             if section.procedures and not set(section.procedures) & set(procedures):
                 continue
-            values = {}
+            values: dict[str, Any] = {}
             for name, field in section.form.fields.items():
                 raw = section.form[name].value()
                 if isinstance(field, forms.BooleanField):
                     values[name] = bool(raw)
+                elif raw not in (None, "") and isinstance(
+                    SECTIONS[section.path][1]().fields[name], serializers.DateField
+                ):
+                    day = parse_date(raw)
+                    if day is None:
+                        self.bad_dates[f"{section.path}.{name}"] = field.label
+                    values[name] = day.isoformat() if day else raw.strip()
                 elif raw not in (None, ""):
                     values[name] = raw.strip()
             if not any(value for value in values.values() if value is not True):
@@ -235,8 +296,17 @@ class Intake:
         return payload
 
     def refuse(self, problems: dict[str, Any]) -> None:
-        """Put each problem next to its field (paths as the API names them)."""
+        """Put each problem next to its field (paths as the API names them). A whole section left
+        blank ("mother": required) marks each field that section needs."""
         for path, messages in _flat(problems).items():
+            if path in self.bad_dates:
+                messages = [bad_date(self.bad_dates[path])]
+            whole = next((sec for sec in self.sections if sec.path == path), None)
+            if whole is not None:
+                for sec, name in self._needed_fields(whole):
+                    if name not in sec.form.errors:
+                        sec.form.add_error(name, messages)
+                continue
             section = max(
                 (sec for sec in self.sections if path.startswith(sec.path + ".")),
                 key=lambda sec: len(sec.path),
@@ -251,6 +321,41 @@ class Intake:
                 self.top.add_error(name, messages)
             else:
                 self.errors.setdefault(path, []).extend(messages)
+
+    def _needed_fields(self, section: Section) -> list[tuple[Section, str]]:
+        """The fields a section cannot do without (its nested part's too); the first field when none is."""
+        needed: list[tuple[Section, str]] = []
+        for name, field in SECTIONS[section.path][1]().fields.items():
+            nested = next((sec for sec in self.sections if sec.path == f"{section.path}.{name}"), None)
+            if isinstance(field, serializers.BaseSerializer) and nested is not None:
+                needed += self._needed_fields(nested)
+            elif field.required and not isinstance(field, serializers.BooleanField) and name in section.form.fields:
+                needed.append((section, name))
+        return needed or [(section, next(iter(section.form.fields)))]
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """Every problem in the page's order as (id of the field it points at, label, message):
+        the links of the error summary at the top of the page."""
+        summary: list[tuple[str, str, str]] = []
+        parts: list[tuple[Any, forms.Form | None]] = [
+            (None, self.top),
+            *((sec.legend, sec.form) for sec in self.sections),
+            (None, self.funeral),
+        ]
+        for legend, form in parts:
+            if form is None or not form.is_bound:
+                continue
+            for name, field in form.fields.items():
+                bound = form[name]
+                target = bound.auto_id + ("_0" if isinstance(field.widget, forms.RadioSelect) else "")
+                label = f"{legend} – {field.label}" if legend else str(field.label)
+                summary += [(target, label, str(message)) for message in bound.errors]
+        for path, messages in self.errors.items():
+            target, label = ("dossier", "")
+            if path == "funeral_category" and self.funeral is not None:
+                target, label = self.funeral[next(iter(self.funeral.fields))].auto_id, gettext("Funeral allowance")
+            summary += [(target, label, str(message)) for message in messages]
+        return summary
 
     @property
     def has_errors(self) -> bool:
@@ -303,12 +408,22 @@ def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, dict):
                 walk(f"{prefix}-{name}" if prefix else name, value)
             elif prefix:
-                data[f"{prefix}-{name}"] = "on" if value is True else "" if value is False else str(value)
+                shown = shown_date(value) if name in _date_fields(prefix.replace("-", ".")) else str(value)
+                data[f"{prefix}-{name}"] = "on" if value is True else "" if value is False else shown
 
     walk("", {key: value for key, value in payload.items() if isinstance(value, dict)})
     if category := payload.get("funeral_category"):
         data[f"funeral-{category}"] = "on"
     return data
+
+
+def _date_fields(path: str) -> set[str]:
+    serializer = SECTIONS[path][1]() if path in SECTIONS else None
+    return {
+        name
+        for name, field in (serializer.fields.items() if serializer else ())
+        if isinstance(field, serializers.DateField)
+    }
 
 
 def as_date(value: Any) -> datetime.date | None:
@@ -350,11 +465,34 @@ def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, ini
         name, kind = field["name"], field["type"]
         widget: forms.Widget = forms.TextInput(attrs={"autocomplete": "off"})
         if kind == "date":
-            widget = forms.DateInput(attrs={"type": "date"})
+            widget = date_widget()
         elif kind in ("amount", "id_number"):
             widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
         fields[name] = forms.CharField(label=RESULT_LABELS.get(name, name), required=False, widget=widget)
+    fields["confirm"] = confirm_field(_("I have checked the result: once recorded it cannot be changed"))
     return type("ResultForm", (forms.Form,), fields)(data=data, initial=initial, prefix="result")
+
+
+def confirm_field(label: Any) -> forms.BooleanField:
+    """The tick an irreversible action needs; the view refuses the action without it (the server
+    decides, not a script in the browser)."""
+    return forms.BooleanField(label=label, required=False)
+
+
+def unconfirmed(form: forms.Form) -> dict[str, list[str]]:
+    """The problem of an irreversible action sent without its tick (nothing is changed then)."""
+    return {} if form["confirm"].value() else {"confirm": [gettext("Tick the box to confirm: this cannot be undone.")]}
+
+
+def result_bad_dates(form: forms.Form, procedure_fields: list[dict[str, str]]) -> dict[str, list[str]]:
+    """The result's dates that are not dd/mm/yyyy, each under its field."""
+    return {
+        f"result.{field['name']}": [bad_date(form.fields[field["name"]].label)]
+        for field in procedure_fields
+        if field["type"] == "date"
+        and (form[field["name"]].value() or "").strip()
+        and parse_date(form[field["name"]].value()) is None
+    }
 
 
 def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> dict[str, Any]:
@@ -365,6 +503,8 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
         if field["type"] == "amount":
             digits = raw.replace(".", "").replace(",", "").replace(" ", "")
             values[field["name"]] = int(digits) if digits.isdigit() else raw
+        elif field["type"] == "date" and (day := parse_date(raw)):
+            values[field["name"]] = day.isoformat()
         else:
             values[field["name"]] = raw
     return values
@@ -381,7 +521,7 @@ class ReturnForm(forms.Form):
 
     def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["missing"].choices = [(name, name) for name in DOCUMENT_KINDS[BundleKind(kind)]]  # type: ignore[attr-defined]
+        self.fields["missing"].choices = [(name, document_name(name)) for name in DOCUMENT_KINDS[BundleKind(kind)]]  # type: ignore[attr-defined]
 
     def documents(self) -> list[str]:
         assert isinstance(self.data, QueryDict)
@@ -393,10 +533,9 @@ class ReturnForm(forms.Form):
 class ReasonForm(forms.Form):
     prefix = "refuse"
     reason = forms.CharField(label=_("Reason for the refusal"), widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = confirm_field(_("I confirm the refusal: it cannot be undone"))
 
 
 class ApologyForm(forms.Form):
-    new_appointment_on = forms.CharField(
-        label=_("New appointment date"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
+    new_appointment_on = forms.CharField(label=_("New appointment date"), widget=date_widget(), required=False)
     prefix = "apology"

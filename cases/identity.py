@@ -73,3 +73,27 @@ def bundle_search_text(code: str, data: dict[str, Any]) -> str:
     """What the clerks' search box matches: the code and the people's names, without diacritics."""
     people = [data.get(part) or {} for part in ("applicant", "child", "deceased", "mother", "father")]
     return search_key(" ".join([code, *(person.get("full_name", "") for person in people)]))
+
+
+# Whose ID numbers the desk's search finds a dossier by.
+ID_NUMBER_PATHS = ("applicant", "mother", "father", "deceased", "residence.household_head")
+ID_QUERY = re.compile(r"[0-9]{9}|[0-9]{12}")  # an ID card (CCCD, 12 digits) or an old one (CMND, 9)
+
+
+def bundle_id_numbers(data: dict[str, Any]) -> str:
+    """The people's ID numbers as the search stores them: each whole, space-delimited."""
+    numbers = []
+    for path in ID_NUMBER_PATHS:
+        person: Any = data
+        for part in path.split("."):
+            person = person.get(part) if isinstance(person, dict) else None
+        number = id_query(str((person or {}).get("id_number") or ""))
+        if number and number not in numbers:
+            numbers.append(number)
+    return f" {' '.join(numbers)} " if numbers else ""
+
+
+def id_query(text: str) -> str:
+    """A whole ID number typed with or without spaces or dots ("040 195 001 234"), else ""."""
+    digits = re.sub(r"[\s.]", "", text)
+    return digits if ID_QUERY.fullmatch(digits) else ""

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyRole
@@ -32,6 +33,7 @@ class Procedure(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, primary_key=True)
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True, help_text=_("Shown on English pages."))
     bundle_kind = models.CharField(_("bundle"), max_length=10, choices=BundleKind.choices)
     agency_role = models.CharField(
         _("agency role"),
@@ -57,7 +59,13 @@ class Procedure(models.Model):
         ordering = ["bundle_kind", "position"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the page's language: English when the page is English and a name is given;
+        official documents (PDFs) always print `name`."""
+        return shown_name(self.name, self.name_en)
 
 
 class BundleVariant(models.Model):
@@ -66,6 +74,7 @@ class BundleVariant(models.Model):
 
     kind = models.CharField(_("bundle"), max_length=10, choices=BundleKind.choices)
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True, help_text=_("Shown on English pages."))
     procedures = models.ManyToManyField(Procedure, verbose_name=_("procedures"), related_name="variants")
 
     class Meta:
@@ -74,7 +83,15 @@ class BundleVariant(models.Model):
         ordering = ["kind", "pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.name, self.name_en)
+
+
+def shown_name(name: str, name_en: str) -> str:
+    return name_en if name_en and (get_language() or "").startswith("en") else name
 
 
 class Setting(models.Model):
@@ -178,6 +195,9 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     handed_over_at = models.DateTimeField(_("results handed over at"), null=True, blank=True)
     # The code and the people's names without diacritics, for the clerks' search box.
     search_text = models.TextField(blank=True, default="", editable=False)
+    # The people's ID numbers, space-delimited (" 040195001234 040093005678 "): the desk's search
+    # matches a whole number only, never part of one (a code or name search reads search_text).
+    id_numbers = models.TextField(blank=True, default="", editable=False)
 
     objects = BundleQuerySet.as_manager()
 

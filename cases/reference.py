@@ -55,6 +55,27 @@ VARIANTS = [
      ["death_registration", "residence_deregistration", "funeral_allowance", "survivor_benefit"]),
 ]  # fmt: skip
 
+# English names of the rows above, for pages in English (official documents stay Vietnamese).
+PROCEDURE_NAMES_EN = {
+    "birth_registration": "Birth registration",
+    "permanent_residence": "Permanent residence registration",
+    "health_insurance_card": "Health-insurance card for a child under 6",
+    "death_registration": "Death registration",
+    "residence_deregistration": "Permanent residence deregistration",
+    "funeral_allowance": "Funeral allowance / funeral cost support",
+    "survivor_benefit": "Survivor benefits",
+}
+VARIANT_NAMES_EN = {
+    "Khai sinh, thường trú, thẻ BHYT": "Birth, permanent residence, health-insurance card",
+    "Khai sinh, thường trú": "Birth, permanent residence",
+    "Khai sinh, thẻ BHYT": "Birth, health-insurance card",
+    "Khai tử, xóa thường trú": "Death, residence deregistration",
+    "Khai tử, xóa thường trú, mai táng phí": "Death, residence deregistration, funeral allowance",
+    "Khai tử, xóa thường trú, mai táng phí, tử tuất": (
+        "Death, residence deregistration, funeral allowance, survivor benefits"
+    ),
+}
+
 SINCE = D("2021-01-01")
 # key, value, valid from, valid to, source
 SETTINGS = [
@@ -108,11 +129,17 @@ def cases_reference_seed() -> None:
                     "data_sections": DATA_SECTIONS[code],
                 },
             )
+            if not procedure.name_en and code in PROCEDURE_NAMES_EN:  # an English name is missing
+                procedure.name_en = PROCEDURE_NAMES_EN[code]
+                procedure.save(update_fields=["name_en"])
             procedure.requires.add(*Procedure.objects.filter(code__in=requires))
         for kind, name, codes in VARIANTS:
             variant, created = BundleVariant.objects.get_or_create(kind=kind, name=name)
             if created:
                 variant.procedures.set(Procedure.objects.filter(code__in=codes))
+            if not variant.name_en and name in VARIANT_NAMES_EN:
+                variant.name_en = VARIANT_NAMES_EN[name]
+                variant.save(update_fields=["name_en"])
         for key, value, valid_from, valid_to, note in SETTINGS:
             Setting.objects.get_or_create(
                 key=key, valid_from=valid_from, defaults={"value": value, "valid_to": valid_to, "note": note}

@@ -34,7 +34,7 @@ from cases.choices import (
     FuneralCategory,
     StepState,
 )
-from cases.identity import bundle_search_text, id_number_problems
+from cases.identity import bundle_id_numbers, bundle_search_text, id_number_problems
 from cases.models import (
     LIVE,
     Bundle,
@@ -209,7 +209,8 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
             year = timezone.localdate(plan.received_at).year
             bundle.code = f"{CODE_PREFIX[plan.kind]}-{commune_province_code(plan.commune)}-{year}-{bundle.pk:06d}"
             bundle.search_text = bundle_search_text(bundle.code, data)
-            bundle.save(update_fields=["code", "search_text"])
+            bundle.id_numbers = bundle_id_numbers(stored)
+            bundle.save(update_fields=["code", "search_text", "id_numbers"])
             steps = Step.objects.bulk_create(
                 [
                     Step(

@@ -111,6 +111,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# dd/mm/yyyy on every page, in English too (portal/formats/); the API keeps ISO dates.
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static files (served by WhiteNoise: no CDN, the offices' network may not reach one) ------
 STATIC_URL = "static/"

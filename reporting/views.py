@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
+from cases.forms import parse_date
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
@@ -26,12 +27,18 @@ from reporting.tables import as_csv, as_xlsx, rate_table, sla_table, variant_tab
 READERS = (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN)
 
 
+def _iso(day: str | None) -> str | None:
+    """The page's dd/mm/yyyy as the ISO date the selectors take (ISO passes through)."""
+    parsed = parse_date(day) if day else None
+    return parsed.isoformat() if parsed else day
+
+
 def _report(request: PortalRequest) -> dict[str, Any]:
     """The report the query asks for; its SLA table, trend and split are computed when first used
     (the page may find them already rendered in the cache)."""
     params = request.GET
     today = timezone.localdate()
-    first, last = selectors.period(params.get("from"), params.get("to"), today)
+    first, last = selectors.period(_iso(params.get("from")), _iso(params.get("to")), today)
     remap = params.get("remap") == "1"
     report = selectors.online_rate(
         user=request.user, code=params.get("unit"), first=first, last=last, level=params.get("level", ""), remap=remap

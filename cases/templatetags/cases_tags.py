@@ -66,3 +66,11 @@ def shown(value: Any, name: str) -> Any:
     from cases.forms import shown_value
 
     return vnd(value) if name == "amount_vnd" else shown_value(name, value)
+
+
+@register.filter
+def document_names(names: Any) -> list[str]:
+    """A scanned document's name, or a list of them, in the page's language."""
+    from cases.forms import document_name
+
+    return [document_name(name) for name in names] if isinstance(names, list) else [document_name(str(names))]

@@ -236,6 +236,7 @@ def _bundle_page(
             or (page.bundle.state in FINISHED_WITH_RESULTS and page.bundle.handed_over_at is None)
         ),
         "tracking_url": request.build_absolute_uri(reverse("track")) + f"?code={code}",
+        "withdraw_reason": request.POST.get("reason", "") if request.method == "POST" else "",
     }
     return render(request, "cases/bundle.html", context, status=status)
 
@@ -253,6 +254,8 @@ def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
     if action not in done:
         raise Http404
     try:
+        if action in ("withdraw", "hand-over") and not request.POST.get("confirm"):
+            raise Invalid({"confirm": [_("Tick the box to confirm: this cannot be undone.")]})
         if action == "supplement":
             services.bundle_supplement(user=request.user, code=code, note=request.POST.get("note", "").strip())
         elif action == "withdraw":

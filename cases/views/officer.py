@@ -18,7 +18,19 @@ from agencies.choices import UserRole
 from agencies.models import User
 from cases import rules, services
 from cases.filters import HistoryFilter, StepFilter
-from cases.forms import SECTIONS, ApologyForm, ReasonForm, ReturnForm, result_form, result_values, section_rows
+from cases.forms import (
+    SECTIONS,
+    ApologyForm,
+    ReasonForm,
+    ReturnForm,
+    bad_date,
+    parse_date,
+    result_bad_dates,
+    result_form,
+    result_values,
+    section_rows,
+    unconfirmed,
+)
 from cases.models import OPEN, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
 from portal.access import PortalRequest, redirect_back, role_required
@@ -108,9 +120,10 @@ def _step_page(
 
 def _apology_initial(step: Step) -> dict[str, str]:
     if step.new_appointment_on:
-        return {"new_appointment_on": step.new_appointment_on.isoformat()}
+        return {"new_appointment_on": step.new_appointment_on.strftime("%d/%m/%Y")}
     calendar = rules.calendar()
-    return {"new_appointment_on": calendar.due_date(calendar.next_working_day(timezone.localdate()), 2).isoformat()}
+    day = calendar.due_date(calendar.next_working_day(timezone.localdate()), 2)
+    return {"new_appointment_on": day.strftime("%d/%m/%Y")}
 
 
 @role_required(UserRole.OFFICER)
@@ -128,6 +141,8 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         if action == "complete":
             procedure_fields = step.procedure.result_fields
             form = result_form(procedure_fields, data=request.POST)
+            if not_sent := {**result_bad_dates(form, procedure_fields), **unconfirmed(form)}:
+                raise Invalid(not_sent)
             services.step_complete(user=request.user, step_pk=pk, result=result_values(form, procedure_fields))
         elif action == "return":
             form = ReturnForm(step.bundle.kind, data=request.POST)
@@ -139,14 +154,14 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "refuse":
             form = ReasonForm(data=request.POST)
+            if not_sent := unconfirmed(form):
+                raise Invalid(not_sent)
             services.step_refuse(user=request.user, step_pk=pk, reason=request.POST.get("refuse-reason", ""))
         elif action == "apologise":
             form = ApologyForm(data=request.POST)
-            raw = request.POST.get("apology-new_appointment_on", "")
-            try:
-                day = datetime.date.fromisoformat(raw)
-            except ValueError:
-                raise Invalid({"new_appointment_on": [_("Enter a date as YYYY-MM-DD.")]}) from None
+            day = parse_date(request.POST.get("apology-new_appointment_on", ""))
+            if day is None:
+                raise Invalid({"new_appointment_on": [bad_date(form.fields["new_appointment_on"].label)]})
             services.step_apologise(user=request.user, step_pk=pk, new_appointment_on=day)
         elif action in ("claim", "release"):
             (services.step_claim if action == "claim" else services.step_release)(user=request.user, step_pk=pk)

@@ -15,10 +15,20 @@ ATTEMPTS_PER_MINUTE = 30
 
 
 def track(request: HttpRequest) -> HttpResponse:
+    """The form, filled in with the code when opened from the receipt's QR code (?code=...); a
+    look-up, and so an error, only once the form is sent (it always sends id_last4)."""
     code = request.GET.get("code", "").strip()
     last4 = request.GET.get("id_last4", "").strip()
     context: dict[str, object] = {"code": code, "id_last4": last4}
-    if code or last4:
+    if "id_last4" in request.GET:
+        if not code or not last4:
+            context["error"] = (
+                _("Enter the dossier code printed on the receipt.")
+                if not code
+                else _("Enter the last 4 digits of the applicant's ID number.")
+            )
+            context["error_field"] = "code" if not code else "id_last4"
+            return render(request, "cases/track.html", context, status=400)
         if _too_many(request):
             context["error"] = _("Too many attempts. Wait a minute and try again.")
             return render(request, "cases/track.html", context, status=429)

@@ -15,3 +15,22 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("change", update);
   update();
 });
+
+// An error summary (intake): focus it when the page opens, so a screen reader reads it and the
+// keyboard starts there; each link puts the focus in the field it names, scrolled into view
+// with its label.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (!summary) return;
+  summary.focus();
+  summary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    if (!link) return;
+    const target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    event.preventDefault();
+    const around = target.closest(".field, fieldset") || target;
+    around.scrollIntoView();
+    target.focus({ preventScroll: true });
+  });
+});

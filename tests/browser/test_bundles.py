@@ -32,6 +32,7 @@ def work_step(page, code: str, procedure: str) -> None:
 def complete(page, values: dict[str, str]) -> None:
     page.get_by_text("Hoàn thành", exact=True).click()
     fill(page, values)
+    page.get_by_label("Tôi đã kiểm tra kết quả: đã ghi thì không sửa được").check()
     page.get_by_role("button", name="Ghi kết quả").click()
     page.get_by_text("Bước đã hoàn thành").wait_for()
 
@@ -106,6 +107,7 @@ def test_a_birth_dossier_from_the_desk_through_three_offices_to_the_citizen(page
     portal("clerk.16690")
     page.goto(f"{live_server.url}/bundles/{code}/")
     assert page.locator("h1 .state").inner_text() == "Đã hoàn thành"
+    page.get_by_label("Công dân đã nhận kết quả: không thể hoàn tác").check()
     page.get_by_role("button", name="Đã trả kết quả cho công dân").click()
     page.get_by_text("Đã ghi nhận trả kết quả.").wait_for()
     screenshot(page, "birth-7-completed")
@@ -170,6 +172,7 @@ def test_a_death_dossier_with_a_supplement_and_a_refused_funeral_allowance(page,
     work_step(page, code, "Trợ cấp mai táng phí / hỗ trợ chi phí mai táng")
     page.get_by_text("Từ chối", exact=True).click()
     page.get_by_label("Lý do từ chối").fill("Người chết không thuộc diện bảo trợ xã hội")
+    page.get_by_label("Tôi xác nhận từ chối: không thể hoàn tác").check()
     page.get_by_role("button", name="Từ chối bước này").click()
     page.get_by_text("Đã từ chối bước này.").wait_for()
 

@@ -33,10 +33,10 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     obstacle_file(user=User.objects.get(username="clerk.17329"), title="Mạng chậm", description="Không gửi được.")
 
     portal("province.40")
-    page.get_by_label("Từ ngày").fill("2026-03-01")
-    page.get_by_label("Đến ngày").fill("2026-03-31")
+    page.get_by_label("Từ ngày").fill("01/03/2026")
+    page.get_by_label("Đến ngày").fill("31/03/2026")
     page.get_by_role("button", name="Xem").click()
-    page.wait_for_url("**/reports/?*from=2026-03-01*")
+    page.wait_for_url("**/reports/?*from=01%2F03%2F2026*")
 
     rows = rate_rows(page)
     assert rows["Phường Trường Vinh đơn vị điểm"] == ["3", "2", "66,7%", "90%", "chưa đạt"]
@@ -65,7 +65,7 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     page.get_by_label("Đóng khó khăn, vướng mắc").check()
     page.get_by_role("button", name="Gửi trả lời").click()
     page.get_by_text("Đã ghi nhận trả lời.").wait_for()
-    assert page.get_by_label("Từ ngày").input_value() == "2026-03-01"
+    assert page.get_by_label("Từ ngày").input_value() == "01/03/2026"
     page.get_by_text("Lịch sử xử lý").click()
     trail = [item.inner_text() for item in page.locator(".trail li").all()]
     assert [line.split(" · ", 1)[1] for line in trail] == [

@@ -280,8 +280,8 @@ def test_another_communes_dossier_does_not_exist_for_a_clerk(client, clerk, make
 def test_the_dossier_page_withdraws_with_a_reason_and_refuses_without_one(client, clerk, travel):
     bundle = filed_birth(clerk)
 
-    empty = client.post(f"/bundles/{bundle.code}/withdraw/", {"reason": " "})
-    done = client.post(f"/bundles/{bundle.code}/withdraw/", {"reason": "Gia đình xin rút"})
+    empty = client.post(f"/bundles/{bundle.code}/withdraw/", {"reason": " ", "confirm": "on"})
+    done = client.post(f"/bundles/{bundle.code}/withdraw/", {"reason": "Gia đình xin rút", "confirm": "on"})
 
     assert empty.status_code == 400
     assert re.search(r'id="withdraw-reason-errors">([^<]+)<', empty.content.decode()).group(1) == (
@@ -295,7 +295,7 @@ def test_the_dossier_page_withdraws_with_a_reason_and_refuses_without_one(client
 
 def test_results_are_handed_over_once_the_dossier_is_completed(client, clerk, officer, travel):
     bundle = filed_birth(clerk, procedures=["birth_registration", "health_insurance_card"], residence=None)
-    early = client.post(f"/bundles/{bundle.code}/hand-over/")
+    early = client.post(f"/bundles/{bundle.code}/hand-over/", {"confirm": "on"})
     services.step_complete(
         user=officer("civil_status"),
         step_pk=bundle.steps.get(procedure_id="birth_registration").pk,
@@ -307,8 +307,8 @@ def test_results_are_handed_over_once_the_dossier_is_completed(client, clerk, of
         result={"card_number": "TE1404012345678", "valid_to": "2032-02-19"},
     )
 
-    handed = client.post(f"/bundles/{bundle.code}/hand-over/")
-    again = client.post(f"/bundles/{bundle.code}/hand-over/", follow=True)
+    handed = client.post(f"/bundles/{bundle.code}/hand-over/", {"confirm": "on"})
+    again = client.post(f"/bundles/{bundle.code}/hand-over/", {"confirm": "on"}, follow=True)
 
     assert early.status_code == 302 and handed.status_code == 302
     bundle.refresh_from_db()

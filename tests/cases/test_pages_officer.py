@@ -109,11 +109,11 @@ def test_a_wrong_result_is_shown_next_to_its_field_and_a_right_one_opens_the_nex
 
     wrong = client.post(
         f"/steps/{step.pk}/complete/",
-        {"result-register_number": "12/2026", "result-personal_id_number": "040395001122"},
+        {"result-register_number": "12/2026", "result-personal_id_number": "040395001122", "result-confirm": "on"},
     )
     right = client.post(
         f"/steps/{step.pk}/complete/",
-        {"result-register_number": "12/2026", "result-personal_id_number": "040326001122"},
+        {"result-register_number": "12/2026", "result-personal_id_number": "040326001122", "result-confirm": "on"},
     )
 
     assert wrong.status_code == 400
@@ -151,8 +151,10 @@ def test_returning_for_supplement_takes_the_checklist_and_the_desk_brings_it_bac
 def test_refusing_needs_a_reason(client, justice, desk, travel):
     step = first_step(file(desk))
 
-    empty = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": ""})
-    refused = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": "Giấy chứng sinh không hợp lệ"})
+    empty = client.post(f"/steps/{step.pk}/refuse/", {"refuse-reason": "", "refuse-confirm": "on"})
+    refused = client.post(
+        f"/steps/{step.pk}/refuse/", {"refuse-reason": "Giấy chứng sinh không hợp lệ", "refuse-confirm": "on"}
+    )
 
     assert empty.status_code == 400
     assert refused.status_code == 302

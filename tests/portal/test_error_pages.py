@@ -1,0 +1,61 @@
+"""Issue 10 §7: the portal's own 403, 404 and 500 pages, in Vietnamese (English by the switch),
+with the header and a way home, as served with DEBUG off."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from agencies.choices import UserRole
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _served_for_real(settings):
+    settings.DEBUG = False
+
+
+def heading(response) -> str:
+    return re.search(r"<h1>([^<]+)</h1>", response.content.decode()).group(1)
+
+
+def test_an_unknown_address_gives_the_portals_404_in_vietnamese_with_a_way_home(client):
+    response = client.get("/no-such-page/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert heading(response) == "Không tìm thấy trang"
+    assert '<html lang="vi">' in page and '<header class="site-header">' in page
+    assert re.search(r'<a class="button primary" href="([^"]+)">Về trang chủ</a>', page).group(1) == "/"
+
+
+def test_the_404_is_in_english_when_the_switch_says_so(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    response = client.get("/no-such-page/")
+
+    assert (response.status_code, heading(response)) == (404, "Page not found")
+    assert '<a class="button primary" href="/">Go to the home page</a>' in response.content.decode()
+
+
+def test_a_page_of_another_role_gives_the_portals_403(client, make_user):
+    client.force_login(make_user(UserRole.CLERK))
+
+    response = client.get("/queue/")
+
+    assert (response.status_code, heading(response)) == (403, "Không được phép")
+    assert '<a class="button primary" href="/">Về trang chủ</a>' in response.content.decode()
+
+
+def test_a_failing_view_gives_the_portals_500_without_touching_the_database(settings, django_assert_num_queries):
+    settings.ROOT_URLCONF = "tests.portal.urls_boom"
+    client = Client(raise_request_exception=False)
+
+    with django_assert_num_queries(0):
+        response = client.get("/boom/")
+
+    page = response.content.decode()
+    assert (response.status_code, heading(response)) == (500, "Đã có lỗi xảy ra")
+    assert '<header class="site-header">' in page
+    assert '<a class="button primary" href="/">Về trang chủ</a>' in page
