@@ -23,6 +23,7 @@ from tests.cases.conftest import birth
 ROOT = Path(__file__).resolve().parents[2]
 BIRTH_RESULT = {"register_number": "KS-123/2026", "personal_id_number": "040326001122"}
 
+
 @pytest.fixture
 def filed(transactional_db, api, integration):
     """A committed birth bundle (the other threads and processes must see it)."""
