@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# With no broker, the process that serves the pages runs that schedule itself (portal/beat.py).
+LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
