@@ -29,6 +29,7 @@ from typing import IO, Any
 from celery import schedules
 from celery.schedules import BaseSchedule
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
 
 from portal.celery import app as celery_app
@@ -58,6 +59,7 @@ class LocalBeat:
         self, schedule: Mapping[str, Mapping[str, Any]] | None = None, *, started_at: datetime.datetime | None = None
     ) -> None:
         started_at = started_at or celery_app.now()
+        celery_app.autodiscover_tasks(force=True)  # the apps' tasks modules, which a worker imports by itself
         confs: Mapping[str, Mapping[str, Any]] = settings.CELERY_BEAT_SCHEDULE if schedule is None else schedule
         self.entries = [
             Entry(
@@ -70,6 +72,9 @@ class LocalBeat:
             )
             for name, conf in confs.items()
         ]
+        unknown = [entry.task for entry in self.entries if entry.task not in celery_app.tasks]
+        if unknown:
+            raise ImproperlyConfigured(f"The beat schedule names tasks that do not exist: {', '.join(unknown)}")
 
     def tick(self) -> float:
         """Run every entry that is due, in the order of the schedule; returns the seconds until

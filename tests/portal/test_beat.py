@@ -3,7 +3,11 @@ itself, so the province's reports follow the filings as they do on the full stac
 
 import datetime
 import logging
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,6 +23,7 @@ from reporting.selectors import online_rate
 from tests.cases.conftest import _fresh_rules_and_in_process_tasks, birth  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @celery_app.task(name="tests.portal.test_beat.failing_task")
@@ -55,7 +60,21 @@ def test_the_local_beat_runs_beats_schedule_with_the_same_cadence():
     assert beat.entries[-1].schedule == settings.CELERY_BEAT_SCHEDULE["summaries-rebuild"]["schedule"]
 
 
-def test_with_no_broker_a_filing_reaches_the_provinces_report_at_the_local_beats_next_tick(make_user):
+def test_in_a_fresh_web_process_every_task_of_the_schedule_is_found():
+    """The web process imports no tasks module by itself (a worker does): the local beat must."""
+    code = (
+        "import django; django.setup(); from portal.beat import LocalBeat; "
+        "print(' '.join(sorted(entry.task for entry in LocalBeat().entries)))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": "x", "CELERY_BROKER_URL": ""}
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == sorted(conf["task"] for conf in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+def test_with_no_broker_a_filing_reaches_the_provinces_report_at_the_local_beats_next_tick(make_user, caplog):
     partner = make_user(UserRole.INTEGRATION, username="partner")
     province = make_user(UserRole.PROVINCIAL, username="province")
     file_today(partner, "online", 1)
@@ -67,13 +86,15 @@ def test_with_no_broker_a_filing_reaches_the_provinces_report_at_the_local_beats
     assert (before["16690"].total, before["16690"].online) == (0, 0)  # what `make run` showed, beat never ran
 
     beat = LocalBeat(started_at=celery_app.now() - datetime.timedelta(seconds=31))
-    wait = beat.tick()
+    with caplog.at_level(logging.ERROR, logger="portal.beat"):
+        wait = beat.tick()
 
     after = {row.code: row for row in online_rate(user=province, code=None, first=first, last=today).rows}
     assert (after["16690"].total, after["16690"].online, after["16690"].rate) == (3, 2, Decimal("66.7"))
     assert sum(ReceivedCount.objects.filter(commune__code="16690").values_list("count", flat=True)) == 3
     assert SummaryCheck.objects.count() == 1
     assert 0 < wait <= 30  # the summaries are due again within 30 s
+    assert caplog.records == []  # every task of the schedule ran
 
 
 def test_a_task_that_raises_is_logged_and_the_rest_of_the_schedule_still_runs(make_user, caplog):
