@@ -18,6 +18,7 @@ from cases import rules
 from cases.api import serializers as s
 from cases.choices import BundleKind, Channel, FuneralCategory
 from cases.models import BundleVariant
+from cases.services import DESK_CHANNELS
 
 # Every section of a dossier: its legend and the serializer that reads it.
 SECTIONS: dict[str, tuple[Any, type[serializers.Serializer]]] = {
@@ -144,6 +145,12 @@ class TopForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The desk is offered only the channels it may file; any other is refused by the service
+        # (bundle_preview), whose message then appears under the field.
+        self.fields["channel"].widget.choices = [(channel.value, channel.label) for channel in DESK_CHANNELS]
 
 
 class FuneralForm(forms.Form):

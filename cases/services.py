@@ -31,6 +31,7 @@ from cases.choices import (
     Action,
     BundleKind,
     BundleState,
+    Channel,
     FuneralCategory,
     StepState,
 )
@@ -264,6 +265,9 @@ class FilingPlan:
     steps: list[tuple[Procedure, str, Office, datetime.date | None]]
 
 
+DESK_CHANNELS = (Channel.DIRECT, Channel.POSTAL)  # what a clerk may file; integration clients send any
+
+
 def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
     """Check a dossier as filing would, and say where each step would go, without writing
     anything: the clerk's review page shows this before the dossier is filed."""
@@ -280,6 +284,12 @@ def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
     kind = BundleKind(data["kind"])
     routing = rules.variant_for(kind, data["procedures"])
     problems = bundle_problems(data, on=received_on)
+    if user.role == UserRole.CLERK and data.get("channel") not in DESK_CHANNELS:
+        # The channel is how the dossier arrived, and the online rate the province is judged on
+        # counts it: a desk receives at the counter or by post; "online" comes from the portal.
+        problems.setdefault("channel", []).append(
+            _("A one-stop desk files dossiers received at the desk or by post; online dossiers come from the portal.")
+        )
     if routing is None:
         problems.setdefault("procedures", []).append(
             _("This combination of procedures is not a bundle the portal offers.")

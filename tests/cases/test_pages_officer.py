@@ -37,7 +37,7 @@ def justice(client, officer):
 
 def file(desk, n: int = 0, **changes) -> Bundle:
     serializer = BundleCreateSerializer(
-        data=birth(received_at=None, child__birth_certificate_number=f"CS-{n}", **changes)
+        data=birth(received_at=None, child__birth_certificate_number=f"CS-{n}", **{"channel": "direct", **changes})
     )
     assert serializer.is_valid(), serializer.errors
     return services.bundle_file(user=desk, data=serializer.validated_data)[0]
