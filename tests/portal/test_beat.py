@@ -71,7 +71,7 @@ def test_in_a_fresh_web_process_every_task_of_the_schedule_is_found():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == sorted(conf["task"] for conf in settings.CELERY_BEAT_SCHEDULE.values())
+    assert done.stdout.split() == sorted(str(conf["task"]) for conf in settings.CELERY_BEAT_SCHEDULE.values())
 
 
 def test_with_no_broker_a_filing_reaches_the_provinces_report_at_the_local_beats_next_tick(make_user, caplog):
