@@ -361,6 +361,13 @@ def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, ini
         elif kind in ("amount", "id_number"):
             widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
         fields[name] = forms.CharField(label=RESULT_LABELS.get(name, name), required=False, widget=widget)
+    if any(field["type"] == "amount" for field in procedure_fields):
+        fields["amount_reason"] = forms.CharField(
+            label=_("Reason for an amount other than the rate table's"),
+            help_text=_("Only when the amount differs from the one filled in from the rate table."),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
     return type("ResultForm", (forms.Form,), fields)(data=data, initial=initial, prefix="result")
 
 
@@ -374,6 +381,8 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
             values[field["name"]] = int(digits) if digits.isdigit() else raw
         else:
             values[field["name"]] = raw
+    if "amount_reason" in form.fields and (reason := (form["amount_reason"].value() or "").strip()):
+        values["amount_reason"] = reason
     return values
 
 

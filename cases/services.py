@@ -427,13 +427,28 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
                 % {"day": sixth_birthday_eve(born).strftime("%d/%m/%Y")}
             ]
     if not problems and step.procedure_id == "funeral_allowance":
-        died = datetime.date.fromisoformat(bundle.data["deceased"]["date_of_death"])
-        minimum = rules.funeral_amount(bundle.funeral_category, died)
+        minimum = _funeral_rule_amount(step)
+        reason = result.get("amount_reason", "")
         if result["amount_vnd"] < minimum:
             problems["result.amount_vnd"] = [
                 _("At least %(amount)s đồng for this category and month of death.") % {"amount": f"{minimum:,}"}
             ]
+        elif not isinstance(reason, str) or len(reason) > 2000:
+            problems["result.amount_reason"] = [_("Enter the reason as text of at most 2,000 characters.")]
+        elif result["amount_vnd"] != minimum and not reason.strip():
+            problems["result.amount_reason"] = [
+                _("The rate table gives %(amount)s đồng: say why a different amount is paid.")
+                % {"amount": f"{minimum:,}".replace(",", ".")}
+            ]
     return problems
+
+
+def _funeral_rule_amount(step: Step) -> int:
+    """What the rate table gives for the bundle's category and month of death: the amount paid
+    unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
+    province may raise; below the table is never paid)."""
+    died = datetime.date.fromisoformat(step.bundle.data["deceased"]["date_of_death"])
+    return rules.funeral_amount(step.bundle.funeral_category, died)
 
 
 def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
@@ -449,12 +464,20 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
             raise Invalid(problems)
         wanted = {field["name"] for field in step.procedure.result_fields}
         kept = {name: value for name, value in result.items() if name in wanted}
+        exception: dict[str, Any] = {}
+        if step.procedure_id == "funeral_allowance" and kept["amount_vnd"] != _funeral_rule_amount(step):
+            # Another amount than the rate table's: kept with its reason and both figures, in the
+            # result (the province's list of exceptions) and in the audit trail.
+            exception = {"amount_rule_vnd": _funeral_rule_amount(step), "amount_vnd": kept["amount_vnd"]}
+            kept.update(amount_rule_vnd=exception["amount_rule_vnd"], amount_reason=result["amount_reason"].strip())
         _move(
             step,
             "complete",
             action=Action.COMPLETED,
             actor=user,
             saves=["claimant", "result", "finished_at"],
+            note=kept.get("amount_reason", ""),
+            data=exception or None,
             by=user,
             result=kept,
         )
