@@ -29,8 +29,8 @@ def funeral_paid(partner, officer, n: int, commune: str, amount: int, reason: st
     """A social-protection funeral allowance (the table: 10,000,000 đồng) decided at `amount`."""
     data = death(
         commune=commune, funeral_category="social_protection", survivor_benefit=None,
-        procedures=["death_registration", "residence_deregistration", "funeral_allowance"], deceased__id_number=f"04005000{n:04d}",
-        death_notice__number=f"BT-{n}",
+        procedures=["death_registration", "residence_deregistration", "funeral_allowance"],
+        deceased__id_number=f"04005000{n:04d}", death_notice__number=f"BT-{n}",
     )  # fmt: skip
     serializer = BundleCreateSerializer(data=data)
     assert serializer.is_valid(), serializer.errors

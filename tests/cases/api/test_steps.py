@@ -371,9 +371,7 @@ def test_a_funeral_amount_other_than_the_rate_tables_is_refused_without_a_reason
     funeral.refresh_from_db()
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "result.amount_reason": [
-            "Bảng mức hưởng cho 10.000.000 đồng: nêu lý do chi một số tiền khác."
-        ]
+        "result.amount_reason": ["Bảng mức hưởng cho 10.000.000 đồng: nêu lý do chi một số tiền khác."]
     }
     assert (funeral.state, funeral.result) == ("ready", None)
     assert Event.objects.filter(step=funeral, action="completed").count() == 0
@@ -415,9 +413,7 @@ def test_the_rate_tables_amount_needs_no_reason_and_less_is_refused(api, integra
     same = api(chairman).post(url, {"result": {"decision_number": "QĐ-5", "amount_vnd": 10_000_000}}, format="json")
 
     assert less.status_code == 400
-    assert less.json()["errors"] == {
-        "result.amount_vnd": ["Ít nhất 10,000,000 đồng với diện này và tháng mất."]
-    }
+    assert less.json()["errors"] == {"result.amount_vnd": ["Ít nhất 10,000,000 đồng với diện này và tháng mất."]}
     assert same.status_code == 200
     assert same.json()["result"] == {"decision_number": "QĐ-5", "amount_vnd": 10_000_000}
     assert Event.objects.get(step=funeral, action="completed").data == {}
