@@ -42,7 +42,7 @@ def funeral_paid(partner, officer, n: int, commune: str, amount: int, reason: st
     funeral = bundle.steps.get(procedure_id="funeral_allowance")
     result = {"decision_number": f"QĐ-{n}", "amount_vnd": amount, **({"amount_reason": reason} if reason else {})}
     services.step_complete(user=officer("social_protection", commune), step_pk=funeral.pk, result=result)
-    return bundle.code
+    return str(bundle.code)
 
 
 @pytest.fixture
