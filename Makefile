@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest messages graphs lock clean
+.PHONY: run test system-packages-run system-packages-test lint typecheck pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,14 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
+# The Debian packages each command needs (bin/system-packages: installed when root with apt-get,
+# else one line saying what to install). Listed first among the prerequisites: the venv needs them.
+system-packages-run system-packages-test: system-packages-%:
+	@PYTHON=$(PYTHON) bin/system-packages $*
+
 ## run: install, migrate, load reference and demo data, start the portal on http://127.0.0.1:8000
 run: export DEBUG ?= true
-run: $(BIN)/.installed
+run: system-packages-run $(BIN)/.installed
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_reference_data
@@ -37,7 +42,7 @@ run: $(BIN)/.installed
 
 ## test: lint, type-check and run the whole test suite (SQLite unless DATABASE_URL is set)
 test: export SECRET_KEY ?= insecure-key-for-tests-only
-test: $(BIN)/.installed lint typecheck pytest
+test: system-packages-test $(BIN)/.installed lint typecheck pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

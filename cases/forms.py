@@ -19,6 +19,7 @@ from cases import rules
 from cases.api import serializers as s
 from cases.choices import BundleKind, Channel, FuneralCategory
 from cases.models import BundleVariant
+from cases.services import DESK_CHANNELS
 
 # Every section of a dossier: its legend and the serializer that reads it.
 SECTIONS: dict[str, tuple[Any, type[serializers.Serializer]]] = {
@@ -196,6 +197,12 @@ class TopForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The desk is offered only the channels it may file; any other is refused by the service
+        # (bundle_preview), whose message then appears under the field.
+        self.fields["channel"].widget.choices = [(channel.value, channel.label) for channel in DESK_CHANNELS]
 
 
 class FuneralForm(forms.Form):
@@ -469,6 +476,13 @@ def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, ini
         elif kind in ("amount", "id_number"):
             widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
         fields[name] = forms.CharField(label=RESULT_LABELS.get(name, name), required=False, widget=widget)
+    if any(field["type"] == "amount" for field in procedure_fields):
+        fields["amount_reason"] = forms.CharField(
+            label=_("Reason for an amount other than the rate table's"),
+            help_text=_("Only when the amount differs from the one filled in from the rate table."),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
     fields["confirm"] = confirm_field(_("I have checked the result: once recorded it cannot be changed"))
     return type("ResultForm", (forms.Form,), fields)(data=data, initial=initial, prefix="result")
 
@@ -507,6 +521,8 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
             values[field["name"]] = day.isoformat()
         else:
             values[field["name"]] = raw
+    if "amount_reason" in form.fields and (reason := (form["amount_reason"].value() or "").strip()):
+        values["amount_reason"] = reason
     return values
 
 

@@ -31,6 +31,7 @@ from cases.choices import (
     Action,
     BundleKind,
     BundleState,
+    Channel,
     FuneralCategory,
     StepState,
 )
@@ -265,6 +266,9 @@ class FilingPlan:
     steps: list[tuple[Procedure, str, Office, datetime.date | None]]
 
 
+DESK_CHANNELS = (Channel.DIRECT, Channel.POSTAL)  # what a clerk may file; integration clients send any
+
+
 def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
     """Check a dossier as filing would, and say where each step would go, without writing
     anything: the clerk's review page shows this before the dossier is filed."""
@@ -281,6 +285,12 @@ def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
     kind = BundleKind(data["kind"])
     routing = rules.variant_for(kind, data["procedures"])
     problems = bundle_problems(data, on=received_on)
+    if user.role == UserRole.CLERK and data.get("channel") not in DESK_CHANNELS:
+        # The channel is how the dossier arrived, and the online rate the province is judged on
+        # counts it: a desk receives at the counter or by post; "online" comes from the portal.
+        problems.setdefault("channel", []).append(
+            _("A one-stop desk files dossiers received at the desk or by post; online dossiers come from the portal.")
+        )
     if routing is None:
         problems.setdefault("procedures", []).append(
             _("This combination of procedures is not a bundle the portal offers.")
@@ -418,13 +428,28 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
                 % {"day": sixth_birthday_eve(born).strftime("%d/%m/%Y")}
             ]
     if not problems and step.procedure_id == "funeral_allowance":
-        died = datetime.date.fromisoformat(bundle.data["deceased"]["date_of_death"])
-        minimum = rules.funeral_amount(bundle.funeral_category, died)
+        minimum = _funeral_rule_amount(step)
+        reason = result.get("amount_reason", "")
         if result["amount_vnd"] < minimum:
             problems["result.amount_vnd"] = [
                 _("At least %(amount)s đồng for this category and month of death.") % {"amount": f"{minimum:,}"}
             ]
+        elif not isinstance(reason, str) or len(reason) > 2000:
+            problems["result.amount_reason"] = [_("Enter the reason as text of at most 2,000 characters.")]
+        elif result["amount_vnd"] != minimum and not reason.strip():
+            problems["result.amount_reason"] = [
+                _("The rate table gives %(amount)s đồng: say why a different amount is paid.")
+                % {"amount": f"{minimum:,}".replace(",", ".")}
+            ]
     return problems
+
+
+def _funeral_rule_amount(step: Step) -> int:
+    """What the rate table gives for the bundle's category and month of death: the amount paid
+    unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
+    province may raise; below the table is never paid)."""
+    died = datetime.date.fromisoformat(step.bundle.data["deceased"]["date_of_death"])
+    return rules.funeral_amount(step.bundle.funeral_category, died)
 
 
 def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
@@ -440,12 +465,20 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
             raise Invalid(problems)
         wanted = {field["name"] for field in step.procedure.result_fields}
         kept = {name: value for name, value in result.items() if name in wanted}
+        exception: dict[str, Any] = {}
+        if step.procedure_id == "funeral_allowance" and kept["amount_vnd"] != _funeral_rule_amount(step):
+            # Another amount than the rate table's: kept with its reason and both figures, in the
+            # result (the province's list of exceptions) and in the audit trail.
+            exception = {"amount_rule_vnd": _funeral_rule_amount(step), "amount_vnd": kept["amount_vnd"]}
+            kept.update(amount_rule_vnd=exception["amount_rule_vnd"], amount_reason=result["amount_reason"].strip())
         _move(
             step,
             "complete",
             action=Action.COMPLETED,
             actor=user,
             saves=["claimant", "result", "finished_at"],
+            note=kept.get("amount_reason", ""),
+            data=exception or None,
             by=user,
             result=kept,
         )

@@ -90,6 +90,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing: a transaction takes SQLite's write lock when it begins
+    # (IMMEDIATE), so two officers on one step wait for each other (up to SQLITE_TIMEOUT seconds)
+    # and the second sees the first's change and gets a 409, not "database is locked". WAL lets
+    # pages read while a write is under way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- People ---------------------------------------------------------------------------------
@@ -165,6 +177,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# With no broker, the process that serves the pages runs that schedule itself (portal/beat.py).
+LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -72,3 +72,53 @@ class Sla(APIView):
             today=timezone.localdate(),
         )
         return Response({"rows": [sla_record(row) for row in rows]})
+
+
+class FuneralAmounts(APIView):
+    """Funeral allowances decided in the period at another amount than the rate table's, per
+    office, with both figures and the officer's reason (provincial staff, their province)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from"), OpenApiParameter("to")],
+        responses=inline_serializer(
+            "FuneralAmountExceptions",
+            {
+                "rows": inline_serializer(
+                    "FuneralAmountException",
+                    {
+                        "office": serializers.CharField(),
+                        "code": serializers.CharField(),
+                        "commune": serializers.CharField(),
+                        "category": serializers.CharField(),
+                        "rule_vnd": serializers.IntegerField(),
+                        "amount_vnd": serializers.IntegerField(),
+                        "reason": serializers.CharField(),
+                        "officer": serializers.CharField(),
+                        "decided_at": serializers.DateTimeField(),
+                    },
+                    many=True,
+                )
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        first, last = _period(request)
+        rows = selectors.funeral_amount_exceptions(user=request.user, first=first, last=last)  # type: ignore[arg-type]
+        return Response(
+            {
+                "rows": [
+                    {
+                        "office": row.office,
+                        "code": row.code,
+                        "commune": row.commune,
+                        "category": row.category,
+                        "rule_vnd": row.rule_vnd,
+                        "amount_vnd": row.amount_vnd,
+                        "reason": row.reason,
+                        "officer": row.officer,
+                        "decided_at": timezone.localtime(row.decided_at).isoformat(),
+                    }
+                    for row in rows
+                ]
+            }
+        )

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
-from cases.choices import BundleKind, Channel
-from cases.models import BundleVariant, Procedure
-from portal.errors import Invalid, NotFound
+from cases.choices import BundleKind, Channel, FuneralCategory, StepState
+from cases.models import BundleVariant, Procedure, Step
+from cases.selectors import bundle_list_for_user
+from portal.errors import Forbidden, Invalid, NotFound
 from reporting.models import (
     Obstacle,
     OpenStepCount,
@@ -470,3 +471,53 @@ def obstacle_list_for_user(*, user: User) -> QuerySet[Obstacle]:
     if user.role == UserRole.ADMIN:
         return obstacles
     return obstacles.none()
+
+
+@dataclass(frozen=True)
+class AmountException:
+    """A funeral allowance recorded with another amount than the rate table's, and why."""
+
+    office: str
+    code: str
+    commune: str
+    category: str
+    rule_vnd: int
+    amount_vnd: int
+    reason: str
+    officer: str
+    decided_at: datetime.datetime
+
+
+def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetime.date) -> list[AmountException]:
+    """The funeral allowances decided in the period at another amount than the rate table gives,
+    per office (then by date): provincial staff see their province's, in one query however many.
+    An officer may pay more than a legal minimum only with a reason (`cases.services.step_complete`
+    keeps it with the table's amount), so each row carries both figures and the reason."""
+    if user.role != UserRole.PROVINCIAL:
+        raise Forbidden(_("Only provincial staff see the amounts that differ from the rate table."))
+    steps = (
+        Step.objects.filter(
+            procedure_id="funeral_allowance",
+            state=StepState.DONE,
+            result__has_key="amount_reason",
+            finished_at__date__range=(first, last),
+            bundle__in=bundle_list_for_user(user=user),
+        )
+        .select_related("office", "claimant", "bundle__commune")
+        .order_by("office__name", "finished_at", "pk")
+    )
+    return [
+        AmountException(
+            office=step.office.name,
+            code=step.bundle.code,
+            commune=step.bundle.commune.name,
+            category=str(FuneralCategory(step.bundle.funeral_category).label),
+            rule_vnd=step.result["amount_rule_vnd"],
+            amount_vnd=step.result["amount_vnd"],
+            reason=step.result["amount_reason"],
+            officer=(step.claimant.get_full_name() or step.claimant.username) if step.claimant else "",
+            decided_at=step.finished_at,
+        )
+        for step in steps
+        if step.finished_at is not None
+    ]

@@ -5,6 +5,7 @@ from reporting import views
 app_name = "reporting"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("funeral-amounts/", views.funeral_amounts, name="funeral-amounts"),
     path("obstacles/", views.obstacle_new, name="obstacle-new"),
     path("obstacles/<int:pk>/answer/", views.obstacle_answer, name="obstacle-answer"),
 ]

@@ -86,6 +86,17 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     return render(request, "reporting/dashboard.html", context)
 
 
+@role_required(UserRole.PROVINCIAL)
+def funeral_amounts(request: PortalRequest) -> HttpResponse:
+    """The funeral allowances paid at another amount than the rate table's, per office, with why."""
+    try:
+        first, last = selectors.period(request.GET.get("from"), request.GET.get("to"), timezone.localdate())
+    except Invalid as refused:
+        return render(request, "reporting/funeral_amounts.html", {"errors": refused.errors}, status=400)
+    rows = selectors.funeral_amount_exceptions(user=request.user, first=first, last=last)
+    return render(request, "reporting/funeral_amounts.html", {"rows": rows, "first": first, "last": last})
+
+
 @require_POST
 @role_required(UserRole.CLERK, UserRole.OFFICER)
 def obstacle_new(request: PortalRequest) -> HttpResponse:

@@ -12,6 +12,19 @@ D2026 = datetime.date(2026, 5, 1)
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the test database is a file (under var/), not Django's shared-cache in-memory
+    database, whose table locks behave unlike a real SQLite file: the race of two officers on one
+    step must contend the way it does under `make run`."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        (settings.BASE_DIR / "var").mkdir(exist_ok=True)
+        database.setdefault("TEST", {})["NAME"] = str(settings.BASE_DIR / "var" / "test-db.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test starts from the reference data the portal ships with, loaded once."""
     with django_db_blocker.unblock():

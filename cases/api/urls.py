@@ -24,4 +24,5 @@ urlpatterns = [
     path("track/<str:code>/", views.Track.as_view(), name="track"),
     path("reports/online-rate/", reports.OnlineRate.as_view(), name="report-online-rate"),
     path("reports/sla/", reports.Sla.as_view(), name="report-sla"),
+    path("reports/funeral-amounts/", reports.FuneralAmounts.as_view(), name="report-funeral-amounts"),
 ]

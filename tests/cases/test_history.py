@@ -41,7 +41,9 @@ def lan(make_user):
 
 
 def filed(desk, n: int) -> Bundle:
-    data = birth(received_at=None, child__birth_certificate_number=f"H{n}", child__full_name=f"Trẻ Số {n}")
+    data = birth(
+        received_at=None, channel="direct", child__birth_certificate_number=f"H{n}", child__full_name=f"Trẻ Số {n}"
+    )
     serializer = BundleCreateSerializer(data=data)
     assert serializer.is_valid(), serializer.errors
     return services.bundle_file(user=desk, data=serializer.validated_data)[0]

@@ -214,8 +214,33 @@ def test_the_funeral_step_asked_for_without_any_category_is_refused_in_the_funer
     assert "Chọn đúng một diện hưởng mai táng phí." in funeral
 
 
+def test_the_desk_is_offered_only_its_channels_and_a_forged_online_dossier_is_refused_at_the_field(
+    client, clerk, travel
+):
+    offered = re.findall(r'name="channel" value="([^"]+)"', client.get("/clerk/new/birth/").content.decode())
+    form = {
+        **BIRTH_FORM,
+        "channel": "online",
+        "variant": variant_id(client, "birth", "Khai sinh, thường trú, thẻ BHYT"),
+    }
+
+    response = client.post("/clerk/new/birth/", form)
+
+    assert offered == ["direct", "postal"]
+    assert response.status_code == 400
+    assert re.findall(
+        r'<ul class="field-errors" id="id_channel-errors"><li>([^<]+)</li>', response.content.decode()
+    ) == [
+        "Bộ phận một cửa chỉ nộp hồ sơ tiếp nhận trực tiếp hoặc qua bưu chính; "
+        "hồ sơ trực tuyến đến từ Cổng dịch vụ công."
+    ]
+    assert Bundle.objects.count() == 0
+
+
 def filed_birth(clerk, **changes) -> Bundle:
-    bundle, _new = services.bundle_file(user=clerk, data=_typed(birth(received_at=None, **changes)))
+    bundle, _new = services.bundle_file(
+        user=clerk, data=_typed(birth(received_at=None, **{"channel": "direct", **changes}))
+    )
     return bundle
 
 

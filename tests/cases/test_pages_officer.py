@@ -8,11 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.choices import UserRole
+from agencies.models import User
 from cases import services
 from cases.api.serializers import BundleCreateSerializer
 from cases.choices import Action, StepState
 from cases.models import Bundle, Step
-from tests.cases.conftest import at, birth
+from tests.cases.conftest import at, birth, death
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def justice(client, officer):
 
 def file(desk, n: int = 0, **changes) -> Bundle:
     serializer = BundleCreateSerializer(
-        data=birth(received_at=None, child__birth_certificate_number=f"CS-{n}", **changes)
+        data=birth(received_at=None, child__birth_certificate_number=f"CS-{n}", **{"channel": "direct", **changes})
     )
     assert serializer.is_valid(), serializer.errors
     return services.bundle_file(user=desk, data=serializer.validated_data)[0]
@@ -125,6 +126,57 @@ def test_a_wrong_result_is_shown_next_to_its_field_and_a_right_one_opens_the_nex
         "permanent_residence": StepState.READY,
         "health_insurance_card": StepState.READY,
     }
+
+
+def test_the_funeral_amount_is_filled_from_the_table_and_another_amount_needs_a_reason_on_the_page(
+    client, officer, travel
+):
+    desk = officer("civil_status", commune="17329")  # the death is registered through the service
+    clerk = User.objects.create(username="desk.17329", role=UserRole.CLERK, commune=desk.office.unit)
+    data = death(funeral_category="social_protection", survivor_benefit=None,
+                 procedures=["death_registration", "residence_deregistration", "funeral_allowance"],
+                 received_at=None)  # fmt: skip
+    serializer = BundleCreateSerializer(data=data)
+    assert serializer.is_valid(), serializer.errors
+    bundle = services.bundle_file(user=clerk, data=serializer.validated_data)[0]
+    registration = bundle.steps.get(procedure_id="death_registration")
+    services.step_complete(user=desk, step_pk=registration.pk, result={"register_number": "KT-1/2026"})
+    funeral = bundle.steps.get(procedure_id="funeral_allowance")
+    client.force_login(officer("social_protection", commune="17329"))
+
+    form = client.get(f"/steps/{funeral.pk}/").content.decode()
+    silent = client.post(
+        f"/steps/{funeral.pk}/complete/",
+        {"result-decision_number": "QĐ-5", "result-amount_vnd": "999.999.999", "result-confirm": "on"},
+    )
+    explained = client.post(
+        f"/steps/{funeral.pk}/complete/",
+        {
+            "result-decision_number": "QĐ-5",
+            "result-amount_vnd": "12.000.000",
+            "result-amount_reason": "Mức của tỉnh",
+            "result-confirm": "on",
+        },
+    )
+
+    assert re.findall(r'name="result-amount_vnd"[^>]*value="([^"]+)"', form) == ["10000000"]
+    assert 'name="result-amount_reason"' in form
+    assert silent.status_code == 400
+    errors = re.findall(r'id="id_result-amount_reason-errors">(.*?)</ul>', silent.content.decode(), re.S)
+    assert re.findall(r"<li>([^<]+)</li>", errors[0]) == [
+        "Bảng mức hưởng cho 10.000.000 đồng: nêu lý do chi một số tiền khác."
+    ]
+    assert explained.status_code == 302
+    funeral.refresh_from_db()
+    assert funeral.result == {
+        "decision_number": "QĐ-5", "amount_vnd": 12_000_000, "amount_rule_vnd": 10_000_000,
+        "amount_reason": "Mức của tỉnh",
+    }  # fmt: skip
+    client.force_login(clerk)
+    trail = client.get(f"/bundles/{bundle.code}/").content.decode()
+    assert re.findall(r"<td>(Mức của tỉnh)<br><small>([^<]+)</small></td>", trail) == [
+        ("Mức của tỉnh", "Theo bảng mức: 10.000.000 đ; đã ghi: 12.000.000 đ")
+    ]
 
 
 def test_returning_for_supplement_takes_the_checklist_and_the_desk_brings_it_back(client, justice, desk, travel):

@@ -38,7 +38,9 @@ def people(make_user):
 
 
 def filed(clerk, n: int = 1) -> Bundle:
-    serializer = BundleCreateSerializer(data=birth(received_at=None, child__birth_certificate_number=f"P{n}"))
+    serializer = BundleCreateSerializer(
+        data=birth(received_at=None, channel="direct", child__birth_certificate_number=f"P{n}")
+    )
     assert serializer.is_valid(), serializer.errors
     return services.bundle_file(user=clerk, data=serializer.validated_data)[0]
 

@@ -15,13 +15,13 @@ def test_the_demo_dossiers_are_filed_once_at_different_points_of_their_way():
 
     states = [
         (bundle.data.get("child", bundle.data.get("deceased"))["full_name"], bundle.state, bundle.channel,
-         sorted(bundle.steps.values_list("state", flat=True)))
+         bundle.filed_by.username, sorted(bundle.steps.values_list("state", flat=True)))
         for bundle in Bundle.objects.order_by("pk")
     ]  # fmt: skip
     assert states == [
-        ("Trần Minh An", "in_progress", "direct", ["ready", "waiting", "waiting"]),
-        ("Hồ Ngọc Ánh", "in_progress", "online", ["ready", "waiting", "waiting"]),
-        ("Phạm Gia Huy", "in_progress", "direct", ["done", "ready"]),
-        ("Đặng Thu Hà", "completed", "direct", ["done", "done"]),
-        ("Lê Văn Tâm", "in_progress", "direct", ["done", "ready", "returned"]),
+        ("Trần Minh An", "in_progress", "direct", "clerk.16690", ["ready", "waiting", "waiting"]),
+        ("Hồ Ngọc Ánh", "in_progress", "online", "portal.integration", ["ready", "waiting", "waiting"]),
+        ("Phạm Gia Huy", "in_progress", "direct", "clerk.16690", ["done", "ready"]),
+        ("Đặng Thu Hà", "completed", "direct", "clerk.16690", ["done", "done"]),
+        ("Lê Văn Tâm", "in_progress", "direct", "clerk.16690", ["done", "ready", "returned"]),
     ]

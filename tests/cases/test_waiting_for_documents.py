@@ -31,7 +31,9 @@ def clerk(client, make_user):
 
 
 def filed(clerk, n: int) -> Bundle:
-    serializer = BundleCreateSerializer(data=birth(received_at=None, child__birth_certificate_number=f"W{n}"))
+    serializer = BundleCreateSerializer(
+        data=birth(received_at=None, channel="direct", child__birth_certificate_number=f"W{n}")
+    )
     assert serializer.is_valid(), serializer.errors
     return services.bundle_file(user=clerk, data=serializer.validated_data)[0]
 

@@ -9,7 +9,9 @@ import pytest
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "vi" / "LC_MESSAGES"
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs gettext's msgfmt (CI installs it)")
+@pytest.mark.skipif(
+    shutil.which("msgfmt") is None, reason="needs gettext's msgfmt (apt-get install gettext; make test does as root)"
+)
 def test_every_message_is_translated_and_compiled(tmp_path):
     compiled = tmp_path / "django.mo"
 

@@ -67,6 +67,7 @@ class Command(BaseCommand):
             return
         try:
             clerk = User.objects.get(username=f"clerk.{COMMUNE}")
+            portal = User.objects.get(username="portal.integration")  # online dossiers come from the portal
             officers = {role: User.objects.get(username=f"{role}.{COMMUNE}") for role in
                         ("civil_status", "residence", "social_insurance", "social_protection")}  # fmt: skip
         except User.DoesNotExist:
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         birth_all = ["birth_registration", "permanent_residence", "health_insurance_card"]
 
         def file(data: dict[str, Any]) -> Bundle:
-            return services.bundle_file(user=clerk, data=_typed(data))[0]
+            return services.bundle_file(user=portal if data["channel"] == "online" else clerk, data=_typed(data))[0]
 
         def done(bundle: Bundle, procedure: str, result: dict[str, Any]) -> Step:
             step = bundle.steps.get(procedure_id=procedure)

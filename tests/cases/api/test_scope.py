@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from agencies.choices import UserRole
-from cases.models import Bundle, Event, PersonalDataAccess, Step
+from cases.models import Bundle, Event, Outbox, PersonalDataAccess, Step
 from tests.cases.conftest import birth
 
 pytestmark = pytest.mark.django_db
@@ -101,22 +101,40 @@ def test_withdrawing_a_bundle(api, bundle, people, who, status):
 
 
 @pytest.mark.parametrize(
-    ("who", "commune", "status"),
+    ("who", "commune", "channel", "status"),
     [
-        ("clerk own", "16690", 201),
-        ("clerk own", "17329", 403),
-        ("officer own", "16690", 403),
-        ("provincial own", "16690", 403),
-        ("integration other", "17329", 201),
+        ("clerk own", "16690", "direct", 201),
+        ("clerk own", "16690", "postal", 201),
+        ("clerk own", "16690", "online", 400),  # a desk's dossier did not arrive online
+        ("clerk own", "17329", "direct", 403),
+        ("officer own", "16690", "direct", 403),
+        ("provincial own", "16690", "direct", 403),
+        ("integration other", "17329", "online", 201),
+        ("integration other", "17329", "direct", 201),
     ],
 )
-def test_filing_a_bundle(api, people, who, commune, status):
-    data = birth(commune=commune, received_at=None, child__date_of_birth="2026-11-01")
+def test_filing_a_bundle(api, people, who, commune, channel, status):
+    data = birth(commune=commune, channel=channel, received_at=None, child__date_of_birth="2026-11-01")
 
     response = api(people[who]).post("/api/v1/bundles/", data, format="json")
 
     assert response.status_code == status, response.json()
     assert Bundle.objects.count() == (1 if status == 201 else 0)
+
+
+def test_a_clerks_online_dossier_is_refused_under_channel_and_nothing_is_written(api, people):
+    data = birth(channel="online", received_at=None, child__date_of_birth="2026-11-01")
+
+    response = api(people["clerk own"]).post("/api/v1/bundles/", data, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "channel": [
+            "Bộ phận một cửa chỉ nộp hồ sơ tiếp nhận trực tiếp hoặc qua bưu chính; "
+            "hồ sơ trực tuyến đến từ Cổng dịch vụ công."
+        ]
+    }
+    assert (Bundle.objects.count(), Event.objects.count(), Outbox.objects.count()) == (0, 0, 0)
 
 
 def test_a_clerk_may_not_set_the_time_of_receipt(api, people):

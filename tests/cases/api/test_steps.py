@@ -344,3 +344,79 @@ def test_the_sweeper_publishes_what_was_left_behind(api, integration):
         assert outbox_sweep_task() == 2
 
     assert Outbox.objects.filter(delivered_at__isnull=True).count() == 0
+
+
+def funeral_ready(api, integration, officer) -> Step:
+    """A social-protection funeral allowance (20 × 500,000 = 10,000,000 đồng for a death in
+    February 2026), ready once the death is registered."""
+    bundle = filed(api, integration, death(funeral_category="social_protection", survivor_benefit=None,
+                                           procedures=["death_registration", "residence_deregistration",
+                                                       "funeral_allowance"]))  # fmt: skip
+    justice = officer("civil_status", commune="17329")
+    api(justice).post(
+        f"/api/v1/steps/{step(bundle, 'death_registration').pk}/complete/",
+        {"result": {"register_number": "KT-9/2026"}},
+        format="json",
+    )
+    return step(bundle, "funeral_allowance")
+
+
+def test_a_funeral_amount_other_than_the_rate_tables_is_refused_without_a_reason(api, integration, officer):
+    funeral = funeral_ready(api, integration, officer)
+    chairman = officer("social_protection", commune="17329")
+
+    response = api(chairman).post(
+        f"/api/v1/steps/{funeral.pk}/complete/",
+        {"result": {"decision_number": "QĐ-5", "amount_vnd": 999_999_999, "amount_reason": "  "}},
+        format="json",
+    )
+
+    funeral.refresh_from_db()
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "result.amount_reason": ["Bảng mức hưởng cho 10.000.000 đồng: nêu lý do chi một số tiền khác."]
+    }
+    assert (funeral.state, funeral.result) == ("ready", None)
+    assert Event.objects.filter(step=funeral, action="completed").count() == 0
+
+
+def test_a_different_funeral_amount_with_a_reason_keeps_both_figures_and_the_reason(api, integration, officer):
+    funeral = funeral_ready(api, integration, officer)
+    chairman = officer("social_protection", commune="17329")
+    reason = "Nghị quyết 12/2025/NQ-HĐND tỉnh nâng mức hỗ trợ mai táng"
+
+    response = api(chairman).post(
+        f"/api/v1/steps/{funeral.pk}/complete/",
+        {"result": {"decision_number": "QĐ-5", "amount_vnd": 15_000_000, "amount_reason": reason}},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["result"] == {
+        "decision_number": "QĐ-5",
+        "amount_vnd": 15_000_000,
+        "amount_rule_vnd": 10_000_000,
+        "amount_reason": reason,
+    }
+    event = Event.objects.get(step=funeral, action="completed")
+    assert (event.reason, event.data, event.actor) == (
+        reason,
+        {"amount_rule_vnd": 10_000_000, "amount_vnd": 15_000_000},
+        chairman,
+    )
+
+
+def test_the_rate_tables_amount_needs_no_reason_and_less_is_refused(api, integration, officer):
+    funeral = funeral_ready(api, integration, officer)
+    chairman = officer("social_protection", commune="17329")
+    url = f"/api/v1/steps/{funeral.pk}/complete/"
+
+    less = api(chairman).post(url, {"result": {"decision_number": "QĐ-5", "amount_vnd": 9_999_999,
+                                               "amount_reason": "Ngân sách thiếu"}}, format="json")  # fmt: skip
+    same = api(chairman).post(url, {"result": {"decision_number": "QĐ-5", "amount_vnd": 10_000_000}}, format="json")
+
+    assert less.status_code == 400
+    assert less.json()["errors"] == {"result.amount_vnd": ["Ít nhất 10,000,000 đồng với diện này và tháng mất."]}
+    assert same.status_code == 200
+    assert same.json()["result"] == {"decision_number": "QĐ-5", "amount_vnd": 10_000_000}
+    assert Event.objects.get(step=funeral, action="completed").data == {}
