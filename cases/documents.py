@@ -105,4 +105,6 @@ def _person(user: User) -> str:
 
 
 def _pdf(html: str) -> bytes:
-    return bytes(weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
+    # The project directory, with its trailing slash, is the base of the templates' relative URLs
+    # (the vendored fonts in static/fonts/).
+    return bytes(weasyprint.HTML(string=html, base_url=settings.BASE_DIR.as_uri() + "/").write_pdf())

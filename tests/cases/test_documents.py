@@ -2,8 +2,6 @@
 
 import datetime
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 import segno
@@ -17,6 +15,7 @@ from cases.api.serializers import BundleCreateSerializer
 from cases.attachments import attachment_add
 from cases.models import Bundle
 from tests.cases.conftest import at, birth, death
+from tests.pdfs import A4_PORTRAIT, pdf_pages, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +32,6 @@ def tracking_url(bundle: Bundle) -> str:
     return f"https://dichvucong.nghean.gov.vn/track/?code={bundle.code}"
 
 
-def pdf_text(pdf: bytes, path: Path) -> str:
-    """The text of the PDF as pdftotext lays it out, with each run of white space made one space,
-    so that a phrase wrapped onto the next line still reads as one."""
-    path.write_bytes(pdf)
-    laid_out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
-    return " ".join(laid_out.stdout.split())
-
-
 def step_rows(html: str) -> list[tuple[str, ...]]:
     """The rows of the receipt's table of procedures, cell by cell, from the rendered HTML."""
     body = html.split("<tbody>")[1].split("</tbody>")[0]
@@ -48,11 +39,6 @@ def step_rows(html: str) -> list[tuple[str, ...]]:
         tuple(cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
-
-
-def pdf_info(path: Path) -> dict[str, str]:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in info.splitlines())}
 
 
 @pytest.fixture
@@ -80,7 +66,7 @@ def death_bundle(make_user, officer):
 
 
 def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tracking(birth_bundle, tmp_path):
-    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)), tmp_path / "r.pdf")
+    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)))
 
     code = birth_bundle.code
     assert code == f"KS-40-2026-{birth_bundle.pk:06d}"
@@ -112,7 +98,7 @@ def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tr
 def test_the_receipt_shows_no_id_number_and_no_personal_data_beyond_the_applicants_name_and_phone(
     birth_bundle, tmp_path
 ):
-    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)), tmp_path / "r.pdf")
+    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)))
 
     for private in ("040195001234", "040093005678", "Trần Minh An", "Trần Văn Bình", "Lê Hồng Phong", "CS-2026"):
         assert private not in text
@@ -120,8 +106,8 @@ def test_the_receipt_shows_no_id_number_and_no_personal_data_beyond_the_applican
 
 
 def test_the_receipt_of_a_death_bundle_at_the_desk_lists_every_office_and_the_clerk(death_bundle, tmp_path):
-    path = tmp_path / "receipt.pdf"
-    text = pdf_text(documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle)), path)
+    pdf = documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle))
+    text = pdf_text(pdf)
 
     assert death_bundle.code == f"KT-40-2026-{death_bundle.pk:06d}"
     assert f"Mã hồ sơ: {death_bundle.code}" in text
@@ -145,7 +131,7 @@ def test_the_receipt_of_a_death_bundle_at_the_desk_lists_every_office_and_the_cl
     assert "Phạm Thị Hoa" in text
     for private in ("040080004321", "040050009876", "Lê Văn Tâm", "BT-2026-0456"):
         assert private not in text
-    assert (pdf_info(path)["Pages"], pdf_info(path)["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")
+    assert pdf_pages(pdf) == [A4_PORTRAIT]
 
 
 def test_the_receipt_dates_the_first_step_and_says_the_waiting_ones_follow_it(birth_bundle):
@@ -179,7 +165,7 @@ def test_the_receipt_prints_an_offices_contacts_when_it_has_them(death_bundle, t
     police.address, police.phone, police.email = "Khối 1, xã Anh Sơn", "0238 3872 113", "ca.anhson@nghean.gov.vn"
     police.save()
 
-    text = pdf_text(documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle)), tmp_path / "r.pdf")
+    text = pdf_text(documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle)))
 
     assert (
         "Công an xã Anh Sơn – Địa chỉ: Khối 1, xã Anh Sơn; Điện thoại: 0238 3872 113; "
@@ -205,8 +191,7 @@ def test_the_apology_letter_names_the_office_procedure_code_and_new_appointment(
         step = services.step_apologise(user=justice, step_pk=first.pk, new_appointment_on=D("2026-03-06"))
         pdf = documents.apology_pdf(step, new_appointment_on=D("2026-03-06"), signer=justice)
 
-    path = tmp_path / "apology.pdf"
-    text = pdf_text(pdf, path)
+    text = pdf_text(pdf)
 
     assert step.new_appointment_on == D("2026-03-06")
     assert "THƯ XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
@@ -220,7 +205,7 @@ def test_the_apology_letter_names_the_office_procedure_code_and_new_appointment(
     assert "hẹn lại ngày trả kết quả là ngày 06/03/2026" in text
     assert "Đặng Văn Minh" in text
     assert "040195001234" not in text
-    assert (pdf_info(path)["Pages"], pdf_info(path)["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")
+    assert pdf_pages(pdf) == [A4_PORTRAIT]
 
 
 def test_the_apology_letter_never_repeats_an_earlier_supplement_or_refusal_reason(birth_bundle, officer, tmp_path):
@@ -229,7 +214,7 @@ def test_the_apology_letter_never_repeats_an_earlier_supplement_or_refusal_reaso
 
     pdf = documents.apology_pdf(step, new_appointment_on=D("2026-03-06"), signer=officer("civil_status"))
 
-    text = pdf_text(pdf, tmp_path / "a.pdf")
+    text = pdf_text(pdf)
     assert "Lý do: Hồ sơ chưa được giải quyết đúng hạn." in text
     assert "Thiếu giấy chứng sinh" not in text
     assert "civil_status.16690.2026-03-02" in text  # an officer without a name signs with the username
@@ -256,10 +241,10 @@ def test_a_receipt_with_four_offices_and_all_their_contacts_fits_on_one_a4_page(
         office.address = "Số 16, đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An"
         office.phone, office.email = "0238 3844 111", "mot.cua@nghean.gov.vn"
         office.save()
-    path = tmp_path / "receipt.pdf"
 
-    text = pdf_text(documents.receipt_pdf(bundle, tracking_url=tracking_url(bundle)), path)
+    pdf = documents.receipt_pdf(bundle, tracking_url=tracking_url(bundle))
+    text = pdf_text(pdf)
 
     assert "Sở Nội vụ tỉnh Nghệ An – Địa chỉ: Số 16, đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An" in text
     assert text.count("Điện thoại: 0238 3844 111; Thư điện tử: mot.cua@nghean.gov.vn") == 4
-    assert (pdf_info(path)["Pages"], pdf_info(path)["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")
+    assert pdf_pages(pdf) == [A4_PORTRAIT]

@@ -21,6 +21,7 @@ from reporting.services import obstacle_answer, obstacle_file
 from reporting.summaries import summaries_refresh
 from reporting.tasks import summaries_update_task
 from tests.cases.conftest import at
+from tests.pdfs import pdf_text
 from tests.reporting.test_rates import file
 
 pytestmark = pytest.mark.django_db
@@ -222,13 +223,6 @@ def test_a_unit_reports_an_obstacle_the_province_answers_and_closes_it_and_the_r
     assert "đã trả lời: Đang kiểm tra." in page and "đã trả lời và đóng: Đã nâng băng thông." in page
     assert "Mạng chậm" in obstacle_page
     assert "Mạng chậm" in pdf_text(open_report.content) and "Mạng chậm" not in pdf_text(closed_report.content)
-
-
-def pdf_text(pdf: bytes) -> str:
-    import subprocess
-
-    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
-    return done.stdout.decode()
 
 
 def test_the_periodic_report_pdf_gives_the_rates_of_the_page(client, province, partner):
