@@ -14,14 +14,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
-import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from agencies.models import AdministrativeUnit, User
-from cases.choices import Channel
+from agencies.models import AdministrativeUnit, Office, User
+from cases import rules
+from cases.choices import Channel, FuneralCategory
 from cases.models import Bundle, Step
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,9 +37,9 @@ CHANNELS: dict[str, str] = {
 }
 
 
-def receipt_pdf(bundle: Bundle, *, tracking_url: str) -> bytes:
+def receipt_pdf(bundle: Bundle) -> bytes:
     """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả) of a filed bundle."""
-    return _pdf(receipt_html(bundle, tracking_url=tracking_url))
+    return _pdf(receipt_html(bundle))
 
 
 def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) -> bytes:
@@ -45,10 +47,17 @@ def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) 
     return _pdf(apology_html(step, new_appointment_on=new_appointment_on, signer=signer))
 
 
-def receipt_html(bundle: Bundle, *, tracking_url: str) -> str:
+def tracking_url(code: str) -> str:
+    """The public tracking page with the dossier's code filled in, on the portal's public address
+    (the PUBLIC_BASE_URL setting), never on the address of whoever prints the paper."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('track')}?{urlencode({'code': code})}"
+
+
+def receipt_html(bundle: Bundle) -> str:
     """The receipt as HTML, before WeasyPrint lays it out (the tests read its table and QR code)."""
     steps = list(bundle.steps.select_related("procedure", "office"))
     received_at = bundle.received_at.astimezone(ZONE)
+    url = tracking_url(str(bundle.code))
     context: dict[str, Any] = {
         "bundle": bundle,
         "desk": "UBND " + bundle.commune.name_in_sentence,
@@ -57,11 +66,12 @@ def receipt_html(bundle: Bundle, *, tracking_url: str) -> str:
         "channel": CHANNELS.get(bundle.channel, bundle.channel),
         "applicant": _applicant(bundle),
         "steps": steps,
-        "offices": list(dict.fromkeys(step.office for step in steps)),
+        "contacts": [(office.name, contacts(office)) for office in dict.fromkeys(step.office for step in steps)],
+        "funeral": _funeral(bundle, steps),
         "attachments": list(bundle.attachments.values_list("kind", flat=True)),
         "clerk": _person(bundle.filed_by),
-        "tracking_url": tracking_url,
-        "qr": qr_svg(tracking_url),
+        "tracking_url": url,
+        "qr": qr_svg(url),
     }
     return render_to_string("cases/pdf/receipt.html", context)
 
@@ -80,6 +90,32 @@ def apology_html(step: Step, *, new_appointment_on: datetime.date, signer: User)
         "signer": _person(signer),
     }
     return render_to_string("cases/pdf/apology.html", context)
+
+
+def contacts(office: Office) -> str:
+    """An office's contacts as a document prints them, leaving out what is not known:
+    "Địa chỉ: …; Điện thoại: …; Thư điện tử: …", or "" when none is known."""
+    known = [("Địa chỉ", office.address), ("Điện thoại", office.phone), ("Thư điện tử", office.email)]
+    return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
+
+
+def vnd(amount: int) -> str:
+    """10000000 → "10.000.000 đồng", as amounts are written in Vietnamese documents."""
+    return f"{amount:,} đồng".replace(",", ".")
+
+
+def _funeral(bundle: Bundle, steps: list[Step]) -> dict[str, str] | None:
+    """The funeral allowance a death dossier claims: its category, the amount the rate table gives
+    for the month of death, and the office that pays it; None when the dossier claims none."""
+    step = next((step for step in steps if step.procedure_id == "funeral_allowance"), None)
+    died = (bundle.data.get("deceased") or {}).get("date_of_death")
+    if step is None or not bundle.funeral_category or not died:
+        return None
+    category = FuneralCategory(bundle.funeral_category)
+    with translation.override("vi"):
+        label = str(category.label)
+    amount = rules.funeral_amount(category, datetime.date.fromisoformat(died))
+    return {"category": label, "amount": vnd(amount), "office": step.office.name}
 
 
 def qr_svg(url: str) -> SafeString:
@@ -105,6 +141,8 @@ def _person(user: User) -> str:
 
 
 def _pdf(html: str) -> bytes:
+    import weasyprint  # only where a PDF is made: the pages import this module for tracking_url
+
     # The project directory, with its trailing slash, is the base of the templates' relative URLs
     # (the vendored fonts in static/fonts/).
     return bytes(weasyprint.HTML(string=html, base_url=settings.BASE_DIR.as_uri() + "/").write_pdf())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pypdf
 
@@ -29,6 +30,17 @@ def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
     """Each page's size in points (width, height), as its media box gives it."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     return [(round(float(page.mediabox.width), 3), round(float(page.mediabox.height), 3)) for page in reader.pages]
+
+
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """The names of the fonts the pages use, without the subset prefix ("ABCDEF+")."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    names = set()
+    for page in reader.pages:
+        resources: Any = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
+    return names
 
 
 A4_PORTRAIT = (595.276, 841.89)

@@ -280,8 +280,7 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     from cases.documents import receipt_pdf
 
     bundle = bundle_get_for_user(user=request.user, code=code)
-    tracking_url = request.build_absolute_uri(reverse("track")) + f"?code={code}"
-    response = HttpResponse(receipt_pdf(bundle, tracking_url=tracking_url), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(bundle), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{code}-giay-tiep-nhan.pdf"'
     return response
 

@@ -1,21 +1,26 @@
 """The receipt and appointment slip and the apology letter, read back from the PDF as text."""
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import segno
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agencies.choices import UserRole
-from agencies.models import AdministrativeUnit
+from agencies.models import AdministrativeUnit, User
 from cases import documents, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.attachments import attachment_add
+from cases.checks import public_base_url_check
 from cases.models import Bundle
 from tests.cases.conftest import at, birth, death
-from tests.pdfs import A4_PORTRAIT, pdf_pages, pdf_text
+from tests.pdfs import A4_PORTRAIT, pdf_fonts, pdf_lines, pdf_pages, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +33,16 @@ def typed(data: dict) -> dict:
     return serializer.validated_data
 
 
+PUBLIC = "https://dichvucong.nghean.gov.vn"
+
+
+@pytest.fixture(autouse=True)
+def _public_address(settings):
+    settings.PUBLIC_BASE_URL = PUBLIC
+
+
 def tracking_url(bundle: Bundle) -> str:
-    return f"https://dichvucong.nghean.gov.vn/track/?code={bundle.code}"
+    return f"{PUBLIC}/track/?code={bundle.code}"
 
 
 def step_rows(html: str) -> list[tuple[str, ...]]:
@@ -66,7 +79,7 @@ def death_bundle(make_user, officer):
 
 
 def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tracking(birth_bundle, tmp_path):
-    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)))
+    text = pdf_text(documents.receipt_pdf(birth_bundle))
 
     code = birth_bundle.code
     assert code == f"KS-40-2026-{birth_bundle.pk:06d}"
@@ -83,12 +96,10 @@ def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tr
     assert "Đăng ký khai sinh" in text
     assert "Bản điện tử: Giấy chứng sinh." in text
     assert "Ngày hẹn trả kết quả: 04/03/2026" in text
-    for office in (
-        "Tư pháp - Hộ tịch, UBND phường Trường Vinh",
-        "Công an phường Trường Vinh",
-        "Bảo hiểm xã hội cơ sở Vinh",
-    ):
-        assert f"{office} – Địa chỉ: —; Điện thoại: —; Thư điện tử: —" in text
+    assert (
+        "4. Cơ quan giải quyết và thông tin liên hệ Tư pháp - Hộ tịch, UBND phường Trường Vinh "
+        "Công an phường Trường Vinh Bảo hiểm xã hội cơ sở Vinh Tra cứu tình trạng hồ sơ"
+    ) in text  # no contact is known: none is printed, not even a dash
     assert tracking_url(birth_bundle) in text
     assert "4 chữ số cuối số định danh cá nhân" in text
     assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
@@ -98,7 +109,7 @@ def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tr
 def test_the_receipt_shows_no_id_number_and_no_personal_data_beyond_the_applicants_name_and_phone(
     birth_bundle, tmp_path
 ):
-    text = pdf_text(documents.receipt_pdf(birth_bundle, tracking_url=tracking_url(birth_bundle)))
+    text = pdf_text(documents.receipt_pdf(birth_bundle))
 
     for private in ("040195001234", "040093005678", "Trần Minh An", "Trần Văn Bình", "Lê Hồng Phong", "CS-2026"):
         assert private not in text
@@ -106,7 +117,7 @@ def test_the_receipt_shows_no_id_number_and_no_personal_data_beyond_the_applican
 
 
 def test_the_receipt_of_a_death_bundle_at_the_desk_lists_every_office_and_the_clerk(death_bundle, tmp_path):
-    pdf = documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle))
+    pdf = documents.receipt_pdf(death_bundle)
     text = pdf_text(pdf)
 
     assert death_bundle.code == f"KT-40-2026-{death_bundle.pk:06d}"
@@ -120,12 +131,11 @@ def test_the_receipt_of_a_death_bundle_at_the_desk_lists_every_office_and_the_cl
     assert "Không có giấy tờ nào được đính kèm dưới dạng điện tử." in text
     assert f"Ngày hẹn trả kết quả: {death_bundle.due_date:%d/%m/%Y}" in text
     assert death_bundle.due_date == D("2026-03-16")
-    for office in (
-        "Tư pháp - Hộ tịch, UBND xã Anh Sơn",
-        "Công an xã Anh Sơn",
-        "Bảo hiểm xã hội cơ sở Anh Sơn",
-    ):
-        assert f"{office} – Địa chỉ: —" in text
+    assert (
+        "4. Cơ quan giải quyết và thông tin liên hệ Tư pháp - Hộ tịch, UBND xã Anh Sơn Công an xã Anh Sơn "
+        "Bảo hiểm xã hội cơ sở Anh Sơn Tra cứu"
+    ) in text
+    assert "Địa chỉ" not in text and "—" not in text
     assert tracking_url(death_bundle) in text
     assert "NGƯỜI NỘP HỒ SƠ" in text
     assert "Phạm Thị Hoa" in text
@@ -135,7 +145,7 @@ def test_the_receipt_of_a_death_bundle_at_the_desk_lists_every_office_and_the_cl
 
 
 def test_the_receipt_dates_the_first_step_and_says_the_waiting_ones_follow_it(birth_bundle):
-    html = documents.receipt_html(birth_bundle, tracking_url=tracking_url(birth_bundle))
+    html = documents.receipt_html(birth_bundle)
 
     assert step_rows(html) == [
         ("1", "Đăng ký khai sinh", "Tư pháp - Hộ tịch, UBND phường Trường Vinh", "02/03/2026"),
@@ -150,7 +160,7 @@ def test_the_receipt_dates_the_first_step_and_says_the_waiting_ones_follow_it(bi
 
 
 def test_the_receipt_printed_after_the_first_step_dates_every_step(death_bundle):
-    html = documents.receipt_html(death_bundle, tracking_url=tracking_url(death_bundle))
+    html = documents.receipt_html(death_bundle)
 
     assert step_rows(html) == [
         ("1", "Đăng ký khai tử", "Tư pháp - Hộ tịch, UBND xã Anh Sơn", "02/03/2026"),
@@ -165,7 +175,7 @@ def test_the_receipt_prints_an_offices_contacts_when_it_has_them(death_bundle, t
     police.address, police.phone, police.email = "Khối 1, xã Anh Sơn", "0238 3872 113", "ca.anhson@nghean.gov.vn"
     police.save()
 
-    text = pdf_text(documents.receipt_pdf(death_bundle, tracking_url=tracking_url(death_bundle)))
+    text = pdf_text(documents.receipt_pdf(death_bundle))
 
     assert (
         "Công an xã Anh Sơn – Địa chỉ: Khối 1, xã Anh Sơn; Điện thoại: 0238 3872 113; "
@@ -176,7 +186,7 @@ def test_the_receipt_prints_an_offices_contacts_when_it_has_them(death_bundle, t
 def test_the_receipt_carries_segnos_qr_code_of_the_tracking_url(birth_bundle):
     url = tracking_url(birth_bundle)
 
-    html = documents.receipt_html(birth_bundle, tracking_url=url)
+    html = documents.receipt_html(birth_bundle)
 
     assert segno.make_qr(url).svg_inline(scale=documents.QR_SCALE) in html
     assert html.count("<svg") == 1
@@ -242,9 +252,151 @@ def test_a_receipt_with_four_offices_and_all_their_contacts_fits_on_one_a4_page(
         office.phone, office.email = "0238 3844 111", "mot.cua@nghean.gov.vn"
         office.save()
 
-    pdf = documents.receipt_pdf(bundle, tracking_url=tracking_url(bundle))
+    pdf = documents.receipt_pdf(bundle)
     text = pdf_text(pdf)
 
     assert "Sở Nội vụ tỉnh Nghệ An – Địa chỉ: Số 16, đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An" in text
     assert text.count("Điện thoại: 0238 3844 111; Thư điện tử: mot.cua@nghean.gov.vn") == 4
     assert pdf_pages(pdf) == [A4_PORTRAIT]
+
+
+def test_the_receipt_leaves_out_the_contacts_an_office_has_not_given(death_bundle):
+    police = death_bundle.steps.get(procedure_id="residence_deregistration").office
+    police.phone = "0238 3872 113"
+    police.save()
+
+    lines = pdf_lines(documents.receipt_pdf(death_bundle))
+
+    contacts = lines[lines.index("4. Cơ quan giải quyết và thông tin liên hệ") + 1 :][:3]
+    assert contacts == [
+        "Tư pháp - Hộ tịch, UBND xã Anh Sơn",
+        "Công an xã Anh Sơn – Điện thoại: 0238 3872 113",
+        "Bảo hiểm xã hội cơ sở Anh Sơn",
+    ]
+
+
+def test_the_administrator_edits_an_offices_contacts_and_the_next_receipt_prints_them(death_bundle, client):
+    admin = User.objects.create_superuser("province.admin", password="pw", role=UserRole.ADMIN)
+    client.force_login(admin)
+    police = death_bundle.steps.get(procedure_id="residence_deregistration").office
+    form = {"name": police.name, "agency": police.agency, "unit": police.unit_id}
+
+    saved = client.post(
+        f"/admin/agencies/office/{police.pk}/change/",
+        {**form, "address": "Khối 1, xã Anh Sơn", "phone": "0238 3872 113", "email": "ca.anhson@nghean.gov.vn"},
+    )
+
+    assert saved.status_code == 302
+    text = pdf_text(documents.receipt_pdf(death_bundle))
+    assert (
+        "Công an xã Anh Sơn – Địa chỉ: Khối 1, xã Anh Sơn; Điện thoại: 0238 3872 113; "
+        "Thư điện tử: ca.anhson@nghean.gov.vn"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("code", "on", "desk"),
+    [
+        ("16690", "2026-03-02", "UBND PHƯỜNG TRƯỜNG VINH"),
+        ("18118", "2026-03-02", "UBND PHƯỜNG NAM HỒNG LĨNH"),  # the longest name of the two provinces today
+        ("17713", "2024-05-01", "UBND THỊ TRẤN THANH CHƯƠNG"),  # the longest of any period
+    ],
+)
+def test_the_national_motto_and_the_desk_never_wrap_in_the_header(birth_bundle, code, on, desk):
+    birth_bundle.commune = AdministrativeUnit.objects.valid_on(D(on)).get(code=code)
+
+    lines = pdf_lines(documents.receipt_pdf(birth_bundle))
+
+    assert " ".join(lines[0].split()) == f"{desk} CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert " ".join(lines[1].split()) == "BỘ PHẬN MỘT CỬA Độc lập - Tự do - Hạnh phúc"
+    assert lines[2].strip().startswith(f"{birth_bundle.commune.bare_name}, ngày 02 tháng 3 năm 2026")
+
+
+def test_the_receipts_tracking_link_and_qr_code_use_the_public_address_not_the_printers(death_bundle, client, settings):
+    settings.PUBLIC_BASE_URL = "https://dichvucong.nghean.gov.vn"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the desk's own machine, where the clerk prints
+    client.force_login(death_bundle.filed_by)
+
+    response = client.get(f"/bundles/{death_bundle.code}/receipt.pdf", HTTP_HOST="127.0.0.1:8000")
+    html = documents.receipt_html(death_bundle)
+
+    text = pdf_text(response.content)
+    url = f"https://dichvucong.nghean.gov.vn/track/?code={death_bundle.code}"
+    assert response.status_code == 200
+    assert url in text
+    assert "127.0.0.1" not in text
+    assert segno.make_qr(url).svg_inline(scale=documents.QR_SCALE) in html
+
+
+@pytest.mark.parametrize(
+    ("debug", "address", "errors"),
+    [
+        (False, "", ["cases.E001"]),
+        (False, "dichvucong.nghean.gov.vn", ["cases.E001"]),
+        (False, "https://dichvucong.nghean.gov.vn", []),
+        (True, "", []),
+    ],
+)
+def test_outside_debug_the_public_address_must_be_set(settings, debug, address, errors):
+    settings.DEBUG, settings.PUBLIC_BASE_URL = debug, address
+
+    assert [error.id for error in public_base_url_check()] == errors
+
+
+@pytest.mark.parametrize(
+    ("category", "line"),
+    [
+        (
+            "social_insurance",
+            "Chế độ mai táng: Trợ cấp mai táng (bảo hiểm xã hội); mức dự kiến 23.400.000 đồng theo mức quy định "
+            "tại tháng người chết qua đời, do Bảo hiểm xã hội cơ sở Anh Sơn chi trả.",
+        ),
+        (
+            "social_protection",
+            "Chế độ mai táng: Đối tượng bảo trợ xã hội; mức dự kiến 10.000.000 đồng theo mức quy định "
+            "tại tháng người chết qua đời, do Chủ tịch UBND xã Anh Sơn chi trả.",
+        ),
+    ],
+)
+def test_a_death_receipt_prints_the_funeral_category_the_amount_and_who_pays(integration, category, line):
+    data = death(funeral_category=category, channel="online")
+    bundle, _new = services.bundle_file(user=integration, data=typed(data))
+
+    text = pdf_text(documents.receipt_pdf(bundle))
+
+    assert line in text
+
+
+def test_a_birth_receipt_says_nothing_of_a_funeral(birth_bundle):
+    assert "mai táng" not in pdf_text(documents.receipt_pdf(birth_bundle))
+
+
+EMPTY_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig><cachedir>{cache}</cachedir></fontconfig>
+"""
+RENDER = (
+    "import sys, django; django.setup(); from cases.documents import _pdf; "
+    "sys.stdout.buffer.write(_pdf(open(sys.argv[1], encoding='utf-8').read()))"
+)
+
+
+def test_a_receipt_is_the_same_on_a_machine_without_any_font(death_bundle, tmp_path):
+    """The same HTML laid out by the same function in a process whose fontconfig sees no font at
+    all gives the same lines on the same pages, in the vendored fonts only."""
+    html = tmp_path / "receipt.html"
+    html.write_text(documents.receipt_html(death_bundle), encoding="utf-8")
+    config = tmp_path / "fonts.conf"
+    config.write_text(EMPTY_FONTCONFIG.format(cache=tmp_path / "cache"))
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "DJANGO_SETTINGS_MODULE": "portal.settings"}
+
+    bare = subprocess.run(
+        [sys.executable, "-c", RENDER, str(html)], env=env, cwd=settings.BASE_DIR, capture_output=True, check=True
+    )
+    here = documents.receipt_pdf(death_bundle)
+
+    assert "No fonts configured in FontConfig" in bare.stderr.decode()  # the machine had none to offer
+    assert pdf_lines(bare.stdout) == pdf_lines(here)
+    assert pdf_pages(bare.stdout) == pdf_pages(here) == [A4_PORTRAIT]
+    vendored = {"Lien-Thong-Serif", "Lien-Thong-Serif-Bold", "Lien-Thong-Serif-Italic"}
+    assert pdf_fonts(bare.stdout) == pdf_fonts(here) == vendored
