@@ -1,6 +1,8 @@
-"""The official papers the portal prints: the one-stop desk's receipt and appointment slip for a
-filed dossier, and an office's apology letter with a new appointment date (Decree 63/2024/NĐ-CP
-art. 7(3)).
+"""The official papers the portal prints, in the forms of the one-stop regulation (Decree
+118/2025/NĐ-CP, before it Circular 01/2018/TT-VPCP): the one-stop desk's receipt and appointment
+slip for a filed dossier (Mẫu 01), the request to supply missing documents (Mẫu 02), the refusal
+slip (Mẫu 03), and an office's apology letter with a new appointment date (Mẫu 04; Decree
+63/2024/NĐ-CP art. 7(3)).
 
 Administrative documents are Vietnamese only, so their text is written in the templates
 (templates/cases/pdf/), not in the translation catalogue. The functions here gather what the
@@ -23,8 +25,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from agencies.models import AdministrativeUnit, Office, User
 from cases import rules
-from cases.choices import Channel, FuneralCategory
-from cases.models import Bundle, Step
+from cases.choices import Action, Channel, FuneralCategory, StepState
+from cases.models import Bundle, Event, Step
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # Module size of the QR code in CSS pixels: a version 4 code (a URL of about 60 characters) is
@@ -45,6 +47,49 @@ def receipt_pdf(bundle: Bundle) -> bytes:
 def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) -> bytes:
     """The letter in which the office of a late step apologises and sets a new date for the result."""
     return _pdf(apology_html(step, new_appointment_on=new_appointment_on, signer=signer))
+
+
+def supplement_request_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
+    """The request to supply or complete the dossier (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ) for
+    its returned `steps`: which documents each office needs, why, and by which day."""
+    return _pdf(slip_html("cases/pdf/supplement_request.html", bundle, steps=steps, signer=signer))
+
+
+def refusal_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
+    """The refusal slip (phiếu từ chối tiếp nhận, giải quyết hồ sơ) for its refused `steps`: which
+    office refused which procedure and why, and the procedures that cannot go on without them."""
+    return _pdf(slip_html("cases/pdf/refusal.html", bundle, steps=steps, signer=signer))
+
+
+def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User) -> str:
+    """A slip about some steps of a bundle as HTML, issued by the commune's one-stop desk, dated
+    today in Vietnam; each step with the day and the person of the decision the slip is about."""
+    decided = {Action.RETURNED: StepState.RETURNED, Action.REFUSED: StepState.REFUSED}
+    events = Event.objects.filter(step__in=steps, action__in=list(decided)).select_related("actor")
+    last: dict[int, Event] = {}
+    for event in events.order_by("at", "pk"):
+        last[event.step_id] = event  # type: ignore[index]  # step_id is set: filtered on step__in
+    offices = list(dict.fromkeys(step.office for step in steps))
+    context: dict[str, Any] = {
+        "bundle": bundle,
+        "desk": "UBND " + bundle.commune.name_in_sentence,
+        "place_and_date": place_and_date(bundle.commune, timezone.localdate(timezone=ZONE)),
+        "received_on": bundle.received_at.astimezone(ZONE).date(),
+        "applicant": _applicant(bundle),
+        "procedures": [step.procedure.name for step in bundle.steps.select_related("procedure")],
+        "items": [
+            {
+                "step": step,
+                "decided_on": last[step.pk].at.astimezone(ZONE).date() if step.pk in last else None,
+                "decided_by": _person(last[step.pk].actor) if step.pk in last and last[step.pk].actor else "",
+            }
+            for step in steps
+        ],
+        "cancelled": bundle.steps.select_related("procedure").filter(state=StepState.CANCELLED),
+        "contacts": [(office.name, contacts(office)) for office in offices],
+        "signer": _person(signer),
+    }
+    return render_to_string(template, context)
 
 
 def tracking_url(code: str) -> str:

@@ -21,7 +21,7 @@ from agencies.selectors import jurisdiction_list_for_user, office_for_role
 from cases import rules, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.attachments import attachment_add, attachment_check
-from cases.choices import FUNERAL_AGENCY_ROLE, BundleKind, BundleState, FuneralCategory
+from cases.choices import FUNERAL_AGENCY_ROLE, BundleKind, BundleState, FuneralCategory, StepState
 from cases.filters import BundleFilter
 from cases.forms import DOCUMENT_KINDS, Intake, as_date, payload_as_post, payload_sections
 from cases.selectors import (
@@ -282,6 +282,38 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     bundle = bundle_get_for_user(user=request.user, code=code)
     response = HttpResponse(receipt_pdf(bundle), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{code}-giay-tiep-nhan.pdf"'
+    return response
+
+
+@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse:
+    """The request to supply the documents the returned steps miss (Mẫu 02), as a PDF; 404 when
+    no step waits for documents."""
+    from cases.documents import supplement_request_pdf
+
+    bundle = bundle_get_for_user(user=request.user, code=code)
+    steps = list(bundle.steps.filter(state=StepState.RETURNED).select_related("procedure", "office"))
+    if not steps:
+        raise Http404
+    pdf = supplement_request_pdf(bundle, steps=steps, signer=request.user)
+    return _pdf_response(pdf, f"{code}-yeu-cau-bo-sung.pdf")
+
+
+@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
+    """The refusal slip of the refused steps (Mẫu 03), as a PDF; 404 when no step was refused."""
+    from cases.documents import refusal_pdf
+
+    bundle = bundle_get_for_user(user=request.user, code=code)
+    steps = list(bundle.steps.filter(state=StepState.REFUSED).select_related("procedure", "office"))
+    if not steps:
+        raise Http404
+    return _pdf_response(refusal_pdf(bundle, steps=steps, signer=request.user), f"{code}-tu-choi.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 

@@ -400,3 +400,136 @@ def test_a_receipt_is_the_same_on_a_machine_without_any_font(death_bundle, tmp_p
     assert pdf_pages(bare.stdout) == pdf_pages(here) == [A4_PORTRAIT]
     vendored = {"Lien-Thong-Serif", "Lien-Thong-Serif-Bold", "Lien-Thong-Serif-Italic"}
     assert pdf_fonts(bare.stdout) == pdf_fonts(here) == vendored
+
+
+@pytest.fixture
+def returned(birth_bundle, officer):
+    """The civil-status officer Đặng Văn Minh returns the birth registration at 09:00 on 3 March 2026."""
+    justice = officer("civil_status")
+    justice.first_name = "Đặng Văn Minh"
+    justice.save()
+    first = birth_bundle.steps.get(procedure_id="birth_registration")
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        services.step_return(
+            user=justice,
+            step_pk=first.pk,
+            reason="Giấy chứng sinh bị mờ, không đọc được số.",
+            missing_documents=["Giấy chứng sinh", "Giấy tờ chứng minh chỗ ở hợp pháp"],
+        )
+    first.refresh_from_db()
+    return first
+
+
+def test_the_supplement_request_lists_the_documents_the_reason_and_the_last_day(returned, make_user):
+    clerk = make_user(UserRole.CLERK, commune="16690", first_name="Hồ Thị Mai")
+    bundle = returned.bundle
+
+    with time_machine.travel(at(2026, 3, 3, 10), tick=False):
+        text = pdf_text(documents.supplement_request_pdf(bundle, steps=[returned], signer=clerk))
+
+    assert returned.supplement_deadline == D("2026-03-12")
+    assert text == (
+        "UBND PHƯỜNG TRƯỜNG VINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM BỘ PHẬN MỘT CỬA Độc lập - Tự do - Hạnh phúc "
+        "Trường Vinh, ngày 03 tháng 3 năm 2026 PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ "
+        f"Mã hồ sơ: {bundle.code} Hồ sơ của: Nguyễn Thị Lan Số điện thoại: 0912345678 "
+        "Ngày tiếp nhận: 02/03/2026 Nơi tiếp nhận: Bộ phận Một cửa "
+        "Nội dung yêu cầu giải quyết: liên thông các thủ tục Đăng ký khai sinh; Đăng ký thường trú; "
+        "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi. "
+        "Yêu cầu Ông/Bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau: "
+        "1. Thủ tục Đăng ký khai sinh (Tư pháp - Hộ tịch, UBND phường Trường Vinh) Giấy tờ cần bổ sung: "
+        "• Giấy chứng sinh; • Giấy tờ chứng minh chỗ ở hợp pháp; "
+        "Lý do: Giấy chứng sinh bị mờ, không đọc được số. "
+        "Thời hạn bổ sung: chậm nhất ngày 12/03/2026; quá thời hạn này mà chưa bổ sung, hồ sơ của thủ tục này "
+        "bị từ chối giải quyết. Người yêu cầu: Đặng Văn Minh, ngày 03/03/2026. "
+        "Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà liên hệ Bộ phận Một cửa UBND phường "
+        "Trường Vinh hoặc cơ quan giải quyết để được hướng dẫn: Tư pháp - Hộ tịch, UBND phường Trường Vinh "
+        "Ông/Bà có thể theo dõi tình trạng hồ sơ trên Cổng dịch vụ công bằng mã hồ sơ và 4 chữ số cuối số định "
+        "danh cá nhân của người nộp hồ sơ./. "
+        "NGƯỜI HƯỚNG DẪN (Ký và ghi rõ họ tên) Hồ Thị Mai Trang 1/1"
+    )
+
+
+def test_the_refusal_slip_gives_the_reason_who_refused_and_the_steps_that_cannot_go_on(birth_bundle, officer):
+    justice = officer("civil_status")
+    justice.first_name = "Đặng Văn Minh"
+    justice.save()
+    first = birth_bundle.steps.get(procedure_id="birth_registration")
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        services.step_refuse(user=justice, step_pk=first.pk, reason="Người đi đăng ký không có quyền yêu cầu.")
+        first.refresh_from_db()
+        text = pdf_text(documents.refusal_pdf(birth_bundle, steps=[first], signer=justice))
+
+    assert "Trường Vinh, ngày 03 tháng 3 năm 2026 PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ" in text
+    assert f"Mã hồ sơ: {birth_bundle.code} Hồ sơ của: Nguyễn Thị Lan Số điện thoại: 0912345678" in text
+    assert (
+        "cơ quan có thẩm quyền từ chối giải quyết hồ sơ của Ông/Bà đối với thủ tục sau: "
+        "1. Thủ tục Đăng ký khai sinh (Tư pháp - Hộ tịch, UBND phường Trường Vinh) "
+        "Lý do từ chối: Người đi đăng ký không có quyền yêu cầu. Người từ chối: Đặng Văn Minh, ngày 03/03/2026. "
+        "Các thủ tục không được giải quyết tiếp: "
+        "• Đăng ký thường trú (Công an phường Trường Vinh): Bước trước đã bị từ chối. "
+        "• Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi (Bảo hiểm xã hội cơ sở Vinh): Bước trước đã bị từ chối."
+    ) in text
+    assert "NGƯỜI LẬP PHIẾU (Ký và ghi rõ họ tên) Đặng Văn Minh" in text
+
+
+def test_a_step_refused_when_the_documents_did_not_arrive_says_so_on_the_slip(returned, make_user):
+    clerk = make_user(UserRole.CLERK, commune="16690", first_name="Hồ Thị Mai")
+    with time_machine.travel(at(2026, 3, 13, 1), tick=False):
+        services.supplements_expire(today=D("2026-03-13"))
+        returned.refresh_from_db()
+        text = pdf_text(documents.refusal_pdf(returned.bundle, steps=[returned], signer=clerk))
+
+    assert returned.state == "refused"
+    assert (
+        "Lý do từ chối: Hồ sơ bổ sung không được nộp đúng hạn. "
+        "Từ chối tự động khi hết thời hạn bổ sung hồ sơ, ngày 13/03/2026."
+    ) in text
+    assert "Trường Vinh, ngày 13 tháng 3 năm 2026" in text
+
+
+def test_the_slips_show_no_id_number_and_no_personal_data_beyond_the_applicants_name_and_phone(returned, officer):
+    supplement = pdf_text(
+        documents.supplement_request_pdf(returned.bundle, steps=[returned], signer=officer("civil_status"))
+    )
+    with time_machine.travel(at(2026, 3, 4, 9), tick=False):
+        services.step_refuse(user=officer("civil_status"), step_pk=returned.pk, reason="Không bổ sung.")
+    returned.refresh_from_db()
+    refusal = pdf_text(documents.refusal_pdf(returned.bundle, steps=[returned], signer=officer("civil_status")))
+
+    for text in (supplement, refusal):
+        for private in ("040195001234", "040093005678", "Trần Minh An", "Trần Văn Bình", "Lê Hồng Phong", "CS-2026"):
+            assert private not in text
+        assert "Nguyễn Thị Lan" in text
+
+
+def test_the_desk_and_the_office_print_the_slips_and_nobody_else_gets_them(returned, client, make_user, officer):
+    code, pk = returned.bundle.code, returned.pk
+    desk = make_user(UserRole.CLERK, commune="16690")
+    other_desk = make_user(UserRole.CLERK, commune="17329")
+    police = officer("residence")
+
+    def get(user, url):
+        client.force_login(user)
+        return client.get(url)
+
+    assert get(desk, f"/bundles/{code}/supplement-request.pdf")["Content-Type"] == "application/pdf"
+    assert get(officer("civil_status"), f"/steps/{pk}/supplement-request.pdf")["Content-Type"] == "application/pdf"
+    assert get(other_desk, f"/bundles/{code}/supplement-request.pdf").status_code == 404
+    assert get(police, f"/steps/{pk}/supplement-request.pdf").status_code == 404  # another office's step
+    assert get(desk, f"/bundles/{code}/refusal.pdf").status_code == 404  # nothing refused
+    assert get(officer("civil_status"), f"/steps/{pk}/refusal.pdf").status_code == 404
+    page = get(desk, f"/bundles/{code}/").content.decode()
+    step_page = get(officer("civil_status"), f"/steps/{pk}/").content.decode()
+    assert f'href="/bundles/{code}/supplement-request.pdf"' in page
+    assert f'href="/bundles/{code}/refusal.pdf"' not in page
+    assert f'href="/steps/{pk}/supplement-request.pdf"' in step_page
+
+    with time_machine.travel(at(2026, 3, 4, 9), tick=False):
+        services.step_refuse(user=officer("civil_status"), step_pk=pk, reason="Không bổ sung.")
+
+    assert get(desk, f"/bundles/{code}/refusal.pdf")["Content-Type"] == "application/pdf"
+    assert get(other_desk, f"/bundles/{code}/refusal.pdf").status_code == 404
+    assert get(police, f"/steps/{pk}/refusal.pdf").status_code == 404
+    assert get(desk, f"/bundles/{code}/supplement-request.pdf").status_code == 404  # nothing waits any more
+    assert f'href="/bundles/{code}/refusal.pdf"' in get(desk, f"/bundles/{code}/").content.decode()
+    assert f'href="/steps/{pk}/refusal.pdf"' in get(officer("civil_status"), f"/steps/{pk}/").content.decode()
