@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from agencies.models import AdministrativeUnit, Office, User
 from cases import rules
 from cases.choices import Action, Channel, FuneralCategory, StepState
-from cases.models import Bundle, Event, Step
+from cases.models import Bundle, Step
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # Module size of the QR code in CSS pixels: a version 4 code (a URL of about 60 characters) is
@@ -64,11 +64,6 @@ def refusal_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
 def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User) -> str:
     """A slip about some steps of a bundle as HTML, issued by the commune's one-stop desk, dated
     today in Vietnam; each step with the day and the person of the decision the slip is about."""
-    decided = {Action.RETURNED: StepState.RETURNED, Action.REFUSED: StepState.REFUSED}
-    events = Event.objects.filter(step__in=steps, action__in=list(decided)).select_related("actor")
-    last: dict[int, Event] = {}
-    for event in events.order_by("at", "pk"):
-        last[event.step_id] = event  # type: ignore[index]  # step_id is set: filtered on step__in
     offices = list(dict.fromkeys(step.office for step in steps))
     context: dict[str, Any] = {
         "bundle": bundle,
@@ -77,19 +72,25 @@ def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User)
         "received_on": bundle.received_at.astimezone(ZONE).date(),
         "applicant": _applicant(bundle),
         "procedures": [step.procedure.name for step in bundle.steps.select_related("procedure")],
-        "items": [
-            {
-                "step": step,
-                "decided_on": last[step.pk].at.astimezone(ZONE).date() if step.pk in last else None,
-                "decided_by": _person(last[step.pk].actor) if step.pk in last and last[step.pk].actor else "",
-            }
-            for step in steps
-        ],
+        "items": [{"step": step, **_decision(step)} for step in steps],
         "cancelled": bundle.steps.select_related("procedure").filter(state=StepState.CANCELLED),
         "contacts": [(office.name, contacts(office)) for office in offices],
         "signer": _person(signer),
     }
     return render_to_string(template, context)
+
+
+def _decision(step: Step) -> dict[str, Any]:
+    """When and by whom the step was last returned or refused (its audit event): no person when
+    beat refused it because the documents did not arrive in time."""
+    action = Action.RETURNED if step.state == StepState.RETURNED else Action.REFUSED
+    event = step.events.filter(action=action).select_related("actor").order_by("at", "pk").last()
+    if event is None:
+        return {"decided_on": None, "decided_by": ""}
+    return {
+        "decided_on": event.at.astimezone(ZONE).date(),
+        "decided_by": _person(event.actor) if event.actor else "",
+    }
 
 
 def tracking_url(code: str) -> str:
