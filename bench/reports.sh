@@ -21,6 +21,7 @@ make -s .venv/bin/.installed
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" CELERY_BROKER_URL="redis://127.0.0.1:6379/12"
 export CACHE_URL="redis://127.0.0.1:6379/11"  # one cache for the five workers
 export SECRET_KEY=bench-only DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false LOG_LEVEL=WARNING
+export PUBLIC_BASE_URL=http://127.0.0.1:8000
 PY=.venv/bin/python
 
 if [ -z "${REUSE_DATABASE:-}" ]; then

@@ -1,6 +1,8 @@
-"""The official papers the portal prints: the one-stop desk's receipt and appointment slip for a
-filed dossier, and an office's apology letter with a new appointment date (Decree 63/2024/NĐ-CP
-art. 7(3)).
+"""The official papers the portal prints, in the forms of the one-stop regulation (Decree
+118/2025/NĐ-CP, before it Circular 01/2018/TT-VPCP): the one-stop desk's receipt and appointment
+slip for a filed dossier (Mẫu 01), the request to supply missing documents (Mẫu 02), the refusal
+slip (Mẫu 03), and an office's apology letter with a new appointment date (Mẫu 04; Decree
+63/2024/NĐ-CP art. 7(3)).
 
 Administrative documents are Vietnamese only, so their text is written in the templates
 (templates/cases/pdf/), not in the translation catalogue. The functions here gather what the
@@ -14,14 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
-import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from agencies.models import AdministrativeUnit, User
-from cases.choices import Channel
+from agencies.models import AdministrativeUnit, Office, User
+from cases import rules
+from cases.choices import Action, Channel, FuneralCategory, StepState
 from cases.models import Bundle, Step
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,9 +39,9 @@ CHANNELS: dict[str, str] = {
 }
 
 
-def receipt_pdf(bundle: Bundle, *, tracking_url: str) -> bytes:
+def receipt_pdf(bundle: Bundle) -> bytes:
     """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả) of a filed bundle."""
-    return _pdf(receipt_html(bundle, tracking_url=tracking_url))
+    return _pdf(receipt_html(bundle))
 
 
 def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) -> bytes:
@@ -45,10 +49,61 @@ def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) 
     return _pdf(apology_html(step, new_appointment_on=new_appointment_on, signer=signer))
 
 
-def receipt_html(bundle: Bundle, *, tracking_url: str) -> str:
+def supplement_request_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
+    """The request to supply or complete the dossier (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ) for
+    its returned `steps`: which documents each office needs, why, and by which day."""
+    return _pdf(slip_html("cases/pdf/supplement_request.html", bundle, steps=steps, signer=signer))
+
+
+def refusal_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
+    """The refusal slip (phiếu từ chối tiếp nhận, giải quyết hồ sơ) for its refused `steps`: which
+    office refused which procedure and why, and the procedures that cannot go on without them."""
+    return _pdf(slip_html("cases/pdf/refusal.html", bundle, steps=steps, signer=signer))
+
+
+def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User) -> str:
+    """A slip about some steps of a bundle as HTML, issued by the commune's one-stop desk, dated
+    today in Vietnam; each step with the day and the person of the decision the slip is about."""
+    offices = list(dict.fromkeys(step.office for step in steps))
+    context: dict[str, Any] = {
+        "bundle": bundle,
+        "desk": "UBND " + bundle.commune.name_in_sentence,
+        "place_and_date": place_and_date(bundle.commune, timezone.localdate(timezone=ZONE)),
+        "received_on": bundle.received_at.astimezone(ZONE).date(),
+        "applicant": _applicant(bundle),
+        "procedures": [step.procedure.name for step in bundle.steps.select_related("procedure")],
+        "items": [{"step": step, **_decision(step)} for step in steps],
+        "cancelled": bundle.steps.select_related("procedure").filter(state=StepState.CANCELLED),
+        "contacts": [(office.name, contacts(office)) for office in offices],
+        "signer": _person(signer),
+    }
+    return render_to_string(template, context)
+
+
+def _decision(step: Step) -> dict[str, Any]:
+    """When and by whom the step was last returned or refused (its audit event): no person when
+    beat refused it because the documents did not arrive in time."""
+    action = Action.RETURNED if step.state == StepState.RETURNED else Action.REFUSED
+    event = step.events.filter(action=action).select_related("actor").order_by("at", "pk").last()
+    if event is None:
+        return {"decided_on": None, "decided_by": ""}
+    return {
+        "decided_on": event.at.astimezone(ZONE).date(),
+        "decided_by": _person(event.actor) if event.actor else "",
+    }
+
+
+def tracking_url(code: str) -> str:
+    """The public tracking page with the dossier's code filled in, on the portal's public address
+    (the PUBLIC_BASE_URL setting), never on the address of whoever prints the paper."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('track')}?{urlencode({'code': code})}"
+
+
+def receipt_html(bundle: Bundle) -> str:
     """The receipt as HTML, before WeasyPrint lays it out (the tests read its table and QR code)."""
     steps = list(bundle.steps.select_related("procedure", "office"))
     received_at = bundle.received_at.astimezone(ZONE)
+    url = tracking_url(str(bundle.code))
     context: dict[str, Any] = {
         "bundle": bundle,
         "desk": "UBND " + bundle.commune.name_in_sentence,
@@ -57,11 +112,12 @@ def receipt_html(bundle: Bundle, *, tracking_url: str) -> str:
         "channel": CHANNELS.get(bundle.channel, bundle.channel),
         "applicant": _applicant(bundle),
         "steps": steps,
-        "offices": list(dict.fromkeys(step.office for step in steps)),
+        "contacts": [(office.name, contacts(office)) for office in dict.fromkeys(step.office for step in steps)],
+        "funeral": _funeral(bundle, steps),
         "attachments": list(bundle.attachments.values_list("kind", flat=True)),
         "clerk": _person(bundle.filed_by),
-        "tracking_url": tracking_url,
-        "qr": qr_svg(tracking_url),
+        "tracking_url": url,
+        "qr": qr_svg(url),
     }
     return render_to_string("cases/pdf/receipt.html", context)
 
@@ -80,6 +136,32 @@ def apology_html(step: Step, *, new_appointment_on: datetime.date, signer: User)
         "signer": _person(signer),
     }
     return render_to_string("cases/pdf/apology.html", context)
+
+
+def contacts(office: Office) -> str:
+    """An office's contacts as a document prints them, leaving out what is not known:
+    "Địa chỉ: …; Điện thoại: …; Thư điện tử: …", or "" when none is known."""
+    known = [("Địa chỉ", office.address), ("Điện thoại", office.phone), ("Thư điện tử", office.email)]
+    return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
+
+
+def vnd(amount: int) -> str:
+    """10000000 → "10.000.000 đồng", as amounts are written in Vietnamese documents."""
+    return f"{amount:,} đồng".replace(",", ".")
+
+
+def _funeral(bundle: Bundle, steps: list[Step]) -> dict[str, str] | None:
+    """The funeral allowance a death dossier claims: its category, the amount the rate table gives
+    for the month of death, and the office that pays it; None when the dossier claims none."""
+    step = next((step for step in steps if step.procedure_id == "funeral_allowance"), None)
+    died = (bundle.data.get("deceased") or {}).get("date_of_death")
+    if step is None or not bundle.funeral_category or not died:
+        return None
+    category = FuneralCategory(bundle.funeral_category)
+    with translation.override("vi"):
+        label = str(category.label)
+    amount = rules.funeral_amount(category, datetime.date.fromisoformat(died))
+    return {"category": label, "amount": vnd(amount), "office": step.office.name}
 
 
 def qr_svg(url: str) -> SafeString:
@@ -107,4 +189,8 @@ def _person(user: User) -> str:
 
 
 def _pdf(html: str) -> bytes:
-    return bytes(weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
+    import weasyprint  # only where a PDF is made: the pages import this module for tracking_url
+
+    # The project directory, with its trailing slash, is the base of the templates' relative URLs
+    # (the vendored fonts in static/fonts/).
+    return bytes(weasyprint.HTML(string=html, base_url=settings.BASE_DIR.as_uri() + "/").write_pdf())

@@ -105,6 +105,10 @@ class BundlePage:
     def returned(self) -> bool:
         return any(step.state == StepState.RETURNED for step in self.steps)
 
+    @property
+    def refused(self) -> bool:
+        return any(step.state == StepState.REFUSED for step in self.steps)
+
 
 def bundle_page_for_user(*, user: User, code: str) -> BundlePage:
     """A dossier with its steps (in order), audit trail (oldest first) and documents."""

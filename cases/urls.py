@@ -9,6 +9,8 @@ urlpatterns = [
     path("clerk/funeral-category/", clerk.funeral_category, name="funeral-category"),
     path("bundles/<str:code>/", clerk.bundle_detail, name="bundle"),
     path("bundles/<str:code>/receipt.pdf", clerk.bundle_receipt, name="receipt"),
+    path("bundles/<str:code>/supplement-request.pdf", clerk.bundle_supplement_request, name="supplement-request"),
+    path("bundles/<str:code>/refusal.pdf", clerk.bundle_refusal, name="refusal"),
     path("bundles/<str:code>/<str:action>/", clerk.bundle_act, name="bundle-act"),
     path("attachments/<int:pk>/", clerk.attachment_file, name="attachment"),
     path("queue/", officer.queue, name="queue"),
@@ -16,5 +18,7 @@ urlpatterns = [
     path("queue/<int:pk>/<str:action>/", officer.queue_act, name="queue-act"),
     path("steps/<int:pk>/", officer.step_detail, name="step"),
     path("steps/<int:pk>/apology.pdf", officer.step_apology, name="apology"),
+    path("steps/<int:pk>/supplement-request.pdf", officer.step_supplement_request, name="step-supplement-request"),
+    path("steps/<int:pk>/refusal.pdf", officer.step_refusal, name="step-refusal"),
     path("steps/<int:pk>/<str:action>/", officer.step_act, name="step-act"),
 ]

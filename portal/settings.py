@@ -148,6 +148,12 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one w
 # Sessions are written to the database and read from the cache: one query fewer on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# --- The portal's public address -------------------------------------------------------------
+# Printed on the receipts (the tracking link and its QR code): the address citizens reach from
+# outside, never the address of whoever printed the paper. Required when DEBUG is off: the system
+# check cases.E001 stops `manage.py migrate` and `check` without an absolute http(s) address.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
 # --- Background work ------------------------------------------------------------------------
 # With a broker, tasks go to Celery workers; without one they run in-process (eagerly), which is
 # how the portal runs on a laptop with nothing installed.

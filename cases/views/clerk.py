@@ -11,7 +11,6 @@ from django.core import signing
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from agencies.selectors import jurisdiction_list_for_user, office_for_role
 from cases import rules, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.attachments import attachment_add, attachment_check
-from cases.choices import FUNERAL_AGENCY_ROLE, BundleKind, BundleState, FuneralCategory
+from cases.choices import FUNERAL_AGENCY_ROLE, BundleKind, BundleState, FuneralCategory, StepState
 from cases.filters import BundleFilter
 from cases.forms import DOCUMENT_KINDS, Intake, as_date, payload_as_post, payload_sections
 from cases.selectors import (
@@ -235,7 +234,6 @@ def _bundle_page(
             page.bundle.state == BundleState.IN_PROGRESS
             or (page.bundle.state in FINISHED_WITH_RESULTS and page.bundle.handed_over_at is None)
         ),
-        "tracking_url": request.build_absolute_uri(reverse("track")) + f"?code={code}",
         "withdraw_reason": request.POST.get("reason", "") if request.method == "POST" else "",
     }
     return render(request, "cases/bundle.html", context, status=status)
@@ -284,9 +282,40 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     from cases.documents import receipt_pdf
 
     bundle = bundle_get_for_user(user=request.user, code=code)
-    tracking_url = request.build_absolute_uri(reverse("track")) + f"?code={code}"
-    response = HttpResponse(receipt_pdf(bundle, tracking_url=tracking_url), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(bundle), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{code}-giay-tiep-nhan.pdf"'
+    return response
+
+
+@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse:
+    """The request to supply the documents the returned steps miss (Mẫu 02), as a PDF; 404 when
+    no step waits for documents."""
+    from cases.documents import supplement_request_pdf
+
+    bundle = bundle_get_for_user(user=request.user, code=code)
+    steps = list(bundle.steps.filter(state=StepState.RETURNED).select_related("procedure", "office"))
+    if not steps:
+        raise Http404
+    pdf = supplement_request_pdf(bundle, steps=steps, signer=request.user)
+    return _pdf_response(pdf, f"{code}-yeu-cau-bo-sung.pdf")
+
+
+@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
+    """The refusal slip of the refused steps (Mẫu 03), as a PDF; 404 when no step was refused."""
+    from cases.documents import refusal_pdf
+
+    bundle = bundle_get_for_user(user=request.user, code=code)
+    steps = list(bundle.steps.filter(state=StepState.REFUSED).select_related("procedure", "office"))
+    if not steps:
+        raise Http404
+    return _pdf_response(refusal_pdf(bundle, steps=steps, signer=request.user), f"{code}-tu-choi.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 

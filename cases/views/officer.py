@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.models import User
 from cases import rules, services
+from cases.choices import StepState
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
     SECTIONS,
@@ -201,4 +202,31 @@ def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
     pdf = apology_pdf(step, new_appointment_on=step.new_appointment_on, signer=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-thu-xin-loi.pdf"'
+    return response
+
+
+@role_required(UserRole.OFFICER)
+def step_supplement_request(request: PortalRequest, pk: int) -> HttpResponse:
+    """The request to supply the documents this returned step misses (Mẫu 02), as a PDF."""
+    from cases.documents import supplement_request_pdf
+
+    step = step_page_for_user(user=request.user, pk=pk).step
+    if step.state != StepState.RETURNED:
+        raise Http404
+    pdf = supplement_request_pdf(step.bundle, steps=[step], signer=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-yeu-cau-bo-sung.pdf"'
+    return response
+
+
+@role_required(UserRole.OFFICER)
+def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
+    """The refusal slip of this refused step (Mẫu 03), as a PDF."""
+    from cases.documents import refusal_pdf
+
+    step = step_page_for_user(user=request.user, pk=pk).step
+    if step.state != StepState.REFUSED:
+        raise Http404
+    response = HttpResponse(refusal_pdf(step.bundle, steps=[step], signer=request.user), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-tu-choi.pdf"'
     return response

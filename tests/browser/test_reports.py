@@ -1,8 +1,6 @@
 """Provincial staff in a real browser: the dashboard for a chosen period, the drill-down to one
 commune, and the periodic report as a PDF, whose pages are turned into PNGs to look at."""
 
-import shutil
-import subprocess
 from urllib.parse import urljoin
 
 import pytest
@@ -13,6 +11,7 @@ from reporting.services import obstacle_file
 from reporting.summaries import summaries_rebuild
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.cases.conftest import _fresh_rules_and_in_process_tasks  # noqa: F401
+from tests.pdfs import pdf_text, pdf_to_pngs
 from tests.reporting.test_rates import file
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,12 +51,10 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     link = page.get_by_role("link", name="Báo cáo định kỳ (PDF)").get_attribute("href") or ""
     pdf = page.request.get(urljoin(page.url, link))
     assert pdf.headers["content-type"] == "application/pdf"
-    path = SCREENSHOTS / "reports-3-periodic.pdf"
-    path.write_bytes(pdf.body())
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True).stdout
-        assert "Phường Trường Vinh" in text and "66,7" in text
-        subprocess.run(["pdftoppm", "-png", "-r", "60", path, SCREENSHOTS / "reports-3-periodic"], check=True)
+    (SCREENSHOTS / "reports-3-periodic.pdf").write_bytes(pdf.body())
+    text = pdf_text(pdf.body())
+    assert "Phường Trường Vinh" in text and "66,7" in text
+    pdf_to_pngs(pdf.body(), SCREENSHOTS / "reports-3-periodic", dpi=60)
 
     # Back on the province's page, the obstacle of Xã Anh Sơn is answered and closed; the page keeps the period.
     page.get_by_role("link", name="Tỉnh Nghệ An").click()

@@ -129,7 +129,7 @@ def test_the_receipt_names_the_demo_clerk_who_received_the_dossier_not_the_desk(
     call_command("seed_demo", "--password", "pw", verbosity=0)
     clerk = User.objects.get(username="clerk.16690")
 
-    html = documents.receipt_html(filed(clerk), tracking_url="https://dichvucong.example/track/")
+    html = documents.receipt_html(filed(clerk))
 
     name = re.search(r'NGƯỜI TIẾP NHẬN HỒ SƠ.*?<div class="name">([^<]*)</div>', html, re.S).group(1)
     assert name == "Nguyễn Thị Thu Hà"
