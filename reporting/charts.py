@@ -17,6 +17,7 @@ from reporting.selectors import share
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 664, 64, 252  # the plot area; counts on the left axis, per cent on the right
 LABEL_WIDTH = 46  # room for "12/2026" under a bar
+MAX_BAR = 64  # a short period's bars stay bars, not blocks
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,12 @@ def trend_svg(months: list[Month], target: int) -> SafeString:
     ]
     x = LEFT
     for kind, label in legend:
-        if "line" in kind:
+        if kind.endswith("-line"):
             parts.append(format_html('<line class="{}" x1="{}" y1="36" x2="{}" y2="36"></line>', kind, x, x + 16))
         else:
             parts.append(format_html('<rect class="{}" x="{}" y="30" width="12" height="12"></rect>', kind, x))
         parts.append(format_html('<text class="legend" x="{}" y="40">{}</text>', x + 20, label))
-        x += 32 + 7 * len(label)
+        x += 36 + round(6.2 * len(label))  # about the width of the 11px label
     # Axes, ticks and grid
     parts.append(format_html('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>', LEFT, TOP, LEFT, BOTTOM))
     parts.append(format_html('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>', RIGHT, TOP, RIGHT, BOTTOM))
@@ -135,8 +136,9 @@ def trend_svg(months: list[Month], target: int) -> SafeString:
     path: list[str] = []
     dots: list[SafeString] = []
     for index, m in enumerate(months):
-        x0 = LEFT + index * slot + slot * 0.15
-        width = _f(slot * 0.7)
+        bar = min(slot * 0.7, MAX_BAR)
+        x0 = LEFT + index * slot + (slot - bar) / 2
+        width = _f(bar)
         middle = _f(LEFT + index * slot + slot / 2)
         online_top, all_top = y_count(m.online), y_count(m.total)
         parts.append(

@@ -37,6 +37,9 @@ def test_the_trend_chart_of_a_known_period_draws_axes_legend_bars_rate_and_targe
     )
     assert texts(svg, "chart-title") == ["Hồ sơ tiếp nhận theo tháng, 01/2026 – 04/2026"]
     assert texts(svg, "legend") == ["Trực tuyến", "Kênh khác", "Tỷ lệ trực tuyến (%)", "Chỉ tiêu 90%"]
+    swatches = [(e.tag.split("}")[1], e.get("class")) for e in svg.iter() if "swatch" in e.get("class", "")]
+    assert swatches == [("rect", "swatch bar-online"), ("rect", "swatch bar-other"), ("line", "swatch rate-line"),
+                        ("line", "swatch target-line")]  # fmt: skip
     assert texts(svg, "month") == ["01/2026", "02/2026", "03/2026", "04/2026"]
     assert texts(svg, "y-count") == ["0", "1", "2", "3", "4", "5"]
     assert texts(svg, "y-rate") == ["0%", "25%", "50%", "75%", "100%"]
@@ -49,6 +52,10 @@ def test_the_trend_chart_of_a_known_period_draws_axes_legend_bars_rate_and_targe
         ("bar-online", "139.2", "112.8"), ("bar-other", "64.0", "75.2"),  # March: 3 online of 5
         ("bar-online", "252.0", "0.0"), ("bar-other", "252.0", "0.0"),
     ]  # fmt: skip
+    places = [
+        (r.get("x"), r.get("width")) for r in svg.iterfind(".//svg:g/svg:rect", NS) if r.get("class") == "bar-online"
+    ]
+    assert places == [("100.0", "64.0"), ("252.0", "64.0"), ("404.0", "64.0"), ("556.0", "64.0")]  # centred, 64 wide
     assert [g.findtext("svg:title", namespaces=NS) for g in svg.iterfind(".//svg:g", NS)][2] == (
         "03/2026: 5 hồ sơ, 3 trực tuyến (60,0%)"
     )
