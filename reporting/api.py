@@ -25,7 +25,22 @@ class OnlineRate(APIView):
     """Online share of the dossiers received in the period, per unit, against its target."""
 
     @extend_schema(
-        parameters=[*COMMON, OpenApiParameter("level", enum=["district", "commune"]), OpenApiParameter("remap", bool)],
+        parameters=[
+            *COMMON,
+            OpenApiParameter("level", enum=["district", "commune"]),
+            OpenApiParameter("remap", bool),
+            OpenApiParameter(
+                "sort",
+                enum=[f"{d}{c}" for c in selectors.RATE_SORTS for d in ("", "-")],
+                description="Column to sort the rows by, '-' before it for descending; ties by code (default: code).",
+            ),
+            OpenApiParameter(
+                "only",
+                enum=list(selectors.RATE_FILTERS),
+                description="below: below the target; empty: no dossier in the period.",
+            ),
+            OpenApiParameter("pilot_first", bool, description="The pilot units first, each group in the sort order."),
+        ],
         responses=inline_serializer(
             "OnlineRateReport",
             {
@@ -45,9 +60,15 @@ class OnlineRate(APIView):
             level=request.query_params.get("level", ""),
             remap=request.query_params.get("remap") == "true",
         )
+        rows = selectors.rate_rows(
+            report,
+            sort=request.query_params.get("sort", ""),
+            only=request.query_params.get("only", ""),
+            pilot_first=request.query_params.get("pilot_first") == "true",
+        )
         return Response(
             {
-                "rows": [rate_record(row) for row in report.rows],
+                "rows": [rate_record(row) for row in rows],
                 "total": rate_record(report.total),
                 "unplaced": report.unplaced,
             }

@@ -9,6 +9,7 @@ split between several new ones is counted once, in the one that holds its seat (
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,14 @@ class _Unit(NamedTuple):
     parent: str
 
 
+def share(online: int, total: int) -> Decimal | None:
+    """`online` of `total` in per cent, one decimal, halves rounded up (66.65 → 66.7): the one rounding
+    of the page, the exports, the API and the chart. None when there is nothing to divide."""
+    if not total:
+        return None
+    return (Decimal(100 * online) / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 @dataclass
 class RateRow:
     code: str
@@ -64,9 +73,7 @@ class RateRow:
     @property
     def rate(self) -> Decimal | None:
         """Online share in per cent, one decimal; None for a unit that received nothing."""
-        if not self.total:
-            return None
-        return (Decimal(100 * self.online) / self.total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return share(self.online, self.total)
 
     @property
     def meets_target(self) -> bool | None:
@@ -90,6 +97,64 @@ class RateReport:
     def channels(self) -> list[tuple[str, int]]:
         """(label, dossiers) per channel, in the order of the channel choices."""
         return [(str(label), self.by_channel[value]) for value, label in Channel.choices if value in self.by_channel]
+
+
+RATE_SORTS = ("code", "name", "total", "online", "rate", "target", "verdict")
+RATE_FILTERS = ("below", "empty")
+_LETTERS = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_MODIFIERS = ("\u0306", "\u0302", "\u031b")  # breve, circumflex, horn
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # CLDR's Vietnamese order
+
+
+def vietnamese_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Sort key in Vietnamese alphabetical order (a ă â b c d đ e ê …, then the tones): Python's own
+    order would put every "Đ" after "Z" and "Ư" after "U"'s neighbours."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFD", text.lower()):
+        if char in _TONES:
+            tones[-1:] = [_TONES[char]]
+            continue
+        if char in _MODIFIERS and letters:
+            base = _LETTERS[letters[-1]] if 0 <= letters[-1] < len(_LETTERS) else ""
+            combined = unicodedata.normalize("NFC", base + char)
+            if combined in _LETTERS:
+                letters[-1] = _LETTERS.index(combined)
+            continue
+        letters.append(_LETTERS.index(char) if char in _LETTERS else -1000 + ord(char) if char < "a" else ord(char))
+        tones.append(0)
+    return tuple(letters), tuple(tones)
+
+
+def rate_rows(report: RateReport, *, sort: str = "", only: str = "", pilot_first: bool = False) -> list[RateRow]:
+    """The report's unit rows as the page, the exports and the API list them: `only` "below" (the
+    target) or "empty" (no dossier); sorted by a column of `RATE_SORTS`, "-" before it for
+    descending, ties always by code; a unit with no dossier has no rate and no verdict and comes
+    last whichever the direction; `pilot_first` puts the pilot units first, each group in that
+    order. Cheap (no query): the report itself is cached once per refresh."""
+    column = sort.removeprefix("-") or "code"
+    if column not in RATE_SORTS:
+        raise Invalid({"sort": [_("Sort by one of the table's columns.")]})
+    if only and only not in RATE_FILTERS:
+        raise Invalid({"only": [_("Show all units, those below their target or those with no dossier.")]})
+    rows = [r for r in report.rows if not only or (r.meets_target is False if only == "below" else r.total == 0)]
+    verdicts = {False: 0, True: 1}
+    keys: dict[str, Callable[[RateRow], Any]] = {
+        "code": lambda r: r.code,
+        "name": lambda r: vietnamese_key(r.name),
+        "total": lambda r: r.total,
+        "online": lambda r: r.online,
+        "rate": lambda r: r.rate,
+        "target": lambda r: r.target,
+        "verdict": lambda r: None if r.meets_target is None else verdicts[r.meets_target],
+    }
+    key = keys[column]
+    rows.sort(key=lambda r: r.code)
+    valued = sorted((r for r in rows if key(r) is not None), key=key, reverse=sort.startswith("-"))  # stable
+    ordered = valued + [r for r in rows if key(r) is None]
+    if pilot_first:
+        ordered = [r for r in ordered if r.pilot] + [r for r in ordered if not r.pilot]
+    return ordered
 
 
 def _scope_units(user: User, on: datetime.date) -> list[str]:
@@ -444,7 +509,13 @@ def _monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
         for r in rows.values(month, "channel").annotate(n=Sum("count")).order_by():
             months[r[month]][0] += r["n"]
             months[r[month]][1] += r["n"] if r["channel"] == Channel.ONLINE else 0
-    return [(month, total, online) for month, (total, online) in sorted(months.items())]
+    every: list[tuple[datetime.date, int, int]] = []  # every month of the period, also one with no dossier
+    day = month_start(first)
+    while day <= last:
+        total, online = months.get(day, [0, 0])
+        every.append((day, total, online))
+        day = month_start(day, 1)
+    return every
 
 
 def reports_warm(today: datetime.date) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -28,13 +30,28 @@ def rate_record(row: RateRow) -> dict[str, Any]:
     }
 
 
-def rate_table(report: RateReport) -> tuple[list[str], list[list[Any]]]:
+def rate_table(report: RateReport, rows: Sequence[RateRow] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """The units' rows (`rows`: as sorted and filtered on the page; all of them by default), then the
+    total, labelled as such; a commune's own report has one row, itself, and no total repeating it."""
     head = [_("Code"), _("Unit"), _("Dossiers"), _("Online"), _("Online rate (%)"), _("Target (%)"),
             _("Pilot"), _("Meets the target")]  # fmt: skip
-    rows = [*report.rows, report.total]
-    return head, [
-        [r.code, r.name, r.total, r.online, r.rate, r.target, _("yes") if r.pilot else "", _verdict(r)] for r in rows
+    listed = list(report.rows if rows is None else rows)
+    table = [
+        [r.code, r.name, r.total, r.online, r.rate, r.target, _("yes") if r.pilot else "", _verdict(r)] for r in listed
     ]
+    if has_total(report):
+        t = report.total
+        table.append(["", total_label(report), t.total, t.online, t.rate, t.target, "", _verdict(t)])
+    return head, table
+
+
+def has_total(report: RateReport) -> bool:
+    """A total line only where it adds up several units: a commune's own report is its one row."""
+    return not (report.unit.level == report.level == "commune")
+
+
+def total_label(report: RateReport) -> str:
+    return _("Total: %(unit)s") % {"unit": report.unit.name}
 
 
 def _verdict(row: RateRow) -> str:
@@ -67,15 +84,27 @@ def variant_table(split: Sequence[tuple[str, str, int, int]]) -> tuple[list[str]
     return [_("Bundle"), _("Procedures asked for"), _("Dossiers"), _("Online")], [list(row) for row in split]
 
 
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def as_csv(head: list[str], rows: list[list[Any]]) -> bytes:
+    """CSV as the page writes its numbers, for the spreadsheet of the page's language: in Vietnamese
+    a decimal comma ("14,3"), so the cells are separated by semicolons, which is also the list
+    separator Excel expects under Windows' Vietnamese regional settings; in English "14.3" and
+    commas. Rates carry one decimal, as on the page; the header says the unit (%)."""
+    decimal_comma = formats.get_format("DECIMAL_SEPARATOR") == ","
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";" if decimal_comma else ",")
     writer.writerow(head)
-    writer.writerows([["" if value is None else value for value in row] for row in rows])
+    for row in rows:
+        writer.writerow(["" if v is None else formats.number_format(v) if isinstance(v, Decimal) else v for v in row])
     return ("\ufeff" + out.getvalue()).encode()  # with a BOM, so Excel reads the Vietnamese right
 
 
 def as_xlsx(title: str, head: list[str], rows: list[list[Any]]) -> bytes:
+    """Numbers as numeric cells; a rate holds its rounded value (the page's) and shows one decimal."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -84,7 +113,10 @@ def as_xlsx(title: str, head: list[str], rows: list[list[Any]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for cell, value in zip(sheet[sheet.max_row], row, strict=True):
+            if isinstance(value, Decimal):
+                cell.number_format = "0." + "0" * _decimals(value) if _decimals(value) else "0"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

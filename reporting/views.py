@@ -18,11 +18,11 @@ from cases.forms import parse_date
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
-from reporting.charts import trend_svg
+from reporting.charts import trend_months, trend_svg
 from reporting.documents import report_pdf
 from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
-from reporting.tables import as_csv, as_xlsx, rate_table, sla_table, variant_table
+from reporting.tables import as_csv, as_xlsx, has_total, rate_table, sla_table, total_label, variant_table
 
 READERS = (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN)
 
@@ -43,6 +43,8 @@ def _report(request: PortalRequest) -> dict[str, Any]:
     report = selectors.online_rate(
         user=request.user, code=params.get("unit"), first=first, last=last, level=params.get("level", ""), remap=remap
     )
+    sort, only, pilot_first = params.get("sort", ""), params.get("only", ""), params.get("pilot_first") == "1"
+    rows = selectors.rate_rows(report, sort=sort, only=only, pilot_first=pilot_first)
     # A province's page shows the SLA per kind of agency; its exports and lower units, per office.
     by_agency = report.unit.level == "province" and not params.get("export", "").startswith("sla.")
     return {
@@ -51,10 +53,17 @@ def _report(request: PortalRequest) -> dict[str, Any]:
         "last": last,
         "remap": remap,
         "by_agency": by_agency,
+        "rows": rows,
+        "sort": sort,
+        "only": only,
+        "pilot_first": pilot_first,
+        "has_total": has_total(report),
+        "total_label": total_label(report),
         "sla": lambda: selectors.sla(
             user=request.user, code=report.unit.code, first=first, last=last, today=today, by_agency=by_agency
         ),
-        "trend": lambda: trend_svg(selectors.monthly_trend(report)),
+        "months": lambda: trend_months(selectors.monthly_trend(report)),
+        "trend": lambda: trend_svg(trend_months(selectors.monthly_trend(report)), report.total.target),
         "variants": lambda: selectors.variant_split(report),
     }
 
@@ -75,6 +84,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         return response
     if export:
         return _export(context, export)
+    context["columns"] = _sort_links(request, context["sort"])
     context["version"] = report.version  # the key of the page's tables, rendered once per refresh
     context["breadcrumb"] = _breadcrumb(report.unit)
     trail = Prefetch(
@@ -127,6 +137,21 @@ def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
     return redirect_back(request, "reporting:dashboard")
 
 
+def _sort_links(request: PortalRequest, sort: str) -> list[dict[str, str]]:
+    """The rate table's column heads: each a link sorting by it (ascending first; again, descending),
+    keeping every other parameter of the page, so sorting works without JavaScript."""
+    labels = {"name": _("Unit"), "total": _("Dossiers"), "online": _("Online"), "rate": _("Online rate"),
+              "target": _("Target"), "verdict": _("Result")}  # fmt: skip
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    columns = []
+    for key, label in labels.items():
+        query = request.GET.copy()
+        query["sort"] = f"-{key}" if key == current and not descending else key
+        state = ("descending" if descending else "ascending") if key == current else "none"
+        columns.append({"label": label, "href": "?" + query.urlencode(), "state": state})
+    return columns
+
+
 def _breadcrumb(unit: Any) -> list[Any]:
     chain: list[Any] = []
     while unit is not None:
@@ -139,7 +164,7 @@ def _export(context: dict[str, Any], export: str) -> HttpResponse:
     """?export=<rates|variants|sla>.<csv|xlsx>: the tables of the page, as they are."""
     table, _dot, kind = export.partition(".")
     tables = {
-        "rates": (_("Online rate"), lambda: rate_table(context["report"])),
+        "rates": (_("Online rate"), lambda: rate_table(context["report"], context["rows"])),
         "variants": (_("Bundles"), lambda: variant_table(context["variants"]())),
         "sla": (_("On time"), lambda: sla_table(context["sla"]())),
     }

@@ -28,6 +28,7 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     for n, (commune, channel) in enumerate([("16690", "online"), ("16690", "online"), ("16690", "direct")]):
         file(partner, commune, f"2026-03-0{n + 2}T09:00:00+07:00", channel, n)
     file(partner, "17329", "2026-03-10T09:00:00+07:00", "postal", 9)
+    file(partner, "16690", "2026-01-12T09:00:00+07:00", "online", 10)  # for the year's trend
     summaries_rebuild()
     obstacle_file(user=User.objects.get(username="clerk.17329"), title="Mạng chậm", description="Không gửi được.")
 
@@ -42,6 +43,46 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     assert rows["Xã Anh Sơn"] == ["1", "0", "0,0%", "50%", "chưa đạt"]
     assert rows["Xã Nhân Hòa"] == ["0", "0", "—", "50%", "không có hồ sơ"]
     screenshot(page, "reports-1-province")
+
+    # Sort by the rate (a link: ascending, then descending), keep it while filtering, pilot units first.
+    page.get_by_role("link", name="Tỷ lệ trực tuyến", exact=True).click()
+    page.wait_for_url("**sort=rate*")
+    assert list(rate_rows(page))[:3] == ["Xã Anh Sơn", "Phường Trường Vinh đơn vị điểm", "Phường Thành Vinh"]
+    page.get_by_role("link", name="Tỷ lệ trực tuyến", exact=True).click()
+    page.wait_for_url("**sort=-rate*")
+    assert page.locator("th[aria-sort]").inner_text().strip() == "Tỷ lệ trực tuyến ▼"
+    assert list(rate_rows(page))[:2] == ["Phường Trường Vinh đơn vị điểm", "Xã Anh Sơn"]
+    page.get_by_label("Lọc").select_option(label="chưa đạt chỉ tiêu")
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**only=below*")
+    assert list(rate_rows(page)) == ["Phường Trường Vinh đơn vị điểm", "Xã Anh Sơn"]
+    screenshot(page, "reports-1b-below-target")
+    page.get_by_label("Lọc").select_option(label="mọi đơn vị")
+    page.get_by_label("Đơn vị điểm lên đầu").check()
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**pilot_first=1*")
+    units = list(rate_rows(page))
+    assert len(units) == 130 and units[0] == "Phường Trường Vinh đơn vị điểm" and units[10] == "Xã Anh Sơn"
+    assert all(unit.endswith("đơn vị điểm") for unit in units[:10])
+    screenshot(page, "reports-1c-pilots-first")
+
+    # The year's trend: every month on the axis, a legend, the figures as a table.
+    page.get_by_label("Từ ngày").fill("2026-01-01")
+    page.get_by_label("Đến ngày").fill("2026-12-31")
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**to=2026-12-31*")
+    chart = page.locator("svg.chart")
+    assert chart.locator("text.month").all_text_contents() == [f"{m:02d}/2026" for m in range(1, 13)]
+    assert chart.locator("text.legend").all_text_contents() == ["Trực tuyến", "Kênh khác", "Tỷ lệ trực tuyến (%)",
+                                                              "Chỉ tiêu 50%"]  # fmt: skip
+    chart.screenshot(path=str(SCREENSHOTS / "reports-1d-trend.png"))
+    page.get_by_text("Số liệu của biểu đồ").click()
+    figures = page.locator(".chart-data tbody tr").all_inner_texts()
+    assert figures[0].split("\t") == ["01/2026", "1", "1", "0", "100,0%"] and len(figures) == 12
+    assert figures[2].split("\t") == ["03/2026", "4", "2", "2", "50,0%"]
+    page.get_by_text("Số liệu của biểu đồ").scroll_into_view_if_needed()
+    screenshot(page, "reports-1e-year")
+    page.goto(page.url.split("?")[0] + "?from=2026-03-01&to=2026-03-31")  # back to March, as it was
 
     page.get_by_role("link", name="Phường Trường Vinh").click()
     page.get_by_role("heading", level=1, name="Bảng điều khiển · Phường Trường Vinh").wait_for()
