@@ -145,11 +145,6 @@ def contacts(office: Office) -> str:
     return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
 
 
-def vnd(amount: int) -> str:
-    """10000000 → "10.000.000 đồng", as amounts are written in Vietnamese documents."""
-    return f"{amount:,} đồng".replace(",", ".")
-
-
 def _funeral(bundle: Bundle, steps: list[Step]) -> dict[str, str] | None:
     """The funeral allowance a death dossier claims: its category, the amount the rate table gives
     for the month of death, and the office that pays it; None when the dossier claims none."""
@@ -161,7 +156,7 @@ def _funeral(bundle: Bundle, steps: list[Step]) -> dict[str, str] | None:
     with translation.override("vi"):
         label = str(category.label)
     amount = rules.funeral_amount(category, datetime.date.fromisoformat(died))
-    return {"category": label, "amount": vnd(amount), "office": step.office.name}
+    return {"category": label, "amount": f"{rules.vnd(amount)} đồng", "office": step.office.name}
 
 
 def qr_svg(url: str) -> SafeString:

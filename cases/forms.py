@@ -387,8 +387,7 @@ def shown_value(name: str, value: Any) -> Any:
         return _("yes") if value else _("no")
     if name in CHOICE_LABELS:
         return CHOICE_LABELS[name].get(value, value)
-    day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
-    return day.strftime("%d/%m/%Y") if day else value
+    return shown_date(value) if isinstance(value, str) else value
 
 
 def payload_sections(payload: dict[str, Any]) -> list[tuple[Any, list[tuple[str, Any]]]]:

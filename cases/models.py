@@ -141,10 +141,6 @@ class BundleQuerySet(models.QuerySet["Bundle"]):
         """Bundles still in progress after their due date (the same rule as Bundle.overdue)."""
         return self.filter(state=BundleState.IN_PROGRESS, due_date__lt=today)
 
-    def waiting_for_documents(self) -> BundleQuerySet:
-        """Bundles with a step returned for missing documents: the citizen has to bring them."""
-        return self.filter(returned_step_exists())
-
     def with_documents_due(self) -> BundleQuerySet:
         """Each bundle with `documents_due`: the day its wait for documents ends (the earliest
         supplement deadline of its returned steps, after which beat refuses them), else None.

@@ -115,6 +115,11 @@ def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date
     return setting(f"funeral.multiple.{category}", month) * setting(FUNERAL_RATE[FuneralCategory(category)], month)
 
 
+def vnd(amount: int) -> str:
+    """25000000 → "25.000.000": an amount as Vietnamese writes it, on pages, in messages and papers."""
+    return f"{amount:,}".replace(",", ".")
+
+
 def funeral_category_for(eligible: Iterable[str], date_of_death: datetime.date) -> str:
     """The category to claim when the deceased qualifies under several: the one that pays most
     for the month of death (DOMAIN.md §1: only the highest is paid); "" when none applies."""

@@ -432,14 +432,14 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
         reason = result.get("amount_reason", "")
         if result["amount_vnd"] < minimum:
             problems["result.amount_vnd"] = [
-                _("At least %(amount)s đồng for this category and month of death.") % {"amount": f"{minimum:,}"}
+                _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
             ]
         elif not isinstance(reason, str) or len(reason) > 2000:
             problems["result.amount_reason"] = [_("Enter the reason as text of at most 2,000 characters.")]
         elif result["amount_vnd"] != minimum and not reason.strip():
             problems["result.amount_reason"] = [
                 _("The rate table gives %(amount)s đồng: say why a different amount is paid.")
-                % {"amount": f"{minimum:,}".replace(",", ".")}
+                % {"amount": rules.vnd(minimum)}
             ]
     return problems
 

@@ -9,9 +9,10 @@ their `is_due`) and the same task code (`Task.apply()`, in-process) in a daemon 
 Where it starts, and why there: `portal/wsgi.py` starts it once it has built the application. That
 module is imported only by a process that serves requests: runserver's serving child (its
 autoreloading parent never imports it, so one reload means one beat, and the beat dies with the
-child it belongs to) or a gunicorn worker. Management commands, the tests and the Celery processes
-never import it. Several serving processes on one machine (gunicorn with workers, no broker) take
-turns on a lock file, so exactly one of them runs the schedule at a time.
+child it belongs to) or a gunicorn worker. Management commands and the Celery processes never
+import it; the tests turn it off (LOCAL_BEAT, tests/conftest.py) and drive LocalBeat directly.
+Several serving processes on one machine (gunicorn with workers, no broker) take turns on a lock
+file, so exactly one of them runs the schedule at a time.
 
 It never runs when a broker is configured (real beat does that job) or when LOCAL_BEAT=false. A
 task that raises is logged and the others go on; the failed entry runs again at its next time.
@@ -81,30 +82,35 @@ class LocalBeat:
         the next one is due. Never raises: a failing task is logged and the rest go on."""
         wait = MAX_SLEEP
         for entry in self.entries:
-            due, next_in = entry.schedule.is_due(entry.last_run_at)
-            if due:
-                entry.last_run_at = celery_app.now()
-                try:
+            try:
+                due, next_in = entry.schedule.is_due(entry.last_run_at)
+                if due:
+                    entry.last_run_at = celery_app.now()
                     celery_app.tasks[entry.task].apply(args=entry.args, kwargs=entry.kwargs, throw=True)
-                except Exception:
-                    logger.exception("local beat: %s (%s) failed; it runs again when next due", entry.name, entry.task)
+            except Exception:
+                logger.exception("local beat: %s (%s) failed; it runs again when next due", entry.name, entry.task)
+                continue
             wait = min(wait, next_in)
         return max(wait, 0.5)
 
     def run(self, stop: threading.Event, lock_path: Path | None = None) -> None:
-        """Tick until `stop` is set, holding the lock file while ticking (taken when free)."""
+        """Tick until `stop` is set, holding the lock file while ticking (taken when free). Nothing
+        ends the thread but `stop`: a failure outside the tasks (the lock file, the database
+        connection) is logged and tried again, or the reports would silently stop for good."""
         lock: IO[str] | None = None
         while not stop.is_set():
-            if lock is None and lock_path is not None:
-                lock = _try_lock(lock_path)
-            if lock is not None or lock_path is None:
-                close_old_connections()
-                try:
-                    wait = self.tick()
-                finally:
+            wait = MAX_SLEEP
+            try:
+                if lock is None and lock_path is not None:
+                    lock = _try_lock(lock_path)
+                if lock is not None or lock_path is None:
                     close_old_connections()
-            else:
-                wait = MAX_SLEEP
+                    try:
+                        wait = self.tick()
+                    finally:
+                        close_old_connections()
+            except Exception:
+                logger.exception("local beat: could not run the schedule; trying again in %d s", MAX_SLEEP)
             stop.wait(wait)
 
 

@@ -586,7 +586,7 @@ def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetim
             rule_vnd=step.result["amount_rule_vnd"],
             amount_vnd=step.result["amount_vnd"],
             reason=step.result["amount_reason"],
-            officer=(step.claimant.get_full_name() or step.claimant.username) if step.claimant else "",
+            officer=step.claimant.full_name if step.claimant else "",
             decided_at=step.finished_at,
         )
         for step in steps

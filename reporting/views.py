@@ -3,6 +3,7 @@ for their own unit), its exports, and the obstacles units report."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
-from cases.forms import parse_date
+from cases.forms import bad_date, parse_date
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
@@ -27,10 +28,17 @@ from reporting.tables import as_csv, as_xlsx, has_total, rate_table, sla_table, 
 READERS = (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN)
 
 
-def _iso(day: str | None) -> str | None:
-    """The page's dd/mm/yyyy as the ISO date the selectors take (ISO passes through)."""
-    parsed = parse_date(day) if day else None
-    return parsed.isoformat() if parsed else day
+def _period(params: Any, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The page's period, typed as dd/mm/yyyy (ISO is still taken): a date that does not parse is
+    refused under its own field, in the page's format (the API's `period` asks for ISO)."""
+    days = {}
+    for name, label in (("from", _("From")), ("to", _("To"))):
+        raw = (params.get(name) or "").strip()
+        day = parse_date(raw) if raw else None
+        if raw and day is None:
+            raise Invalid({name: [bad_date(label)]})
+        days[name] = day.isoformat() if day else None
+    return selectors.period(days["from"], days["to"], today)
 
 
 def _report(request: PortalRequest) -> dict[str, Any]:
@@ -38,7 +46,7 @@ def _report(request: PortalRequest) -> dict[str, Any]:
     (the page may find them already rendered in the cache)."""
     params = request.GET
     today = timezone.localdate()
-    first, last = selectors.period(_iso(params.get("from")), _iso(params.get("to")), today)
+    first, last = _period(params, today)
     remap = params.get("remap") == "1"
     report = selectors.online_rate(
         user=request.user, code=params.get("unit"), first=first, last=last, level=params.get("level", ""), remap=remap
@@ -100,7 +108,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
 def funeral_amounts(request: PortalRequest) -> HttpResponse:
     """The funeral allowances paid at another amount than the rate table's, per office, with why."""
     try:
-        first, last = selectors.period(request.GET.get("from"), request.GET.get("to"), timezone.localdate())
+        first, last = _period(request.GET, timezone.localdate())
     except Invalid as refused:
         return render(request, "reporting/funeral_amounts.html", {"errors": refused.errors}, status=400)
     rows = selectors.funeral_amount_exceptions(user=request.user, first=first, last=last)

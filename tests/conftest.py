@@ -11,6 +11,15 @@ D2024 = datetime.date(2024, 5, 1)
 D2026 = datetime.date(2026, 5, 1)
 
 
+def pytest_configure(config):
+    """No local beat in the test process, even where something imports portal.wsgi (a server
+    started in a test): a thread running the schedule against the test database at its own times
+    would change what the tests count. The beat's own tests drive LocalBeat directly."""
+    from django.conf import settings
+
+    settings.LOCAL_BEAT = False
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """On SQLite the test database is a file (under var/), not Django's shared-cache in-memory

@@ -56,8 +56,8 @@ def result_label(name: str) -> str:
 
 @register.filter
 def vnd(amount: int | None) -> str:
-    """25000000 → "25.000.000", as amounts are written in Vietnamese documents."""
-    return f"{amount:,}".replace(",", ".") if isinstance(amount, int) else ""
+    """25000000 → "25.000.000" (rules.vnd); "" for anything that is not an amount."""
+    return rules.vnd(amount) if isinstance(amount, int) else ""
 
 
 @register.filter

@@ -30,6 +30,7 @@ from cases.selectors import (
     bundle_list_for_user,
     bundle_page_for_user,
 )
+from cases.views import pdf_response
 from portal.access import PortalRequest, role_required
 from portal.errors import Conflict, Invalid, NotFound
 from portal.paging import keep_query, keyset_page
@@ -282,9 +283,7 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     from cases.documents import receipt_pdf
 
     bundle = bundle_get_for_user(user=request.user, code=code)
-    response = HttpResponse(receipt_pdf(bundle), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{code}-giay-tiep-nhan.pdf"'
-    return response
+    return pdf_response(receipt_pdf(bundle), f"{code}-giay-tiep-nhan.pdf")
 
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
@@ -298,7 +297,7 @@ def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse
     if not steps:
         raise Http404
     pdf = supplement_request_pdf(bundle, steps=steps, signer=request.user)
-    return _pdf_response(pdf, f"{code}-yeu-cau-bo-sung.pdf")
+    return pdf_response(pdf, f"{code}-yeu-cau-bo-sung.pdf")
 
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
@@ -310,13 +309,7 @@ def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
     steps = list(bundle.steps.filter(state=StepState.REFUSED).select_related("procedure", "office"))
     if not steps:
         raise Http404
-    return _pdf_response(refusal_pdf(bundle, steps=steps, signer=request.user), f"{code}-tu-choi.pdf")
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return pdf_response(refusal_pdf(bundle, steps=steps, signer=request.user), f"{code}-tu-choi.pdf")
 
 
 @role_required(UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.ADMIN)

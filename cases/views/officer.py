@@ -34,6 +34,7 @@ from cases.forms import (
 )
 from cases.models import OPEN, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
+from cases.views import pdf_response
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
@@ -200,9 +201,7 @@ def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Record the new appointment date first."))
         return redirect("cases:step", pk=pk)
     pdf = apology_pdf(step, new_appointment_on=step.new_appointment_on, signer=request.user)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-thu-xin-loi.pdf"'
-    return response
+    return pdf_response(pdf, f"{step.bundle.code}-thu-xin-loi.pdf")
 
 
 @role_required(UserRole.OFFICER)
@@ -214,9 +213,7 @@ def step_supplement_request(request: PortalRequest, pk: int) -> HttpResponse:
     if step.state != StepState.RETURNED:
         raise Http404
     pdf = supplement_request_pdf(step.bundle, steps=[step], signer=request.user)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-yeu-cau-bo-sung.pdf"'
-    return response
+    return pdf_response(pdf, f"{step.bundle.code}-yeu-cau-bo-sung.pdf")
 
 
 @role_required(UserRole.OFFICER)
@@ -227,6 +224,4 @@ def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
     step = step_page_for_user(user=request.user, pk=pk).step
     if step.state != StepState.REFUSED:
         raise Http404
-    response = HttpResponse(refusal_pdf(step.bundle, steps=[step], signer=request.user), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{step.bundle.code}-tu-choi.pdf"'
-    return response
+    return pdf_response(refusal_pdf(step.bundle, steps=[step], signer=request.user), f"{step.bundle.code}-tu-choi.pdf")

@@ -173,3 +173,11 @@ def test_the_next_page_starts_after_the_last_row_and_keeps_the_switch(client, de
     assert more.startswith("who=office&after=")
     assert [row[1] for row in rows(page) + rows(second)] == codes[::-1]
     assert "<html" not in second
+
+
+def test_on_an_english_page_the_missing_documents_are_named_in_english(client, worked):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get("/queue/history/").content.decode()
+
+    assert rows(page)[0][4].endswith("Medical birth certificate (giấy chứng sinh)")

@@ -163,3 +163,18 @@ def test_once_the_documents_arrive_the_dossier_is_no_longer_waiting(client, cler
     assert counts(client.get("/clerk/").content.decode())["chờ bổ sung giấy tờ"] == 0
     step = api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).json()["steps"][0]
     assert (step["state"], step["missing_documents"], step["supplement_deadline"]) == ("ready", [], None)
+
+
+def test_on_the_english_tracking_page_the_missing_documents_are_named_in_english(client, clerk, officer, travel):
+    bundle = filed(clerk, 1)
+    returned(bundle, officer, ["Giấy chứng sinh", "Bản sao sổ hộ khẩu của Trần Văn Bình"])
+    client.logout()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get("/track/", {"code": bundle.code, "id_last4": "1234"}).content.decode()
+
+    box = re.search(r'<div class="documents-missing warning-box">(.*?)</div>', page, re.S).group(1)
+    assert re.findall(r"<li>([^<]+)</li>", box) == [
+        "Medical birth certificate (giấy chứng sinh)",
+        "Another document (ask the one-stop desk which)",
+    ]

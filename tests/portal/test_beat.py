@@ -6,10 +6,13 @@ import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from celery import schedules
 from django.conf import settings
 from django.utils import timezone
 
@@ -125,3 +128,60 @@ def test_the_local_beat_never_starts_when_a_broker_is_configured_or_it_is_turned
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.LOCAL_BEAT = False
     assert local_beat_start() is None
+
+
+class BrokenSchedule(schedules.schedule):
+    """A schedule that cannot say when it is due (as a crontab with a bad timezone would)."""
+
+    def is_due(self, last_run_at):
+        raise ValueError("no such timezone")
+
+
+def test_a_schedule_that_raises_is_logged_and_the_rest_of_the_schedule_still_runs(make_user, caplog):
+    partner = make_user(UserRole.INTEGRATION, username="partner")
+    file_today(partner, "online", 1)
+    beat = LocalBeat(
+        {
+            "broken": {"task": "tests.portal.test_beat.failing_task", "schedule": BrokenSchedule(30.0)},
+            "summaries-update": settings.CELERY_BEAT_SCHEDULE["summaries-update"],
+        },
+        started_at=celery_app.now() - datetime.timedelta(seconds=31),
+    )
+
+    with caplog.at_level(logging.ERROR, logger="portal.beat"):
+        wait = beat.tick()
+
+    assert SummaryCheck.objects.count() == 1
+    assert 0 < wait <= 30
+    assert [record.getMessage() for record in caplog.records if record.name == "portal.beat"] == [
+        "local beat: broken (tests.portal.test_beat.failing_task) failed; it runs again when next due"
+    ]
+
+
+def test_the_thread_outlives_a_lock_file_it_cannot_open_and_stops_when_told(tmp_path, caplog):
+    (tmp_path / "var").write_text("a file where the lock's folder should be")
+    beat = LocalBeat({})
+    stop = threading.Event()
+    thread = threading.Thread(target=beat.run, args=(stop, tmp_path / "var" / "local-beat.lock"), daemon=True)
+
+    with caplog.at_level(logging.ERROR, logger="portal.beat"):
+        thread.start()
+        for _attempt in range(50):
+            if caplog.records:
+                break
+            time.sleep(0.1)
+        alive = thread.is_alive()
+        stop.set()
+        thread.join(timeout=5)
+
+    assert alive
+    assert not thread.is_alive()
+    assert [record.getMessage() for record in caplog.records if record.name == "portal.beat"] == [
+        "local beat: could not run the schedule; trying again in 30 s"
+    ]
+
+
+def test_the_test_process_serving_the_wsgi_application_starts_no_local_beat():
+    import portal.wsgi  # noqa: F401  (what a server started inside a test imports)
+
+    assert "local-beat" not in [thread.name for thread in threading.enumerate()]

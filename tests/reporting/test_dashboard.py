@@ -303,3 +303,10 @@ def test_the_periodic_report_puts_the_sla_table_on_a_landscape_page_readable_at_
         "Cơ quan Thủ tục nhận quyết Đúng hạn Trễ hạn hạn bổ sung Từ chối lỗi việc) làm việc)",
         "Tư pháp (hộ tịch) Đăng ký khai sinh 0 5 0 0 5 0 0 0 — —",
     ]  # headers wrap between words only, and a row is one line
+
+
+def test_a_period_date_that_is_not_dd_mm_yyyy_is_refused_under_its_own_field(client, province_staff):
+    page = client.get("/reports/", {"from": "2026-13-01", "to": "28/02/2026"})
+
+    assert page.status_code == 400
+    assert "Từ ngày: nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026." in page.content.decode()

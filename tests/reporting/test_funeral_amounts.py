@@ -129,3 +129,23 @@ def test_the_dashboard_links_the_province_to_the_list(client, province):
     assert re.findall(r'<a href="/reports/funeral-amounts/\?[^"]+">([^<]+)</a>', page) == [
         "Trợ cấp mai táng chi khác mức theo bảng mức hưởng"
     ]
+
+
+def test_the_period_is_typed_and_shown_as_dd_mm_yyyy_and_a_bad_date_is_refused_under_its_field(
+    client, province, partner, officer
+):
+    code = funeral_paid(partner, officer, 1, "17329", 12_000_000, REASON)
+    today = timezone.localdate()
+
+    page = client.get("/reports/funeral-amounts/", {"from": f"01/{today:%m/%Y}", "to": f"{today:%d/%m/%Y}"})
+    refused = client.get("/reports/funeral-amounts/", {"from": "01/01/2026", "to": "31/02/2026"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert code in html
+    assert re.findall(r'<input type="text" id="(from|to)" name="\1" value="([^"]+)"', html) == [
+        ("from", f"01/{today:%m/%Y}"),
+        ("to", f"{today:%d/%m/%Y}"),
+    ]
+    assert refused.status_code == 400
+    assert "Đến ngày: nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026." in refused.content.decode()

@@ -416,7 +416,7 @@ def test_the_rate_tables_amount_needs_no_reason_and_less_is_refused(api, integra
     same = api(chairman).post(url, {"result": {"decision_number": "QĐ-5", "amount_vnd": 10_000_000}}, format="json")
 
     assert less.status_code == 400
-    assert less.json()["errors"] == {"result.amount_vnd": ["Ít nhất 10,000,000 đồng với diện này và tháng mất."]}
+    assert less.json()["errors"] == {"result.amount_vnd": ["Ít nhất 10.000.000 đồng với diện này và tháng mất."]}
     assert same.status_code == 200
     assert same.json()["result"] == {"decision_number": "QĐ-5", "amount_vnd": 10_000_000}
     assert Event.objects.get(step=funeral, action="completed").data == {}
