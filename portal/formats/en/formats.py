@@ -1,8 +1,3 @@
-"""Dates as Vietnam writes them, on Vietnamese and English pages alike: dd/mm/yyyy."""
+"""English pages write dates as Vietnam does (dd/mm/yyyy): the same formats as Vietnamese pages."""
 
-DATE_FORMAT = "d/m/Y"
-SHORT_DATE_FORMAT = "d/m/Y"
-DATETIME_FORMAT = "d/m/Y H:i"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+from portal.formats.vi.formats import *  # noqa: F403
