@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, parsers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -30,6 +30,35 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 flat.update(_flatten(item, f"{prefix}.{index}".strip(".")))
         return flat
     return {prefix or "non_field_errors": [str(detail)]}
+
+
+def _nul_paths(data: Any, prefix: str = "") -> list[str]:
+    """The field paths of a parsed JSON body whose key or text holds a NUL character."""
+    if isinstance(data, dict):
+        items = [(str(key), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [(str(index), value) for index, value in enumerate(data)]
+    else:
+        return [prefix or "non_field_errors"] if isinstance(data, str) and "\x00" in data else []
+    paths: list[str] = []
+    for key, value in items:
+        path = f"{prefix}.{key}".strip(".")
+        paths += [path.replace("\x00", "")] if "\x00" in key else _nul_paths(value, path)
+    return paths
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, refusing a NUL character anywhere in the body (PostgreSQL cannot store one,
+    not even in a JSON column) with 400 naming each field, for free-form fields (a step's result)
+    too, not only those a CharField checks."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        if paths := _nul_paths(data):
+            from portal.middleware import NUL_MESSAGE
+
+            raise exceptions.ValidationError({path: [str(NUL_MESSAGE)] for path in paths})
+        return data
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

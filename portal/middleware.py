@@ -2,12 +2,19 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found, permission_denied
 
 from portal.errors import Forbidden, NotFound
+
+# Django's own words for the same refusal (forms.CharField, DRF's CharField), so one translation.
+NUL_MESSAGE = gettext_lazy("Null characters are not allowed.")
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
@@ -41,3 +48,37 @@ class DomainErrorMiddleware:
         if isinstance(exception, Forbidden):
             return permission_denied(request, PermissionDenied(str(exception)))
         return None
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    """The first query parameter (or path part, by its URL name) that holds a NUL character."""
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "")
+    if "\x00" in request.path_info:
+        try:
+            kwargs = resolve(request.path_info).kwargs
+        except Resolver404:
+            return "path"
+        return next((name for name, value in kwargs.items() if "\x00" in str(value)), "path")
+    return None
+
+
+class NulByteMiddleware:
+    """A NUL character cannot be stored or looked up in PostgreSQL: a query parameter or path part
+    holding one is refused with 400 naming it, before any view runs (JSON on /api/, a page
+    elsewhere). JSON bodies are checked by portal.api.JSONParser, forms by Django's CharField."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _nul_field(request)
+        if field is None:
+            return self.get_response(request)
+        message = str(NUL_MESSAGE)
+        if request.path_info.startswith("/api/"):
+            body = {"detail": _("The request has errors: see each field."), "errors": {field: [message]}}
+            return JsonResponse(body, status=400)
+        context = {"field": field, "message": message}
+        return render(request, "400.html", context, status=400)
