@@ -1,12 +1,17 @@
 """What every API endpoint shares: one exception handler that turns domain errors into the
-contract's responses (400 with field paths, 403, 404, 409), and cursor pagination."""
+contract's responses (400 with field paths, 403, 404, 409), cursor pagination, the parsing of
+query parameters (each refused with 400 naming it). The schema's error responses: portal.schema."""
 
 from __future__ import annotations
 
+import datetime
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, parsers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -75,3 +80,57 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        """A whole number of at least 1 (refused otherwise, naming it); above 200 gives 200."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise Invalid({"page_size": [_("Enter a whole number of at least 1.")]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Number of results per page (default {self.page_size}; above {self.max_page_size} "
+                    f"gives {self.max_page_size})."
+                )
+        return parameters
+
+
+# --- Query parameters: each refused with 400 naming it when it does not parse ---------------------
+
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# A date parameter's schema: a date, or empty (`?from=&to=`: the default, as leaving it out).
+DATE_OR_EMPTY: dict[str, Any] = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]}
+
+
+def query_choice(request: Request, name: str, choices: Iterable[str]) -> str:
+    """One of `choices`, or "" when the parameter is absent or empty."""
+    value = request.query_params.get(name, "")
+    allowed = [str(choice) for choice in choices]
+    if value and value not in allowed:
+        raise Invalid({name: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}]})
+    return value
+
+
+def query_bool(request: Request, name: str) -> bool:
+    """true or false; absent or empty is false."""
+    return query_choice(request, name, ("true", "false")) == "true"
+
+
+def query_date(request: Request, name: str) -> datetime.date | None:
+    """A date as YYYY-MM-DD, or None when the parameter is absent or empty."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        if not DATE.match(raw):
+            raise ValueError(raw)
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid({name: [_("Enter a date as YYYY-MM-DD.")]}) from None

@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from agencies.choices import UserRole
 from portal.access import role_required
@@ -63,3 +65,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     state = {"database": _database_state(), "broker": _broker_state()}
     healthy = all(part["ok"] for part in state.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **state}, status=200 if healthy else 503)
+
+
+@csrf_exempt  # a POST to a missing address is missing, whatever its cookies
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """An address under /api/ that matches no endpoint (`/api/v1/steps/abc/claim/`): the API's 404."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)

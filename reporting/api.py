@@ -11,14 +11,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.choices import UnitLevel
+from portal.api import DATE_OR_EMPTY, query_bool, query_choice, query_date
 from reporting import selectors
 from reporting.tables import rate_record, sla_record
 
-COMMON = [OpenApiParameter("unit"), OpenApiParameter("from"), OpenApiParameter("to")]
+PERIOD = [
+    OpenApiParameter("from", DATE_OR_EMPTY, description="First day (YYYY-MM-DD); default the 1st of `to`'s month."),
+    OpenApiParameter("to", DATE_OR_EMPTY, description="Last day (YYYY-MM-DD); default today."),
+]
+COMMON = [OpenApiParameter("unit"), *PERIOD]
+LEVELS = (UnitLevel.DISTRICT, UnitLevel.COMMUNE)
+SORTS = [f"{d}{c}" for c in selectors.RATE_SORTS for d in ("", "-")]
 
 
 def _period(request: Request) -> tuple[Any, Any]:
-    return selectors.period(request.query_params.get("from"), request.query_params.get("to"), timezone.localdate())
+    first, last = query_date(request, "from"), query_date(request, "to")
+    return selectors.period(
+        first.isoformat() if first else None, last.isoformat() if last else None, timezone.localdate()
+    )
 
 
 class OnlineRate(APIView):
@@ -27,16 +38,16 @@ class OnlineRate(APIView):
     @extend_schema(
         parameters=[
             *COMMON,
-            OpenApiParameter("level", enum=["district", "commune"]),
+            OpenApiParameter("level", enum=[*LEVELS, ""]),
             OpenApiParameter("remap", bool),
             OpenApiParameter(
                 "sort",
-                enum=[f"{d}{c}" for c in selectors.RATE_SORTS for d in ("", "-")],
+                enum=[*SORTS, ""],
                 description="Column to sort the rows by, '-' before it for descending; ties by code (default: code).",
             ),
             OpenApiParameter(
                 "only",
-                enum=list(selectors.RATE_FILTERS),
+                enum=[*selectors.RATE_FILTERS, ""],
                 description="below: below the target; empty: no dossier in the period.",
             ),
             OpenApiParameter("pilot_first", bool, description="The pilot units first, each group in the sort order."),
@@ -57,14 +68,14 @@ class OnlineRate(APIView):
             code=request.query_params.get("unit"),
             first=first,
             last=last,
-            level=request.query_params.get("level", ""),
-            remap=request.query_params.get("remap") == "true",
+            level=query_choice(request, "level", LEVELS),
+            remap=query_bool(request, "remap"),
         )
         rows = selectors.rate_rows(
             report,
-            sort=request.query_params.get("sort", ""),
-            only=request.query_params.get("only", ""),
-            pilot_first=request.query_params.get("pilot_first") == "true",
+            sort=query_choice(request, "sort", SORTS),
+            only=query_choice(request, "only", selectors.RATE_FILTERS),
+            pilot_first=query_bool(request, "pilot_first"),
         )
         return Response(
             {
@@ -100,7 +111,7 @@ class FuneralAmounts(APIView):
     office, with both figures and the officer's reason (provincial staff, their province)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("from"), OpenApiParameter("to")],
+        parameters=PERIOD,
         responses=inline_serializer(
             "FuneralAmountExceptions",
             {

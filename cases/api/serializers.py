@@ -142,12 +142,12 @@ class BundleDetailSerializer(BundleSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
     # The person with the office they acted for, "Nguyễn Văn An (Công an phường Trường Vinh)".
     actor_name = serializers.SerializerMethodField()
     role = serializers.CharField(source="actor_role")
-    office = serializers.CharField(source="office.name", default=None)
-    step = serializers.CharField(source="step.procedure_id", default=None)
+    office = serializers.CharField(source="office.name", default=None, allow_null=True)
+    step = serializers.CharField(source="step.procedure_id", default=None, allow_null=True)
 
     class Meta:
         model = Event
@@ -165,8 +165,8 @@ class QueueStepSerializer(StepSerializer):
     received_at = serializers.DateTimeField(source="bundle.received_at")
     missing_documents = serializers.JSONField()
     supplement_deadline = serializers.DateField()
-    claimant = serializers.CharField(source="claimant.username", default=None)
-    claimant_name = serializers.CharField(source="claimant.display_name", default=None)
+    claimant = serializers.CharField(source="claimant.username", default=None, allow_null=True)
+    claimant_name = serializers.CharField(source="claimant.display_name", default=None, allow_null=True)
     data = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field, not Serializer.data
     earlier_results = serializers.SerializerMethodField()
 
@@ -238,7 +238,7 @@ class UnitSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
     level = serializers.CharField()
-    parent = serializers.CharField(source="parent.code", default=None)  # type: ignore[assignment]
+    parent = serializers.CharField(source="parent.code", default=None, allow_null=True)  # type: ignore[assignment]
 
 
 class OfficeSerializer(serializers.Serializer):

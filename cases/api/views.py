@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -17,26 +18,30 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from agencies.choices import AgencyRole
+from agencies.choices import AgencyRole, UnitLevel
 from agencies.models import AdministrativeUnit, Jurisdiction, User
 from cases import services
 from cases.api import serializers as s
 from cases.attachments import attachment_add
-from cases.choices import StepState
+from cases.choices import BundleKind, BundleState, Channel, StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
-from portal.api import CursorPagination
-from portal.errors import Invalid, NotFound
+from portal.api import DATE_OR_EMPTY, CursorPagination, query_bool, query_choice, query_date
+from portal.errors import NotFound
 
 
 def _day(request: Request, name: str = "on") -> datetime.date:
-    raw = request.query_params.get(name)
-    if not raw:
-        return timezone.localdate()
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    return query_date(request, name) or timezone.localdate()
+
+
+def _enum(choices: Any) -> list[str]:
+    """A query parameter's values as the schema lists them: "" too, which means no filter."""
+    return [*(str(choice) for choice in choices), ""]
+
+
+ON = OpenApiParameter("on", DATE_OR_EMPTY, description="The day (YYYY-MM-DD); default today.")
+OVERDUE = OpenApiParameter("overdue", OpenApiTypes.BOOL, description="true: only those past their due date.")
+OPEN_STATES = (StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED)
 
 
 def _bundles_with_steps(queryset: QuerySet[Bundle]) -> QuerySet[Bundle]:
@@ -53,7 +58,7 @@ class UnitList(generics.ListAPIView):
     serializer_class = s.UnitSerializer
     pagination_class = type("UnitPagination", (CursorPagination,), {"ordering": ("code", "id"), "page_size": 200})
 
-    @extend_schema(parameters=[OpenApiParameter("parent"), OpenApiParameter("level"), OpenApiParameter("on")])
+    @extend_schema(parameters=[OpenApiParameter("parent"), OpenApiParameter("level", enum=_enum(UnitLevel.values)), ON])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -61,7 +66,7 @@ class UnitList(generics.ListAPIView):
         units = AdministrativeUnit.objects.valid_on(_day(self.request)).select_related("parent")
         if parent := self.request.query_params.get("parent"):
             units = units.filter(parent__code=parent)
-        if level := self.request.query_params.get("level"):
+        if level := query_choice(self.request, "level", UnitLevel.values):
             units = units.filter(level=level)
         return units
 
@@ -72,16 +77,14 @@ class OfficeList(generics.ListAPIView):
     serializer_class = s.OfficeSerializer
     pagination_class = type("OfficePagination", (CursorPagination,), {"ordering": ("role", "id")})
 
-    @extend_schema(parameters=[OpenApiParameter("role"), OpenApiParameter("unit"), OpenApiParameter("on")])
+    @extend_schema(parameters=[OpenApiParameter("role", enum=_enum(AgencyRole.values)), OpenApiParameter("unit"), ON])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Jurisdiction]:
         on = _day(self.request)
         rows = Jurisdiction.objects.valid_on(on).filter(unit__in=AdministrativeUnit.objects.valid_on(on))
-        if role := self.request.query_params.get("role"):
-            if role not in AgencyRole.values:
-                raise Invalid({"role": [_("Unknown role '%(role)s'.") % {"role": role}]})
+        if role := query_choice(self.request, "role", AgencyRole.values):
             rows = rows.filter(role=role)
         if unit := self.request.query_params.get("unit"):
             rows = rows.filter(unit__code=unit)
@@ -97,7 +100,11 @@ class BundleListCreate(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(name, required=False) for name in ("state", "kind", "channel", "commune", "overdue")
+            OpenApiParameter("state", enum=_enum(BundleState.values)),
+            OpenApiParameter("kind", enum=_enum(BundleKind.values)),
+            OpenApiParameter("channel", enum=_enum(Channel.values)),
+            OpenApiParameter("commune"),
+            OVERDUE,
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -106,12 +113,12 @@ class BundleListCreate(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Bundle]:
         bundles = bundle_list_for_user(user=self.request.user)  # type: ignore[arg-type]
         params = self.request.query_params
-        for name in ("state", "kind", "channel"):
-            if params.get(name):
-                bundles = bundles.filter(**{name: params[name]})
+        for name, choices in (("state", BundleState.values), ("kind", BundleKind.values), ("channel", Channel.values)):
+            if value := query_choice(self.request, name, choices):
+                bundles = bundles.filter(**{name: value})
         if params.get("commune"):
             bundles = bundles.filter(commune__code=params["commune"])
-        if params.get("overdue") == "true":
+        if query_bool(self.request, "overdue"):
             bundles = bundles.overdue(timezone.localdate())
         return _bundles_with_steps(bundles)
 
@@ -198,17 +205,15 @@ class Queue(generics.ListAPIView):
     serializer_class = s.QueueStepSerializer
     pagination_class = type("QueuePagination", (CursorPagination,), {"ordering": ("due_date", "id")})
 
-    @extend_schema(parameters=[OpenApiParameter("state"), OpenApiParameter("overdue")])
+    @extend_schema(parameters=[OpenApiParameter("state", enum=_enum(OPEN_STATES)), OVERDUE])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Step]:
         steps = step_list_for_user(user=self.request.user)  # type: ignore[arg-type]
-        state = self.request.query_params.get("state")
-        if state and state not in (StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED):
-            raise Invalid({"state": [_("Choose ready, in_progress or returned.")]})
+        state = query_choice(self.request, "state", OPEN_STATES)
         steps = steps.filter(state=state) if state else steps.filter(OPEN)
-        if self.request.query_params.get("overdue") == "true":
+        if query_bool(self.request, "overdue"):
             steps = steps.overdue(timezone.localdate())
         done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result").order_by()
         # Related rows come by prefetch, not joins: the page query then stays on cases_step alone and

@@ -1,0 +1,75 @@
+"""The API schema (/api/schema/) tells the truth: every operation documents the error responses
+it can give, with their bodies (issue 11 §4; `make fuzz` checks it against the live server).
+Kept apart from portal.api: drf-spectacular reads the API settings, which name portal.api."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular import openapi
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.errors
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages for each field path (`child.date_of_birth`), in the request's language; absent "
+        "when the body is not JSON at all.",
+    )
+
+
+ERRORS = {
+    "400": "The request has errors: `errors` names each field (query parameter, path part or body field).",
+    "401": "No credentials, or a token that is not valid.",
+    "403": "Authenticated, but this account may not do this.",
+    "404": "Absent, or outside the caller's scope; also a cursor that is not valid.",
+    "409": "The action does not fit the current state, or somebody changed it first: reload and retry.",
+    "429": "Too many requests: wait and retry.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, plus the error responses each operation can give (../shared/API.md):
+    400 when it takes any input; 401 and 403 when it authenticates; 404 when it has a path part or a
+    query parameter (scope, cursor); 409 for an authenticated change; 429 when it is throttled. The
+    rules read the view, so a new endpoint is documented without editing it."""
+
+    def error_codes(self, operation: dict[str, Any]) -> list[str]:
+        parameters = operation.get("parameters", [])
+        authenticates = bool(getattr(self.view, "authentication_classes", ()))
+        permissions = getattr(self.view, "permission_classes", ())
+        anonymous = not permissions or AllowAny in permissions
+        codes = []
+        if parameters or "requestBody" in operation:
+            codes.append("400")
+        if authenticates:
+            codes.append("401")
+            if not anonymous:
+                codes.append("403")
+        if any(parameter["in"] in ("path", "query") for parameter in parameters):
+            codes.append("404")
+        if authenticates and not anonymous and self.method not in ("GET", "HEAD", "OPTIONS"):
+            codes.append("409")
+        if getattr(self.view, "throttle_classes", ()):
+            codes.append("429")
+        return codes
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for code in self.error_codes(operation):
+            body = ValidationErrorSerializer if code == "400" else ErrorSerializer
+            component = self.resolve_serializer(body, "response")
+            responses.setdefault(
+                code, {"description": ERRORS[code], "content": {"application/json": {"schema": component.ref}}}
+            )
+        return operation
