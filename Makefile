@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-packages-run system-packages-test lint typecheck pytest messages graphs lock clean
+.PHONY: run test fuzz system-packages-run system-packages-test lint typecheck pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ typecheck: $(BIN)/.installed
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## fuzz: schemathesis against a live server on /api/schema/: every check, fixed seed, bounded budget;
+## fails on any server error or schema violation (fuzz/run.py; DATABASE_URL's server, else SQLite)
+fuzz: system-packages-test $(BIN)/.installed
+	$(BIN)/python fuzz/run.py
 
 ## messages: refresh the Vietnamese catalogue after changing user-facing strings (needs gettext)
 messages: export DEBUG ?= true

@@ -20,11 +20,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SEED = int(os.environ.get("FUZZ_SEED", "11"))
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "100"))
 PASSWORD = "lienthong-fuzz"
 # Each role over the operations it works with (the others answer 403/404, checked too but cheaply).
 RUNS = [
@@ -87,6 +88,57 @@ def token(base: str, username: str) -> str:
         return str(json.load(response)["token"])
 
 
+def run_and_show(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run, printing the output as it comes, and keep it for the counts."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+    return subprocess.CompletedProcess(command, process.wait(), "".join(lines))
+
+
+def counts(output: str) -> tuple[int, int, int]:
+    """(operations tested, test cases generated, failures) from schemathesis's summary."""
+    tested = re.search(r"Tested: (\d+)", output)
+    generated = re.search(r"(\d+) generated", output)
+    found = re.search(r"found (\d+) unique failure", output)
+    tested_count, generated_count, found_count = (int(m.group(1)) if m else 0 for m in (tested, generated, found))
+    return tested_count, generated_count, found_count
+
+
+def get(base: str, path: str, key: str) -> Any:
+    request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Token {key}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def known_values(base: str, tokens: dict[str, str]) -> Path:
+    """fuzz/schemathesis.toml plus the codes of real dossiers and the ids of real steps, used for a
+    path's `code` and `id` most of the time: otherwise nearly every request would be a 404 and the
+    actions (claim, complete, withdraw...) would never run."""
+    codes = [row["code"] for row in get(base, "/api/v1/bundles/?page_size=200", tokens["clerk.16690"])["results"]]
+    steps = [row["id"] for row in get(base, "/api/v1/queue/?page_size=200", tokens["civil_status.16690"])["results"]]
+    config = ROOT / "var" / "fuzz-schemathesis.toml"
+    config.write_text(
+        (ROOT / "fuzz" / "schemathesis.toml").read_text()
+        + f"""
+[dictionaries.codes]
+values = {json.dumps(codes)}
+
+[dictionaries.steps]
+values = {json.dumps(steps)}
+
+[parameters]
+"path.code" = {{ dictionary = "codes", probability = 0.8 }}
+"path.id" = {{ dictionary = "steps", probability = 0.8 }}
+"""
+    )
+    log(f"{len(codes)} dossier codes and {len(steps)} step ids for the paths")
+    return config
+
+
 def main() -> int:
     env = {key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"}
     env.update(
@@ -117,18 +169,22 @@ def main() -> int:
             stderr=subprocess.STDOUT,
         )
     failed: list[str] = []
+    totals: list[tuple[int, int, int]] = []
     report_dir = ROOT / "var" / "fuzz-report"
     shutil.rmtree(report_dir, ignore_errors=True)
     started = time.monotonic()
     try:
         wait_for(f"{base}/healthz")
+        # Every token first: fuzzing the sign-in endpoint with wrong passwords may lock this address out.
+        tokens = {username: token(base, username) for username, _ in RUNS}
+        config = known_values(base, tokens)
         for username, prefixes in RUNS:
             log(f"schemathesis as {username}: {', '.join(prefixes)}")
             pattern = "^(" + "|".join(re.escape(prefix) for prefix in prefixes) + ")"
             command = [
                 str(BIN / "schemathesis"),
                 "--config-file",
-                str(ROOT / "fuzz" / "schemathesis.toml"),
+                str(config),
                 "run",
                 f"{base}/api/schema/",
                 "--checks",
@@ -146,7 +202,7 @@ def main() -> int:
                 "--include-path-regex",
                 pattern,
                 "--header",
-                f"Authorization: Token {token(base, username)}",
+                f"Authorization: Token {tokens[username]}",
                 "--header",
                 "Accept-Language: en",
                 "--workers",
@@ -157,12 +213,18 @@ def main() -> int:
                 "--report-junit-path",
                 str(report_dir / f"{username}.xml"),
             ]
-            if subprocess.run(command, cwd=ROOT / "var", env=env).returncode != 0:  # its cache: var/.schemathesis
+            result = run_and_show(command, cwd=ROOT / "var", env=env)  # its cache: var/.schemathesis
+            if result.returncode != 0:
                 failed.append(username)
+            totals.append(counts(result.stdout))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    log(f"{len(RUNS)} runs in {time.monotonic() - started:.0f} s; failed: {', '.join(failed) or 'none'}")
+    operations, cases, failures = (sum(column) for column in zip(*totals, strict=True)) if totals else (0, 0, 0)
+    log(
+        f"{len(RUNS)} runs in {time.monotonic() - started:.0f} s: {operations} operations, {cases} test cases, "
+        f"{failures} failures; failed runs: {', '.join(failed) or 'none'}"
+    )
     return 1 if failed else 0
 
 

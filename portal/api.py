@@ -84,7 +84,7 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> int:
         """A whole number of at least 1 (refused otherwise, naming it); above 200 gives 200."""
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
             raise Invalid({"page_size": [_("Enter a whole number of at least 1.")]})

@@ -63,6 +63,7 @@ def test_every_operation_documents_its_error_responses(schema):
     [
         ("/api/v1/queue/?page_size=null", "page_size"),
         ("/api/v1/queue/?page_size=0", "page_size"),
+        ("/api/v1/queue/?page_size=", "page_size"),
         ("/api/v1/reports/online-rate/?remap=null", "remap"),
         ("/api/v1/reports/online-rate/?pilot_first=yes", "pilot_first"),
         ("/api/v1/reports/online-rate/?level=province", "level"),
