@@ -56,6 +56,7 @@ def test_a_nul_in_a_page_filter_gives_the_error_page_naming_it(make_user):
         response = client.get(url)
         page = response.content.decode()
         assert response.status_code == 400
+        assert 'href="/clerk/"' in page  # the header still knows who is signed in
         assert re.search(r'<p class="field-error" data-field="([^"]+)">([^<]+)</p>', page).groups() == (
             field,
             f"{field}: {NUL_VI}",
