@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.DomainErrorMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",  # last: sees the views' errors first
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -175,8 +176,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The outbox sweeper publishes again, every OUTBOX_SWEEP_INTERVAL seconds, what was written at least
+# OUTBOX_SWEEP_AGE seconds ago and is still undelivered (a broker that was down, a lost task).
+OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=60.0)
+OUTBOX_SWEEP_AGE = env.float("OUTBOX_SWEEP_AGE", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": 60.0},
+    "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": OUTBOX_SWEEP_INTERVAL},
     "supplements-expire": {"task": "cases.tasks.supplements_expire_task", "schedule": 3600.0},
     "lateness-record": {"task": "cases.tasks.lateness_record_task", "schedule": 3600.0},
     # The report summaries: today and yesterday every 30 s; every day from the start each night.
