@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-packages-run system-packages-test lint typecheck pytest messages graphs lock clean
+.PHONY: run test system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ run: system-packages-run $(BIN)/.installed
 
 ## test: lint, type-check and run the whole test suite (SQLite unless DATABASE_URL is set)
 test: export SECRET_KEY ?= insecure-key-for-tests-only
-test: system-packages-test $(BIN)/.installed lint typecheck pytest
+test: system-packages-test $(BIN)/.installed lint typecheck deploy-check pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -50,6 +50,14 @@ lint: $(BIN)/.installed
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy .
+
+# deploy-check: Django's deployment checks with a production-like environment (DEBUG off, a long
+# random key, a named host, an https address, every other setting at its default): 0 warnings.
+deploy-check: $(BIN)/.installed
+	env -i PATH="$$PATH" ENV_FILE=/dev/null DEBUG=false ALLOWED_HOSTS=portal.example.gov.vn \
+	  PUBLIC_BASE_URL=https://portal.example.gov.vn \
+	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(MANAGE) check --deploy --fail-level WARNING
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

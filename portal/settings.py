@@ -143,6 +143,17 @@ STORAGES = {
 }
 
 # --- Security when served for real ----------------------------------------------------------
+# Outside DEBUG the portal is HTTPS only: plain HTTP is redirected (except /healthz, which the
+# container's health check asks over plain HTTP), browsers are told to keep to HTTPS for a year
+# (HSTS, sent on HTTPS responses only), cookies travel over HTTPS only. Behind a proxy that
+# terminates TLS, the proxy must set X-Forwarded-Proto (https or http) and strip it from clients;
+# where the proxy itself redirects plain HTTP, SECURE_SSL_REDIRECT=false. `make deploy-check`
+# runs `check --deploy` with such an environment.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
