@@ -2,9 +2,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found, permission_denied
 
 from portal.errors import Forbidden, NotFound
@@ -41,3 +42,27 @@ class DomainErrorMiddleware:
         if isinstance(exception, Forbidden):
             return permission_denied(request, PermissionDenied(str(exception)))
         return None
+
+
+class RequestSizeLimitMiddleware:
+    """A request whose body is larger than MAX_REQUEST_BYTES (its Content-Length) is answered 413
+    before anything reads it, with the limit in the message: JSON under /api/, text on pages. A
+    chunked body (no Content-Length) is read as empty by Django, so it cannot get past the cap."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = _("The request is larger than %(mb)s MB, the most the portal accepts in one request.") % {
+                "mb": limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

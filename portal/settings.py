@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,6 +176,20 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# --- Request sizes ----------------------------------------------------------------------------
+# The largest legitimate request is the desk's filing page: four scans (cases/views/clerk.py,
+# DOCUMENT_ROWS) of at most 10 MB each (the rule attachment.max_bytes) and the form. A body
+# larger than MAX_REQUEST_BYTES is refused with 413 before it is read (portal.middleware); the
+# proxy in front should refuse it too (nginx: client_max_body_size 45m). Uploaded files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory; the fields of a request other
+# than its files may take DATA_UPLOAD_MAX_MEMORY_SIZE (the API's JSON bodies are a few kB; an
+# intake form has well under a hundred fields; four scans are the most one request carries).
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=45 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # --- The portal's public address -------------------------------------------------------------
 # Printed on the receipts (the tracking link and its QR code): the address citizens reach from
