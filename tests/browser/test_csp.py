@@ -60,6 +60,12 @@ def test_the_main_pages_raise_no_csp_violation(page, live_server, portal):
     visit("/api/docs/")
     page.locator(".swagger-ui .opblock").first.wait_for()
 
+    portal("admin")
+    visit("/admin/")
+    visit("/admin/cases/bundle/")
+    visit(f"/admin/cases/bundle/{bundle.pk}/change/")
+    visit("/admin/agencies/user/add/")
+
     assert [status for _, status in visited] == [200] * len(visited), visited
     violations = [m for m in messages if "Content Security Policy" in m or "CSP violation" in m]
     assert violations == [], "\n".join(violations)
