@@ -131,3 +131,25 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+class RequestSizeLimitMiddleware:
+    """A request whose body is larger than MAX_REQUEST_BYTES (its Content-Length) is answered 413
+    before anything reads it, with the limit in the message: JSON under /api/, text on pages. A
+    chunked body (no Content-Length) is read as empty by Django, so it cannot get past the cap."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = _("The request is larger than %(mb)s MB, the most the portal accepts in one request.") % {
+                "mb": limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

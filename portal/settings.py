@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_fsm",
+    "csp",
     "agencies",
     "cases",
     "reporting",
@@ -46,9 +47,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -143,12 +146,52 @@ STORAGES = {
 }
 
 # --- Security when served for real ----------------------------------------------------------
+# Outside DEBUG the portal is HTTPS only: plain HTTP is redirected (except /healthz, which the
+# container's health check asks over plain HTTP), browsers are told to keep to HTTPS for a year
+# (HSTS, sent on HTTPS responses only), cookies travel over HTTPS only. Behind a proxy that
+# terminates TLS, the proxy must set X-Forwarded-Proto (https or http) and strip it from clients;
+# where the proxy itself redirects plain HTTP, SECURE_SSL_REDIRECT=false. `make deploy-check`
+# runs `check --deploy` with such an environment.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
 # Sessions are written to the database and read from the cache: one query fewer on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# The pages load only their own scripts, styles and images (no inline script, no style attribute,
+# no CDN); the API docs page (Swagger UI) widens style-src and img-src for itself (portal/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Request sizes ----------------------------------------------------------------------------
+# The largest legitimate request is the desk's filing page: four scans (cases/views/clerk.py,
+# DOCUMENT_ROWS) of at most 10 MB each (the rule attachment.max_bytes) and the form. A body
+# larger than MAX_REQUEST_BYTES is refused with 413 before it is read (portal.middleware); the
+# proxy in front should refuse it too (nginx: client_max_body_size 45m). Uploaded files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory; the fields of a request other
+# than its files may take DATA_UPLOAD_MAX_MEMORY_SIZE (the API's JSON bodies are a few kB; an
+# intake form has well under a hundred fields; four scans are the most one request carries).
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=45 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # --- The portal's public address -------------------------------------------------------------
 # Printed on the receipts (the tracking link and its QR code): the address citizens reach from

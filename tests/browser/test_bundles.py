@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from cases.models import Bundle
 from tests.browser.conftest import screenshot
+from tests.scans import PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def fill(page, values: dict[str, str]) -> None:
