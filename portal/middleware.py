@@ -131,6 +131,8 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
 class RequestSizeLimitMiddleware:
     """A request whose body is larger than MAX_REQUEST_BYTES (its Content-Length) is answered 413
     before anything reads it, with the limit in the message: JSON under /api/, text on pages. A
