@@ -6,6 +6,7 @@ tasks run in-process, so a new machine needs nothing but Python. No secret has a
 DEBUG is on.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_fsm",
+    "axes",
     "agencies",
     "cases",
     "reporting",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.DomainErrorMiddleware",
+    # Last: turns a sign-in refused for too many failures into the page or JSON that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -109,6 +113,21 @@ AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in guessing (django-axes): after AXES_FAILURE_LIMIT failed attempts for one account, or from
+# one client address (portal/client.py), sign-in is refused for AXES_COOLOFF_MINUTES, on the login
+# page, the admin's login and POST /api/v1/auth/token/ alike, even with the right password. An
+# administrator unlocks earlier: admin > Axes > Access attempts, or `manage.py axes_reset_username`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.client.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -147,6 +166,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
 # Sessions are written to the database and read from the cache: one query fewer on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, right to left: the client is
+# the right-most forwarded address that is not one of them. None by default: REMOTE_ADDR is the
+# client. Used by the API throttles, the tracking page and the sign-in lockout (portal/client.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- The portal's public address -------------------------------------------------------------
 # Printed on the receipts (the tracking link and its QR code): the address citizens reach from
@@ -190,7 +214,7 @@ LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -199,6 +223,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"track": env("TRACK_THROTTLE", default="30/minute")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens are valid for this many days from when they were issued; then POST /api/v1/auth/token/
+# again issues a new one.
+API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liên thông API",
     "DESCRIPTION": "Linked birth and death procedure bundles (contract: API v1).",
@@ -219,5 +246,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
