@@ -221,8 +221,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api.CursorPagination",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"track": env("TRACK_THROTTLE", default="30/minute")},
+    "NUM_PROXIES": 0,  # the throttles count portal.client.client_address(), never X-Forwarded-For as sent
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Failed tracking look-ups per dossier code (page and API together) before that code answers 429,
+# the right digits included, until TRACK_CODE_WINDOW seconds after the first failure (cases/tracking.py).
+TRACK_CODE_FAILURES = env.int("TRACK_CODE_FAILURES", default=10)
+TRACK_CODE_WINDOW = env.int("TRACK_CODE_WINDOW", default=3600)
 # API tokens are valid for this many days from when they were issued; then POST /api/v1/auth/token/
 # again issues a new one.
 API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=30)

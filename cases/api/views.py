@@ -9,12 +9,12 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agencies.choices import AgencyRole
@@ -25,7 +25,9 @@ from cases.attachments import attachment_add
 from cases.choices import StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
+from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
 from portal.api import CursorPagination
+from portal.client import ClientScopedRateThrottle
 from portal.errors import Invalid, NotFound
 
 
@@ -291,12 +293,24 @@ class Track(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "track"
 
-    @extend_schema(parameters=[OpenApiParameter("id_last4", required=True)], responses=s.TrackSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("id_last4", required=True)],
+        responses={
+            200: s.TrackSerializer,
+            404: OpenApiResponse(description="No dossier with this code and these digits."),
+            429: OpenApiResponse(
+                description="Too many look-ups from this address, or too many wrong answers for this code."
+            ),
+        },
+    )
     def get(self, request: Request, code: str) -> Response:
+        if track_code_blocked(code=code):
+            raise Throttled(detail=track_code_blocked_message())
         bundle = bundle_track(code=code, id_last4=request.query_params.get("id_last4", ""))
         if bundle is None:
+            track_code_failed(code=code)
             raise NotFound(_("No dossier with this code and these digits."))
         return Response(s.TrackSerializer(bundle).data)
