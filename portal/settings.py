@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "BundleStateEnum": "cases.choices.BundleState",
         "StepStateEnum": "cases.choices.StepState",
         "AgencyRoleEnum": "agencies.choices.AgencyRole",
+        "UserRoleEnum": "agencies.choices.UserRole",
+        "AccessChannelEnum": "cases.choices.AccessChannel",
+        "ChannelEnum": "cases.choices.Channel",
     },
 }
 

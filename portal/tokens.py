@@ -28,16 +28,20 @@ class TokenView(APIView):
 
     throttle_classes: list[type] = []
 
+    def _obtaining(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"
+
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+        return [AllowAny()] if self._obtaining() else [IsAuthenticated()]
 
     def get_authenticators(self) -> list[Any]:
-        return [] if self.request.method == "POST" else super().get_authenticators()
+        # Obtaining a token needs none (an expired token sent along must not stand in the way).
+        return [] if self._obtaining() else super().get_authenticators()
 
     @extend_schema(
         request=AuthTokenSerializer,
         responses={
-            200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
+            200: inline_serializer("IssuedToken", {"token": serializers.CharField()}),
             400: OpenApiResponse(description="Wrong username or password."),
             429: OpenApiResponse(_Detail, description="Too many failed attempts for this account or address."),
         },

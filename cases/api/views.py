@@ -22,7 +22,7 @@ from agencies.models import AdministrativeUnit, Jurisdiction, User
 from cases import services
 from cases.api import serializers as s
 from cases.attachments import attachment_add
-from cases.choices import StepState
+from cases.choices import AccessChannel, StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
@@ -117,6 +117,18 @@ class BundleListCreate(generics.ListAPIView):
             bundles = bundles.overdue(timezone.localdate())
         return _bundles_with_steps(bundles)
 
+    def paginate_queryset(self, queryset: Any) -> Any:
+        """The page's bundles show personal data (the child's ID number in results): one bulk
+        insert records them all, whatever the page's length."""
+        page = super().paginate_queryset(queryset)
+        if page:
+            services.personal_data_access_record(
+                user=self.request.user,  # type: ignore[arg-type]
+                bundles=page,
+                channel=AccessChannel.API,
+            )
+        return page
+
     @extend_schema(
         request=s.BundleCreateSerializer,
         responses={201: s.BundleSerializer, 200: s.BundleSerializer},
@@ -145,7 +157,9 @@ class BundleDetail(APIView):
         return Response(s.BundleDetailSerializer(bundle).data)
 
 
-def _bundle_response(bundle: Bundle) -> Response:
+def _bundle_response(request: Request, bundle: Bundle) -> Response:
+    """The bundle after a change by its filer: its steps' results are personal data, so recorded."""
+    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.API)  # type: ignore[arg-type]
     return Response(s.BundleSerializer(_bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()).data)
 
 
@@ -155,7 +169,8 @@ class BundleSupplement(APIView):
         payload = s.NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return _bundle_response(
-            services.bundle_supplement(user=request.user, code=code, note=payload.validated_data["note"])  # type: ignore[arg-type]
+            request,
+            services.bundle_supplement(user=request.user, code=code, note=payload.validated_data["note"]),  # type: ignore[arg-type]
         )
 
 
@@ -165,7 +180,8 @@ class BundleWithdraw(APIView):
         payload = s.ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return _bundle_response(
-            services.bundle_withdraw(user=request.user, code=code, reason=payload.validated_data["reason"])  # type: ignore[arg-type]
+            request,
+            services.bundle_withdraw(user=request.user, code=code, reason=payload.validated_data["reason"]),  # type: ignore[arg-type]
         )
 
 

@@ -1,5 +1,6 @@
 """The citizen's tracking page: a dossier's code and the last 4 digits of the applicant's ID
-number show each step's state and due date, and nothing personal."""
+number show each step's state and due date, and nothing personal; and who read the dossier's
+personal data (when, which office or desk, role and channel; never a name)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cases.selectors import bundle_track
+from cases.selectors import TRACKED_ACCESSES, bundle_accesses_for_citizen, bundle_track
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
 from portal.client import client_address
 
@@ -43,6 +44,8 @@ def track(request: HttpRequest) -> HttpResponse:
             context["error"] = _("No dossier with this code and these digits. Check both and try again.")
             return render(request, "cases/track.html", context, status=404)
         context["bundle"] = bundle
+        context["accesses"] = bundle_accesses_for_citizen(bundle=bundle)
+        context["limit"] = TRACKED_ACCESSES
     return render(request, "cases/track.html", context)
 
 
