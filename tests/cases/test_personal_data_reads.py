@@ -59,7 +59,7 @@ def refused(bundle: Bundle, justice) -> Step:
     return first_step(bundle)
 
 
-def reads() -> list[tuple[str, str, str]]:
+def reads() -> list[tuple[str | None, str, str]]:
     return [(a.bundle.code, a.user.username, a.channel) for a in PersonalDataAccess.objects.order_by("pk")]
 
 
