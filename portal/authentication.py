@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,3 +29,14 @@ class ExpiringTokenAuthentication(TokenAuthentication):
                 _("The API token has expired. Obtain a new one from POST /api/v1/auth/token/.")
             )
         return user, token
+
+
+class SignInLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, on every sign-in that comes with a request (the login pages, the
+    admin's and the token endpoint all pass theirs). A password checked with no request at all (a
+    management command, the shell) has no client to count or lock out, and passes through."""
+
+    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

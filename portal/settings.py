@@ -118,7 +118,7 @@ LOGOUT_REDIRECT_URL = "login"
 # page, the admin's login and POST /api/v1/auth/token/ alike, even with the right password. An
 # administrator unlocks earlier: admin > Axes > Access attempts, or `manage.py axes_reset_username`.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "portal.authentication.SignInLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
