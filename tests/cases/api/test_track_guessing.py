@@ -1,6 +1,8 @@
 """Guessing a dossier's tracking answer: the throttles count the real client address (X-Forwarded-For
 only from TRUSTED_PROXIES), and failed answers are also counted per dossier code, whatever the address."""
 
+import time
+
 import pytest
 from django.test import Client, RequestFactory
 
@@ -102,3 +104,15 @@ def test_other_codes_are_not_blocked(api, integration, code):
         api().get(f"/api/v1/track/{code}/", {"id_last4": f"{i:04d}"}, REMOTE_ADDR=f"198.51.100.{i}")
 
     assert api().get(f"/api/v1/track/{other}/", {"id_last4": death()["applicant"]["id_number"][-4:]}).status_code == 200
+
+
+def test_the_code_answers_again_once_the_window_ends(api, code, settings):
+    """Real time, not a frozen clock: with CACHE_URL the window is Redis' own expiry."""
+    settings.TRACK_CODE_WINDOW = 3
+    for i in range(2, 12):
+        api().get(f"/api/v1/track/{code}/", {"id_last4": f"{i:04d}"}, REMOTE_ADDR=f"198.51.100.{i}")
+    assert api().get(f"/api/v1/track/{code}/", {"id_last4": "1234"}).status_code == 429
+
+    time.sleep(3.2)
+
+    assert api().get(f"/api/v1/track/{code}/", {"id_last4": "1234"}).status_code == 200
