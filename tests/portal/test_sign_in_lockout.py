@@ -130,16 +130,21 @@ def test_the_administrators_reset_unlocks_the_account(clerk):
     assert client.session["_auth_user_id"] == str(clerk.pk)
 
 
-def test_the_admin_lists_and_deletes_access_attempts(clerk, admin_user):
+def test_the_administrator_unlocks_the_account_in_the_admin(clerk, admin_user):
     for index in range(5):
         page_login(Client(), "clerk", "wrong", address=f"10.0.2.{index}")
+    assert page_login(Client(), "clerk", "pw", address="10.0.3.1").status_code == 429
     admin = Client()
     admin.force_login(admin_user)
-    attempt = AccessAttempt.objects.get(username="clerk", ip_address="10.0.2.0")
+    attempts = list(AccessAttempt.objects.filter(username="clerk").values_list("pk", flat=True))
 
-    assert admin.get("/admin/axes/accessattempt/").status_code == 200
-    response = admin.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    listing = admin.get("/admin/axes/accessattempt/", {"q": "clerk"})
+    response = admin.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": attempts, "post": "yes"},
+    )
+
+    assert listing.status_code == 200 and "10.0.2.0" in listing.content.decode()
     assert response.status_code == 302
-
-    AccessAttempt.objects.filter(username="clerk").delete()
+    assert AccessAttempt.objects.filter(username="clerk").count() == 0
     assert page_login(Client(), "clerk", "pw", address="10.0.3.1").status_code == 302
