@@ -90,6 +90,8 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         return redirect_back(request, "cases:queue")
     step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
+    # The row names the child or the deceased.
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB)
     return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})
 
 

@@ -117,6 +117,17 @@ def test_the_officers_refusal_slip_is_recorded(bundle, justice):
     assert reads() == [(bundle.code, justice.username, "pdf")]
 
 
+def test_the_queue_row_an_officer_claims_with_htmx_is_recorded(bundle, justice):
+    client = Client()
+    client.force_login(justice)
+
+    response = client.post(f"/queue/{first_step(bundle).pk}/claim/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "Trần Minh An" in response.content.decode()
+    assert reads() == [(bundle.code, justice.username, "web")]
+
+
 def test_the_api_bundle_list_records_each_bundle_of_the_page(api, integration):
     codes = [
         api(integration)
