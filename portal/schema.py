@@ -46,9 +46,11 @@ class AutoSchema(openapi.AutoSchema):
 
     def error_codes(self, operation: dict[str, Any]) -> list[str]:
         parameters = operation.get("parameters", [])
-        authenticates = bool(getattr(self.view, "authentication_classes", ()))
-        permissions = getattr(self.view, "permission_classes", ())
-        anonymous = not permissions or AllowAny in permissions
+        # drf-spectacular gives the view a request of the operation's method, so a view that
+        # authenticates or permits per method answers for this operation.
+        authenticates = bool(self.view.get_authenticators())
+        permissions = self.view.get_permissions()
+        anonymous = not permissions or any(isinstance(permission, AllowAny) for permission in permissions)
         codes = []
         if parameters or "requestBody" in operation:
             codes.append("400")
@@ -72,10 +74,12 @@ class AutoSchema(openapi.AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
-        for code in self.error_codes(operation):
+        # A view may declare an error itself (its own description, a body of its own); one it
+        # declares without a body gets the error body too.
+        declared = [code for code in responses if code >= "400"]
+        for code in dict.fromkeys(self.error_codes(operation) + declared):
             body = ValidationErrorSerializer if code == "400" else ErrorSerializer
             component = self.resolve_serializer(body, "response")
-            responses.setdefault(
-                code, {"description": ERRORS[code], "content": {"application/json": {"schema": component.ref}}}
-            )
+            response = responses.setdefault(code, {"description": ERRORS[code]})
+            response.setdefault("content", {"application/json": {"schema": component.ref}})
         return operation

@@ -6,6 +6,7 @@ tasks run in-process, so a new machine needs nothing but Python. No secret has a
 DEBUG is on.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_fsm",
     "csp",
+    "axes",
     "agencies",
     "cases",
     "reporting",
@@ -60,7 +62,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.DomainErrorMiddleware",
-    "portal.middleware.DatabaseUnavailableMiddleware",  # last: sees the views' errors first
+    "portal.middleware.DatabaseUnavailableMiddleware",  # sees the views' errors before the others
+    # Last: turns a sign-in refused for too many failures into the page or JSON that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -114,6 +118,21 @@ AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in guessing (django-axes): after AXES_FAILURE_LIMIT failed attempts for one account, or from
+# one client address (portal/client.py), sign-in is refused for AXES_COOLOFF_MINUTES, on the login
+# page, the admin's login and POST /api/v1/auth/token/ alike, even with the right password. An
+# administrator unlocks earlier: admin > Axes > Access attempts, or `manage.py axes_reset_username`.
+AUTHENTICATION_BACKENDS = [
+    "portal.authentication.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.client.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -193,6 +212,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, right to left: the client is
+# the right-most forwarded address that is not one of them. None by default: REMOTE_ADDR is the
+# client. Used by the API throttles, the tracking page and the sign-in lockout (portal/client.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 # --- The portal's public address -------------------------------------------------------------
 # Printed on the receipts (the tracking link and its QR code): the address citizens reach from
 # outside, never the address of whoever printed the paper. Required when DEBUG is off: the system
@@ -239,7 +263,7 @@ LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "portal.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -251,8 +275,16 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"track": env("TRACK_THROTTLE", default="30/minute")},
+    "NUM_PROXIES": 0,  # the throttles count portal.client.client_address(), never X-Forwarded-For as sent
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Failed tracking look-ups per dossier code (page and API together) before that code answers 429,
+# the right digits included, until TRACK_CODE_WINDOW seconds after the first failure (cases/tracking.py).
+TRACK_CODE_FAILURES = env.int("TRACK_CODE_FAILURES", default=10)
+TRACK_CODE_WINDOW = env.int("TRACK_CODE_WINDOW", default=3600)
+# API tokens are valid for this many days from when they were issued; then POST /api/v1/auth/token/
+# again issues a new one.
+API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liên thông API",
     "DESCRIPTION": "Linked birth and death procedure bundles (contract: API v1).",
@@ -266,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "BundleStateEnum": "cases.choices.BundleState",
         "StepStateEnum": "cases.choices.StepState",
         "AgencyRoleEnum": "agencies.choices.AgencyRole",
+        "UserRoleEnum": "agencies.choices.UserRole",
+        "AccessChannelEnum": "cases.choices.AccessChannel",
+        "ChannelEnum": "cases.choices.Channel",
     },
 }
 
@@ -275,5 +310,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -42,7 +42,7 @@ def track(page, live_server, code: str, last4: str) -> list[tuple[str, str]]:
     page.get_by_label("Mã hồ sơ (trên giấy tiếp nhận)").fill(code)
     page.get_by_label("4 chữ số cuối số định danh của người nộp").fill(last4)
     page.get_by_role("button", name="Tra cứu").click()
-    rows = page.locator("section tbody tr")
+    rows = page.locator("section table:not(.accesses) tbody tr")  # the steps, not who viewed the dossier
     return [(row.locator("td").nth(0).inner_text(), row.locator("td").nth(1).inner_text()) for row in rows.all()]
 
 
