@@ -97,7 +97,7 @@ def filings(dsn: str, certificates: list[str]) -> tuple[int, int]:
     """(lost, doubled) among the filings a test attempted, one birth certificate number each: a
     number with no live bundle is lost, one with more than one bundle doubled."""
     with psycopg.connect(dsn, autocommit=True) as connection:
-        counts = dict(
+        counts: dict[str, int] = dict(
             connection.execute(
                 "SELECT birth_certificate_number, count(*) FROM cases_bundle"
                 " WHERE birth_certificate_number = ANY(%s) GROUP BY 1",
@@ -105,7 +105,7 @@ def filings(dsn: str, certificates: list[str]) -> tuple[int, int]:
             ).fetchall()
         )
     lost = sum(1 for number in certificates if not counts.get(number))
-    doubled = sum(count - 1 for count in counts.values() if count > 1)
+    doubled = sum((count - 1 for count in counts.values() if count > 1), 0)
     return lost, doubled
 
 

@@ -5,6 +5,7 @@ test breaks something, lets the system recover, then checks the invariants with 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -20,7 +21,9 @@ from tests.faults import harness, invariants
 COMPLETE = {"result": {"register_number": "KS-123/2026", "personal_id_number": "040326001122"}}
 
 
-def verdict(name: str, dsn: str, attempted: int, lost: int = 0, doubled: int = 0, problems: list[str] | None = None):
+def verdict(
+    name: str, dsn: str, attempted: int, lost: int = 0, doubled: int = 0, problems: list[str] | None = None
+) -> None:
     """Print the FAULT line (the test's own lost/doubled plus the invariants') and assert on it."""
     report = invariants.check(dsn)
     lost, doubled = lost + report.lost, doubled + report.doubled
@@ -91,7 +94,7 @@ def test_worker_process_killed_mid_task(stack: harness.Stack) -> None:
         worker = stack.worker(concurrency=1)
         harness.wait_until(lambda: waiting_on_lock(stack), 60, "a worker process inside a delivery")
         for pid in worker.children():
-            harness.os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
             killed += 1
         time.sleep(1)
         holder.rollback()
