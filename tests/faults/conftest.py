@@ -30,6 +30,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def template() -> Iterator[str]:
     """The database every test copies: migrated, with reference data and the accounts."""
+    shutil.rmtree(harness.LOGS, ignore_errors=True)  # this run's logs only
     server, name = harness.server_url(), harness.database_name("")
     harness.prepare(harness.recreate(server, name))
     yield name

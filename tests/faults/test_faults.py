@@ -113,6 +113,8 @@ def test_worker_process_killed_mid_task(stack: harness.Stack) -> None:
         holder.rollback()
     assert killed == 1
     stack.settled()
+    if "WorkerLostError" not in worker.log.read_text():
+        problems.append("the killed process held no task (no WorkerLostError in the worker's log)")
     attempted = invariants.scalar(stack.dsn, "SELECT count(*) FROM cases_outbox")
     lost, doubled = invariants.filings(stack.dsn, certificates)
     verdict("worker process killed mid-task", stack.dsn, attempted, lost, doubled, problems)
