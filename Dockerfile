@@ -17,4 +17,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 portal && mkdir -p /app/var && chown portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Bind address, workers, request limits and timeouts: gunicorn.conf.py.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "portal.wsgi:application"]

@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz faults system-packages-run system-packages-test lint typecheck pytest messages graphs lock clean
+.PHONY: run test fuzz faults system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ run: system-packages-run $(BIN)/.installed
 
 ## test: lint, type-check and run the whole test suite (SQLite unless DATABASE_URL is set)
 test: export SECRET_KEY ?= insecure-key-for-tests-only
-test: system-packages-test $(BIN)/.installed lint typecheck pytest
+test: system-packages-test $(BIN)/.installed lint typecheck deploy-check security pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -50,6 +50,26 @@ lint: $(BIN)/.installed
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy .
+
+# deploy-check: Django's deployment checks with a production-like environment (DEBUG off, a long
+# random key, a named host, an https address, every other setting at its default): 0 warnings.
+deploy-check: $(BIN)/.installed
+	env -i PATH="$$PATH" ENV_FILE=/dev/null DEBUG=false ALLOWED_HOSTS=portal.example.gov.vn \
+	  PUBLIC_BASE_URL=https://portal.example.gov.vn \
+	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(MANAGE) check --deploy --fail-level WARNING
+
+# security: bandit on the apps (settings in pyproject.toml, [tool.bandit]); fails on any finding
+# of medium or high severity. A silenced finding says why beside its `# nosec`.
+security: $(BIN)/.installed
+	$(BIN)/bandit -c pyproject.toml -r agencies cases reporting portal --severity-level medium --quiet
+
+## audit: known vulnerabilities in the locked dependencies (pip-audit against requirements.lock).
+## Needs the advisory database (PyPI's JSON API and OSV) over the network: it cannot run on our
+## machines, which reach only the package indexes, so neither `make test` nor CI calls it. Run it
+## where the advisory data is reachable, before each release.
+audit: $(BIN)/.installed
+	$(BIN)/pip-audit --requirement requirements.lock --strict --no-deps --disable-pip --progress-spinner off
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)

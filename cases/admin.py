@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from cases import rules
+from cases import rules, services
+from cases.choices import AccessChannel
 from cases.models import Bundle, BundleVariant, CalendarOverride, Event, Outbox, Procedure, Setting, Step
 
 
@@ -64,6 +65,14 @@ class BundleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page shows the dossier's personal data (its data and applicant): recorded."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        bundle = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and isinstance(bundle, Bundle):
+            services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.ADMIN)
+        return response
 
 
 @admin.register(Event)

@@ -84,3 +84,12 @@ class Action(models.TextChoices):
     HANDED_OFF = "handed_off", _("Delivered to the office")
     APOLOGISED = "apologised", _("Apology sent with a new appointment")
     HANDED_OVER = "handed_over", _("Results handed over")
+
+
+class AccessChannel(models.TextChoices):
+    """Where someone read a dossier's personal data (PersonalDataAccess.channel)."""
+
+    WEB = "web", _("Portal pages")
+    PDF = "pdf", _("Printed document (PDF)")
+    API = "api", _("Partner system (API)")
+    ADMIN = "admin", _("Administration")

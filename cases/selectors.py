@@ -164,3 +164,41 @@ def attachment_get_for_user(*, user: User, pk: int) -> Attachment:
     if attachment is None:
         raise NotFound(_("No such document."))
     return attachment
+
+
+@dataclass(frozen=True)
+class TrackedAccess:
+    """One read of a dossier's personal data as its citizen sees it: when, from which office or
+    desk, in which role and through which channel; never the person's name or login."""
+
+    at: datetime.datetime
+    office: str
+    role: str
+    channel: str
+
+    @property
+    def role_label(self) -> str:
+        return str(UserRole(self.role).label) if self.role in UserRole.values else self.role
+
+    @property
+    def channel_label(self) -> str:
+        from cases.choices import AccessChannel
+
+        return str(AccessChannel(self.channel).label) if self.channel in AccessChannel.values else self.channel
+
+
+TRACKED_ACCESSES = 50
+
+
+def bundle_accesses_for_citizen(*, bundle: Bundle, limit: int = TRACKED_ACCESSES) -> list[TrackedAccess]:
+    """Who read the dossier's personal data, newest first, at most `limit` rows (one query)."""
+    from cases.models import PersonalDataAccess
+
+    rows = (
+        PersonalDataAccess.objects.filter(bundle=bundle)
+        .select_related("user__office", "user__commune", "user__province")
+        .order_by("-at", "-pk")[:limit]
+    )
+    return [
+        TrackedAccess(at=row.at, office=row.user.workplace, role=row.user.role, channel=row.channel) for row in rows
+    ]

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import django_fsm as fsm
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +50,7 @@ from cases.models import (
 )
 from cases.selectors import bundle_get_for_user, step_get_for_user
 from cases.validation import bundle_problems, late_registration, sixth_birthday_eve
+from portal.celery import send_on_commit
 from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 # --- Audit and outbox ----------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def _publish_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
 
     rows = Outbox.objects.bulk_create([Outbox(topic=topic, payload=payload) for topic, payload in messages])
     pks = [row.pk for row in rows]
-    transaction.on_commit(lambda: outbox_deliver_task.delay(*pks))
+    send_on_commit(outbox_deliver_task, *pks)
 
 
 def _transition(obj: Bundle | Step, method_name: str, **kwargs: Any) -> str:
@@ -177,7 +178,24 @@ def _commune_for_filing(user: User, code: str, on: datetime.date) -> Administrat
 def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") -> tuple[Bundle, bool]:
     """File a dossier: check it, route each asked-for procedure to the office that plays its role
     for the commune on the day of receipt, open the first step and time everything. Returns the
-    bundle and whether it is new (False when the same Idempotency-Key and body were seen before)."""
+    bundle and whether it is new (False when the same Idempotency-Key and body were seen before).
+
+    Requests that repeat one Idempotency-Key at the same time queue behind the first (a lock on the
+    client and key for the transaction: PostgreSQL's advisory lock; SQLite's transactions already
+    take the write lock when they begin) and then answer like it, never "already in dossier"."""
+    if not idempotency_key:
+        return _bundle_file(user=user, data=data, idempotency_key="")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    [f"idempotency:{user.pk}:{idempotency_key}"],
+                )
+        return _bundle_file(user=user, data=data, idempotency_key=idempotency_key)
+
+
+def _bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str) -> tuple[Bundle, bool]:
     fingerprint = _fingerprint(data)
     if idempotency_key:
         record = IdempotencyRecord.objects.filter(client=user, key=idempotency_key).select_related("bundle").first()
@@ -244,7 +262,7 @@ def bundle_file(*, user: User, data: dict[str, Any], idempotency_key: str = "") 
         if duplicate:
             raise _duplicate_error(*duplicate) from None
         if idempotency_key:
-            return bundle_file(user=user, data=data, idempotency_key=idempotency_key)
+            return _bundle_file(user=user, data=data, idempotency_key=idempotency_key)
         raise
     return bundle, True
 

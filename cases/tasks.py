@@ -4,6 +4,7 @@ idempotent, so acks_late and redelivery after a lost worker are safe."""
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -26,8 +27,9 @@ def outbox_deliver_task(*message_pks: int) -> int:
 
 @shared_task
 def outbox_sweep_task() -> int:
-    """Publish again what was written but not delivered for a while (beat, every minute)."""
-    pending = services.outbox_pending(older_than=datetime.timedelta(minutes=1))
+    """Publish again what was written but not delivered for a while (beat, every
+    OUTBOX_SWEEP_INTERVAL seconds; "a while" is OUTBOX_SWEEP_AGE seconds)."""
+    pending = services.outbox_pending(older_than=datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AGE))
     for start in range(0, len(pending), 100):
         outbox_deliver_task.delay(*pending[start : start + 100])
     return len(pending)

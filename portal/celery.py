@@ -1,11 +1,35 @@
 """The Celery application: workers and beat read their settings from Django's (CELERY_*)."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+logger = logging.getLogger(__name__)
+
+
+def send_on_commit(task: Task, *args: object) -> None:
+    """Send a task once the current transaction commits. What committed stays committed and the
+    request still answers success when the broker cannot be reached: the failure is logged in one
+    line, and the work is picked up later (the outbox sweeper sends undelivered rows again; beat
+    refreshes the report summaries on its own)."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception as error:  # noqa: BLE001 - any failure to publish is recovered later, see above
+            logger.warning(
+                "%s%r not sent after commit (%s: %s); it will be sent later",
+                task.name,
+                args,
+                type(error).__name__,
+                error,
+            )
+
+    transaction.on_commit(send)

@@ -1,10 +1,13 @@
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found, permission_denied
 
 from portal.errors import Forbidden, NotFound
+
+logger = logging.getLogger(__name__)
 
 # Django's own words for the same refusal (forms.CharField, DRF's CharField), so one translation.
 NUL_MESSAGE = gettext_lazy("Null characters are not allowed.")
@@ -82,3 +87,71 @@ class NulByteMiddleware:
             return JsonResponse(body, status=400)
         context = {"field": field, "message": message}
         return render(request, "400.html", context, status=400)
+
+
+DATABASE_DOWN_MESSAGE = gettext_lazy(
+    "The portal cannot reach its database at the moment. Nothing was changed by this request; "
+    "please try again in a few minutes."
+)
+# PostgreSQL's words for "no connection" (class 08) and for a server shutting down or starting up
+# (57P01-57P03); a connection that could not be made, or a pool that found none, carries no code.
+_CONNECTION_LOST = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether a database error means the server cannot be reached, not a failed statement (a lock
+    timeout, a deadlock or a constraint stays a 500 or is handled where it happens)."""
+    if not isinstance(error, OperationalError | InterfaceError) or connection.vendor != "postgresql":
+        return False
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(_CONNECTION_LOST)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is down, every request answers 503 with a clear message and a
+    Retry-After, and the log gets one line per request instead of a traceback."""
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not database_unreachable(exception):
+            return None
+        logger.warning("Database unreachable, answered 503: %s %s (%s)", request.method, request.path, exception)
+        message = str(DATABASE_DOWN_MESSAGE)
+        response: HttpResponse
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503, json_dumps_params={"ensure_ascii": False})
+        else:
+            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """A request whose body is larger than MAX_REQUEST_BYTES (its Content-Length) is answered 413
+    before anything reads it, with the limit in the message: JSON under /api/, text on pages. A
+    chunked body (no Content-Length) is read as empty by Django, so it cannot get past the cap."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = _("The request is larger than %(mb)s MB, the most the portal accepts in one request.") % {
+                "mb": limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

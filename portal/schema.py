@@ -31,21 +31,26 @@ ERRORS = {
     "403": "Authenticated, but this account may not do this.",
     "404": "Absent, or outside the caller's scope; also a cursor that is not valid.",
     "409": "The action does not fit the current state, or somebody changed it first: reload and retry.",
+    "413": "The body is larger than the portal accepts (`MAX_REQUEST_BYTES`); `detail` names the limit.",
     "429": "Too many requests: wait and retry.",
+    "503": "The database cannot be reached for the moment: retry after `Retry-After` seconds.",
 }
 
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the error responses each operation can give (../shared/API.md):
     400 when it takes any input; 401 and 403 when it authenticates; 404 when it has a path part or a
-    query parameter (scope, cursor); 409 for an authenticated change; 429 when it is throttled. The
-    rules read the view, so a new endpoint is documented without editing it."""
+    query parameter (scope, cursor); 409 for an authenticated change; 413 when it takes a body; 429
+    when it is throttled; 503 always (the database is down). The rules read the view, so a new
+    endpoint is documented without editing it."""
 
     def error_codes(self, operation: dict[str, Any]) -> list[str]:
         parameters = operation.get("parameters", [])
-        authenticates = bool(getattr(self.view, "authentication_classes", ()))
-        permissions = getattr(self.view, "permission_classes", ())
-        anonymous = not permissions or AllowAny in permissions
+        # drf-spectacular gives the view a request of the operation's method, so a view that
+        # authenticates or permits per method answers for this operation.
+        authenticates = bool(self.view.get_authenticators())
+        permissions = self.view.get_permissions()
+        anonymous = not permissions or any(isinstance(permission, AllowAny) for permission in permissions)
         codes = []
         if parameters or "requestBody" in operation:
             codes.append("400")
@@ -57,8 +62,11 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("404")
         if authenticates and not anonymous and self.method not in ("GET", "HEAD", "OPTIONS"):
             codes.append("409")
+        if "requestBody" in operation:
+            codes.append("413")
         if getattr(self.view, "throttle_classes", ()):
             codes.append("429")
+        codes.append("503")
         return codes
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
@@ -66,10 +74,12 @@ class AutoSchema(openapi.AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
-        for code in self.error_codes(operation):
+        # A view may declare an error itself (its own description, a body of its own); one it
+        # declares without a body gets the error body too.
+        declared = [code for code in responses if code >= "400"]
+        for code in dict.fromkeys(self.error_codes(operation) + declared):
             body = ValidationErrorSerializer if code == "400" else ErrorSerializer
             component = self.resolve_serializer(body, "response")
-            responses.setdefault(
-                code, {"description": ERRORS[code], "content": {"application/json": {"schema": component.ref}}}
-            )
+            response = responses.setdefault(code, {"description": ERRORS[code]})
+            response.setdefault("content", {"application/json": {"schema": component.ref}})
         return operation

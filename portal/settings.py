@@ -6,6 +6,7 @@ tasks run in-process, so a new machine needs nothing but Python. No secret has a
 DEBUG is on.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_fsm",
+    "csp",
+    "axes",
     "agencies",
     "cases",
     "reporting",
@@ -46,9 +49,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -57,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.DomainErrorMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",  # sees the views' errors before the others
+    # Last: turns a sign-in refused for too many failures into the page or JSON that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -110,6 +118,21 @@ AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in guessing (django-axes): after AXES_FAILURE_LIMIT failed attempts for one account, or from
+# one client address (portal/client.py), sign-in is refused for AXES_COOLOFF_MINUTES, on the login
+# page, the admin's login and POST /api/v1/auth/token/ alike, even with the right password. An
+# administrator unlocks earlier: admin > Axes > Access attempts, or `manage.py axes_reset_username`.
+AUTHENTICATION_BACKENDS = [
+    "portal.authentication.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.client.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -142,12 +165,57 @@ STORAGES = {
 }
 
 # --- Security when served for real ----------------------------------------------------------
+# Outside DEBUG the portal is HTTPS only: plain HTTP is redirected (except /healthz, which the
+# container's health check asks over plain HTTP), browsers are told to keep to HTTPS for a year
+# (HSTS, sent on HTTPS responses only), cookies travel over HTTPS only. Behind a proxy that
+# terminates TLS, the proxy must set X-Forwarded-Proto (https or http) and strip it from clients;
+# where the proxy itself redirects plain HTTP, SECURE_SSL_REDIRECT=false. `make deploy-check`
+# runs `check --deploy` with such an environment.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
 # Sessions are written to the database and read from the cache: one query fewer on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# The pages load only their own scripts, styles and images (no inline script, no style attribute,
+# no CDN); the API docs page (Swagger UI) widens style-src and img-src for itself (portal/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Request sizes ----------------------------------------------------------------------------
+# The largest legitimate request is the desk's filing page: four scans (cases/views/clerk.py,
+# DOCUMENT_ROWS) of at most 10 MB each (the rule attachment.max_bytes) and the form. A body
+# larger than MAX_REQUEST_BYTES is refused with 413 before it is read (portal.middleware); the
+# proxy in front should refuse it too (nginx: client_max_body_size 45m). Uploaded files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory; the fields of a request other
+# than its files may take DATA_UPLOAD_MAX_MEMORY_SIZE (the API's JSON bodies are a few kB; an
+# intake form has well under a hundred fields; four scans are the most one request carries).
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=45 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, right to left: the client is
+# the right-most forwarded address that is not one of them. None by default: REMOTE_ADDR is the
+# client. Used by the API throttles, the tracking page and the sign-in lockout (portal/client.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- The portal's public address -------------------------------------------------------------
 # Printed on the receipts (the tracking link and its QR code): the address citizens reach from
@@ -175,8 +243,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The outbox sweeper publishes again, every OUTBOX_SWEEP_INTERVAL seconds, what was written at least
+# OUTBOX_SWEEP_AGE seconds ago and is still undelivered (a broker that was down, a lost task).
+OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=60.0)
+OUTBOX_SWEEP_AGE = env.float("OUTBOX_SWEEP_AGE", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": 60.0},
+    "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": OUTBOX_SWEEP_INTERVAL},
     "supplements-expire": {"task": "cases.tasks.supplements_expire_task", "schedule": 3600.0},
     "lateness-record": {"task": "cases.tasks.lateness_record_task", "schedule": 3600.0},
     # The report summaries: today and yesterday every 30 s; every day from the start each night.
@@ -191,7 +263,7 @@ LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "portal.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -203,8 +275,16 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"track": env("TRACK_THROTTLE", default="30/minute")},
+    "NUM_PROXIES": 0,  # the throttles count portal.client.client_address(), never X-Forwarded-For as sent
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Failed tracking look-ups per dossier code (page and API together) before that code answers 429,
+# the right digits included, until TRACK_CODE_WINDOW seconds after the first failure (cases/tracking.py).
+TRACK_CODE_FAILURES = env.int("TRACK_CODE_FAILURES", default=10)
+TRACK_CODE_WINDOW = env.int("TRACK_CODE_WINDOW", default=3600)
+# API tokens are valid for this many days from when they were issued; then POST /api/v1/auth/token/
+# again issues a new one.
+API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liên thông API",
     "DESCRIPTION": "Linked birth and death procedure bundles (contract: API v1).",
@@ -218,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "BundleStateEnum": "cases.choices.BundleState",
         "StepStateEnum": "cases.choices.StepState",
         "AgencyRoleEnum": "agencies.choices.AgencyRole",
+        "UserRoleEnum": "agencies.choices.UserRole",
+        "AccessChannelEnum": "cases.choices.AccessChannel",
+        "ChannelEnum": "cases.choices.Channel",
     },
 }
 
@@ -227,5 +310,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -1,14 +1,20 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases.views.public import track
 from portal import views
 
 admin.site.site_header = _("Liên thông portal administration")
 admin.site.site_title = _("Liên thông portal")
+
+# Swagger UI: its start-up script is served as a file of its own (the split view, `?script`), so
+# script-src stays 'self'; its page has a <style> block and the UI sets style attributes, so this
+# one page allows inline styles (no inline script).
+api_docs = csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema"))
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,7 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     re_path(r"^api/.*/$", views.api_not_found),  # JSON, as the schema says, also for an id that is no number
     path("", include("cases.urls")),
     path("reports/", include("reporting.urls")),

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import formats
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from reporting.selectors import share
@@ -174,5 +174,5 @@ def trend_svg(months: list[Month], target: int) -> SafeString:
         'aria-labelledby="trend-title trend-desc">{}</svg>',
         WIDTH,
         HEIGHT,
-        mark_safe("".join(parts)),  # each part was built by format_html
+        format_html_join("", "{}", ((part,) for part in parts)),  # each part was built by format_html
     )

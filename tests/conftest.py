@@ -12,12 +12,18 @@ D2026 = datetime.date(2026, 5, 1)
 
 
 def pytest_configure(config):
-    """No local beat in the test process, even where something imports portal.wsgi (a server
-    started in a test): a thread running the schedule against the test database at its own times
-    would change what the tests count. The beat's own tests drive LocalBeat directly."""
+    """No redirect to HTTPS (below). No local beat in the test process, even where something
+    imports portal.wsgi (a server started in a test): a thread running the schedule against the
+    test database at its own times would change what the tests count. The beat's own tests drive LocalBeat directly."""
+    import os
+
     from django.conf import settings
 
     settings.LOCAL_BEAT = False
+    # The test client and the live server speak plain HTTP: outside DEBUG the portal would answer
+    # every request with a redirect to HTTPS. Servers the tests start inherit the environment.
+    settings.SECURE_SSL_REDIRECT = False
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
 
 
 @pytest.fixture(scope="session")

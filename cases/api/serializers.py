@@ -7,11 +7,13 @@ import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.choices import AgencyRole
-from cases.choices import BundleKind, Channel, FuneralCategory, StepState
+from agencies.choices import AgencyRole, UserRole
+from cases.choices import AccessChannel, BundleKind, Channel, FuneralCategory, StepState
 from cases.models import Bundle, Event, Step
+from cases.selectors import bundle_accesses_for_citizen
 
 SEX = [("male", _("male")), ("female", _("female"))]
 SURVIVOR_MODES = [("lump_sum", _("lump sum")), ("monthly", _("monthly"))]
@@ -225,12 +227,28 @@ class TrackStepSerializer(serializers.ModelSerializer):
         return step.supplement_deadline if step.state == StepState.RETURNED else None
 
 
+class TrackAccessSerializer(serializers.Serializer):
+    """One read of the dossier's personal data: when, where, in which role, through which channel."""
+
+    at = serializers.DateTimeField()
+    office = serializers.CharField(help_text="The office, one-stop desk or provincial office; empty for others.")
+    role = serializers.ChoiceField(choices=UserRole.choices)
+    channel = serializers.ChoiceField(choices=AccessChannel.choices)
+
+
 class TrackSerializer(serializers.ModelSerializer):
     steps = TrackStepSerializer(many=True)
+    accesses = serializers.SerializerMethodField(
+        help_text="Who read the dossier's personal data, newest first (at most 50); no names."
+    )
 
     class Meta:
         model = Bundle
-        fields = ["code", "kind", "state", "received_at", "due_date", "steps"]
+        fields = ["code", "kind", "state", "received_at", "due_date", "steps", "accesses"]
+
+    @extend_schema_field(TrackAccessSerializer(many=True))
+    def get_accesses(self, bundle: Bundle) -> list[dict[str, Any]]:
+        return TrackAccessSerializer(bundle_accesses_for_citizen(bundle=bundle), many=True).data  # type: ignore[return-value]
 
 
 class UnitSerializer(serializers.Serializer):

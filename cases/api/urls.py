@@ -1,12 +1,12 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from cases.api import views
+from portal.tokens import TokenView
 from reporting import api as reports
 
 app_name = "api"
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),
     path("units/", views.UnitList.as_view(), name="units"),
     path("offices/", views.OfficeList.as_view(), name="offices"),
     path("bundles/", views.BundleListCreate.as_view(), name="bundles"),

@@ -10,12 +10,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agencies.choices import AgencyRole, UnitLevel
@@ -23,10 +23,12 @@ from agencies.models import AdministrativeUnit, Jurisdiction, User
 from cases import services
 from cases.api import serializers as s
 from cases.attachments import attachment_add
-from cases.choices import BundleKind, BundleState, Channel, StepState
+from cases.choices import AccessChannel, BundleKind, BundleState, Channel, StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
+from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
 from portal.api import DATE_OR_EMPTY, CursorPagination, query_bool, query_choice, query_date
+from portal.client import ClientScopedRateThrottle
 from portal.errors import NotFound
 
 
@@ -122,6 +124,18 @@ class BundleListCreate(generics.ListAPIView):
             bundles = bundles.overdue(timezone.localdate())
         return _bundles_with_steps(bundles)
 
+    def paginate_queryset(self, queryset: Any) -> Any:
+        """The page's bundles show personal data (the child's ID number in results): one bulk
+        insert records them all, whatever the page's length."""
+        page = super().paginate_queryset(queryset)
+        if page:
+            services.personal_data_access_record(
+                user=self.request.user,  # type: ignore[arg-type]
+                bundles=page,
+                channel=AccessChannel.API,
+            )
+        return page
+
     @extend_schema(
         request=s.BundleCreateSerializer,
         responses={201: s.BundleSerializer, 200: s.BundleSerializer},
@@ -150,7 +164,9 @@ class BundleDetail(APIView):
         return Response(s.BundleDetailSerializer(bundle).data)
 
 
-def _bundle_response(bundle: Bundle) -> Response:
+def _bundle_response(request: Request, bundle: Bundle) -> Response:
+    """The bundle after a change by its filer: its steps' results are personal data, so recorded."""
+    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.API)  # type: ignore[arg-type]
     return Response(s.BundleSerializer(_bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()).data)
 
 
@@ -160,7 +176,8 @@ class BundleSupplement(APIView):
         payload = s.NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return _bundle_response(
-            services.bundle_supplement(user=request.user, code=code, note=payload.validated_data["note"])  # type: ignore[arg-type]
+            request,
+            services.bundle_supplement(user=request.user, code=code, note=payload.validated_data["note"]),  # type: ignore[arg-type]
         )
 
 
@@ -170,7 +187,8 @@ class BundleWithdraw(APIView):
         payload = s.ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return _bundle_response(
-            services.bundle_withdraw(user=request.user, code=code, reason=payload.validated_data["reason"])  # type: ignore[arg-type]
+            request,
+            services.bundle_withdraw(user=request.user, code=code, reason=payload.validated_data["reason"]),  # type: ignore[arg-type]
         )
 
 
@@ -296,12 +314,24 @@ class Track(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "track"
 
-    @extend_schema(parameters=[OpenApiParameter("id_last4", required=True)], responses=s.TrackSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("id_last4", required=True)],
+        responses={
+            200: s.TrackSerializer,
+            404: OpenApiResponse(description="No dossier with this code and these digits."),
+            429: OpenApiResponse(
+                description="Too many look-ups from this address, or too many wrong answers for this code."
+            ),
+        },
+    )
     def get(self, request: Request, code: str) -> Response:
+        if track_code_blocked(code=code):
+            raise Throttled(detail=track_code_blocked_message())
         bundle = bundle_track(code=code, id_last4=request.query_params.get("id_last4", ""))
         if bundle is None:
+            track_code_failed(code=code)
             raise NotFound(_("No dossier with this code and these digits."))
         return Response(s.TrackSerializer(bundle).data)

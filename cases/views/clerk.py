@@ -20,7 +20,7 @@ from agencies.selectors import jurisdiction_list_for_user, office_for_role
 from cases import rules, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.attachments import attachment_add, attachment_check
-from cases.choices import FUNERAL_AGENCY_ROLE, BundleKind, BundleState, FuneralCategory, StepState
+from cases.choices import FUNERAL_AGENCY_ROLE, AccessChannel, BundleKind, BundleState, FuneralCategory, StepState
 from cases.filters import BundleFilter
 from cases.forms import DOCUMENT_KINDS, Intake, as_date, payload_as_post, payload_sections
 from cases.selectors import (
@@ -283,7 +283,9 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     from cases.documents import receipt_pdf
 
     bundle = bundle_get_for_user(user=request.user, code=code)
-    return pdf_response(receipt_pdf(bundle), f"{code}-giay-tiep-nhan.pdf")
+    pdf = receipt_pdf(bundle)
+    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
+    return pdf_response(pdf, f"{code}-giay-tiep-nhan.pdf")
 
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
@@ -297,6 +299,7 @@ def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse
     if not steps:
         raise Http404
     pdf = supplement_request_pdf(bundle, steps=steps, signer=request.user)
+    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
     return pdf_response(pdf, f"{code}-yeu-cau-bo-sung.pdf")
 
 
@@ -309,7 +312,9 @@ def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
     steps = list(bundle.steps.filter(state=StepState.REFUSED).select_related("procedure", "office"))
     if not steps:
         raise Http404
-    return pdf_response(refusal_pdf(bundle, steps=steps, signer=request.user), f"{code}-tu-choi.pdf")
+    pdf = refusal_pdf(bundle, steps=steps, signer=request.user)
+    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
+    return pdf_response(pdf, f"{code}-tu-choi.pdf")
 
 
 @role_required(UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.ADMIN)

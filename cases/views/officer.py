@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.models import User
 from cases import rules, services
-from cases.choices import StepState
+from cases.choices import AccessChannel, StepState
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
     SECTIONS,
@@ -90,6 +90,8 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         return redirect_back(request, "cases:queue")
     step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
+    # The row names the child or the deceased.
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB)
     return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})
 
 
@@ -201,6 +203,7 @@ def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Record the new appointment date first."))
         return redirect("cases:step", pk=pk)
     pdf = apology_pdf(step, new_appointment_on=step.new_appointment_on, signer=request.user)
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
     return pdf_response(pdf, f"{step.bundle.code}-thu-xin-loi.pdf")
 
 
@@ -213,6 +216,7 @@ def step_supplement_request(request: PortalRequest, pk: int) -> HttpResponse:
     if step.state != StepState.RETURNED:
         raise Http404
     pdf = supplement_request_pdf(step.bundle, steps=[step], signer=request.user)
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
     return pdf_response(pdf, f"{step.bundle.code}-yeu-cau-bo-sung.pdf")
 
 
@@ -224,4 +228,6 @@ def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
     step = step_page_for_user(user=request.user, pk=pk).step
     if step.state != StepState.REFUSED:
         raise Http404
-    return pdf_response(refusal_pdf(step.bundle, steps=[step], signer=request.user), f"{step.bundle.code}-tu-choi.pdf")
+    pdf = refusal_pdf(step.bundle, steps=[step], signer=request.user)
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
+    return pdf_response(pdf, f"{step.bundle.code}-tu-choi.pdf")

@@ -1,5 +1,6 @@
 """The citizen's tracking page: a dossier's code and the last 4 digits of the applicant's ID
-number show each step's state and due date, and nothing personal."""
+number show each step's state and due date, and nothing personal; and who read the dossier's
+personal data (when, which office or desk, role and channel; never a name)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cases.selectors import bundle_track
+from cases.selectors import TRACKED_ACCESSES, bundle_accesses_for_citizen, bundle_track
+from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
+from portal.client import client_address
 
 ATTEMPTS_PER_MINUTE = 30
 
@@ -32,17 +35,23 @@ def track(request: HttpRequest) -> HttpResponse:
         if _too_many(request):
             context["error"] = _("Too many attempts. Wait a minute and try again.")
             return render(request, "cases/track.html", context, status=429)
+        if track_code_blocked(code=code):
+            context["error"] = track_code_blocked_message()
+            return render(request, "cases/track.html", context, status=429)
         bundle = bundle_track(code=code, id_last4=last4)
         if bundle is None:
+            track_code_failed(code=code)
             context["error"] = _("No dossier with this code and these digits. Check both and try again.")
             return render(request, "cases/track.html", context, status=404)
         context["bundle"] = bundle
+        context["accesses"] = bundle_accesses_for_citizen(bundle=bundle)
+        context["limit"] = TRACKED_ACCESSES
     return render(request, "cases/track.html", context)
 
 
 def _too_many(request: HttpRequest) -> bool:
     """At most ATTEMPTS_PER_MINUTE look-ups a minute from one address: the 4 digits are guessable."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     key = f"track-page:{address}"
     cache.add(key, 0, timeout=60)
     try:

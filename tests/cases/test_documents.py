@@ -21,6 +21,7 @@ from cases.checks import public_base_url_check
 from cases.models import Bundle
 from tests.cases.conftest import at, birth, death
 from tests.pdfs import A4_PORTRAIT, pdf_fonts, pdf_lines, pdf_pages, pdf_text
+from tests.scans import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def birth_bundle(integration, settings, tmp_path):
     """Filed online by the portal at 14:10 on Monday 2 March 2026, with the birth certificate attached."""
     settings.MEDIA_ROOT = tmp_path / "media"
     bundle, _new = services.bundle_file(user=integration, data=typed(birth()))
-    scan = SimpleUploadedFile("chung-sinh.pdf", b"%PDF-1.4\n%scan\n", content_type="application/pdf")
+    scan = SimpleUploadedFile("chung-sinh.pdf", PDF, content_type="application/pdf")
     attachment_add(user=integration, code=str(bundle.code), kind="Giấy chứng sinh", file=scan)
     return bundle
 

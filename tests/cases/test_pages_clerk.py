@@ -13,10 +13,10 @@ from cases import services
 from cases.choices import Action, BundleState, StepState
 from cases.models import Attachment, Bundle, Event, PersonalDataAccess
 from tests.cases.conftest import at, birth, death
+from tests.scans import PDF
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BIRTH_FORM = {
     "channel": "direct",
     "delivery": "electronic",
@@ -142,6 +142,30 @@ def test_a_scan_that_is_not_a_pdf_jpeg_or_png_files_nothing_and_says_why(client,
         "Chỉ nhận bản quét PDF, JPEG hoặc PNG; tệp này không thuộc loại nào trong đó."
     )
     assert Bundle.objects.count() == 0
+
+
+def test_a_file_that_only_starts_like_a_pdf_files_nothing_and_says_why(client, clerk, travel):
+    review = client.post(
+        "/clerk/new/birth/", {**BIRTH_FORM, "variant": variant_id(client, "birth", "Khai sinh, thẻ BHYT")}
+    )
+
+    response = client.post(
+        "/clerk/new/birth/",
+        {
+            "action": "file",
+            "payload": signed_payload(review),
+            "document-1-kind": "Tờ khai",
+            "document-1-file": SimpleUploadedFile("to-khai.pdf", PDF, content_type="application/pdf"),
+            "document-2-kind": "Giấy chứng sinh",
+            "document-2-file": SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n<script>", content_type="application/pdf"),
+        },
+    )
+
+    assert response.status_code == 400
+    assert re.findall(r'id="document-(\d)-errors"><li>([^<]+)</li>', response.content.decode()) == [
+        ("2", "Tệp quét không phải là PDF đọc được: phần đầu giống PDF nhưng không mở được.")
+    ]
+    assert (Bundle.objects.count(), Attachment.objects.count()) == (0, 0)
 
 
 def test_a_tampered_review_page_files_nothing(client, clerk, travel):

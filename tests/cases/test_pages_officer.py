@@ -266,7 +266,8 @@ def test_a_scan_opens_for_the_offices_that_handle_the_dossier_and_no_one_else(cl
     from cases.attachments import attachment_add
 
     bundle = file(desk)
-    scan = b"%PDF-1.4\n%%EOF\n"
+    from tests.scans import PDF as scan
+
     attachment = attachment_add(
         user=desk, code=bundle.code or "", kind="Giấy chứng sinh", file=SimpleUploadedFile("a.pdf", scan)
     )

@@ -150,7 +150,7 @@ def test_the_tracking_api_adds_the_missing_documents_and_the_last_day(api, clerk
         ("permanent_residence", "waiting", None, [], None),
         ("health_insurance_card", "waiting", None, [], None),
     ]
-    assert set(body) == {"code", "kind", "state", "received_at", "due_date", "steps"}
+    assert set(body) == {"code", "kind", "state", "received_at", "due_date", "steps", "accesses"}
     assert "Trần Văn Bình" not in str(body) and "bị mờ" not in str(body)
 
 

@@ -16,7 +16,8 @@ def test_compose_runs_every_service_from_one_image():
 
     assert sorted(services) == ["beat", "postgres", "redis", "web", "worker"]
     assert {services[name]["build"] for name in ("web", "worker", "beat")} == {"."}
-    assert "gunicorn portal.wsgi:application" in services["web"]["command"]
+    assert "gunicorn --config gunicorn.conf.py portal.wsgi:application" in services["web"]["command"]
+    assert '"--config", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
     assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
     for name in ("web", "worker", "beat"):

@@ -346,6 +346,20 @@ def test_the_sweeper_publishes_what_was_left_behind(api, integration):
     assert Outbox.objects.filter(delivered_at__isnull=True).count() == 0
 
 
+def test_the_sweeper_age_is_a_setting(api, integration, settings):
+    """OUTBOX_SWEEP_AGE (seconds) says how old an undelivered row must be before the sweeper sends it
+    again: the fault tests set a few seconds rather than wait a minute."""
+    from cases.tasks import outbox_sweep_task
+
+    settings.OUTBOX_SWEEP_AGE = 5
+    filed(api, integration)
+
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=4)):
+        assert outbox_sweep_task() == 0
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=6)):
+        assert outbox_sweep_task() == 2
+
+
 def funeral_ready(api, integration, officer) -> Step:
     """A social-protection funeral allowance (20 × 500,000 = 10,000,000 đồng for a death in
     February 2026), ready once the death is registered."""

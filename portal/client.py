@@ -1,0 +1,82 @@
+"""Who is asking, by address, and what the sign-in answers once an account or address is locked.
+
+The client address is REMOTE_ADDR, unless REMOTE_ADDR is one of the proxies settings.TRUSTED_PROXIES
+names: then it is the right-most X-Forwarded-For entry that is not a trusted proxy (the proxy
+appends what it saw; anything left of that is what the client claimed and may be forged). The API
+throttles, the tracking page's counters and the sign-in lockout (django-axes) all use it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from rest_framework.throttling import ScopedRateThrottle
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _trusted(address: str) -> bool:
+    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    if not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client, trusting X-Forwarded-For only as far as the trusted proxies."""
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    if not _trusted(address):
+        return address
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    for hop in reversed(forwarded):
+        if not _trusted(hop):
+            return hop
+    return forwarded[0] if forwarded else address
+
+
+class ClientScopedRateThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle, counting by client_address() instead of trusting X-Forwarded-For."""
+
+    def get_ident(self, request: Any) -> str:
+        return client_address(request)
+
+
+def sign_in_locked_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return _(
+        "Too many failed sign-in attempts for this account or from this address. "
+        "Try again in %(minutes)d minutes, or ask an administrator to unlock it."
+    ) % {"minutes": minutes}
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:
+    """django-axes' answer once locked: JSON for the API, the sign-in page with the message otherwise."""
+    message = sign_in_locked_message()
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    if isinstance(original_response, TemplateResponse) and original_response.context_data:
+        context = dict(original_response.context_data)
+        form = context.get("form")
+        if isinstance(form, AuthenticationForm):
+            form.errors.pop("__all__", None)
+            form.add_error(None, message)
+        response = TemplateResponse(request, original_response.template_name, context, status=status)
+        return response.render()
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

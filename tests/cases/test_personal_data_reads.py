@@ -1,0 +1,214 @@
+"""Every read of a dossier's personal data is recorded, one row per dossier shown, with its channel;
+the citizen's tracking answer lists them (when, office, role, channel) without anyone's name."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+
+from agencies.choices import UserRole
+from cases import services
+from cases.models import Bundle, PersonalDataAccess, Step
+from tests.cases.conftest import at, birth
+
+pytestmark = pytest.mark.django_db
+
+JUSTICE = "Tư pháp - Hộ tịch, UBND phường Trường Vinh"
+
+
+@pytest.fixture(autouse=True)
+def _public_address(settings, tmp_path):
+    settings.PUBLIC_BASE_URL = "https://dichvucong.nghean.gov.vn"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def bundle(api, integration) -> Bundle:
+    return Bundle.objects.get(code=api(integration).post("/api/v1/bundles/", birth(), format="json").json()["code"])
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user(UserRole.CLERK, commune="16690", username="clerk-own")
+
+
+@pytest.fixture
+def justice(officer):
+    return officer("civil_status")
+
+
+def first_step(bundle: Bundle) -> Step:
+    return bundle.steps.get(procedure_id="birth_registration")
+
+
+def returned(bundle: Bundle, justice) -> Step:
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        services.step_return(
+            user=justice,
+            step_pk=first_step(bundle).pk,
+            reason="Giấy chứng sinh bị mờ.",
+            missing_documents=["Giấy chứng sinh"],
+        )
+    return first_step(bundle)
+
+
+def refused(bundle: Bundle, justice) -> Step:
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        services.step_refuse(user=justice, step_pk=first_step(bundle).pk, reason="Không có quyền yêu cầu.")
+    return first_step(bundle)
+
+
+def reads() -> list[tuple[str | None, str, str]]:
+    return [(a.bundle.code, a.user.username, a.channel) for a in PersonalDataAccess.objects.order_by("pk")]
+
+
+def get(user, url: str):
+    client = Client()
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response
+
+
+def test_the_desks_receipt_is_recorded(bundle, clerk):
+    assert get(clerk, f"/bundles/{bundle.code}/receipt.pdf")["Content-Type"] == "application/pdf"
+
+    assert reads() == [(bundle.code, "clerk-own", "pdf")]
+
+
+def test_the_desks_supplement_request_is_recorded(bundle, clerk, justice):
+    returned(bundle, justice)
+
+    get(clerk, f"/bundles/{bundle.code}/supplement-request.pdf")
+
+    assert reads() == [(bundle.code, "clerk-own", "pdf")]
+
+
+def test_the_desks_refusal_slip_is_recorded(bundle, clerk, justice):
+    refused(bundle, justice)
+
+    get(clerk, f"/bundles/{bundle.code}/refusal.pdf")
+
+    assert reads() == [(bundle.code, "clerk-own", "pdf")]
+
+
+def test_the_officers_apology_is_recorded(bundle, justice):
+    Step.objects.filter(pk=first_step(bundle).pk).update(new_appointment_on=datetime.date(2026, 3, 6))
+
+    get(justice, f"/steps/{first_step(bundle).pk}/apology.pdf")
+
+    assert reads() == [(bundle.code, justice.username, "pdf")]
+
+
+def test_the_officers_supplement_request_is_recorded(bundle, justice):
+    step = returned(bundle, justice)
+
+    get(justice, f"/steps/{step.pk}/supplement-request.pdf")
+
+    assert reads() == [(bundle.code, justice.username, "pdf")]
+
+
+def test_the_officers_refusal_slip_is_recorded(bundle, justice):
+    step = refused(bundle, justice)
+
+    get(justice, f"/steps/{step.pk}/refusal.pdf")
+
+    assert reads() == [(bundle.code, justice.username, "pdf")]
+
+
+def test_the_queue_row_an_officer_claims_with_htmx_is_recorded(bundle, justice):
+    client = Client()
+    client.force_login(justice)
+
+    response = client.post(f"/queue/{first_step(bundle).pk}/claim/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "Trần Minh An" in response.content.decode()
+    assert reads() == [(bundle.code, justice.username, "web")]
+
+
+def test_the_api_bundle_list_records_each_bundle_of_the_page(api, integration):
+    codes = [
+        api(integration)
+        .post("/api/v1/bundles/", birth(child__birth_certificate_number=f"CS-{n}"), format="json")
+        .json()["code"]
+        for n in range(3)
+    ]
+
+    response = api(integration).get("/api/v1/bundles/", {"page_size": 2})
+
+    shown = [row["code"] for row in response.json()["results"]]
+    assert len(shown) == 2
+    assert sorted(reads()) == sorted((code, "portal.integration", "api") for code in shown)
+    assert set(shown) < set(codes)
+
+
+def test_the_api_answer_after_a_supplement_is_recorded(api, integration, bundle, justice):
+    returned(bundle, justice)
+
+    response = api(integration).post(
+        f"/api/v1/bundles/{bundle.code}/supplement/", {"note": "Đã bổ sung."}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert reads() == [(bundle.code, "portal.integration", "api")]
+
+
+def test_the_api_answer_after_a_withdrawal_is_recorded(api, integration, bundle):
+    response = api(integration).post(
+        f"/api/v1/bundles/{bundle.code}/withdraw/", {"reason": "Rút hồ sơ."}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert reads() == [(bundle.code, "portal.integration", "api")]
+
+
+def test_the_admins_dossier_page_is_recorded(bundle, make_user):
+    root = make_user(UserRole.ADMIN, username="root", is_staff=True, is_superuser=True)
+
+    get(root, f"/admin/cases/bundle/{bundle.pk}/change/")
+
+    assert reads() == [(bundle.code, "root", "admin")]
+
+
+def test_the_admins_dossier_list_is_not_a_read(bundle, make_user):
+    root = make_user(UserRole.ADMIN, username="root", is_staff=True, is_superuser=True)
+
+    get(root, "/admin/cases/bundle/")
+
+    assert reads() == []
+
+
+def test_the_citizen_sees_who_viewed_the_dossier_newest_first_without_names(api, bundle, clerk, justice, make_user):
+    root = make_user(UserRole.ADMIN, username="root", is_staff=True, is_superuser=True)
+    with time_machine.travel(at(2026, 3, 2, 15), tick=False):
+        get(clerk, f"/bundles/{bundle.code}/receipt.pdf")
+    with time_machine.travel(at(2026, 3, 3, 8), tick=False):
+        get(justice, f"/steps/{first_step(bundle).pk}/")
+    with time_machine.travel(at(2026, 3, 3, 10), tick=False):
+        get(root, f"/admin/cases/bundle/{bundle.pk}/change/")
+
+    answer = api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).json()
+    page = Client().get("/track/", {"code": bundle.code, "id_last4": "1234"}).content.decode()
+
+    assert answer["accesses"] == [
+        {"at": "2026-03-03T10:00:00+07:00", "office": "", "role": "admin", "channel": "admin"},
+        {"at": "2026-03-03T08:00:00+07:00", "office": JUSTICE, "role": "officer", "channel": "web"},
+        {"at": "2026-03-02T15:00:00+07:00", "office": "Bộ phận một cửa phường Trường Vinh", "role": "clerk",
+         "channel": "pdf"},
+    ]  # fmt: skip
+    rows = page.split('<table class="accesses">')[1].split("</table>")[0]
+    assert "03/03/2026 10:00" in rows and "Quản trị" in rows
+    assert f"03/03/2026 08:00</td><td>{JUSTICE}</td><td>" in rows and "Trang của cổng" in rows
+    assert "Giấy tờ in (PDF)" in rows
+    for name in ("clerk-own", justice.username, "root"):
+        assert name not in rows and name not in str(answer)
+
+
+def test_the_citizen_sees_at_most_50_reads(api, bundle, clerk):
+    services.personal_data_access_record(user=clerk, bundles=[bundle] * 60, channel="web")
+
+    answer = api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).json()
+
+    assert len(answer["accesses"]) == 50
