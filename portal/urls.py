@@ -28,7 +28,7 @@ urlpatterns = [
     path("api/v1/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
-    re_path(r"^api/.*/$", views.api_not_found),  # JSON, as the schema says, also for an id that is no number
+    re_path(r"^api/[\s\S]*/$", views.api_not_found),  # JSON 404 also for a non-numeric id or a newline
     path("", include("cases.urls")),
     path("reports/", include("reporting.urls")),
 ]

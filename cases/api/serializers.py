@@ -166,7 +166,7 @@ class QueueStepSerializer(StepSerializer):
     commune = serializers.CharField(source="bundle.commune.code")
     received_at = serializers.DateTimeField(source="bundle.received_at")
     missing_documents = serializers.JSONField()
-    supplement_deadline = serializers.DateField()
+    supplement_deadline = serializers.DateField(allow_null=True)
     claimant = serializers.CharField(source="claimant.username", default=None, allow_null=True)
     claimant_name = serializers.CharField(source="claimant.display_name", default=None, allow_null=True)
     data = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field, not Serializer.data

@@ -27,7 +27,7 @@ def test_fields_that_can_be_null_say_so(schema):
     assert components["Unit"]["properties"]["parent"]["nullable"] is True
     for name in ("actor", "office", "step"):
         assert components["Event"]["properties"][name]["nullable"] is True
-    for name in ("claimant", "claimant_name"):
+    for name in ("claimant", "claimant_name", "supplement_deadline"):
         assert components["QueueStep"]["properties"][name]["nullable"] is True
 
 
@@ -91,8 +91,9 @@ def test_empty_filters_still_mean_no_filter(api, make_user, url):
     assert api(make_user("provincial")).get(url).status_code == 200
 
 
-def test_an_api_address_that_matches_nothing_answers_json(api, make_user):
-    response = api(make_user("provincial")).post("/api/v1/steps/abc/claim/", HTTP_ACCEPT_LANGUAGE="en")
+@pytest.mark.parametrize("path", ["/api/v1/steps/abc/claim/", "/api/v1/steps/k%0A/claim/"])
+def test_an_api_address_that_matches_nothing_answers_json(api, make_user, path):
+    response = api(make_user("provincial")).post(path, HTTP_ACCEPT_LANGUAGE="en")
 
     assert (response.status_code, response["Content-Type"], response.json()) == (
         404,
