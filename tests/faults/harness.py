@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "var" / "faults"
 PASSWORD = "lienthong-faults"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# The newest PostgreSQL server installed (Debian's layout), for the throwaway cluster.
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name), default=Path("/usr/bin")
+)
 
 # The accounts every test database has: an integration client that files and two officers of the
 # civil-status office of commune 16690, which handles the first step of a birth dossier.
