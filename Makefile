@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
+.PHONY: run test fuzz faults system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,12 +72,18 @@ audit: $(BIN)/.installed
 	$(BIN)/pip-audit --requirement requirements.lock --strict --no-deps --disable-pip --progress-spinner off
 
 pytest: $(BIN)/.installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)
 
 ## fuzz: schemathesis against a live server on /api/schema/: every check, fixed seed, bounded budget;
 ## fails on any server error or schema violation (fuzz/run.py; DATABASE_URL's server, else SQLite)
 fuzz: system-packages-test $(BIN)/.installed
 	$(BIN)/python fuzz/run.py
+
+## faults: the eight faults of issue 11 against real processes (gunicorn, Celery worker and beat, a
+## Redis and PostgreSQL databases of their own; tests/faults): needs DATABASE_URL's PostgreSQL
+faults: export SECRET_KEY ?= insecure-key-for-tests-only
+faults: system-packages-test $(BIN)/.installed
+	RUN_FAULTS=1 $(BIN)/pytest tests/faults -p no:cacheprovider -s -q $(PYTEST_ARGS)
 
 ## messages: refresh the Vietnamese catalogue after changing user-facing strings (needs gettext)
 messages: export DEBUG ?= true
