@@ -38,7 +38,6 @@ class StepState(models.TextChoices):
 
 
 FINISHED_STEP_STATES = frozenset({StepState.DONE, StepState.REFUSED, StepState.CANCELLED})
-OPEN_STEP_STATES = frozenset({StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED})
 
 
 class FuneralCategory(models.TextChoices):

@@ -42,7 +42,6 @@ from reporting.models import (
 from reporting.summaries import RESULT_KEYS, STEP_FIELDS, STEP_KEYS, month_start
 
 DEFAULT_TARGET = 50
-REORGANISATION = datetime.date(2025, 7, 1)  # districts abolished; communes merged
 
 
 class _Unit(NamedTuple):
