@@ -14,15 +14,27 @@ from django.utils.translation import gettext_lazy as _
 from cases import rules
 from cases.choices import Action, BundleKind, BundleState, Channel, StepState
 from cases.identity import id_query, search_key
-from cases.models import Bundle, Event, Procedure, Step, returned_step_exists
+from cases.models import (
+    BUNDLE_CLOCK_RUNS,
+    STEP_CLOCK_RUNS,
+    Bundle,
+    Event,
+    Procedure,
+    Step,
+    overdue_q,
+    returned_step_exists,
+)
 
 
-def _timing(queryset: QuerySet[Any], value: str, *, running: Q) -> QuerySet[Any]:
-    """Overdue: the clock runs and the due date is past; due soon: due today or the next working day."""
+def _timing(queryset: QuerySet[Any], value: str, *, clock_runs: tuple[str, ...]) -> QuerySet[Any]:
+    """Overdue (cases.models.overdue_q); due soon: the clock runs and it is due today or the next
+    working day."""
     today = timezone.localdate()
     if value == "overdue":
-        return queryset.filter(running, due_date__lt=today)
-    return queryset.filter(running, due_date__gte=today, due_date__lte=rules.calendar().next_working_day(today))
+        return queryset.filter(overdue_q(clock_runs, today))
+    return queryset.filter(
+        state__in=clock_runs, due_date__gte=today, due_date__lte=rules.calendar().next_working_day(today)
+    )
 
 
 def _timing_filter(*more: tuple[str, Any]) -> filters.ChoiceFilter:
@@ -56,7 +68,7 @@ class BundleFilter(filters.FilterSet):
     def by_timing(self, queryset: QuerySet[Bundle], name: str, value: str) -> QuerySet[Bundle]:
         if value == "waiting":
             return queryset.filter(returned_step_exists())
-        return _timing(queryset, value, running=Q(state=BundleState.IN_PROGRESS))
+        return _timing(queryset, value, clock_runs=BUNDLE_CLOCK_RUNS)
 
 
 class StepFilter(filters.FilterSet):
@@ -75,7 +87,7 @@ class StepFilter(filters.FilterSet):
         fields = ["state", "procedure", "timing"]
 
     def by_timing(self, queryset: QuerySet[Step], name: str, value: str) -> QuerySet[Step]:
-        return _timing(queryset, value, running=Q(state__in=[StepState.READY, StepState.IN_PROGRESS]))
+        return _timing(queryset, value, clock_runs=STEP_CLOCK_RUNS)
 
 
 class HistoryFilter(filters.FilterSet):

@@ -136,10 +136,25 @@ class CalendarOverride(models.Model):
 # --- Bundles and steps -------------------------------------------------------------------------
 
 
+# "Overdue" has one definition: the clock runs (the state is one of these) and the due date is
+# past. The querysets, the lists' filters and counts (overdue_q) and the models' `overdue`
+# property (is_overdue) all use it.
+BUNDLE_CLOCK_RUNS = (BundleState.IN_PROGRESS,)
+STEP_CLOCK_RUNS = (StepState.READY, StepState.IN_PROGRESS)
+
+
+def overdue_q(clock_runs: tuple[str, ...], today: datetime.date) -> Q:
+    return Q(state__in=clock_runs, due_date__lt=today)
+
+
+def is_overdue(clock_runs: tuple[str, ...], state: str, due_date: datetime.date | None) -> bool:
+    return state in clock_runs and due_date is not None and due_date < timezone.localdate()
+
+
 class BundleQuerySet(models.QuerySet["Bundle"]):
     def overdue(self, today: datetime.date) -> BundleQuerySet:
-        """Bundles still in progress after their due date (the same rule as Bundle.overdue)."""
-        return self.filter(state=BundleState.IN_PROGRESS, due_date__lt=today)
+        """Bundles still in progress after their due date."""
+        return self.filter(overdue_q(BUNDLE_CLOCK_RUNS, today))
 
     def with_documents_due(self) -> BundleQuerySet:
         """Each bundle with `documents_due`: the day its wait for documents ends (the earliest
@@ -226,7 +241,7 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.state == BundleState.IN_PROGRESS and timezone.localdate() > self.due_date
+        return is_overdue(BUNDLE_CLOCK_RUNS, self.state, self.due_date)
 
     @fsm.transition(field=state, source=BundleState.IN_PROGRESS, target=BundleState.COMPLETED)
     def complete(self) -> None:
@@ -252,7 +267,7 @@ OPEN = Q(state__in=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED])
 
 class StepQuerySet(models.QuerySet["Step"]):
     def overdue(self, today: datetime.date) -> StepQuerySet:
-        return self.filter(state__in=[StepState.READY, StepState.IN_PROGRESS], due_date__lt=today)
+        return self.filter(overdue_q(STEP_CLOCK_RUNS, today))
 
 
 class Step(fsm.ConcurrentTransitionMixin, models.Model):
@@ -309,11 +324,7 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
 
     @property
     def overdue(self) -> bool:
-        return (
-            self.state in (StepState.READY, StepState.IN_PROGRESS)
-            and self.due_date is not None
-            and timezone.localdate() > self.due_date
-        )
+        return is_overdue(STEP_CLOCK_RUNS, self.state, self.due_date)
 
     @property
     def documents_to_bring(self) -> list[str]:

@@ -13,7 +13,17 @@ from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, User
 from cases import rules
 from cases.choices import Action, BundleState, StepState
-from cases.models import Attachment, Bundle, BundleQuerySet, Event, Step, StepQuerySet, returned_step_exists
+from cases.models import (
+    BUNDLE_CLOCK_RUNS,
+    Attachment,
+    Bundle,
+    BundleQuerySet,
+    Event,
+    Step,
+    StepQuerySet,
+    overdue_q,
+    returned_step_exists,
+)
 from portal.errors import NotFound
 
 # What naming the person behind an event needs (User.display_name): their office, desk or province.
@@ -78,11 +88,11 @@ def step_get_for_user(*, user: User, pk: int) -> Step:
 
 def bundle_counts(bundles: BundleQuerySet, *, today: datetime.date) -> dict[str, int]:
     """The figures at the top of the desk's list, in one query."""
-    working = Q(state=BundleState.IN_PROGRESS)
+    working = Q(state__in=BUNDLE_CLOCK_RUNS)
     return bundles.aggregate(
         total=Count("pk"),
         in_progress=Count("pk", filter=working),
-        overdue=Count("pk", filter=working & Q(due_date__lt=today)),
+        overdue=Count("pk", filter=overdue_q(BUNDLE_CLOCK_RUNS, today)),
         waiting=Count("pk", filter=Q(returned_step_exists())),
         due_soon=Count(
             "pk", filter=working & Q(due_date__gte=today, due_date__lte=rules.calendar().next_working_day(today))

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cases import rules
 from cases.choices import Action, StepState
-from cases.models import OPEN, Bundle, Event, Step
+from cases.models import OPEN, STEP_CLOCK_RUNS, Bundle, Event, Step, overdue_q
 from reporting.models import (
     OpenStepCount,
     ReceivedCount,
@@ -196,7 +196,7 @@ def open_steps_refresh(today: datetime.date) -> int:
         .values("office_id", "procedure_id")
         .annotate(
             open=Count("pk"),
-            overdue=Count("pk", filter=Q(state__in=[StepState.READY, StepState.IN_PROGRESS], due_date__lt=today)),
+            overdue=Count("pk", filter=overdue_q(STEP_CLOCK_RUNS, today)),
         )
     )
     wanted = {(r["office_id"], r["procedure_id"]): {"open": r["open"], "overdue": r["overdue"]} for r in live}
