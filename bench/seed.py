@@ -26,7 +26,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from agencies.models import AdministrativeUnit, Jurisdiction, User  # noqa: E402
-from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory  # noqa: E402
+from cases import kinds  # noqa: E402
+from cases.choices import FuneralCategory  # noqa: E402
 from cases.identity import bundle_search_text  # noqa: E402
 from cases.models import Bundle, BundleVariant, Procedure  # noqa: E402
 
@@ -35,7 +36,7 @@ GIVEN = ["Văn An", "Thị Lan", "Minh Đức", "Thị Hoa", "Quang Huy", "Thu H
 
 BUNDLE_COLUMNS = (
     "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
-    "funeral_category, state, data, applicant_id_last4, birth_certificate_number, deceased_id_number, "
+    "funeral_category, state, data, applicant_id_last4, duplicate_key, "
     "late_registration, filed_by_id, finished_at, search_text"
 )
 STEP_COLUMNS = (
@@ -77,7 +78,7 @@ def main(total: int) -> None:
         for i, name in enumerate(people)
     ]  # fmt: skip
     encoded = [json.dumps(dossier, ensure_ascii=False) for dossier in dossiers]
-    categories = list(FUNERAL_AGENCY_ROLE)
+    categories = list(FuneralCategory)
     started = time.monotonic()
     steps_total = 0
     with connection.cursor() as cursor:
@@ -101,20 +102,20 @@ def main(total: int) -> None:
                         category = (
                             random.choice(categories) if any(p.code == "funeral_allowance" for p in steps) else ""
                         )
-                        prefix = "KS" if variant.kind == "birth" else "KT"
+                        kind = kinds.get(variant.kind)
+                        prefix = kind.code_prefix
                         code = f"{prefix}-40-{received.year}-{pk:07d}"
                         dossier = n % len(dossiers)
                         bundles_copy.write_row((
                             pk, code, variant.kind, variant.pk, random.choice(
                                 ["online", "online", "direct", "postal"]), commune.pk, received, day,
                             day + datetime.timedelta(days=4), False, category, "in_progress" if open_ else "completed",
-                            encoded[dossier], "1234", f"CS-{pk}" if variant.kind == "birth" else "",
-                            f"{pk:012d}" if variant.kind == "death" else "", False, filer.pk,
+                            encoded[dossier], "1234", f"{kind.code}:{pk}", False, filer.pk,
                             None if open_ else received + datetime.timedelta(days=3),
-                            bundle_search_text(code, dossiers[dossier]),
+                            bundle_search_text(code, {"kind": "birth", **dossiers[dossier]}),  # the names in it
                         ))  # fmt: skip
                         for position, procedure in enumerate(steps):
-                            role = procedure.agency_role or FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
+                            role = procedure.agency_role or kind.category_role(category)
                             state = ("ready" if position == 0 else "waiting") if open_ else "done"
                             handed = received + datetime.timedelta(days=min(position, 1))
                             finished = received + datetime.timedelta(days=position + random.choice((0, 1, 1, 2)))

@@ -8,3 +8,4 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import checks  # noqa: F401  (registers the system checks)
+        from cases.kinds import birth, death  # noqa: F401  (registers the kinds the portal ships with)

@@ -8,19 +8,12 @@ import warnings
 
 import pypdf
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from agencies.choices import UserRole
-from agencies.models import User
 from cases import rules
-from cases.choices import Action
-from cases.models import Attachment, BundleState
-from cases.selectors import bundle_get_for_user
-from cases.services import _event
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Invalid
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -70,21 +63,3 @@ def _opens_as(file: UploadedFile, content_type: str) -> bool:
         return False
     finally:
         file.seek(0)
-
-
-def attachment_add(*, user: User, code: str, kind: str, file: UploadedFile) -> Attachment:
-    """Attach a scanned document to a bundle still in progress."""
-    bundle = bundle_get_for_user(user=user, code=code)
-    if user.role not in (UserRole.CLERK, UserRole.INTEGRATION):
-        raise Forbidden(_("Only the one-stop desk or the system that filed the dossier can attach documents."))
-    if bundle.state != BundleState.IN_PROGRESS:
-        raise Conflict(_("Documents can only be attached to a dossier in progress."))
-    if not kind.strip():
-        raise Invalid({"kind": [_("Say which document this is.")]})
-    content_type = attachment_check(file)
-    with transaction.atomic():
-        attachment = Attachment.objects.create(
-            bundle=bundle, kind=kind, file=file, content_type=content_type, size=file.size or 0, uploaded_by=user
-        )
-        _event(bundle, Action.ATTACHED, actor=user, data={"kind": kind, "size": file.size})
-    return attachment

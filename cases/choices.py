@@ -3,14 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyRole
 
-
-class BundleKind(models.TextChoices):
-    BIRTH = "birth", _("Birth")
-    DEATH = "death", _("Death")
-
-
-# The readable prefix of a bundle's code: KS-40-2026-000123 (khai sinh), KT-... (khai tử).
-CODE_PREFIX = {BundleKind.BIRTH: "KS", BundleKind.DEATH: "KT"}
+# The kinds of bundle (birth, death) are registered modules, not choices: see cases/kinds/.
 
 
 class Channel(models.TextChoices):

@@ -19,13 +19,13 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from agencies.models import AdministrativeUnit, Office, User
-from cases import rules
-from cases.choices import Action, Channel, FuneralCategory, StepState
+from cases import kinds
+from cases.choices import Action, Channel, StepState
 from cases.models import Bundle, Step
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -113,7 +113,7 @@ def receipt_html(bundle: Bundle) -> str:
         "applicant": _applicant(bundle),
         "steps": steps,
         "contacts": [(office.name, contacts(office)) for office in dict.fromkeys(step.office for step in steps)],
-        "funeral": _funeral(bundle, steps),
+        "kind_facts": kinds.get(bundle.kind).receipt_facts(bundle, steps),
         "attachments": list(bundle.attachments.values_list("kind", flat=True)),
         "clerk": _person(bundle.filed_by),
         "tracking_url": url,
@@ -143,20 +143,6 @@ def contacts(office: Office) -> str:
     "Địa chỉ: …; Điện thoại: …; Thư điện tử: …", or "" when none is known."""
     known = [("Địa chỉ", office.address), ("Điện thoại", office.phone), ("Thư điện tử", office.email)]
     return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
-
-
-def _funeral(bundle: Bundle, steps: list[Step]) -> dict[str, str] | None:
-    """The funeral allowance a death dossier claims: its category, the amount the rate table gives
-    for the month of death, and the office that pays it; None when the dossier claims none."""
-    step = next((step for step in steps if step.procedure_id == "funeral_allowance"), None)
-    died = (bundle.data.get("deceased") or {}).get("date_of_death")
-    if step is None or not bundle.funeral_category or not died:
-        return None
-    category = FuneralCategory(bundle.funeral_category)
-    with translation.override("vi"):
-        label = str(category.label)
-    amount = rules.funeral_amount(category, datetime.date.fromisoformat(died))
-    return {"category": label, "amount": f"{rules.vnd(amount)} đồng", "office": step.office.name}
 
 
 def qr_svg(url: str) -> SafeString:

@@ -11,8 +11,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import rules
-from cases.choices import Action, BundleKind, BundleState, Channel, StepState
+from cases import kinds, rules
+from cases.choices import Action, BundleState, Channel, StepState
 from cases.identity import id_query, search_key
 from cases.models import (
     BUNDLE_CLOCK_RUNS,
@@ -48,7 +48,7 @@ def _timing_filter(*more: tuple[str, Any]) -> filters.ChoiceFilter:
 
 class BundleFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("Code, name or ID number"), method="search")
-    kind = filters.ChoiceFilter(label=_("Kind"), choices=BundleKind.choices, empty_label=_("All"))
+    kind = filters.ChoiceFilter(label=_("Kind"), choices=kinds.choices, empty_label=_("All"))
     state = filters.ChoiceFilter(label=_("State"), choices=BundleState.choices, empty_label=_("All"))
     channel = filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
     # A returned dossier waits for the citizen's documents, with its own end date (supplement.wait).

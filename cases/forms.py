@@ -15,29 +15,14 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases import rules
+from cases import kinds
 from cases.api import serializers as s
-from cases.choices import BundleKind, Channel, FuneralCategory
+from cases.choices import Channel
 from cases.models import BundleVariant
 from cases.services import DESK_CHANNELS
 
-# Every section of a dossier: its legend and the serializer that reads it.
-SECTIONS: dict[str, tuple[Any, type[serializers.Serializer]]] = {
-    "applicant": (_("Applicant"), s.ApplicantSerializer),
-    "child": (_("Child"), s.ChildSerializer),
-    "mother": (_("Mother"), s.PersonSerializer),
-    "father": (_("Father"), s.PersonSerializer),
-    "residence": (_("Permanent residence (form CT01)"), s.ResidenceSerializer),
-    "residence.household_head": (_("Household head"), s.HouseholdHeadSerializer),
-    "insurance": (_("Health insurance"), s.InsuranceSerializer),
-    "deceased": (_("The deceased"), s.DeceasedSerializer),
-    "death_notice": (_("Death notice (giấy báo tử) or the document that replaces it"), s.DeathNoticeSerializer),
-    "survivor_benefit": (_("Survivor benefit"), s.SurvivorBenefitSerializer),
-}
-ORDER = {
-    BundleKind.BIRTH: ["applicant", "child", "mother", "father", "residence", "residence.household_head", "insurance"],
-    BundleKind.DEATH: ["applicant", "deceased", "death_notice", "survivor_benefit"],
-}
+APPLICANT = {"applicant": (_("Applicant"), s.ApplicantSerializer)}
+# Labels of the fields every kind has; each kind adds its own (cases.kinds.Kind.labels).
 LABELS = {
     "full_name": _("Full name"),
     "date_of_birth": _("Date of birth"),
@@ -45,57 +30,26 @@ LABELS = {
     "relationship": _("Relationship to the person registered"),
     "phone": _("Phone"),
     "sex": _("Sex"),
-    "place_of_birth": _("Place of birth"),
-    "ethnicity": _("Ethnicity"),
-    "nationality": _("Nationality"),
-    "birth_certificate_number": _("Birth certificate (giấy chứng sinh) number"),
-    "address": _("Address of the residence"),
-    "relationship_to_child": _("Relationship to the child"),
-    "household_head_consent": _("The household head agrees to register the child"),
-    "owner_consent": _("The owner of the residence (or their representative) agrees"),
-    "initial_clinic": _("Initial clinic"),
-    "date_of_death": _("Date of death"),
-    "place_of_death": _("Place of death"),
-    "cause": _("Cause of death"),
-    "last_residence": _("Last place of residence"),
-    "number": _("Number"),
-    "issuer": _("Issued by"),
-    "date": _("Date issued"),
-    "mode": _("How the benefit is paid"),
 }
-CHOICE_LABELS = {"sex": dict(s.SEX), "mode": dict(s.SURVIVOR_MODES)}
-# The plain-language questions that lead to the funeral allowance's category.
-FUNERAL_QUESTIONS = {
-    FuneralCategory.SOCIAL_INSURANCE: _(
-        "Was the deceased drawing a pension or a monthly social-insurance allowance, or had they paid "
-        "compulsory social insurance for 12 months or more (voluntary: 60 months or more)?"
-    ),
-    FuneralCategory.MERIT: _("Was the deceased a person with meritorious services to the revolution (người có công)?"),
-    FuneralCategory.SOCIAL_PROTECTION: _(
-        "Was the deceased on a monthly social allowance or social pension (bảo trợ xã hội)?"
-    ),
-    FuneralCategory.EMERGENCY: _(
-        "Did the person die in a natural disaster, fire, epidemic, traffic accident or serious work accident?"
-    ),
-}
-# The scanned documents a desk usually receives for each bundle (official names, as on the forms).
-DOCUMENT_KINDS = {
-    BundleKind.BIRTH: [
-        "Giấy chứng sinh",
-        "Tờ khai đăng ký khai sinh",
-        "Tờ khai thay đổi thông tin cư trú (CT01)",
-        "Giấy tờ chứng minh chỗ ở hợp pháp",
-        "Giấy tờ tùy thân của người đi đăng ký",
-        "Giấy tờ khác",
-    ],
-    BundleKind.DEATH: [
-        "Giấy báo tử hoặc giấy tờ thay thế",
-        "Tờ khai đăng ký khai tử",
-        "Giấy tờ tùy thân của người đi đăng ký",
-        "Giấy tờ chứng minh diện hưởng trợ cấp mai táng",
-        "Giấy tờ khác",
-    ],
-}
+CHOICE_LABELS = {"sex": dict(s.SEX)}
+
+
+def kind_sections(kind: str) -> dict[str, tuple[Any, type[serializers.Serializer]]]:
+    """The sections of a kind's dossier in the pages' order: the applicant's, then the kind's."""
+    return {**APPLICANT, **kinds.get(kind).sections}
+
+
+def field_label(name: str) -> Any:
+    """A dossier field's label: a common one, else the first kind that names it."""
+    if name in LABELS:
+        return LABELS[name]
+    return next((kind.labels[name] for kind in kinds.registered() if name in kind.labels), name)
+
+
+def _choice_labels(name: str) -> dict[str, Any] | None:
+    if name in CHOICE_LABELS:
+        return CHOICE_LABELS[name]
+    return next((kind.choice_labels[name] for kind in kinds.registered() if name in kind.choice_labels), None)
 
 
 # Dates are typed and shown as dd/mm/yyyy, whatever the browser's locale (a text field, not
@@ -129,29 +83,16 @@ def bad_date(label: Any) -> str:
     return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
 
 
-# Their English names, for pages in English: the Vietnamese name is what is stored and printed.
-DOCUMENT_NAMES_EN = {
-    "Giấy chứng sinh": "Medical birth certificate (giấy chứng sinh)",
-    "Tờ khai đăng ký khai sinh": "Birth registration form",
-    "Tờ khai thay đổi thông tin cư trú (CT01)": "Residence information change form (CT01)",
-    "Giấy tờ chứng minh chỗ ở hợp pháp": "Proof of lawful residence",
-    "Giấy tờ tùy thân của người đi đăng ký": "Identity document of the person registering",
-    "Giấy tờ khác": "Other document",
-    "Giấy báo tử hoặc giấy tờ thay thế": "Death notice or the document that replaces it",
-    "Tờ khai đăng ký khai tử": "Death registration form",
-    "Giấy tờ chứng minh diện hưởng trợ cấp mai táng": "Proof of eligibility for the funeral allowance",
-}
-
-
 def document_name(name: str) -> str:
     """A document's name in the page's language."""
-    english = (get_language() or "").startswith("en")
-    return DOCUMENT_NAMES_EN.get(name, name) if english else name
+    if not (get_language() or "").startswith("en"):
+        return name
+    return next((kind.document_names_en[name] for kind in kinds.registered() if name in kind.document_names_en), name)
 
 
 def _form_field(field: serializers.Field, name: str) -> forms.Field:
     """The page's field for a serializer field. Nothing is checked here: the serializer does it."""
-    label = LABELS.get(name, name)
+    label = field_label(name)
     if isinstance(field, serializers.BooleanField):
         return forms.BooleanField(label=label, required=False)
     if isinstance(field, serializers.ChoiceField):
@@ -173,8 +114,8 @@ def _form_field(field: serializers.Field, name: str) -> forms.Field:
     )
 
 
-def _section_form(path: str, data: Any) -> forms.Form:
-    serializer = SECTIONS[path][1]()
+def _section_form(path: str, serializer_class: type[serializers.Serializer], data: Any) -> forms.Form:
+    serializer = serializer_class()
     fields = {
         name: _form_field(field, name)
         for name, field in serializer.fields.items()
@@ -205,21 +146,11 @@ class TopForm(forms.Form):
         self.fields["channel"].widget.choices = [(channel.value, channel.label) for channel in DESK_CHANNELS]
 
 
-class FuneralForm(forms.Form):
-    """The four questions; ticking several is allowed: the category that pays most is taken."""
-
-    prefix = "funeral"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for category, question in FUNERAL_QUESTIONS.items():
-            self.fields[category] = forms.BooleanField(label=question, required=False)
-
-
 @dataclass
 class Section:
     path: str
     legend: Any
+    serializer: type[serializers.Serializer]
     form: forms.Form
     procedures: list[str]  # the procedures that need it: the page hides it when none is asked for
 
@@ -228,13 +159,14 @@ class Intake:
     """The whole intake page for one kind of bundle, bound to what the clerk sent (or to a payload
     coming back from the review page)."""
 
-    def __init__(self, kind: BundleKind, data: Any = None) -> None:
+    def __init__(self, kind: str, data: Any = None) -> None:
         self.kind = kind
+        self.spec = kinds.get(kind)
         self.top = TopForm(data=data)
         variants = BundleVariant.objects.filter(kind=kind).prefetch_related("procedures").order_by("-pk")
         self.top.fields["variant"].queryset = variants  # type: ignore[attr-defined]
         self.top.fields["variant"].label_from_instance = lambda variant: variant.shown_name  # type: ignore[attr-defined]
-        if kind != BundleKind.BIRTH:
+        if self.spec.bundle_limit is None:  # verification lengthens only a bundle-wide limit
             del self.top.fields["needs_verification"]
         if data is None:
             self.top.initial = {"channel": Channel.DIRECT, "delivery": "electronic", "variant": variants.first()}
@@ -245,10 +177,17 @@ class Intake:
                 for section in procedure.data_sections:
                     needs.setdefault(section, []).append(procedure.code)
         self.sections = [
-            Section(path, SECTIONS[path][0], _section_form(path, data), sorted(set(needs.get(path.split(".")[0], []))))
-            for path in ORDER[kind]
+            Section(
+                path,
+                legend,
+                serializer,
+                _section_form(path, serializer, data),
+                sorted(set(needs.get(path.split(".")[0], []))),
+            )
+            for path, (legend, serializer) in kind_sections(kind).items()
         ]
-        self.funeral = FuneralForm(data=data) if kind == BundleKind.DEATH else None
+        # The kind's own part of the page, if it has one (the death bundle's funeral questions).
+        self.part = self.spec.intake_form(data)
         self.errors: dict[str, list[str]] = {}
         self.bad_dates: dict[str, Any] = {}  # path → label of a date that is not dd/mm/yyyy
 
@@ -268,7 +207,7 @@ class Intake:
             "commune": commune,
             "delivery": data.get("delivery") or "electronic",
         }
-        if self.kind == BundleKind.BIRTH:
+        if "needs_verification" in self.top.fields:
             payload["needs_verification"] = bool(data.get("needs_verification"))
         for section in self.sections:
             if section.procedures and not set(section.procedures) & set(procedures):
@@ -278,9 +217,7 @@ class Intake:
                 raw = section.form[name].value()
                 if isinstance(field, forms.BooleanField):
                     values[name] = bool(raw)
-                elif raw not in (None, "") and isinstance(
-                    SECTIONS[section.path][1]().fields[name], serializers.DateField
-                ):
+                elif raw not in (None, "") and isinstance(section.serializer().fields[name], serializers.DateField):
                     day = parse_date(raw)
                     if day is None:
                         self.bad_dates[f"{section.path}.{name}"] = field.label
@@ -294,12 +231,8 @@ class Intake:
             for part in parents:
                 target = target.setdefault(part, {})
             target[leaf] = {**values, **target.get(leaf, {})}
-        if self.funeral is not None and "funeral_allowance" in procedures:
-            eligible = [category for category in FUNERAL_QUESTIONS if self.funeral[category].value()]
-            died = as_date((payload.get("deceased") or {}).get("date_of_death"))
-            category = rules.funeral_category_for(eligible, died) if eligible and died else ""
-            if category:
-                payload["funeral_category"] = category
+        if self.part is not None:
+            self.spec.intake_payload(self.part, payload, procedures)
         return payload
 
     def refuse(self, problems: dict[str, Any]) -> None:
@@ -332,7 +265,7 @@ class Intake:
     def _needed_fields(self, section: Section) -> list[tuple[Section, str]]:
         """The fields a section cannot do without (its nested part's too); the first field when none is."""
         needed: list[tuple[Section, str]] = []
-        for name, field in SECTIONS[section.path][1]().fields.items():
+        for name, field in section.serializer().fields.items():
             nested = next((sec for sec in self.sections if sec.path == f"{section.path}.{name}"), None)
             if isinstance(field, serializers.BaseSerializer) and nested is not None:
                 needed += self._needed_fields(nested)
@@ -347,7 +280,7 @@ class Intake:
         parts: list[tuple[Any, forms.Form | None]] = [
             (None, self.top),
             *((sec.legend, sec.form) for sec in self.sections),
-            (None, self.funeral),
+            (None, self.part),
         ]
         for legend, form in parts:
             if form is None or not form.is_bound:
@@ -359,8 +292,8 @@ class Intake:
                 summary += [(target, label, str(message)) for message in bound.errors]
         for path, messages in self.errors.items():
             target, label = ("dossier", "")
-            if path == "funeral_category" and self.funeral is not None:
-                target, label = self.funeral[next(iter(self.funeral.fields))].auto_id, gettext("Funeral allowance")
+            if path == self.spec.intake_field and self.part is not None:
+                target, label = self.part[next(iter(self.part.fields))].auto_id, str(self.spec.intake_legend)
             summary += [(target, label, str(message)) for message in messages]
         return summary
 
@@ -370,14 +303,16 @@ class Intake:
         return bool(self.errors) or any(form.is_bound and form.errors for form in forms_)
 
 
-def section_rows(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def section_rows(kind: str, path: str, values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """A dossier section as label / value rows (a nested part, such as the household head, inline)."""
     rows: list[tuple[str, Any]] = []
+    sections = kind_sections(kind)
     for name, value in values.items():
         if isinstance(value, dict):
-            rows += section_rows(value, prefix=f"{SECTIONS.get(f'residence.{name}', (name,))[0]}: ")
+            nested = f"{path}.{name}"
+            rows += section_rows(kind, nested, value, prefix=f"{sections.get(nested, (name,))[0]}: ")
         elif name != "commune":
-            rows.append((f"{prefix}{LABELS.get(name, name)}", shown_value(name, value)))
+            rows.append((f"{prefix}{field_label(name)}", shown_value(name, value)))
     return rows
 
 
@@ -385,20 +320,25 @@ def shown_value(name: str, value: Any) -> Any:
     """A value as people read it: yes / no, a choice's label, a date as dd/mm/yyyy."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if name in CHOICE_LABELS:
-        return CHOICE_LABELS[name].get(value, value)
+    if (labels := _choice_labels(name)) is not None:
+        return labels.get(value, value)
     return shown_date(value) if isinstance(value, str) else value
 
 
 def payload_sections(payload: dict[str, Any]) -> list[tuple[Any, list[tuple[str, Any]]]]:
     """The review page's summary: each section the dossier has, in the page's order."""
-    order = ORDER[BundleKind(payload["kind"])]
-    return [(SECTIONS[name][0], section_rows(payload[name])) for name in order if isinstance(payload.get(name), dict)]
+    kind = payload["kind"]
+    return [
+        (legend, section_rows(kind, path, payload[path]))
+        for path, (legend, _serializer) in kind_sections(kind).items()
+        if isinstance(payload.get(path), dict)
+    ]
 
 
 def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
     """The form data that shows a payload again (back from the review page to correct it)."""
-    variants = BundleVariant.objects.filter(kind=payload["kind"]).prefetch_related("procedures")
+    kind = payload["kind"]
+    variants = BundleVariant.objects.filter(kind=kind).prefetch_related("procedures")
     data: dict[str, Any] = {
         "channel": payload.get("channel", ""),
         "delivery": payload.get("delivery", ""),
@@ -414,17 +354,17 @@ def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, dict):
                 walk(f"{prefix}-{name}" if prefix else name, value)
             elif prefix:
-                shown = shown_date(value) if name in _date_fields(prefix.replace("-", ".")) else str(value)
+                shown = shown_date(value) if name in _date_fields(kind, prefix.replace("-", ".")) else str(value)
                 data[f"{prefix}-{name}"] = "on" if value is True else "" if value is False else shown
 
     walk("", {key: value for key, value in payload.items() if isinstance(value, dict)})
-    if category := payload.get("funeral_category"):
-        data[f"funeral-{category}"] = "on"
+    data.update(kinds.get(kind).intake_post(payload))
     return data
 
 
-def _date_fields(path: str) -> set[str]:
-    serializer = SECTIONS[path][1]() if path in SECTIONS else None
+def _date_fields(kind: str, path: str) -> set[str]:
+    sections = kind_sections(kind)
+    serializer = sections[path][1]() if path in sections else None
     return {
         name
         for name, field in (serializer.fields.items() if serializer else ())
@@ -453,15 +393,15 @@ def _flat(problems: Any, prefix: str = "") -> dict[str, list[str]]:
 
 # --- Officers' forms: like the intake, they only collect; the services check -----------------------
 
-RESULT_LABELS = {
-    "register_number": _("Register number"),
-    "personal_id_number": _("Personal identification number given to the child"),
-    "registration_number": _("Registration number"),
-    "card_number": _("Card number"),
-    "valid_to": _("Valid to"),
-    "decision_number": _("Decision number"),
-    "amount_vnd": _("Amount (đồng)"),
-}
+RESULT_LABELS = {"register_number": _("Register number"), "registration_number": _("Registration number")}
+
+
+def result_label(name: str) -> str:
+    """A result field's label: a common one, else the first kind that names it."""
+    label = RESULT_LABELS.get(name) or next(
+        (kind.result_labels[name] for kind in kinds.registered() if name in kind.result_labels), name
+    )
+    return str(label)
 
 
 def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, initial: Any = None) -> forms.Form:
@@ -474,7 +414,7 @@ def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, ini
             widget = date_widget()
         elif kind in ("amount", "id_number"):
             widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
-        fields[name] = forms.CharField(label=RESULT_LABELS.get(name, name), required=False, widget=widget)
+        fields[name] = forms.CharField(label=result_label(name), required=False, widget=widget)
     if any(field["type"] == "amount" for field in procedure_fields):
         fields["amount_reason"] = forms.CharField(
             label=_("Reason for an amount other than the rate table's"),
@@ -536,13 +476,42 @@ class ReturnForm(forms.Form):
 
     def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["missing"].choices = [(name, document_name(name)) for name in DOCUMENT_KINDS[BundleKind(kind)]]  # type: ignore[attr-defined]
+        self.fields["missing"].choices = [(name, document_name(name)) for name in kinds.get(kind).documents]  # type: ignore[attr-defined]
 
     def documents(self) -> list[str]:
         assert isinstance(self.data, QueryDict)
         chosen = [name for name in self.data.getlist(self.add_prefix("missing")) if name]
         other = self.data.get(self.add_prefix("other"), "").strip()
         return [*chosen, other] if other else chosen
+
+
+class SupplementForm(forms.Form):
+    """The desk's actions on a dossier, one form each: they collect, the services check."""
+
+    note = forms.CharField(label=_("The missing documents arrived: note"), required=False)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("The citizen withdraws the dossier: reason"), required=False)
+    confirm = confirm_field(_("The citizen has withdrawn the dossier: it cannot be undone"))
+
+
+class HandOverForm(forms.Form):
+    confirm = confirm_field(_("The citizen has received the results: it cannot be undone"))
+
+
+class AttachForm(forms.Form):
+    kind = forms.CharField(label=_("Document"), required=False)
+    file = forms.Field(label=_("File"), required=False)  # the upload itself is read and checked by the service
+
+
+# By the name the page and its URL give each action.
+DESK_FORMS: dict[str, type[forms.Form]] = {
+    "supplement": SupplementForm,
+    "withdraw": WithdrawForm,
+    "hand_over": HandOverForm,
+    "attach": AttachForm,
+}
 
 
 class ReasonForm(forms.Form):

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from cases import kinds
+
 # The codes of the 63 provinces as they were before the 2025 mergers (ID numbers keep them).
 # fmt: off
 _PROVINCES = (
@@ -71,19 +73,18 @@ def search_key(text: str) -> str:
 
 def bundle_search_text(code: str, data: dict[str, Any]) -> str:
     """What the clerks' search box matches: the code and the people's names, without diacritics."""
-    people = [data.get(part) or {} for part in ("applicant", "child", "deceased", "mother", "father")]
+    people = [data.get(part) or {} for part in ("applicant", *kinds.get(data["kind"]).people)]
     return search_key(" ".join([code, *(person.get("full_name", "") for person in people)]))
 
 
-# Whose ID numbers the desk's search finds a dossier by.
-ID_NUMBER_PATHS = ("applicant", "mother", "father", "deceased", "residence.household_head")
 ID_QUERY = re.compile(r"[0-9]{9}|[0-9]{12}")  # an ID card (CCCD, 12 digits) or an old one (CMND, 9)
 
 
-def bundle_id_numbers(data: dict[str, Any]) -> str:
-    """The people's ID numbers as the search stores them: each whole, space-delimited."""
+def bundle_id_numbers(data: dict[str, Any], kind: str) -> str:
+    """The people's ID numbers as the search stores them: each whole, space-delimited (the
+    applicant's and those of the people the dossier's kind names)."""
     numbers = []
-    for path in ID_NUMBER_PATHS:
+    for path in ("applicant", *kinds.get(kind).id_number_paths):
         person: Any = data
         for part in path.split("."):
             person = person.get(part) if isinstance(person, dict) else None

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyRole
 from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, person_label
-from cases.choices import Action, BundleKind, BundleState, Channel, FuneralCategory, StepState
+from cases import kinds
+from cases.choices import Action, BundleState, Channel, FuneralCategory, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
 
@@ -34,7 +35,7 @@ class Procedure(models.Model):
     code = models.SlugField(_("code"), max_length=40, primary_key=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200, blank=True, help_text=_("Shown on English pages."))
-    bundle_kind = models.CharField(_("bundle"), max_length=10, choices=BundleKind.choices)
+    bundle_kind = models.CharField(_("bundle"), max_length=10, choices=kinds.choices)
     agency_role = models.CharField(
         _("agency role"),
         max_length=20,
@@ -72,7 +73,7 @@ class BundleVariant(models.Model):
     """A set of procedures a citizen may ask for together (Decree 63: birth with residence and/or
     insurance; death with 2, 3 or 4 procedures)."""
 
-    kind = models.CharField(_("bundle"), max_length=10, choices=BundleKind.choices)
+    kind = models.CharField(_("bundle"), max_length=10, choices=kinds.choices)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200, blank=True, help_text=_("Shown on English pages."))
     procedures = models.ManyToManyField(Procedure, verbose_name=_("procedures"), related_name="variants")
@@ -152,6 +153,12 @@ def is_overdue(clock_runs: tuple[str, ...], state: str, due_date: datetime.date 
 
 
 class BundleQuerySet(models.QuerySet["Bundle"]):
+    def restrict(self, user: Any, action: str = "view") -> BundleQuerySet:
+        """The bundles `user` may take `action` on (cases.access)."""
+        from cases import access
+
+        return access.bundles(self, user, action)
+
     def overdue(self, today: datetime.date) -> BundleQuerySet:
         """Bundles still in progress after their due date."""
         return self.filter(overdue_q(BUNDLE_CLOCK_RUNS, today))
@@ -172,11 +179,18 @@ def returned_step_exists() -> Exists:
 LIVE = Q(state__in=[BundleState.IN_PROGRESS, BundleState.COMPLETED, BundleState.PARTLY_COMPLETED])
 
 
+def at_the_desk(bundle: models.Model, user: Any) -> bool:
+    """The permission of the desk's transitions: the one-stop desk or the system that filed it."""
+    from cases import access
+
+    return access.may(user, access.DESK)
+
+
 class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     """One citizen dossier (hồ sơ liên thông) and the state of the whole bundle."""
 
     code = models.CharField(_("code"), max_length=30, unique=True, null=True, blank=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=BundleKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=kinds.choices)
     variant = models.ForeignKey(BundleVariant, verbose_name=_("variant"), on_delete=models.PROTECT)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     commune = models.ForeignKey(
@@ -194,8 +208,9 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     )
     data = models.JSONField(_("dossier data"), default=dict)
     applicant_id_last4 = models.CharField(max_length=4)
-    birth_certificate_number = models.CharField(max_length=50, blank=True, db_index=True)
-    deceased_id_number = models.CharField(max_length=12, blank=True, db_index=True)
+    # "<kind>:<value>" of the value only one live dossier may hold (the kind's `duplicate` path:
+    # the child's birth certificate number, the deceased's ID number); "" when it has none.
+    duplicate_key = models.CharField(max_length=80, blank=True, default="", editable=False)
     late_registration = models.BooleanField(_("late registration"), default=False)
     late_since = models.DateField(_("late since"), null=True, blank=True)
     new_appointment_on = models.DateField(_("new appointment"), null=True, blank=True)
@@ -222,17 +237,11 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "due_date"], name="bundle_state_due"),
             models.Index(fields=["received_at"], name="bundle_received"),  # the reports' days
         ]
-        # One live dossier per child and per deceased: a refused or withdrawn one may be filed again.
+        # One live dossier per child, per deceased, per whatever a kind's duplicate key names: a
+        # refused or withdrawn one may be filed again.
         constraints = [
             models.UniqueConstraint(
-                fields=["birth_certificate_number"],
-                condition=LIVE & ~Q(birth_certificate_number=""),
-                name="bundle_one_live_per_birth_certificate",
-            ),
-            models.UniqueConstraint(
-                fields=["deceased_id_number"],
-                condition=LIVE & ~Q(deceased_id_number=""),
-                name="bundle_one_live_per_deceased",
+                fields=["duplicate_key"], condition=LIVE & ~Q(duplicate_key=""), name="bundle_one_live_per_key"
             ),
         ]
 
@@ -242,6 +251,12 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     @property
     def overdue(self) -> bool:
         return is_overdue(BUNDLE_CLOCK_RUNS, self.state, self.due_date)
+
+    @property
+    def subject_name(self) -> str:
+        """The name of the person the dossier is about (the child, the deceased): its kind says who."""
+        kind = kinds.find(self.kind)
+        return (self.data.get(kind.subject) or {}).get("full_name", "") if kind else ""
 
     @fsm.transition(field=state, source=BundleState.IN_PROGRESS, target=BundleState.COMPLETED)
     def complete(self) -> None:
@@ -256,7 +271,11 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
         self.finished_at = timezone.now()
 
     @fsm.transition(
-        field=state, source=BundleState.IN_PROGRESS, target=BundleState.WITHDRAWN, custom={"label": _("Withdraw")}
+        field=state,
+        source=BundleState.IN_PROGRESS,
+        target=BundleState.WITHDRAWN,
+        permission=at_the_desk,
+        custom={"label": _("Withdraw")},
     )
     def withdraw(self) -> None:
         self.finished_at = timezone.now()
@@ -266,6 +285,12 @@ OPEN = Q(state__in=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED])
 
 
 class StepQuerySet(models.QuerySet["Step"]):
+    def restrict(self, user: Any, action: str = "view") -> StepQuerySet:
+        """The steps `user` may take `action` on (cases.access)."""
+        from cases import access
+
+        return access.steps(self, user, action)
+
     def overdue(self, today: datetime.date) -> StepQuerySet:
         return self.filter(overdue_q(STEP_CLOCK_RUNS, today))
 
@@ -332,11 +357,9 @@ class Step(fsm.ConcurrentTransitionMixin, models.Model):
         in public (the tracking page): the names from the return's checklist of documents. A name
         typed in freely may hold personal data, so it shows only as "another document"; the
         officer's free-text reason is never part of it."""
-        from cases.forms import DOCUMENT_KINDS
-
         if self.state != StepState.RETURNED:
             return []
-        checklist = DOCUMENT_KINDS[BundleKind(self.bundle.kind)]
+        checklist = kinds.get(self.bundle.kind).documents
         named = [name for name in checklist if name in self.missing_documents]
         if any(name not in checklist for name in self.missing_documents):
             named.append(str(_("Another document (ask the one-stop desk which)")))

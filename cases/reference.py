@@ -8,7 +8,6 @@ import datetime
 from django.db import transaction
 
 from agencies.choices import AgencyRole
-from cases.choices import BundleKind
 from cases.models import BundleVariant, CalendarOverride, Procedure, Setting
 
 D = datetime.date.fromisoformat
@@ -17,19 +16,19 @@ TEXT, ID_NUMBER, DATE, AMOUNT = "text", "id_number", "date", "amount"
 # code, name, bundle, agency role ("" = by funeral category), must follow, result fields
 # (the dossier sections each shows its officer are in DATA_SECTIONS)
 PROCEDURES = [
-    ("birth_registration", "Đăng ký khai sinh", BundleKind.BIRTH, AgencyRole.CIVIL_STATUS, [],
+    ("birth_registration", "Đăng ký khai sinh", "birth", AgencyRole.CIVIL_STATUS, [],
      [("register_number", TEXT), ("personal_id_number", ID_NUMBER)]),
-    ("permanent_residence", "Đăng ký thường trú", BundleKind.BIRTH, AgencyRole.RESIDENCE, ["birth_registration"],
+    ("permanent_residence", "Đăng ký thường trú", "birth", AgencyRole.RESIDENCE, ["birth_registration"],
      [("registration_number", TEXT)]),
-    ("health_insurance_card", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", BundleKind.BIRTH,
+    ("health_insurance_card", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "birth",
      AgencyRole.SOCIAL_INSURANCE, ["birth_registration"], [("card_number", TEXT), ("valid_to", DATE)]),
-    ("death_registration", "Đăng ký khai tử", BundleKind.DEATH, AgencyRole.CIVIL_STATUS, [],
+    ("death_registration", "Đăng ký khai tử", "death", AgencyRole.CIVIL_STATUS, [],
      [("register_number", TEXT)]),
-    ("residence_deregistration", "Xóa đăng ký thường trú", BundleKind.DEATH, AgencyRole.RESIDENCE,
+    ("residence_deregistration", "Xóa đăng ký thường trú", "death", AgencyRole.RESIDENCE,
      ["death_registration"], [("registration_number", TEXT)]),
-    ("funeral_allowance", "Trợ cấp mai táng phí / hỗ trợ chi phí mai táng", BundleKind.DEATH, "",
+    ("funeral_allowance", "Trợ cấp mai táng phí / hỗ trợ chi phí mai táng", "death", "",
      ["death_registration"], [("decision_number", TEXT), ("amount_vnd", AMOUNT)]),
-    ("survivor_benefit", "Giải quyết chế độ tử tuất", BundleKind.DEATH, AgencyRole.SOCIAL_INSURANCE,
+    ("survivor_benefit", "Giải quyết chế độ tử tuất", "death", AgencyRole.SOCIAL_INSURANCE,
      ["death_registration"], [("decision_number", TEXT)]),
 ]  # fmt: skip
 
@@ -44,14 +43,14 @@ DATA_SECTIONS = {
 }
 
 VARIANTS = [
-    (BundleKind.BIRTH, "Khai sinh, thường trú, thẻ BHYT",
+    ("birth", "Khai sinh, thường trú, thẻ BHYT",
      ["birth_registration", "permanent_residence", "health_insurance_card"]),
-    (BundleKind.BIRTH, "Khai sinh, thường trú", ["birth_registration", "permanent_residence"]),
-    (BundleKind.BIRTH, "Khai sinh, thẻ BHYT", ["birth_registration", "health_insurance_card"]),
-    (BundleKind.DEATH, "Khai tử, xóa thường trú", ["death_registration", "residence_deregistration"]),
-    (BundleKind.DEATH, "Khai tử, xóa thường trú, mai táng phí",
+    ("birth", "Khai sinh, thường trú", ["birth_registration", "permanent_residence"]),
+    ("birth", "Khai sinh, thẻ BHYT", ["birth_registration", "health_insurance_card"]),
+    ("death", "Khai tử, xóa thường trú", ["death_registration", "residence_deregistration"]),
+    ("death", "Khai tử, xóa thường trú, mai táng phí",
      ["death_registration", "residence_deregistration", "funeral_allowance"]),
-    (BundleKind.DEATH, "Khai tử, xóa thường trú, mai táng phí, tử tuất",
+    ("death", "Khai tử, xóa thường trú, mai táng phí, tử tuất",
      ["death_registration", "residence_deregistration", "funeral_allowance", "survivor_benefit"]),
 ]  # fmt: skip
 

@@ -13,7 +13,8 @@ from functools import cache
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from cases.choices import FUNERAL_RATE, BundleKind, FuneralCategory
+from cases import kinds
+from cases.choices import FUNERAL_RATE, FuneralCategory
 from cases.models import BundleVariant, CalendarOverride, Procedure, Setting
 from cases.workdays import WorkingCalendar
 from portal.errors import DomainError
@@ -81,6 +82,11 @@ def variant_for(kind: str, procedures: Iterable[str]) -> tuple[BundleVariant, li
     return None
 
 
+def _all_variants() -> list[tuple[BundleVariant, list[Procedure]]]:
+    _fresh()
+    return [pair for pairs in _variants().values() for pair in pairs]
+
+
 def setting(key: str, on: datetime.date) -> int:
     """The value of setting `key` in force on `on`."""
     _fresh()
@@ -95,17 +101,26 @@ def calendar() -> WorkingCalendar:
     return _calendar()
 
 
-def step_limit(procedure: str, funeral_category: str, on: datetime.date) -> int:
-    """Working days allowed for a step; the funeral allowance's depend on its category."""
-    key = f"limit.step.{procedure}" + (f".{funeral_category}" if procedure == "funeral_allowance" else "")
-    return setting(key, on)
+def step_limit(procedure: str, category: str, on: datetime.date) -> int:
+    """Working days allowed for a step (`limit.step.<procedure>`). A procedure without an agency
+    role of its own, whose office the bundle's category picks (the funeral allowance), has a limit
+    per category too (`limit.step.<procedure>.<category>`)."""
+    role_less = any(p.code == procedure and not p.agency_role for _v, ps in _all_variants() for p in ps)
+    return setting(f"limit.step.{procedure}" + (f".{category}" if role_less else ""), on)
+
+
+def step_due(procedure: str, category: str, clock: datetime.date) -> datetime.date:
+    """The due date of a step whose clock starts on `clock` (its limit in force that day)."""
+    return calendar().due_date(clock, step_limit(procedure, category, clock))
 
 
 def bundle_limit(kind: str, needs_verification: bool, on: datetime.date) -> int | None:
-    """Working days allowed for the whole bundle, where the law sets one (birth: Decree 63 art. 7(2))."""
-    if kind != BundleKind.BIRTH:
+    """Working days allowed for the whole bundle, where the law sets one for its kind (birth:
+    Decree 63 art. 7(2)); the key + ".verification" when the dossier needs verification."""
+    key = kinds.get(kind).bundle_limit
+    if key is None:
         return None
-    return setting("limit.bundle.birth" + (".verification" if needs_verification else ""), on)
+    return setting(key + (".verification" if needs_verification else ""), on)
 
 
 def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date) -> int:

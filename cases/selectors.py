@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from agencies.choices import UnitLevel, UserRole
-from agencies.models import AdministrativeUnit, User
-from cases import rules
+from agencies.choices import UserRole
+from agencies.models import User
+from cases import access, rules
 from cases.choices import Action, BundleState, StepState
 from cases.models import (
     BUNDLE_CLOCK_RUNS,
@@ -33,22 +33,7 @@ ACTOR = ("actor__office", "actor__commune", "actor__province")
 def bundle_list_for_user(*, user: User) -> BundleQuerySet:
     """Clerks see their commune's bundles, officers those with a step at their office, provincial
     staff their province's, integration clients what they filed, administrators everything."""
-    bundles = Bundle.objects.all()
-    if user.role == UserRole.CLERK:
-        return bundles.filter(commune=user.commune_id)
-    if user.role == UserRole.OFFICER:
-        return bundles.filter(Exists(Step.objects.filter(bundle=OuterRef("pk"), office=user.office_id)))
-    if user.role == UserRole.PROVINCIAL:
-        province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
-        return bundles.filter(
-            Q(commune__parent__code__in=province, commune__parent__level=UnitLevel.PROVINCE)
-            | Q(commune__parent__parent__code__in=province)
-        )
-    if user.role == UserRole.INTEGRATION:
-        return bundles.filter(filed_by=user)
-    if user.role == UserRole.ADMIN:
-        return bundles
-    return bundles.none()
+    return Bundle.objects.restrict(user, access.VIEW)
 
 
 def bundle_get_for_user(*, user: User, code: str) -> Bundle:
@@ -60,9 +45,7 @@ def bundle_get_for_user(*, user: User, code: str) -> Bundle:
 
 def step_list_for_user(*, user: User) -> StepQuerySet:
     """An officer's queue: the steps at their office. Nobody else has a queue."""
-    if user.role != UserRole.OFFICER:
-        return Step.objects.none()
-    return Step.objects.filter(office=user.office_id)
+    return Step.objects.restrict(user, access.ACT)
 
 
 # What finishes an officer's work on a step: the history page lists these events.
@@ -73,7 +56,7 @@ def step_history_for_user(*, user: User, mine: bool) -> QuerySet[Event]:
     """What an officer's office finished on its steps (completed, refused, returned for documents),
     as audit events: when, by whom, with what outcome; only the officer's own when `mine`. Nobody
     but an officer has a history; the supplement timeout's refusals (no person) are not in it."""
-    if user.role != UserRole.OFFICER:
+    if not access.may(user, access.ACT):
         return Event.objects.none()
     events = Event.objects.filter(office=user.office_id, step__office=user.office_id, action__in=FINISHING)
     return events.filter(actor=user) if mine else events

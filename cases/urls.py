@@ -1,12 +1,12 @@
 from django.urls import path
 
+from cases import kinds
 from cases.views import clerk, officer
 
 app_name = "cases"
 urlpatterns = [
     path("clerk/", clerk.clerk_home, name="clerk-home"),
     path("clerk/new/<str:kind>/", clerk.intake, name="intake"),
-    path("clerk/funeral-category/", clerk.funeral_category, name="funeral-category"),
     path("bundles/<str:code>/", clerk.bundle_detail, name="bundle"),
     path("bundles/<str:code>/receipt.pdf", clerk.bundle_receipt, name="receipt"),
     path("bundles/<str:code>/supplement-request.pdf", clerk.bundle_supplement_request, name="supplement-request"),
@@ -21,4 +21,10 @@ urlpatterns = [
     path("steps/<int:pk>/supplement-request.pdf", officer.step_supplement_request, name="step-supplement-request"),
     path("steps/<int:pk>/refusal.pdf", officer.step_refusal, name="step-refusal"),
     path("steps/<int:pk>/<str:action>/", officer.step_act, name="step-act"),
+    # Each kind's own part of the intake page (the death bundle's funeral questions), by HTMX.
+    *(
+        path(f"clerk/{kind.intake_path}/", clerk.intake_part, {"kind": kind.code}, name=f"intake-part-{kind.code}")
+        for kind in kinds.registered()
+        if kind.intake_path
+    ),
 ]

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
-from cases.choices import BundleKind, Channel, FuneralCategory, StepState
+from cases import kinds as bundle_kinds
+from cases.choices import Channel, FuneralCategory, StepState
 from cases.models import BundleVariant, Procedure, Step
 from cases.selectors import bundle_list_for_user
 from portal.errors import Forbidden, Invalid, NotFound
@@ -484,7 +485,7 @@ def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
     for (variant, channel), n in counts.items():
         split[variants[variant]][0] += n
         split[variants[variant]][1] += n if channel == Channel.ONLINE else 0
-    kinds = dict(BundleKind.choices)
+    kinds = dict(bundle_kinds.choices())
     ordered = sorted(split.items(), key=lambda item: (item[0][0], -item[1][0]))
     return [(str(kinds[kind]), variant, total, online) for (kind, variant), (total, online) in ordered]
 

@@ -11,12 +11,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.choices import AgencyRole, UserRole
-from cases.choices import AccessChannel, BundleKind, Channel, FuneralCategory, StepState
+from cases import kinds
+from cases.choices import AccessChannel, Channel, StepState
 from cases.models import Bundle, Event, Step
 from cases.selectors import bundle_accesses_for_citizen
 
 SEX = [("male", _("male")), ("female", _("female"))]
-SURVIVOR_MODES = [("lump_sum", _("lump sum")), ("monthly", _("monthly"))]
 DELIVERY = [("electronic", _("electronic")), ("desk", _("at the desk")), ("post", _("by post"))]
 
 
@@ -33,73 +33,29 @@ class ApplicantSerializer(serializers.Serializer):
     phone = serializers.RegexField(r"^\+?[0-9 .-]{8,15}$", max_length=20, required=False, allow_blank=True)
 
 
-class ChildSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200)
-    sex = serializers.ChoiceField(SEX)
-    date_of_birth = serializers.DateField()
-    place_of_birth = serializers.CharField(max_length=300)
-    ethnicity = serializers.CharField(max_length=50, default="Kinh")
-    nationality = serializers.CharField(max_length=50, default="VN")
-    birth_certificate_number = serializers.CharField(max_length=50)
-
-
-class HouseholdHeadSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200)
-    id_number = serializers.CharField(min_length=12, max_length=12)
-    relationship_to_child = serializers.CharField(max_length=50)
-
-
-class ResidenceSerializer(serializers.Serializer):
-    address = serializers.CharField(max_length=300)
-    commune = serializers.CharField(max_length=5, required=False)
-    household_head = HouseholdHeadSerializer()
-    household_head_consent = serializers.BooleanField()
-    owner_consent = serializers.BooleanField()
-
-
-class InsuranceSerializer(serializers.Serializer):
-    initial_clinic = serializers.CharField(max_length=200)
-
-
-class DeceasedSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=200)
-    sex = serializers.ChoiceField(SEX)
-    date_of_birth = serializers.DateField()
-    id_number = serializers.CharField(min_length=12, max_length=12)
-    date_of_death = serializers.DateField()
-    place_of_death = serializers.CharField(max_length=300)
-    cause = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    last_residence = serializers.CharField(max_length=300)
-
-
-class DeathNoticeSerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=50)
-    issuer = serializers.CharField(max_length=200)
-    date = serializers.DateField()
-
-
-class SurvivorBenefitSerializer(serializers.Serializer):
-    mode = serializers.ChoiceField(SURVIVOR_MODES)
-
-
 class BundleCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(BundleKind.choices)
+    """A dossier as the filing API takes it: the fields every kind has, then each registered
+    kind's sections and fields (cases.kinds), so a new kind's sections are accepted with it."""
+
+    kind = serializers.ChoiceField([])
     procedures = serializers.ListField(child=serializers.SlugField(max_length=40), min_length=1, max_length=10)
     channel = serializers.ChoiceField(Channel.choices)
     commune = serializers.RegexField(r"^[0-9]{5}$")
     received_at = serializers.DateTimeField(required=False)
     needs_verification = serializers.BooleanField(default=False)
     applicant = ApplicantSerializer()
-    child = ChildSerializer(required=False)
-    mother = PersonSerializer(required=False)
-    father = PersonSerializer(required=False)
-    residence = ResidenceSerializer(required=False)
-    insurance = InsuranceSerializer(required=False)
     delivery = serializers.ChoiceField(DELIVERY, default="electronic")
-    deceased = DeceasedSerializer(required=False)
-    death_notice = DeathNoticeSerializer(required=False)
-    funeral_category = serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True)
-    survivor_benefit = SurvivorBenefitSerializer(required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["kind"] = serializers.ChoiceField(kinds.choices())
+        for kind in kinds.registered():
+            for path, (_legend, section) in kind.sections.items():
+                if "." not in path:
+                    fields.setdefault(path, section(required=False))
+            for name, field in kind.api_fields().items():
+                fields.setdefault(name, field)
+        return fields
 
 
 class OfficeRefSerializer(serializers.Serializer):
@@ -180,10 +136,7 @@ class QueueStepSerializer(StepSerializer):
 
     def get_data(self, step: Step) -> dict[str, Any]:
         sections = step.procedure.data_sections
-        data = {key: value for key, value in step.bundle.data.items() if key in sections}
-        if "funeral_category" in sections:
-            data["funeral_category"] = step.bundle.funeral_category
-        return data
+        return {key: value for key, value in step.bundle.data.items() if key in sections}
 
     def get_earlier_results(self, step: Step) -> dict[str, Any]:
         required = {procedure.code for procedure in step.procedure.requires.all()}

@@ -20,12 +20,12 @@ from rest_framework.views import APIView
 
 from agencies.choices import AgencyRole, UnitLevel
 from agencies.models import AdministrativeUnit, Jurisdiction, User
-from cases import services
+from cases import kinds, services
 from cases.api import serializers as s
-from cases.attachments import attachment_add
-from cases.choices import AccessChannel, BundleKind, BundleState, Channel, StepState
+from cases.choices import AccessChannel, BundleState, Channel, StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
+from cases.services import attachment_add
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
 from portal.api import DATE_OR_EMPTY, CursorPagination, query_bool, query_choice, query_date
 from portal.client import ClientScopedRateThrottle
@@ -103,7 +103,7 @@ class BundleListCreate(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("state", enum=_enum(BundleState.values)),
-            OpenApiParameter("kind", enum=_enum(BundleKind.values)),
+            OpenApiParameter("kind", enum=_enum(kinds.codes())),
             OpenApiParameter("channel", enum=_enum(Channel.values)),
             OpenApiParameter("commune"),
             OVERDUE,
@@ -115,7 +115,7 @@ class BundleListCreate(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Bundle]:
         bundles = bundle_list_for_user(user=self.request.user)  # type: ignore[arg-type]
         params = self.request.query_params
-        for name, choices in (("state", BundleState.values), ("kind", BundleKind.values), ("channel", Channel.values)):
+        for name, choices in (("state", BundleState.values), ("kind", kinds.codes()), ("channel", Channel.values)):
             if value := query_choice(self.request, name, choices):
                 bundles = bundles.filter(**{name: value})
         if params.get("commune"):

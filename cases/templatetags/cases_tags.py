@@ -11,11 +11,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases import rules
+from cases import kinds, rules
 from cases.choices import BundleState, StepState
 
 register = template.Library()
 RUNNING = {BundleState.IN_PROGRESS, StepState.READY}  # a step in progress is "in_progress" too
+
+
+@register.simple_tag
+def registered_kinds() -> list[Any]:
+    """The kinds of bundle the portal offers (cases.kinds), for the desk's "new dossier" links."""
+    return list(kinds.registered())
 
 
 @register.simple_tag
@@ -49,9 +55,9 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 
 @register.filter
 def result_label(name: str) -> str:
-    from cases.forms import RESULT_LABELS
+    from cases.forms import result_label
 
-    return str(RESULT_LABELS.get(name, name))
+    return result_label(name)
 
 
 @register.filter

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core import signing
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
-from agencies.selectors import jurisdiction_list_for_user, office_for_role
-from cases import rules, services
+from agencies.selectors import jurisdiction_list_for_user
+from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
-from cases.attachments import attachment_add, attachment_check
-from cases.choices import FUNERAL_AGENCY_ROLE, AccessChannel, BundleKind, BundleState, FuneralCategory, StepState
+from cases.choices import AccessChannel, BundleState, StepState
 from cases.filters import BundleFilter
-from cases.forms import DOCUMENT_KINDS, Intake, as_date, payload_as_post, payload_sections
+from cases.forms import DESK_FORMS, Intake, payload_as_post, payload_sections, unconfirmed
 from cases.selectors import (
     attachment_get_for_user,
     bundle_counts,
@@ -30,10 +29,12 @@ from cases.selectors import (
     bundle_list_for_user,
     bundle_page_for_user,
 )
+from cases.services import attachment_add
 from cases.views import pdf_response
 from portal.access import PortalRequest, role_required
-from portal.errors import Conflict, Invalid, NotFound
+from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
+from portal.refusals import on_form
 
 PAGE_SIZE = 50
 DOCUMENT_ROWS = range(1, 5)  # scans attached on the review page (more can be added afterwards)
@@ -63,10 +64,10 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _kind(kind: str) -> BundleKind:
-    if kind not in BundleKind.values:
+def _kind(kind: str) -> str:
+    if kinds.find(kind) is None:
         raise Http404
-    return BundleKind(kind)
+    return kind
 
 
 @role_required(UserRole.CLERK)
@@ -105,42 +106,21 @@ def _intake_form(request: PortalRequest, form: Intake, *, status: int = 200) -> 
         "intake": form,
         "kind": form.kind,
         "variants_json": json.dumps(variants),
-        "funeral": _funeral(request, form),
+        "part": form.spec.intake_context(form, request.user) if form.part is not None else None,
     }
     return render(request, "cases/intake.html", context, status=status)
 
 
 @require_POST
 @role_required(UserRole.CLERK)
-def funeral_category(request: PortalRequest) -> HttpResponse:
-    """HTMX: the category the answers lead to, with the office that pays it and the amount."""
-    form = Intake(BundleKind.DEATH, request.POST)
-    return render(request, "cases/_funeral_result.html", {"intake": form, "funeral": _funeral(request, form)})
-
-
-def _funeral(request: PortalRequest, form: Intake) -> dict[str, Any] | None:
-    if form.funeral is None or not form.top.is_bound or "funeral_allowance" not in form.procedures():
-        return None
-    payload = form.payload(commune="")
-    died = as_date((payload.get("deceased") or {}).get("date_of_death"))
-    category = payload.get("funeral_category", "")
-    if not category:
-        return {"category": "", "missing_date": died is None and form.funeral.has_changed()}
-    assert died is not None
-    try:
-        office = office_for_role(
-            role=FUNERAL_AGENCY_ROLE[FuneralCategory(category)],
-            commune_code=request.user.commune.code if request.user.commune else "",
-            on=timezone.localdate(),
-        ).name
-    except NotFound:
-        office = "—"
-    return {
-        "category": category,
-        "category_label": FuneralCategory(category).label,
-        "office": office,
-        "amount": rules.funeral_amount(category, died),
-    }
+def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
+    """HTMX: the kind's own part of the intake page again, with what the answers so far lead to
+    (the death bundle's funeral category, the office that pays it and the amount)."""
+    form = Intake(_kind(kind), request.POST)
+    if form.part is None or form.spec.intake_template is None:
+        raise Http404
+    context = {"intake": form, "kind": form.kind, "part": form.spec.intake_context(form, request.user)}
+    return render(request, form.spec.intake_template, context)
 
 
 def _review(
@@ -159,7 +139,7 @@ def _review(
         "summary": payload_sections(payload),
         "signed": signing.dumps(payload, salt=SIGNED, compress=True),
         "plan": plan,
-        "document_kinds": DOCUMENT_KINDS[form.kind],
+        "document_kinds": form.spec.documents,
         "document_rows": [(row, (file_errors or {}).get(row, [])) for row in DOCUMENT_ROWS],
         "file_errors": bool(file_errors),
     }
@@ -175,38 +155,32 @@ def _unsigned(signed: str) -> dict[str, Any] | None:
 
 
 def _file(request: PortalRequest, payload: dict[str, Any]) -> HttpResponse:
-    """File the reviewed dossier and its scans in one transaction: a refused scan files nothing."""
-    kind = BundleKind(payload["kind"])
-    documents = []
-    file_errors: dict[int, list[str]] = {}
-    for row in DOCUMENT_ROWS:
-        upload = request.FILES.get(f"document-{row}-file")
-        if upload is None:
-            continue
-        label = request.POST.get(f"document-{row}-kind", "").strip()
-        try:
-            attachment_check(upload)
-        except Invalid as refused:
-            file_errors.setdefault(row, []).extend(refused.errors["file"])
-        if not label:
-            file_errors.setdefault(row, []).append(_("Say which document this is."))
-        documents.append((label, upload))
+    """File the reviewed dossier with its scans (one service, one transaction: a refused scan
+    files nothing)."""
+    documents = [
+        services.Document(label=request.POST.get(f"document-{row}-kind", "").strip(), file=upload)
+        for row in DOCUMENT_ROWS
+        if (upload := request.FILES.get(f"document-{row}-file")) is not None
+    ]
+    rows = [row for row in DOCUMENT_ROWS if request.FILES.get(f"document-{row}-file") is not None]
     checked = BundleCreateSerializer(data=payload)
-    form = Intake(kind, payload_as_post(payload))
+    form = Intake(payload["kind"], payload_as_post(payload))
     if not checked.is_valid():
         form.refuse(checked.errors)
         return _intake_form(request, form, status=400)
     try:
-        plan = services.bundle_preview(user=request.user, data=checked.validated_data)
-        if file_errors:
-            return _review(request, form, payload, plan, file_errors=file_errors, status=400)
-        with transaction.atomic():
-            bundle, _new = services.bundle_file(user=request.user, data=checked.validated_data)
-            for label, upload in documents:
-                attachment_add(user=request.user, code=bundle.code or "", kind=label, file=upload)
+        bundle, _new = services.bundle_file(user=request.user, data=checked.validated_data, documents=documents)
     except Invalid as refused:
-        form.refuse(refused.errors)
-        return _intake_form(request, form, status=400)
+        scans = {path: problems for path, problems in refused.errors.items() if path.startswith("documents.")}
+        if not scans:
+            form.refuse(refused.errors)
+            return _intake_form(request, form, status=400)
+        # The dossier itself passed: the review page again, each refused scan under its row.
+        file_errors: dict[int, list[str]] = {}
+        for path, problems in scans.items():
+            file_errors.setdefault(rows[int(path.split(".")[1]) - 1], []).extend(problems)
+        plan = services.bundle_preview(user=request.user, data=checked.validated_data)
+        return _review(request, form, payload, plan, file_errors=file_errors, status=400)
     messages.success(
         request,
         _("Dossier %(code)s received. Print the receipt and appointment slip for the citizen.") % {"code": bundle.code},
@@ -221,21 +195,23 @@ def bundle_detail(request: PortalRequest, code: str) -> HttpResponse:
 
 
 def _bundle_page(
-    request: PortalRequest, code: str, *, errors: dict[str, list[str]] | None = None, status: int = 200
+    request: PortalRequest, code: str, *, refused: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     page = bundle_page_for_user(user=request.user, code=code)
     services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
     context = {
         "page": page,
         "bundle": page.bundle,
-        "errors": errors or {},
-        "document_kinds": DOCUMENT_KINDS[BundleKind(page.bundle.kind)],
-        "desk": request.user.role == UserRole.CLERK
-        and (
-            page.bundle.state == BundleState.IN_PROGRESS
-            or (page.bundle.state in FINISHED_WITH_RESULTS and page.bundle.handed_over_at is None)
-        ),
-        "withdraw_reason": request.POST.get("reason", "") if request.method == "POST" else "",
+        # The desk's forms, the one just refused bound to what was sent, with its refusals.
+        "desk_forms": {
+            name: refused if isinstance(refused, form_class) else form_class()
+            for name, form_class in DESK_FORMS.items()
+        },
+        "document_kinds": kinds.get(page.bundle.kind).documents,
+        # The desk's actions the state machine allows now (none for provincial staff, who only read).
+        "actions": services.bundle_actions(user=request.user, bundle=page.bundle)
+        if request.user.role == UserRole.CLERK
+        else [],
     }
     return render(request, "cases/bundle.html", context, status=status)
 
@@ -252,9 +228,10 @@ def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
     }
     if action not in done:
         raise Http404
+    form = DESK_FORMS[action.replace("-", "_")](data=request.POST)
     try:
-        if action in ("withdraw", "hand-over") and not request.POST.get("confirm"):
-            raise Invalid({"confirm": [_("Tick the box to confirm: this cannot be undone.")]})
+        if "confirm" in form.fields and (not_confirmed := unconfirmed(form)):
+            raise Invalid(not_confirmed)
         if action == "supplement":
             services.bundle_supplement(user=request.user, code=code, note=request.POST.get("note", "").strip())
         elif action == "withdraw":
@@ -267,9 +244,8 @@ def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
                 raise Invalid({"file": [_("Choose the scanned file.")]})
             attachment_add(user=request.user, code=code, kind=request.POST.get("kind", ""), file=upload)
     except Invalid as refused:
-        return _bundle_page(
-            request, code, errors={f"{action}.{path}": m for path, m in refused.errors.items()}, status=400
-        )
+        on_form(form, refused.errors)
+        return _bundle_page(request, code, refused=form, status=400)
     except Conflict as conflict:
         messages.error(request, str(conflict))
         return redirect("cases:bundle", code=code)

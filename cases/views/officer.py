@@ -3,7 +3,6 @@ machine allows now. Thin: every change goes through the services, as over the AP
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -16,15 +15,15 @@ from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
 from agencies.models import User
-from cases import rules, services
+from cases import kinds, rules, services
 from cases.choices import AccessChannel, StepState
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
-    SECTIONS,
     ApologyForm,
     ReasonForm,
     ReturnForm,
     bad_date,
+    kind_sections,
     parse_date,
     result_bad_dates,
     result_form,
@@ -38,6 +37,7 @@ from cases.views import pdf_response
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
+from portal.refusals import on_form
 
 PAGE_SIZE = 50
 # The claimant with their office in the same prefetch query: the row names the person and office.
@@ -90,7 +90,7 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         return redirect_back(request, "cases:queue")
     step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
-    # The row names the child or the deceased.
+    # The row names the person the dossier is about.
     services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB)
     return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})
 
@@ -102,22 +102,23 @@ def _step_page(
     step = page.step
     services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel="web")
     forms = forms or {}
-    initial = {}
-    if step.procedure_id == "funeral_allowance" and step.bundle.funeral_category:
-        died = datetime.date.fromisoformat(step.bundle.data["deceased"]["date_of_death"])
-        initial["amount_vnd"] = rules.funeral_amount(step.bundle.funeral_category, died)
+    kind = kinds.get(step.bundle.kind)
     context = {
         "page": page,
         "step": step,
         "bundle": step.bundle,
-        "sections": [(SECTIONS[name][0], section_rows(values)) for name, values in page.sections],
+        "sections": [
+            (kind_sections(kind.code).get(name, (name,))[0], section_rows(kind.code, name, values))
+            for name, values in page.sections
+        ],
         "actions": services.step_actions(user=request.user, step=step),
-        "complete_form": forms.get("complete") or result_form(step.procedure.result_fields, initial=initial),
+        "complete_form": forms.get("complete")
+        or result_form(step.procedure.result_fields, initial=kind.result_initial(step)),
         "return_form": forms.get("return") or ReturnForm(step.bundle.kind),
         "refuse_form": forms.get("refuse") or ReasonForm(),
         "apology_form": forms.get("apologise") or ApologyForm(initial=_apology_initial(step)),
         "late": step.apology_owed,
-        "funeral_amount": initial.get("amount_vnd"),
+        "kind_facts": kind.step_facts(step),
     }
     return render(request, "cases/step.html", context, status=status)
 
@@ -172,11 +173,7 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except Invalid as refused:
-        for path, problems in refused.errors.items():
-            name = path.split(".")[-1] if path.startswith("result.") else path
-            if name == "missing_documents":
-                name = "missing"
-            form.add_error(name if name in form.fields else None, problems)
+        on_form(form, refused.errors, names={"missing_documents": "missing"})
         return _step_page(request, pk, forms={action: form}, status=400)
     except Conflict as conflict:
         messages.error(request, str(conflict))

@@ -16,9 +16,9 @@ from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, User
 from cases import documents, services
 from cases.api.serializers import BundleCreateSerializer
-from cases.attachments import attachment_add
 from cases.checks import public_base_url_check
 from cases.models import Bundle
+from cases.services import attachment_add
 from tests.cases.conftest import at, birth, death
 from tests.pdfs import A4_PORTRAIT, pdf_fonts, pdf_lines, pdf_pages, pdf_text
 from tests.scans import PDF

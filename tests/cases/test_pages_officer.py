@@ -263,7 +263,7 @@ def test_the_tracking_page_shows_states_and_dates_and_nothing_personal(client, d
 def test_a_scan_opens_for_the_offices_that_handle_the_dossier_and_no_one_else(client, justice, desk, officer, travel):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.attachments import attachment_add
+    from cases.services import attachment_add
 
     bundle = file(desk)
     from tests.scans import PDF as scan

@@ -1,0 +1,82 @@
+"""Who may do what to which dossier: the one place where roles meet actions (in the spirit of
+NetBox's RestrictedQuerySet). Every selector, view, API view and service asks here:
+
+- `may(user, action)`: whether the user's role may take the action at all;
+- `require(user, action)`: the same, as a 403 naming who may;
+- `bundles(user, action)` / `steps(user, action)`: the rows the user may take the action on
+  (`Bundle.objects.restrict(user, action)` and `Step.objects.restrict(user, action)` call these).
+  What is outside them does not exist for the user (404, never 403, so nothing leaks).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import UnitLevel, UserRole
+from portal.errors import Forbidden
+
+if TYPE_CHECKING:
+    from agencies.models import User
+
+Rows = TypeVar("Rows", bound=QuerySet[Any])
+
+VIEW, FILE, DESK, ACT = "view", "file", "desk", "act"
+# The roles that may take each action; "view" is every role with a scope below.
+ROLES: dict[str, tuple[str, ...]] = {
+    VIEW: (UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.INTEGRATION, UserRole.ADMIN),
+    FILE: (UserRole.CLERK, UserRole.INTEGRATION),  # file a dossier
+    DESK: (UserRole.CLERK, UserRole.INTEGRATION),  # the desk's actions on a dossier it filed
+    ACT: (UserRole.OFFICER,),  # an officer's actions on a step of the office
+}
+REFUSALS: dict[str, Any] = {
+    FILE: _("Only a one-stop desk clerk or an integration client can file dossiers."),
+    DESK: _("Only the one-stop desk or the system that filed the dossier can do this."),
+}
+
+
+def may(user: User, action: str) -> bool:
+    return user.role in ROLES[action]
+
+
+def require(user: User, action: str, message: Any = None) -> None:
+    """403 unless the user's role may take the action (with `message`, else the action's own)."""
+    if not may(user, action):
+        raise Forbidden(str(message or REFUSALS[action]))
+
+
+def bundles(queryset: Rows, user: User, action: str) -> Rows:
+    """The bundles `user` may take `action` on: clerks their commune's, officers those with a step
+    at their office, provincial staff their province's, integration clients what they filed,
+    administrators everything; none for a role the action is not for."""
+    if not may(user, action):
+        return queryset.none()
+    if user.role == UserRole.CLERK:
+        return queryset.filter(commune=user.commune_id)
+    if user.role == UserRole.OFFICER:
+        from cases.models import Step
+
+        return queryset.filter(Exists(Step.objects.filter(bundle=OuterRef("pk"), office=user.office_id)))
+    if user.role == UserRole.PROVINCIAL:
+        from agencies.models import AdministrativeUnit
+
+        province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
+        return queryset.filter(
+            Q(commune__parent__code__in=province, commune__parent__level=UnitLevel.PROVINCE)
+            | Q(commune__parent__parent__code__in=province)
+        )
+    if user.role == UserRole.INTEGRATION:
+        return queryset.filter(filed_by=user)
+    if user.role == UserRole.ADMIN:
+        return queryset
+    return queryset.none()
+
+
+def steps(queryset: Rows, user: User, action: str) -> Rows:
+    """The steps `user` may take `action` on: an officer's office's (its queue). Nobody else has
+    steps of their own; they see steps through the bundles they may view."""
+    if user.role != UserRole.OFFICER or not may(user, action):
+        return queryset.none()
+    return queryset.filter(office=user.office_id)

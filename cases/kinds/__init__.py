@@ -1,0 +1,160 @@
+"""Kinds of bundle as modules: everything that differs between a birth dossier and a death dossier
+lives in one class per kind (cases/kinds/birth.py, cases/kinds/death.py), registered here. The
+engine (services, validation, forms, pages, the API, documents and reports) asks the registered
+kind and never names one; what a kind's steps are, who handles them and how long they may take
+are reference rows (Procedure, BundleVariant, Setting), so a new step is rows and a new kind is
+one module plus rows.
+
+A kind module subclasses `Kind`, sets its attributes, overrides the hooks it needs and calls
+`register(TheKind())`; the app loads the shipped ones in `CasesConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.utils.safestring import SafeString
+    from rest_framework import serializers
+
+    from cases.models import Step
+
+Problems = dict[str, list[str]]
+
+
+class Kind:
+    """What the engine asks of a kind of bundle. Class attributes are the kind's data; methods are
+    the hooks where its rules differ from the plain engine's (each returns "nothing special" here)."""
+
+    code: str  # stored in Bundle.kind, BundleVariant.kind and Procedure.bundle_kind (at most 10 characters)
+    label: Any  # "Birth", translated
+    new_title: Any  # the heading of the desk's intake page: "New birth dossier"
+    code_prefix: str  # the readable prefix of a dossier's code: KS-40-2026-000123
+    # The dossier's sections after the applicant's, in the pages' order: path → (legend, input
+    # serializer). A dotted path ("residence.household_head") is a part nested in its parent's
+    # serializer; a top-level path is a field of the filing API.
+    sections: dict[str, tuple[Any, type[serializers.Serializer]]] = {}
+    subject: str  # the section of the person the dossier is about (named on lists and pages)
+    duplicate: str  # path of the value of which only one live dossier may exist ("child.birth_certificate_number")
+    # Path of the date the late-registration rule counts from (its allowance is the setting
+    # `registration.<code>.late_after_days`); None: the kind has no such rule.
+    event_date: str | None = None
+    # Setting key of the whole bundle's time limit in working days, where the law sets one (the
+    # key + ".verification" when the dossier needs verification); None: the steps' limits decide.
+    bundle_limit: str | None = None
+    # Whose names and whose ID numbers the desk's search finds the dossier by, besides the applicant's.
+    people: tuple[str, ...] = ()
+    id_number_paths: tuple[str, ...] = ()
+    # The scanned documents a desk usually receives (official names), with English names for pages in English.
+    documents: tuple[str, ...] = ()
+    document_names_en: dict[str, str] = {}
+    # Labels of the kind's fields on the pages (the common ones are in cases.forms.LABELS).
+    labels: dict[str, Any] = {}
+    choice_labels: dict[str, dict[str, Any]] = {}
+    result_labels: dict[str, Any] = {}
+
+    # The kind's own part of the desk's intake page, if it has one (the death bundle's funeral
+    # questions): its template (included in the form; re-rendered by HTMX on each change, at
+    # /clerk/<intake_path>/, URL name "cases:intake-part-<code>"), its legend, and the payload
+    # field whose refusals it shows.
+    intake_template: str | None = None
+    intake_path: str = ""
+    intake_legend: Any = ""
+    intake_field: str = ""
+
+    def intake_form(self, data: Any) -> forms.Form | None:
+        """The form of the kind's part of the intake page, bound to `data` (None: no part)."""
+        return None
+
+    def intake_payload(self, form: forms.Form, payload: dict[str, Any], procedures: list[str]) -> None:
+        """Add to the payload what the kind's part of the page decides."""
+
+    def intake_post(self, payload: dict[str, Any]) -> dict[str, str]:
+        """The form data of the kind's part that shows `payload` again (back from the review page)."""
+        return {}
+
+    def intake_context(self, intake: Any, user: Any) -> dict[str, Any] | None:
+        """What the kind's part shows about the answers given so far (its template's `part`)."""
+        return None
+
+    def api_fields(self) -> dict[str, serializers.Field]:
+        """Top-level fields of the filing API that are not sections (e.g. the funeral category)."""
+        return {}
+
+    def problems(self, problems: Problems, data: dict[str, Any], procedures: set[str], on: datetime.date) -> None:
+        """Add every rule of the kind the dossier breaks (`on` is the day it is received)."""
+
+    def category(self, data: dict[str, Any]) -> str:
+        """The dossier's category where one picks the office and limit of a procedure that has no
+        agency role of its own (Procedure.agency_role empty); "" when none applies."""
+        return ""
+
+    def category_role(self, category: str) -> str:
+        """The agency role that handles a role-less procedure for this category."""
+        raise NotImplementedError(f"{self.code} has no procedure without an agency role")
+
+    def filing_facts(self, data: dict[str, Any]) -> list[str]:
+        """What the desk's review page says beyond the routing (e.g. the allowance's amount)."""
+        return []
+
+    def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
+        """The kind's own checks of a step's result, after the result fields' types are checked."""
+        return {}
+
+    def result_kept(self, step: Step, kept: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        """Adjust the result kept for a step (in place) and return what the audit event records
+        beside it (empty: nothing)."""
+        return {}
+
+    def result_initial(self, step: Step) -> dict[str, Any]:
+        """Values the officer's result form starts with (e.g. the amount the rate table gives)."""
+        return {}
+
+    def step_facts(self, step: Step) -> list[tuple[Any, str]]:
+        """Extra (label, value) facts shown on an officer's step page."""
+        return []
+
+    def receipt_facts(self, bundle: Any, steps: list[Step]) -> list[SafeString]:
+        """Extra lines the receipt prints (HTML made with format_html; in Vietnamese: it is an
+        official paper)."""
+        return []
+
+
+_REGISTRY: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Make a kind known to the engine (a kind module calls this when it is imported)."""
+    if len(kind.code) > 10:
+        raise ValueError(f"A kind's code has at most 10 characters: {kind.code!r}")
+    _REGISTRY[kind.code] = kind
+    return kind
+
+
+def unregister(code: str) -> None:
+    _REGISTRY.pop(code, None)
+
+
+def get(code: str) -> Kind:
+    """The registered kind `code`; KeyError for an unknown one."""
+    return _REGISTRY[code]
+
+
+def find(code: str) -> Kind | None:
+    return _REGISTRY.get(code)
+
+
+def registered() -> Iterator[Kind]:
+    return iter(list(_REGISTRY.values()))
+
+
+def choices() -> list[tuple[str, Any]]:
+    """(code, label) of every registered kind: the choices of the kind fields, filters and API."""
+    return [(kind.code, kind.label) for kind in _REGISTRY.values()]
+
+
+def codes() -> list[str]:
+    return list(_REGISTRY)

@@ -1,0 +1,152 @@
+"""The birth bundle (DOMAIN.md §1): birth registration, then permanent residence and a
+health-insurance card for a child under 6. Its sections, rules and result checks."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from cases.api.serializers import SEX, PersonSerializer
+from cases.kinds import Kind, Problems, register
+from cases.models import Step
+from cases.validation import age_on, person_problems, require
+
+
+class ChildSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    sex = serializers.ChoiceField(SEX)
+    date_of_birth = serializers.DateField()
+    place_of_birth = serializers.CharField(max_length=300)
+    ethnicity = serializers.CharField(max_length=50, default="Kinh")
+    nationality = serializers.CharField(max_length=50, default="VN")
+    birth_certificate_number = serializers.CharField(max_length=50)
+
+
+class HouseholdHeadSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    id_number = serializers.CharField(min_length=12, max_length=12)
+    relationship_to_child = serializers.CharField(max_length=50)
+
+
+class ResidenceSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=300)
+    commune = serializers.CharField(max_length=5, required=False)
+    household_head = HouseholdHeadSerializer()
+    household_head_consent = serializers.BooleanField()
+    owner_consent = serializers.BooleanField()
+
+
+class InsuranceSerializer(serializers.Serializer):
+    initial_clinic = serializers.CharField(max_length=200)
+
+
+def sixth_birthday_eve(born: datetime.date) -> datetime.date:
+    """The last day a child is under 6: a health-insurance card for the under-6 runs to it."""
+    try:
+        sixth = born.replace(year=born.year + 6)
+    except ValueError:  # born on 29 February
+        sixth = datetime.date(born.year + 6, 3, 1)
+    return sixth - datetime.timedelta(days=1)
+
+
+class Birth(Kind):
+    code = "birth"
+    label = gettext_lazy("Birth")
+    new_title = gettext_lazy("New birth dossier")
+    code_prefix = "KS"  # khai sinh
+    sections = {
+        "child": (gettext_lazy("Child"), ChildSerializer),
+        "mother": (gettext_lazy("Mother"), PersonSerializer),
+        "father": (gettext_lazy("Father"), PersonSerializer),
+        "residence": (gettext_lazy("Permanent residence (form CT01)"), ResidenceSerializer),
+        "residence.household_head": (gettext_lazy("Household head"), HouseholdHeadSerializer),
+        "insurance": (gettext_lazy("Health insurance"), InsuranceSerializer),
+    }
+    subject = "child"
+    duplicate = "child.birth_certificate_number"
+    event_date = "child.date_of_birth"
+    bundle_limit = "limit.bundle.birth"
+    people = ("child", "mother", "father")
+    id_number_paths = ("mother", "father", "residence.household_head")
+    documents = (
+        "Giấy chứng sinh",
+        "Tờ khai đăng ký khai sinh",
+        "Tờ khai thay đổi thông tin cư trú (CT01)",
+        "Giấy tờ chứng minh chỗ ở hợp pháp",
+        "Giấy tờ tùy thân của người đi đăng ký",
+        "Giấy tờ khác",
+    )
+    document_names_en = {
+        "Giấy chứng sinh": "Medical birth certificate (giấy chứng sinh)",
+        "Tờ khai đăng ký khai sinh": "Birth registration form",
+        "Tờ khai thay đổi thông tin cư trú (CT01)": "Residence information change form (CT01)",
+        "Giấy tờ chứng minh chỗ ở hợp pháp": "Proof of lawful residence",
+        "Giấy tờ tùy thân của người đi đăng ký": "Identity document of the person registering",
+        "Giấy tờ khác": "Other document",
+    }
+    labels = {
+        "place_of_birth": gettext_lazy("Place of birth"),
+        "ethnicity": gettext_lazy("Ethnicity"),
+        "nationality": gettext_lazy("Nationality"),
+        "birth_certificate_number": gettext_lazy("Birth certificate (giấy chứng sinh) number"),
+        "address": gettext_lazy("Address of the residence"),
+        "relationship_to_child": gettext_lazy("Relationship to the child"),
+        "household_head_consent": gettext_lazy("The household head agrees to register the child"),
+        "owner_consent": gettext_lazy("The owner of the residence (or their representative) agrees"),
+        "initial_clinic": gettext_lazy("Initial clinic"),
+    }
+    result_labels = {
+        "personal_id_number": gettext_lazy("Personal identification number given to the child"),
+        "card_number": gettext_lazy("Card number"),
+        "valid_to": gettext_lazy("Valid to"),
+    }
+
+    def problems(self, problems: Problems, data: dict[str, Any], procedures: set[str], on: datetime.date) -> None:
+        require(problems, data, "child", "mother", "child.birth_certificate_number")
+        child = data.get("child") or {}
+        person_problems(problems, "child", child, None, on)
+        person_problems(problems, "mother", data.get("mother"), "female", on)
+        person_problems(problems, "father", data.get("father"), "male", on)
+        born = child.get("date_of_birth")
+        if "permanent_residence" in procedures:
+            require(problems, data, "residence", "residence.address", "residence.household_head")
+            residence = data.get("residence") or {}
+            if residence and residence.get("household_head_consent") is not True:
+                problems["residence.household_head_consent"].append(
+                    _("The household head must agree to register the child in the household (form CT01).")
+                )
+            if residence and residence.get("owner_consent") is not True:
+                problems["residence.owner_consent"].append(
+                    _("The owner of the residence must agree to the registration (form CT01).")
+                )
+            person_problems(problems, "residence.household_head", residence.get("household_head"), None, on)
+        elif data.get("residence"):
+            problems["residence"].append(_("Only for a bundle that asks for permanent residence registration."))
+        if "health_insurance_card" in procedures:
+            require(problems, data, "insurance", "insurance.initial_clinic")
+            if born and born <= on and age_on(born, on) >= 6:
+                problems["child.date_of_birth"].append(
+                    _("A health-insurance card through this bundle is only for a child under 6 on the day of filing.")
+                )
+        elif data.get("insurance"):
+            problems["insurance"].append(_("Only for a bundle that asks for a health-insurance card."))
+
+    def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
+        if step.procedure_id != "health_insurance_card":
+            return {}
+        born = datetime.date.fromisoformat(step.bundle.data["child"]["date_of_birth"])
+        if datetime.date.fromisoformat(result["valid_to"]) <= sixth_birthday_eve(born):
+            return {}
+        return {
+            "result.valid_to": [
+                _("The card of a child under 6 runs at most to %(day)s, the day before the 6th birthday.")
+                % {"day": sixth_birthday_eve(born).strftime("%d/%m/%Y")}
+            ]
+        }
+
+
+register(Birth())

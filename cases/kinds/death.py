@@ -1,0 +1,307 @@
+"""The death bundle (DOMAIN.md §1): death registration, then residence deregistration, the
+funeral allowance (whose office and limit depend on one of four beneficiary categories) and the
+optional survivor benefit. Its sections, rules and result checks."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from agencies.selectors import office_for_role
+from cases import rules
+from cases.api.serializers import SEX
+from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory
+from cases.kinds import Kind, Problems, register
+from cases.models import Step
+from cases.validation import person_problems, require
+from portal.errors import NotFound
+
+SURVIVOR_MODES = [("lump_sum", gettext_lazy("lump sum")), ("monthly", gettext_lazy("monthly"))]
+FUNERAL = "funeral_allowance"  # the procedure whose agency the beneficiary category picks
+
+
+# The plain-language questions that lead to the funeral allowance's category.
+FUNERAL_QUESTIONS = {
+    FuneralCategory.SOCIAL_INSURANCE: gettext_lazy(
+        "Was the deceased drawing a pension or a monthly social-insurance allowance, or had they paid "
+        "compulsory social insurance for 12 months or more (voluntary: 60 months or more)?"
+    ),
+    FuneralCategory.MERIT: gettext_lazy(
+        "Was the deceased a person with meritorious services to the revolution (người có công)?"
+    ),
+    FuneralCategory.SOCIAL_PROTECTION: gettext_lazy(
+        "Was the deceased on a monthly social allowance or social pension (bảo trợ xã hội)?"
+    ),
+    FuneralCategory.EMERGENCY: gettext_lazy(
+        "Did the person die in a natural disaster, fire, epidemic, traffic accident or serious work accident?"
+    ),
+}
+
+
+class FuneralForm(forms.Form):
+    """The four questions; ticking several is allowed: the category that pays most is taken."""
+
+    prefix = "funeral"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for category, question in FUNERAL_QUESTIONS.items():
+            self.fields[category] = forms.BooleanField(label=question, required=False)
+
+
+class DeceasedSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    sex = serializers.ChoiceField(SEX)
+    date_of_birth = serializers.DateField()
+    id_number = serializers.CharField(min_length=12, max_length=12)
+    date_of_death = serializers.DateField()
+    place_of_death = serializers.CharField(max_length=300)
+    cause = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    last_residence = serializers.CharField(max_length=300)
+
+
+class DeathNoticeSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=50)
+    issuer = serializers.CharField(max_length=200)
+    date = serializers.DateField()
+
+
+class SurvivorBenefitSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(SURVIVOR_MODES)
+
+
+def date_of_death(data: dict[str, Any]) -> datetime.date | None:
+    died = (data.get("deceased") or {}).get("date_of_death")
+    if isinstance(died, str):
+        try:
+            return datetime.date.fromisoformat(died)
+        except ValueError:
+            return None
+    return died
+
+
+def rule_amount(step: Step) -> int:
+    """What the rate table gives for the bundle's category and month of death: the amount paid
+    unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
+    province may raise; below the table is never paid)."""
+    died = date_of_death(step.bundle.data)
+    assert died is not None
+    return rules.funeral_amount(step.bundle.funeral_category, died)
+
+
+class Death(Kind):
+    code = "death"
+    label = gettext_lazy("Death")
+    new_title = gettext_lazy("New death dossier")
+    code_prefix = "KT"  # khai tử
+    sections = {
+        "deceased": (gettext_lazy("The deceased"), DeceasedSerializer),
+        "death_notice": (
+            gettext_lazy("Death notice (giấy báo tử) or the document that replaces it"),
+            DeathNoticeSerializer,
+        ),
+        "survivor_benefit": (gettext_lazy("Survivor benefit"), SurvivorBenefitSerializer),
+    }
+    subject = "deceased"
+    duplicate = "deceased.id_number"
+    event_date = "deceased.date_of_death"
+    people = ("deceased",)
+    id_number_paths = ("deceased",)
+    documents = (
+        "Giấy báo tử hoặc giấy tờ thay thế",
+        "Tờ khai đăng ký khai tử",
+        "Giấy tờ tùy thân của người đi đăng ký",
+        "Giấy tờ chứng minh diện hưởng trợ cấp mai táng",
+        "Giấy tờ khác",
+    )
+    document_names_en = {
+        "Giấy báo tử hoặc giấy tờ thay thế": "Death notice or the document that replaces it",
+        "Tờ khai đăng ký khai tử": "Death registration form",
+        "Giấy tờ tùy thân của người đi đăng ký": "Identity document of the person registering",
+        "Giấy tờ chứng minh diện hưởng trợ cấp mai táng": "Proof of eligibility for the funeral allowance",
+        "Giấy tờ khác": "Other document",
+    }
+    labels = {
+        "date_of_death": gettext_lazy("Date of death"),
+        "place_of_death": gettext_lazy("Place of death"),
+        "cause": gettext_lazy("Cause of death"),
+        "last_residence": gettext_lazy("Last place of residence"),
+        "number": gettext_lazy("Number"),
+        "issuer": gettext_lazy("Issued by"),
+        "date": gettext_lazy("Date issued"),
+        "mode": gettext_lazy("How the benefit is paid"),
+    }
+    choice_labels = {"mode": dict(SURVIVOR_MODES)}
+    result_labels = {
+        "decision_number": gettext_lazy("Decision number"),
+        "amount_vnd": gettext_lazy("Amount (đồng)"),
+    }
+
+    intake_template = "cases/kinds/death_intake.html"
+    intake_path = "funeral-category"
+    intake_legend = gettext_lazy("Funeral allowance")
+    intake_field = "funeral_category"
+
+    def intake_form(self, data: Any) -> forms.Form:
+        return FuneralForm(data=data)
+
+    def intake_payload(self, form: forms.Form, payload: dict[str, Any], procedures: list[str]) -> None:
+        if FUNERAL not in procedures:
+            return
+        eligible = [category for category in FUNERAL_QUESTIONS if form[category].value()]
+        died = date_of_death(payload)
+        category = rules.funeral_category_for(eligible, died) if eligible and died else ""
+        if category:
+            payload["funeral_category"] = category
+
+    def intake_post(self, payload: dict[str, Any]) -> dict[str, str]:
+        category = payload.get("funeral_category")
+        return {f"funeral-{category}": "on"} if category else {}
+
+    def intake_context(self, intake: Any, user: Any) -> dict[str, Any] | None:
+        """The category the answers lead to, with the office that pays it and the amount."""
+        if not intake.top.is_bound or FUNERAL not in intake.procedures():
+            return None
+        payload = intake.payload(commune="")
+        died = date_of_death(payload)
+        category = payload.get("funeral_category", "")
+        if not category:
+            return {"category": "", "missing_date": died is None and intake.part.has_changed()}
+        assert died is not None
+        try:
+            office = office_for_role(
+                role=self.category_role(category),
+                commune_code=user.commune.code if user.commune else "",
+                on=timezone.localdate(),
+            ).name
+        except NotFound:
+            office = "—"
+        return {
+            "category": category,
+            "category_label": FuneralCategory(category).label,
+            "office": office,
+            "amount": rules.funeral_amount(category, died),
+        }
+
+    def api_fields(self) -> dict[str, serializers.Field]:
+        return {"funeral_category": serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True)}
+
+    def problems(self, problems: Problems, data: dict[str, Any], procedures: set[str], on: datetime.date) -> None:
+        require(
+            problems,
+            data,
+            "deceased",
+            "deceased.date_of_death",
+            "deceased.id_number",
+            "death_notice",
+            "death_notice.number",
+            "death_notice.issuer",
+            "death_notice.date",
+        )
+        deceased = data.get("deceased") or {}
+        person_problems(problems, "deceased", deceased, None, on)
+        died, born = deceased.get("date_of_death"), deceased.get("date_of_birth")
+        if died and died > on:
+            problems["deceased.date_of_death"].append(_("The date of death cannot be in the future."))
+        if died and born and died < born:
+            problems["deceased.date_of_death"].append(_("The date of death cannot precede the date of birth."))
+        notice = data.get("death_notice") or {}
+        if notice.get("date") and notice["date"] > on:
+            problems["death_notice.date"].append(_("The death notice cannot be dated in the future."))
+        if notice.get("date") and died and notice["date"] < died:
+            problems["death_notice.date"].append(_("The death notice cannot be dated before the death."))
+        if FUNERAL in procedures and not data.get("funeral_category"):
+            problems["funeral_category"].append(_("Choose exactly one beneficiary category for the funeral allowance."))
+        if FUNERAL not in procedures and data.get("funeral_category"):
+            problems["funeral_category"].append(_("Only for a bundle that asks for the funeral allowance."))
+        if "survivor_benefit" in procedures:
+            require(problems, data, "survivor_benefit.mode")
+        elif data.get("survivor_benefit"):
+            problems["survivor_benefit"].append(_("Only for a bundle that asks for the survivor benefit."))
+
+    def category(self, data: dict[str, Any]) -> str:
+        return data.get("funeral_category") or ""
+
+    def category_role(self, category: str) -> str:
+        return FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
+
+    def filing_facts(self, data: dict[str, Any]) -> list[str]:
+        category, died = self.category(data), date_of_death(data)
+        if not category or died is None:
+            return []
+        return [_("Funeral allowance: %(amount)s đồng.") % {"amount": rules.vnd(rules.funeral_amount(category, died))}]
+
+    def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
+        if step.procedure_id != FUNERAL:
+            return {}
+        minimum = rule_amount(step)
+        reason = result.get("amount_reason", "")
+        if result["amount_vnd"] < minimum:
+            return {
+                "result.amount_vnd": [
+                    _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
+                ]
+            }
+        if not isinstance(reason, str) or len(reason) > 2000:
+            return {"result.amount_reason": [_("Enter the reason as text of at most 2,000 characters.")]}
+        if result["amount_vnd"] != minimum and not reason.strip():
+            return {
+                "result.amount_reason": [
+                    _("The rate table gives %(amount)s đồng: say why a different amount is paid.")
+                    % {"amount": rules.vnd(minimum)}
+                ]
+            }
+        return {}
+
+    def result_kept(self, step: Step, kept: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        """Another amount than the rate table's is kept with its reason and both figures, in the
+        result (the province's list of exceptions) and in the audit trail."""
+        if step.procedure_id != FUNERAL:
+            return {}
+        minimum = rule_amount(step)
+        if kept["amount_vnd"] == minimum:
+            return {}
+        kept.update(amount_rule_vnd=minimum, amount_reason=result["amount_reason"].strip())
+        return {"amount_rule_vnd": minimum, "amount_vnd": kept["amount_vnd"]}
+
+    def result_initial(self, step: Step) -> dict[str, Any]:
+        if step.procedure_id != FUNERAL or not step.bundle.funeral_category:
+            return {}
+        return {"amount_vnd": rule_amount(step)}
+
+    def step_facts(self, step: Step) -> list[tuple[Any, str]]:
+        if step.procedure_id != FUNERAL or not step.bundle.funeral_category:
+            return []
+        shown = str(step.bundle.get_funeral_category_display())
+        return [(_("Funeral category"), f"{shown} · {rules.vnd(rule_amount(step))} đồng")]
+
+    def receipt_facts(self, bundle: Any, steps: list[Step]) -> list[SafeString]:
+        """The funeral allowance a death dossier claims: its category, the amount the rate table
+        gives for the month of death, and the office that pays it."""
+        step = next((step for step in steps if step.procedure_id == FUNERAL), None)
+        died = date_of_death(bundle.data)
+        if step is None or not bundle.funeral_category or died is None:
+            return []
+        with translation.override("vi"):
+            label = str(FuneralCategory(bundle.funeral_category).label)
+        amount = rules.funeral_amount(bundle.funeral_category, died)
+        return [
+            format_html(
+                "Chế độ mai táng: <strong>{}</strong>; mức dự kiến <strong>{} đồng</strong> theo mức quy định "
+                "tại tháng người chết qua đời, do {} chi trả.",
+                label,
+                rules.vnd(amount),
+                step.office.name,
+            )
+        ]
+
+
+register(Death())

@@ -1,0 +1,169 @@
+"""The one-stop desk's actions on a dossier it filed: documents supplied, withdrawal, results
+handed over, a scan attached."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import django_fsm as fsm
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from agencies.models import User
+from cases import access, rules
+from cases.attachments import attachment_check
+from cases.choices import FINISHED_STEP_STATES, Action, BundleState, StepState
+from cases.models import (
+    Attachment,
+    Bundle,
+    Step,
+)
+from cases.selectors import bundle_get_for_user
+from cases.services.audit import event, lock_bundle, move, open_refusal, publish
+from portal.errors import Conflict, DomainError, Forbidden, Invalid
+
+
+def _locked_bundle(user: User, code: str) -> Bundle:
+    bundle = bundle_get_for_user(user=user, code=code)
+    access.require(user, access.DESK)
+    locked = lock_bundle(bundle.pk)
+    list(Step.objects.select_for_update().filter(bundle=locked).order_by("pk").values_list("pk"))
+    return locked
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskAction:
+    """One of the desk's actions on a dossier, checked the same way before it is offered on the
+    page and before it is taken (a check/execute split, like Wagtail's action objects). An action
+    that changes the bundle's state is its transition, and the state machine decides (sources,
+    permission); the others keep the state and say here when they are open and why not."""
+
+    transition: str = ""  # the bundle's transition it takes, if any
+    states: tuple[str, ...] = ()  # else: the states it is open in
+    wrong_state: str = ""  # why not, in another state
+    condition: Callable[[Bundle], bool] | None = None  # and what must hold besides
+    unmet: str = ""  # why not, when it does not
+
+    def refusal(self, user: User, bundle: Bundle) -> DomainError | None:
+        """Why `user` may not take the action on `bundle` now (403 or 409), or None."""
+        if not access.may(user, access.DESK):
+            return Forbidden(_("Only the one-stop desk or the system that filed the dossier can do this."))
+        if self.transition:
+            method = getattr(bundle, self.transition)
+            return None if fsm.can_proceed(method) else open_refusal(bundle, self.transition)
+        if bundle.state not in self.states:
+            return Conflict(_(self.wrong_state))
+        if self.condition is not None and not self.condition(bundle):
+            return Conflict(_(self.unmet))
+        return None
+
+    def check(self, user: User, bundle: Bundle) -> None:
+        if refused := self.refusal(user, bundle):
+            raise refused
+
+
+# The messages are marked for translation where they are defined and translated when refused.
+DESK_ACTIONS = {
+    "supplement": DeskAction(
+        states=(BundleState.IN_PROGRESS,),
+        wrong_state=gettext_noop("No step of this dossier is waiting for documents."),
+        condition=lambda bundle: bundle.steps.filter(state=StepState.RETURNED).exists(),
+        unmet=gettext_noop("No step of this dossier is waiting for documents."),
+    ),
+    "attach": DeskAction(
+        states=(BundleState.IN_PROGRESS,),
+        wrong_state=gettext_noop("Documents can only be attached to a dossier in progress."),
+    ),
+    "withdraw": DeskAction(transition="withdraw"),
+    "hand_over": DeskAction(
+        states=(BundleState.COMPLETED, BundleState.PARTLY_COMPLETED),
+        wrong_state=gettext_noop("Results can be handed over once the dossier is completed."),
+        condition=lambda bundle: bundle.handed_over_at is None,
+        unmet=gettext_noop("The results were already handed over."),
+    ),
+}
+
+
+def bundle_actions(*, user: User, bundle: Bundle) -> list[str]:
+    """The desk's actions `user` may take on `bundle` now: the page offers exactly these."""
+    return [name for name, action in DESK_ACTIONS.items() if action.refusal(user, bundle) is None]
+
+
+def bundle_supplement(*, user: User, code: str, note: str) -> Bundle:
+    """The missing documents arrived: every returned step goes back to its queue with a new clock."""
+    with transaction.atomic():
+        bundle = _locked_bundle(user, code)
+        DESK_ACTIONS["supplement"].check(user, bundle)
+        returned = list(bundle.steps.filter(state=StepState.RETURNED).order_by("pk"))
+        clock = rules.calendar().clock_start(timezone.now())
+        for step in returned:
+            move(
+                step,
+                "resume",
+                action=Action.SUPPLEMENTED,
+                actor=user,
+                note=note,
+                clock_starts_on=clock,
+                due_date=rules.step_due(step.procedure_id, bundle.funeral_category, clock),
+            )
+            publish("step.ready", step=step.pk)
+    return bundle
+
+
+def bundle_withdraw(*, user: User, code: str, reason: str) -> Bundle:
+    """The citizen withdraws the dossier: steps not finished are cancelled, finished ones stay."""
+    if not reason.strip():
+        raise Invalid({"reason": [_("Say why the dossier is withdrawn.")]})
+    with transaction.atomic():
+        bundle = _locked_bundle(user, code)
+        move(bundle, "withdraw", action=Action.WITHDRAWN, actor=user, note=reason)
+        for step in bundle.steps.exclude(state__in=FINISHED_STEP_STATES).order_by("pk"):
+            move(
+                step,
+                "cancel",
+                action=Action.CANCELLED,
+                actor=user,
+                note=reason,
+                reason=reason,
+            )
+        publish("bundle.finished", bundle=bundle.pk)
+    return bundle
+
+
+def bundle_hand_over(*, user: User, code: str) -> Bundle:
+    """The one-stop desk hands the results of a finished dossier to the citizen."""
+    with transaction.atomic():
+        bundle = _locked_bundle(user, code)
+        DESK_ACTIONS["hand_over"].check(user, bundle)
+        bundle.handed_over_at = timezone.now()
+        bundle.save(update_fields=["handed_over_at"])
+        event(bundle, Action.HANDED_OVER, actor=user)
+    return bundle
+
+
+def attachment_add(*, user: User, code: str, kind: str, file: UploadedFile) -> Attachment:
+    """Attach a scanned document to a bundle still in progress."""
+    bundle = bundle_get_for_user(user=user, code=code)
+    access.require(
+        user, access.DESK, _("Only the one-stop desk or the system that filed the dossier can attach documents.")
+    )
+    DESK_ACTIONS["attach"].check(user, bundle)
+    if not kind.strip():
+        raise Invalid({"kind": [_("Say which document this is.")]})
+    content_type = attachment_check(file)
+    with transaction.atomic():
+        return attach(bundle, user, label=kind, file=file, content_type=content_type)
+
+
+def attach(bundle: Bundle, user: User, *, label: str, file: UploadedFile, content_type: str) -> Attachment:
+    """Store a checked scan of `bundle` with its audit event, in the caller's transaction (filing
+    stores the scans handed in with the dossier this way too)."""
+    attachment = Attachment.objects.create(
+        bundle=bundle, kind=label, file=file, content_type=content_type, size=file.size or 0, uploaded_by=user
+    )
+    event(bundle, Action.ATTACHED, actor=user, data={"kind": label, "size": file.size})
+    return attachment

@@ -1,0 +1,284 @@
+"""Filing a dossier, whatever the channel (the desk's pages, a partner over the API, next the
+citizen): check it, route each procedure to its office, time everything, and write the bundle,
+its steps, their events, its scans and the outbox messages in one transaction. What differs
+between kinds is asked of the dossier's kind (cases.kinds)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.choices import UserRole
+from agencies.models import AdministrativeUnit, Office, User
+from agencies.selectors import offices_for_roles, unit_get_on
+from cases import access, kinds, rules
+from cases.attachments import attachment_check
+from cases.choices import Action, BundleState, Channel, StepState
+from cases.identity import bundle_id_numbers, bundle_search_text
+from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, Procedure, Step
+from cases.services.audit import event_row, publish_many
+from cases.services.desk import attach
+from cases.validation import bundle_problems, late_registration, value_at
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """A scan handed in with the dossier: which document it is (its name on the checklist) and the file."""
+
+    label: str
+    file: UploadedFile
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _duplicate_key(data: dict[str, Any]) -> str:
+    """ "<kind>:<value>" of the value only one live dossier may hold; "" when the dossier has none."""
+    kind = kinds.get(data["kind"])
+    value = value_at(data, kind.duplicate)
+    return f"{kind.code}:{value}" if value else ""
+
+
+def _duplicate_error(data: dict[str, Any]) -> Invalid | None:
+    key = _duplicate_key(data)
+    existing = Bundle.objects.filter(LIVE, duplicate_key=key).first() if key else None
+    if existing is None:
+        return None
+    message = _("Already in dossier %(code)s, which is not refused.") % {"code": existing.code}
+    return Invalid({kinds.get(data["kind"]).duplicate: [message]})
+
+
+def _commune_for_filing(user: User, code: str, on: datetime.date) -> AdministrativeUnit:
+    try:
+        commune = unit_get_on(code=code, on=on)
+    except NotFound as missing:
+        raise Invalid({"commune": missing.messages}) from None
+    if user.role == UserRole.CLERK and commune.pk != user.commune_id:
+        raise Forbidden(_("A one-stop desk files dossiers for its own commune only."))
+    access.require(user, access.FILE)
+    return commune
+
+
+def _documents_checked(documents: Sequence[Document]) -> list[str]:
+    """The content type of each scan; Invalid naming each refused one by its row
+    ("documents.2.file", "documents.2.label", counted from 1) when any is refused."""
+    problems: dict[str, list[str]] = {}
+    types = []
+    for row, document in enumerate(documents, start=1):
+        try:
+            types.append(attachment_check(document.file))
+        except Invalid as refused:
+            problems[f"documents.{row}.file"] = refused.errors["file"]
+        if not document.label.strip():
+            problems[f"documents.{row}.label"] = [_("Say which document this is.")]
+    if problems:
+        raise Invalid(problems)
+    return types
+
+
+def bundle_file(
+    *, user: User, data: dict[str, Any], idempotency_key: str = "", documents: Sequence[Document] = ()
+) -> tuple[Bundle, bool]:
+    """File a dossier with its scans: check it, route each asked-for procedure to the office that
+    plays its role for the commune on the day of receipt, open the first step and time everything.
+    Returns the bundle and whether it is new (False when the same Idempotency-Key and body were
+    seen before). A refused scan files nothing.
+
+    Requests that repeat one Idempotency-Key at the same time queue behind the first (a lock on the
+    client and key for the transaction: PostgreSQL's advisory lock; SQLite's transactions already
+    take the write lock when they begin) and then answer like it, never "already in dossier"."""
+    with transaction.atomic():
+        if idempotency_key and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    [f"idempotency:{user.pk}:{idempotency_key}"],
+                )
+        return _bundle_file(user=user, data=data, idempotency_key=idempotency_key, documents=documents)
+
+
+def _bundle_file(
+    *, user: User, data: dict[str, Any], idempotency_key: str, documents: Sequence[Document]
+) -> tuple[Bundle, bool]:
+    fingerprint = _fingerprint(data)
+    if idempotency_key:
+        record = IdempotencyRecord.objects.filter(client=user, key=idempotency_key).select_related("bundle").first()
+        if record is not None:
+            if record.fingerprint != fingerprint:
+                raise Conflict(_("This Idempotency-Key was already used with a different request."))
+            return record.bundle, False
+
+    plan = bundle_preview(user=user, data=data)
+    content_types = _documents_checked(documents)
+    stored = {key: value for key, value in data.items() if key not in ("received_at", "commune", "kind", "procedures")}
+    try:
+        with transaction.atomic():
+            bundle = _bundle_create(user, data, stored, plan)
+            for document, content_type in zip(documents, content_types, strict=True):
+                attach(bundle, user, label=document.label, file=document.file, content_type=content_type)
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    client=user, key=idempotency_key, fingerprint=fingerprint, bundle=bundle
+                )
+    except IntegrityError:
+        # Two filings raced past the checks above: the unique constraints decide, and say which.
+        if duplicate := _duplicate_error(data):
+            raise duplicate from None
+        if idempotency_key:
+            return _bundle_file(user=user, data=data, idempotency_key=idempotency_key, documents=documents)
+        raise
+    return bundle, True
+
+
+def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], plan: FilingPlan) -> Bundle:
+    bundle = Bundle.objects.create(
+        kind=plan.kind.code,
+        variant=plan.variant,
+        channel=data["channel"],
+        commune=plan.commune,
+        received_at=plan.received_at,
+        clock_starts_on=plan.clock,
+        due_date=plan.due_date,
+        needs_verification=bool(data.get("needs_verification")),
+        funeral_category=plan.category,
+        data=json.loads(json.dumps(stored, default=str)),
+        applicant_id_last4=data["applicant"]["id_number"][-4:],
+        duplicate_key=_duplicate_key(data),
+        late_registration=plan.late_registration,
+        filed_by=user,
+    )
+    year = timezone.localdate(plan.received_at).year
+    bundle.code = f"{plan.kind.code_prefix}-{commune_province_code(plan.commune)}-{year}-{bundle.pk:06d}"
+    bundle.search_text = bundle_search_text(bundle.code, data)
+    bundle.id_numbers = bundle_id_numbers(stored, plan.kind.code)
+    bundle.save(update_fields=["code", "search_text", "id_numbers"])
+    steps = Step.objects.bulk_create(
+        [
+            Step(
+                bundle=bundle,
+                procedure=procedure,
+                agency_role=role,
+                office=office,
+                state=StepState.WAITING if due is None else StepState.READY,
+                clock_starts_on=None if due is None else plan.clock,
+                due_date=due,
+            )
+            for procedure, role, office, due in plan.steps
+        ]
+    )
+    opened = [step for step in steps if step.state == StepState.READY]
+    Event.objects.bulk_create(
+        [event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
+        + [event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
+    )
+    publish_many([("step.ready", {"step": step.pk}) for step in opened] + [("bundle.filed", {"bundle": bundle.pk})])
+    return bundle
+
+
+@dataclasses.dataclass(frozen=True)
+class FilingPlan:
+    """What filing a dossier would do: where each step goes and when everything is due."""
+
+    kind: kinds.Kind
+    variant: BundleVariant
+    commune: AdministrativeUnit
+    received_at: datetime.datetime
+    clock: datetime.date
+    due_date: datetime.date
+    category: str  # the kind's category that picks the office of a procedure without a role of its own
+    facts: list[str]  # what the review page shows beyond the routing (the kind's)
+    late_registration: bool
+    # (procedure, agency role, office, due date of a step that opens at once, else None)
+    steps: list[tuple[Procedure, str, Office, datetime.date | None]]
+
+
+DESK_CHANNELS = (Channel.DIRECT, Channel.POSTAL)  # what a clerk may file; integration clients send any
+
+
+def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
+    """Check a dossier as filing would, and say where each step would go, without writing
+    anything: the clerk's review page shows this before the dossier is filed."""
+    now = timezone.now()
+    received_at = data.get("received_at")
+    if received_at is not None and user.role != UserRole.INTEGRATION:
+        raise Invalid({"received_at": [_("Only an integration client may give the time of receipt.")]})
+    if received_at is not None and received_at > now:
+        raise Invalid({"received_at": [_("The time of receipt cannot be in the future.")]})
+    received_at = received_at or now
+    received_on = timezone.localdate(received_at)
+    commune = _commune_for_filing(user, data["commune"], received_on)
+
+    kind = kinds.get(data["kind"])
+    routing = rules.variant_for(kind.code, data["procedures"])
+    problems = bundle_problems(data, on=received_on)
+    if user.role == UserRole.CLERK and data.get("channel") not in DESK_CHANNELS:
+        # The channel is how the dossier arrived, and the online rate the province is judged on
+        # counts it: a desk receives at the counter or by post; "online" comes from the portal.
+        problems.setdefault("channel", []).append(
+            _("A one-stop desk files dossiers received at the desk or by post; online dossiers come from the portal.")
+        )
+    if routing is None:
+        problems.setdefault("procedures", []).append(
+            _("This combination of procedures is not a bundle the portal offers.")
+        )
+    if problems:
+        raise Invalid(problems)
+    assert routing is not None
+    variant, procedures = routing
+    if duplicate := _duplicate_error(data):
+        raise duplicate
+
+    category = kind.category(data)
+    roles = {p.code: p.agency_role or kind.category_role(category) for p in procedures}
+    try:
+        by_role = offices_for_roles(roles=set(roles.values()), commune=commune, on=received_on)
+    except NotFound as missing:
+        raise Invalid({"commune": missing.messages}) from None
+
+    calendar = rules.calendar()
+    clock = calendar.clock_start(received_at)
+    plan = _plan(procedures, category, clock)
+    limit = rules.bundle_limit(kind.code, bool(data.get("needs_verification")), received_on)
+    return FilingPlan(
+        kind=kind,
+        variant=variant,
+        commune=commune,
+        received_at=received_at,
+        clock=clock,
+        due_date=calendar.due_date(clock, limit) if limit else max(plan.values()),
+        category=category,
+        facts=kind.filing_facts(data),
+        late_registration=late_registration(data, on=received_on),
+        steps=[
+            (p, roles[p.code], by_role[roles[p.code]], None if p.requires.all() else plan[p.code]) for p in procedures
+        ],
+    )
+
+
+def commune_province_code(commune: AdministrativeUnit) -> str:
+    parent = commune.parent
+    while parent is not None and parent.parent_id is not None:
+        parent = parent.parent
+    return parent.code if parent else commune.code
+
+
+def _plan(procedures: list[Procedure], category: str, clock: datetime.date) -> dict[str, datetime.date]:
+    """When each step would be due if each ran to its limit after the ones it follows."""
+    calendar = rules.calendar()
+    due: dict[str, datetime.date] = {}
+    for procedure in procedures:  # in position order: a procedure comes after those it follows
+        earlier = [due[p.code] for p in procedure.requires.all() if p.code in due]
+        start = calendar.next_working_day(max(earlier)) if earlier else clock
+        due[procedure.code] = calendar.due_date(start, rules.step_limit(procedure.code, category, clock))
+    return due
