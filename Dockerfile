@@ -12,7 +12,7 @@ WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 RUN pip install -c requirements.lock .
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only EMBEDDED=true python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 portal && mkdir -p /app/var && chown portal /app/var
 USER portal

@@ -1,9 +1,14 @@
 """Settings for the liên thông portal.
 
 One module; every value comes from the environment (or a `.env` file beside manage.py) through
-django-environ. With no DATABASE_URL the portal runs on SQLite, and with no CELERY_BROKER_URL its
-tasks run in-process, so a new machine needs nothing but Python. No secret has a default unless
-DEBUG is on.
+django-environ. No secret has a default unless DEBUG is on.
+
+The embedded default: with no DATABASE_URL the portal runs on SQLite, and with no CELERY_BROKER_URL
+its tasks run in-process, so a new machine needs nothing but Python. It is there only when asked
+for: EMBEDDED=true, which DEBUG=true implies (`make run`) and the tests set (pyproject.toml's pytest
+settings, tests/environment.py). Otherwise a missing DATABASE_URL or CELERY_BROKER_URL stops the
+portal at start (ImproperlyConfigured, naming it), never a production server quietly on a file
+database with its tasks in the web process.
 """
 
 import datetime
@@ -11,6 +16,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +93,17 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# The embedded default (module docstring): SQLite beside manage.py and tasks in-process for what
+# DATABASE_URL and CELERY_BROKER_URL leave unset, only with EMBEDDED=true (the default under DEBUG).
+EMBEDDED = env.bool("EMBEDDED", default=DEBUG)
+_unset = [name for name in ("DATABASE_URL", "CELERY_BROKER_URL") if not env.str(name, default="")]
+if _unset and not EMBEDDED:
+    raise ImproperlyConfigured(
+        f"Set {' and '.join(_unset)}: {'EMBEDDED is false' if DEBUG else 'DEBUG is off'}, so the portal needs"
+        " a PostgreSQL database (DATABASE_URL) and a Celery broker (CELERY_BROKER_URL) and does not fall back"
+        " to SQLite and in-process tasks. To run on SQLite with tasks in-process (one machine, no services),"
+        " set EMBEDDED=true."
+    )
 # PostgreSQL through psycopg 3 with Django's native connection pool when DATABASE_URL names one;
 # SQLite beside manage.py otherwise.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
@@ -224,8 +241,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # --- Background work ------------------------------------------------------------------------
-# With a broker, tasks go to Celery workers; without one they run in-process (eagerly), which is
-# how the portal runs on a laptop with nothing installed.
+# With a broker, tasks go to Celery workers; without one (EMBEDDED only, see above) they run
+# in-process (eagerly), which is how the portal runs on a laptop with nothing installed.
 # The cache: shared by every worker when CACHE_URL names a Redis database (the computed reports,
 # the tracking page's attempt counter); per process otherwise.
 CACHES = {

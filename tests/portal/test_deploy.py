@@ -14,6 +14,8 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "portal.example.gov.vn",
     "PUBLIC_BASE_URL": "https://portal.example.gov.vn",
+    "DATABASE_URL": "postgres://lienthong@db.example.gov.vn:5432/lienthong",  # not reached by the checks
+    "CELERY_BROKER_URL": "redis://redis.example.gov.vn:6379/0",
 }
 
 

@@ -33,6 +33,7 @@ def server():
         "ALLOWED_HOSTS": "127.0.0.1",
         "PUBLIC_BASE_URL": "https://portal.example.gov.vn",
         "SECURE_SSL_REDIRECT": "false",
+        "EMBEDDED": "true",  # SQLite and tasks in-process: this server is here for its limits
         "LOCAL_BEAT": "false",
         "MAX_REQUEST_BYTES": str(1024 * 1024),
     }
