@@ -50,6 +50,15 @@ def offices_for_roles(*, roles: set[str], commune: AdministrativeUnit, on: datet
     return found
 
 
+def in_province_of(user: User, path: str = "") -> Q:
+    """Units (or rows whose unit is at `path`, e.g. "commune__") of the province `user` staffs: a
+    commune directly under it (since 1 July 2025) or under one of its districts (before)."""
+    province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
+    return Q(**{f"{path}parent__code__in": province, f"{path}parent__level": UnitLevel.PROVINCE}) | Q(
+        **{f"{path}parent__parent__code__in": province, f"{path}parent__parent__level": UnitLevel.PROVINCE}
+    )
+
+
 def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[AdministrativeUnit]:
     """The communes valid on `on` that `user` works for: a clerk's own, those an officer's office
     serves, a province's for its staff, and all for administrators and integration clients."""
@@ -59,11 +68,7 @@ def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Administ
     if user.role == UserRole.OFFICER:
         return communes.filter(pk__in=Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values("unit"))
     if user.role == UserRole.PROVINCIAL:
-        province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
-        return communes.filter(
-            Q(parent__code__in=province, parent__level=UnitLevel.PROVINCE)
-            | Q(parent__parent__code__in=province, parent__parent__level=UnitLevel.PROVINCE)
-        )
+        return communes.filter(in_province_of(user))
     if user.role in (UserRole.ADMIN, UserRole.INTEGRATION):
         return communes
     return communes.none()

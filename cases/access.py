@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from agencies.choices import UnitLevel, UserRole
+from agencies.choices import UserRole
+from agencies.selectors import in_province_of
 from portal.errors import Forbidden
 
 if TYPE_CHECKING:
@@ -60,13 +61,7 @@ def bundles(queryset: Rows, user: User, action: str) -> Rows:
 
         return queryset.filter(Exists(Step.objects.filter(bundle=OuterRef("pk"), office=user.office_id)))
     if user.role == UserRole.PROVINCIAL:
-        from agencies.models import AdministrativeUnit
-
-        province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
-        return queryset.filter(
-            Q(commune__parent__code__in=province, commune__parent__level=UnitLevel.PROVINCE)
-            | Q(commune__parent__parent__code__in=province)
-        )
+        return queryset.filter(in_province_of(user, "commune__"))
     if user.role == UserRole.INTEGRATION:
         return queryset.filter(filed_by=user)
     if user.role == UserRole.ADMIN:

@@ -33,10 +33,10 @@ class ApplicantSerializer(serializers.Serializer):
     phone = serializers.RegexField(r"^\+?[0-9 .-]{8,15}$", max_length=20, required=False, allow_blank=True)
 
 
+# A dossier as the filing API takes it: the fields every kind has, then each registered kind's
+# sections and fields (cases.kinds), so a new kind's sections are accepted with it. (A comment,
+# not a docstring: the schema would publish a docstring as the body's description.)
 class BundleCreateSerializer(serializers.Serializer):
-    """A dossier as the filing API takes it: the fields every kind has, then each registered
-    kind's sections and fields (cases.kinds), so a new kind's sections are accepted with it."""
-
     kind = serializers.ChoiceField([])
     procedures = serializers.ListField(child=serializers.SlugField(max_length=40), min_length=1, max_length=10)
     channel = serializers.ChoiceField(Channel.choices)
