@@ -41,24 +41,24 @@ CHANNELS: dict[str, str] = {
 
 def receipt_pdf(bundle: Bundle) -> bytes:
     """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả) of a filed bundle."""
-    return _pdf(receipt_html(bundle))
+    return html_to_pdf(receipt_html(bundle))
 
 
 def apology_pdf(step: Step, *, new_appointment_on: datetime.date, signer: User) -> bytes:
     """The letter in which the office of a late step apologises and sets a new date for the result."""
-    return _pdf(apology_html(step, new_appointment_on=new_appointment_on, signer=signer))
+    return html_to_pdf(apology_html(step, new_appointment_on=new_appointment_on, signer=signer))
 
 
 def supplement_request_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
     """The request to supply or complete the dossier (phiếu yêu cầu bổ sung, hoàn thiện hồ sơ) for
     its returned `steps`: which documents each office needs, why, and by which day."""
-    return _pdf(slip_html("cases/pdf/supplement_request.html", bundle, steps=steps, signer=signer))
+    return html_to_pdf(slip_html("cases/pdf/supplement_request.html", bundle, steps=steps, signer=signer))
 
 
 def refusal_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
     """The refusal slip (phiếu từ chối tiếp nhận, giải quyết hồ sơ) for its refused `steps`: which
     office refused which procedure and why, and the procedures that cannot go on without them."""
-    return _pdf(slip_html("cases/pdf/refusal.html", bundle, steps=steps, signer=signer))
+    return html_to_pdf(slip_html("cases/pdf/refusal.html", bundle, steps=steps, signer=signer))
 
 
 def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User) -> str:
@@ -171,7 +171,7 @@ def _person(user: User) -> str:
     return user.full_name
 
 
-def _pdf(html: str) -> bytes:
+def html_to_pdf(html: str) -> bytes:
     import weasyprint  # only where a PDF is made: the pages import this module for tracking_url
 
     # The project directory, with its trailing slash, is the base of the templates' relative URLs

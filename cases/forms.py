@@ -5,7 +5,6 @@ for child.full_name), so every refusal lands next to the field it names."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from cases.api import serializers as s
 from cases.choices import Channel
 from cases.models import BundleVariant
 from cases.services import DESK_CHANNELS
+from portal.dates import bad_date, date_widget, parse_date, shown_date
 
 APPLICANT = {"applicant": (_("Applicant"), s.ApplicantSerializer)}
 # Labels of the fields every kind has; each kind adds its own (cases.kinds.Kind.labels).
@@ -50,37 +50,6 @@ def _choice_labels(name: str) -> dict[str, Any] | None:
     if name in CHOICE_LABELS:
         return CHOICE_LABELS[name]
     return next((kind.choice_labels[name] for kind in kinds.registered() if name in kind.choice_labels), None)
-
-
-# Dates are typed and shown as dd/mm/yyyy, whatever the browser's locale (a text field, not
-# <input type=date>); ISO is still taken. The API keeps ISO dates: the page converts at its edge.
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-
-
-def date_widget() -> forms.TextInput:
-    return forms.TextInput(
-        attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", "class": "date"}
-    )
-
-
-def parse_date(raw: Any) -> datetime.date | None:
-    """A date typed as dd/mm/yyyy (or yyyy-mm-dd), else None."""
-    for format_ in DATE_INPUT_FORMATS:
-        try:
-            return datetime.datetime.strptime(str(raw).strip(), format_).date()
-        except ValueError:
-            continue
-    return None
-
-
-def shown_date(value: Any) -> str:
-    """An ISO date as the page shows it (dd/mm/yyyy); anything else as it is."""
-    day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
-    return day.strftime("%d/%m/%Y") if day else str(value)
-
-
-def bad_date(label: Any) -> str:
-    return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
 
 
 def document_name(name: str) -> str:
@@ -370,13 +339,6 @@ def _date_fields(kind: str, path: str) -> set[str]:
         for name, field in (serializer.fields.items() if serializer else ())
         if isinstance(field, serializers.DateField)
     }
-
-
-def as_date(value: Any) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _flat(problems: Any, prefix: str = "") -> dict[str, list[str]]:

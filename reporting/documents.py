@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from agencies.models import User
-from cases.documents import _pdf, place_and_date
+from cases.documents import html_to_pdf, place_and_date
 from reporting.selectors import RateReport, SlaRow, obstacle_list_for_user
 from reporting.tables import rate_table, sla_table
 
@@ -29,4 +29,4 @@ def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bo
             "author": author.get_full_name() or author.username,
             "place_and_date": place_and_date(report.unit, timezone.localdate()),
         }
-        return _pdf(render_to_string("reporting/pdf/report.html", context))
+        return html_to_pdf(render_to_string("reporting/pdf/report.html", context))

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UserRole
-from cases.forms import bad_date, parse_date
 from portal.access import PortalRequest, redirect_back, role_required
+from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
 from reporting.charts import trend_months, trend_svg

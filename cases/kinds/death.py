@@ -22,6 +22,7 @@ from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory
 from cases.kinds import Kind, Problems, register
 from cases.models import Step
 from cases.validation import person_problems, require
+from portal.dates import as_date
 from portal.errors import NotFound
 
 SURVIVOR_MODES = [("lump_sum", gettext_lazy("lump sum")), ("monthly", gettext_lazy("monthly"))]
@@ -79,13 +80,9 @@ class SurvivorBenefitSerializer(serializers.Serializer):
 
 
 def date_of_death(data: dict[str, Any]) -> datetime.date | None:
+    """The date of death of a payload (ISO text) or of validated data (a date); None if none."""
     died = (data.get("deceased") or {}).get("date_of_death")
-    if isinstance(died, str):
-        try:
-            return datetime.date.fromisoformat(died)
-        except ValueError:
-            return None
-    return died
+    return as_date(died) if isinstance(died, str) else died
 
 
 def rule_amount(step: Step) -> int:

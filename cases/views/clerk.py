@@ -19,7 +19,7 @@ from agencies.choices import UserRole
 from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
-from cases.choices import AccessChannel, BundleState, StepState
+from cases.choices import AccessChannel, BundleState
 from cases.filters import BundleFilter
 from cases.forms import DESK_FORMS, Intake, payload_as_post, payload_sections, unconfirmed
 from cases.selectors import (
@@ -30,7 +30,7 @@ from cases.selectors import (
     bundle_page_for_user,
 )
 from cases.services import attachment_add
-from cases.views import pdf_response
+from cases.views import pdf_response, slip_response
 from portal.access import PortalRequest, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
@@ -268,29 +268,17 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
 def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse:
     """The request to supply the documents the returned steps miss (Mẫu 02), as a PDF; 404 when
     no step waits for documents."""
-    from cases.documents import supplement_request_pdf
-
     bundle = bundle_get_for_user(user=request.user, code=code)
-    steps = list(bundle.steps.filter(state=StepState.RETURNED).select_related("procedure", "office"))
-    if not steps:
-        raise Http404
-    pdf = supplement_request_pdf(bundle, steps=steps, signer=request.user)
-    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{code}-yeu-cau-bo-sung.pdf")
+    return slip_response(
+        request, "supplement-request", bundle, list(bundle.steps.select_related("procedure", "office"))
+    )
 
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
 def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
     """The refusal slip of the refused steps (Mẫu 03), as a PDF; 404 when no step was refused."""
-    from cases.documents import refusal_pdf
-
     bundle = bundle_get_for_user(user=request.user, code=code)
-    steps = list(bundle.steps.filter(state=StepState.REFUSED).select_related("procedure", "office"))
-    if not steps:
-        raise Http404
-    pdf = refusal_pdf(bundle, steps=steps, signer=request.user)
-    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{code}-tu-choi.pdf")
+    return slip_response(request, "refusal", bundle, list(bundle.steps.select_related("procedure", "office")))
 
 
 @role_required(UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.ADMIN)

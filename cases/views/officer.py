@@ -16,15 +16,13 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.models import User
 from cases import kinds, rules, services
-from cases.choices import AccessChannel, StepState
+from cases.choices import AccessChannel
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
     ApologyForm,
     ReasonForm,
     ReturnForm,
-    bad_date,
     kind_sections,
-    parse_date,
     result_bad_dates,
     result_form,
     result_values,
@@ -33,8 +31,9 @@ from cases.forms import (
 )
 from cases.models import OPEN, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
-from cases.views import pdf_response
+from cases.views import pdf_response, slip_response
 from portal.access import PortalRequest, redirect_back, role_required
+from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
 from portal.refusals import on_form
@@ -207,24 +206,12 @@ def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
 @role_required(UserRole.OFFICER)
 def step_supplement_request(request: PortalRequest, pk: int) -> HttpResponse:
     """The request to supply the documents this returned step misses (Mẫu 02), as a PDF."""
-    from cases.documents import supplement_request_pdf
-
     step = step_page_for_user(user=request.user, pk=pk).step
-    if step.state != StepState.RETURNED:
-        raise Http404
-    pdf = supplement_request_pdf(step.bundle, steps=[step], signer=request.user)
-    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{step.bundle.code}-yeu-cau-bo-sung.pdf")
+    return slip_response(request, "supplement-request", step.bundle, [step])
 
 
 @role_required(UserRole.OFFICER)
 def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
     """The refusal slip of this refused step (Mẫu 03), as a PDF."""
-    from cases.documents import refusal_pdf
-
     step = step_page_for_user(user=request.user, pk=pk).step
-    if step.state != StepState.REFUSED:
-        raise Http404
-    pdf = refusal_pdf(step.bundle, steps=[step], signer=request.user)
-    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{step.bundle.code}-tu-choi.pdf")
+    return slip_response(request, "refusal", step.bundle, [step])

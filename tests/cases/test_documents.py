@@ -377,8 +377,8 @@ EMPTY_FONTCONFIG = """<?xml version="1.0"?>
 <fontconfig><cachedir>{cache}</cachedir></fontconfig>
 """
 RENDER = (
-    "import sys, django; django.setup(); from cases.documents import _pdf; "
-    "sys.stdout.buffer.write(_pdf(open(sys.argv[1], encoding='utf-8').read()))"
+    "import sys, django; django.setup(); from cases.documents import html_to_pdf; "
+    "sys.stdout.buffer.write(html_to_pdf(open(sys.argv[1], encoding='utf-8').read()))"
 )
 
 

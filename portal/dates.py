@@ -1,0 +1,45 @@
+"""Dates on the pages: typed and shown as dd/mm/yyyy whatever the browser's locale (a text field,
+not <input type=date>); ISO is still taken. The API keeps ISO dates: the pages convert at their edge."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def date_widget() -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", "class": "date"}
+    )
+
+
+def parse_date(raw: Any) -> datetime.date | None:
+    """A date typed as dd/mm/yyyy (or yyyy-mm-dd), else None."""
+    for format_ in DATE_INPUT_FORMATS:
+        try:
+            return datetime.datetime.strptime(str(raw).strip(), format_).date()
+        except ValueError:
+            continue
+    return None
+
+
+def shown_date(value: Any) -> str:
+    """An ISO date as the page shows it (dd/mm/yyyy); anything else as it is."""
+    day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
+    return day.strftime("%d/%m/%Y") if day else str(value)
+
+
+def bad_date(label: Any) -> str:
+    return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
+
+
+def as_date(value: Any) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
