@@ -25,12 +25,17 @@ if TYPE_CHECKING:
 Rows = TypeVar("Rows", bound=QuerySet[Any])
 
 VIEW, FILE, DESK, ACT = "view", "file", "desk", "act"
+REPORT, AMOUNTS, OBSTACLE_FILE, OBSTACLE_ANSWER = "report", "amounts", "obstacle_file", "obstacle_answer"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
     VIEW: (UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.INTEGRATION, UserRole.ADMIN),
     FILE: (UserRole.CLERK, UserRole.INTEGRATION),  # file a dossier
     DESK: (UserRole.CLERK, UserRole.INTEGRATION),  # the desk's actions on a dossier it filed
     ACT: (UserRole.OFFICER,),  # an officer's actions on a step of the office
+    REPORT: (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN),  # the reports of a unit
+    AMOUNTS: (UserRole.PROVINCIAL,),  # the funeral allowances paid at another amount than the table's
+    OBSTACLE_FILE: (UserRole.CLERK, UserRole.OFFICER),  # a unit reports an obstacle
+    OBSTACLE_ANSWER: (UserRole.PROVINCIAL,),  # the province answers it
 }
 REFUSALS: dict[str, Any] = {
     FILE: _("Only a one-stop desk clerk or an integration client can file dossiers."),

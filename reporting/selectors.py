@@ -14,20 +14,22 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from django.core.cache import cache
 from django.db.models import Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
+from cases import access
 from cases import kinds as bundle_kinds
 from cases.choices import Channel, FuneralCategory, StepState
+from cases.kinds.death import FUNERAL
 from cases.models import BundleVariant, Procedure, Step
 from cases.selectors import bundle_list_for_user
-from portal.errors import Forbidden, Invalid, NotFound
+from portal.errors import Invalid, NotFound
+from reporting.cache import per_refresh, summaries_version
 from reporting.models import (
     Obstacle,
     OpenStepCount,
@@ -37,7 +39,6 @@ from reporting.models import (
     ResultTimeMonth,
     StepCount,
     StepMonth,
-    SummaryCheck,
     Target,
 )
 from reporting.summaries import RESULT_KEYS, STEP_FIELDS, STEP_KEYS, month_start
@@ -174,31 +175,9 @@ def _scope_units(user: User, on: datetime.date) -> list[str]:
     return []
 
 
-T = TypeVar("T")
-
-
-def summaries_version() -> int:
-    """The id of the last refresh of the summaries (0 before the first): every report is a function
-    of the summaries, which change only when they are refreshed."""
-    return SummaryCheck.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def cached(key: tuple[object, ...], compute: Callable[[], T], version: int | None = None) -> T:
-    """A computed report, kept until the summaries are next refreshed: they change only then (every
-    30 s), so a report stored under the id of the last refresh (`version`, read when not given) is
-    exact, not stale. The caller has already checked that the person may see the unit."""
-    version = summaries_version() if version is None else version
-    name = "report:" + ":".join(str(part) for part in (version, *key))
-    value = cache.get(name)
-    if value is None:
-        value = compute()
-        cache.set(name, value, timeout=3600)
-    return value
-
-
-def report_unit(*, user: User, code: str | None, on: datetime.date) -> AdministrativeUnit:
+def report_unit(*, user: User | None, code: str | None, on: datetime.date) -> AdministrativeUnit:
     """The unit a report is about: `code` if the person may see it, else their own (404 outside)."""
-    allowed = _scope_units(user, on)
+    allowed = _scope_units(user, on) if user is not None else []
     if not allowed:
         raise NotFound(_("No report for you here."))
     code = code or allowed[0]
@@ -247,90 +226,130 @@ def targets_on(codes: list[str], on: datetime.date) -> dict[str, Target]:
 
 
 def online_rate(
-    *, user: User, code: str | None, first: datetime.date, last: datetime.date, level: str = "", remap: bool = False
+    *,
+    user: User | None = None,
+    code: str | None = None,
+    unit: AdministrativeUnit | None = None,
+    first: datetime.date,
+    last: datetime.date,
+    level: str = "",
+    remap: bool = False,
 ) -> RateReport:
-    """The online share of dossiers received in the period, per unit of `level` under the unit,
-    against each unit's target; every unit of the level is listed, also one with no dossier."""
-    return rates(report_unit(user=user, code=code, on=last), first, last, level, remap)
-
-
-def rates(unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool) -> RateReport:
-    """`online_rate` for a unit already checked, from the cache when computed since the last refresh."""
+    """The online share of dossiers received in the period, per unit of `level` under the unit
+    (`code` if `user` may see it, else their own; or a `unit` already checked), against each unit's
+    target; every unit of the level is listed, also one with no dossier. Kept until the next refresh."""
+    unit = unit or report_unit(user=user, code=code, on=last)
     version = summaries_version()
     key = ("rate", unit.code, first, last, level, remap)
-    return cached(key, lambda: _online_rate(unit, first, last, level, remap, version), version)
+    return per_refresh(key, lambda: _online_rate(unit, first, last, level, remap, version), version)
+
+
+class _Units(NamedTuple):
+    """Every unit row of every period, read once: those valid on the report's last day, and for
+    each row (a commune of any period) the codes of its commune, district and province."""
+
+    valid: list[_Unit]
+    chains: dict[int, tuple[str, str, str]]
+
+    @property
+    def parent_of(self) -> dict[str, str]:
+        return {u.code: u.parent for u in self.valid}
+
+
+def _units(last: datetime.date) -> _Units:
+    every = AdministrativeUnit.objects.values_list(
+        "pk", "code", "name", "level", "parent__code", "parent__parent__code", "valid_from", "valid_to"
+    )
+    units = _Units([], {})
+    for pk, code, name, unit_level, parent, grandparent, since, until in every:
+        units.chains[pk] = (code, parent or "", grandparent or "")
+        if since <= last and (until is None or until >= last):
+            units.valid.append(_Unit(code, name, unit_level, parent or ""))
+    return units
+
+
+def _is_under(candidate: str, code: str, parent_of: dict[str, str]) -> bool:
+    """Whether unit `candidate` is `code` or lies under it."""
+    while candidate:
+        if candidate == code:
+            return True
+        candidate = parent_of.get(candidate) or ""
+    return False
+
+
+def _rows_level(unit: AdministrativeUnit, level: str, units: _Units) -> str:
+    """The level of the report's rows: communes under a commune; else as asked; else a province's
+    districts where it still has them, its communes where it has none (from 1 July 2025)."""
+    if unit.level == UnitLevel.COMMUNE:
+        return UnitLevel.COMMUNE
+    if level in (UnitLevel.DISTRICT, UnitLevel.COMMUNE):
+        return level
+    parent_of = units.parent_of
+    has_districts = any(u.level == UnitLevel.DISTRICT and _is_under(u.code, unit.code, parent_of) for u in units.valid)
+    return UnitLevel.DISTRICT if has_districts and unit.level == UnitLevel.PROVINCE else UnitLevel.COMMUNE
+
+
+def _rate_row(unit: _Unit | AdministrativeUnit, targets: dict[str, Target]) -> RateRow:
+    target = targets.get(unit.code)
+    return RateRow(
+        unit.code,
+        unit.name,
+        unit.level,
+        target=target.percent if target else DEFAULT_TARGET,
+        pilot=bool(target and target.pilot),
+    )
 
 
 def _online_rate(
     unit: AdministrativeUnit, first: datetime.date, last: datetime.date, level: str, remap: bool, version: int
 ) -> RateReport:
-    # Every unit row of every period, once: those valid on `last` are the report's units, and the
-    # summaries name the commune row a dossier was filed under, whichever period it belongs to.
-    every = AdministrativeUnit.objects.values_list(
-        "pk", "code", "name", "level", "parent__code", "parent__parent__code", "valid_from", "valid_to"
-    )
-    chains: dict[int, tuple[str, str, str]] = {}  # commune row → (its code, its district's, its province's)
-    units: list[_Unit] = []
-    for pk, code, name, unit_level, parent, grandparent, since, until in every:
-        chains[pk] = (code, parent or "", grandparent or "")
-        if since <= last and (until is None or until >= last):
-            units.append(_Unit(code, name, unit_level, parent or ""))
-    parent_of = {u.code: u.parent for u in units}
-
-    def under(candidate: str) -> bool:
-        while candidate:
-            if candidate == unit.code:
-                return True
-            candidate = parent_of.get(candidate) or ""
-        return False
-
-    if unit.level == UnitLevel.COMMUNE:
-        level = UnitLevel.COMMUNE
-    elif level not in (UnitLevel.DISTRICT, UnitLevel.COMMUNE):
-        has_districts = any(u.level == UnitLevel.DISTRICT and under(u.code) for u in units)
-        level = UnitLevel.DISTRICT if has_districts and unit.level == UnitLevel.PROVINCE else UnitLevel.COMMUNE
-    listed = [u for u in units if u.level == level and under(u.code) and (u.code != unit.code or level == unit.level)]
+    units = _units(last)
+    parent_of = units.parent_of
+    level = _rows_level(unit, level, units)
+    listed = [
+        u
+        for u in units.valid
+        if u.level == level and _is_under(u.code, unit.code, parent_of) and (u.code != unit.code or level == unit.level)
+    ]
     targets = targets_on([u.code for u in listed] + [unit.code], last)
+    rows = {u.code: _rate_row(u, targets) for u in listed}
+    report = RateReport(
+        unit, first, last, level, remap, sorted(rows.values(), key=lambda r: r.code), _rate_row(unit, targets)
+    )
+    report.version = version
+    _count_received(report, rows, units)
+    return report
 
-    def row_for(u: _Unit | AdministrativeUnit) -> RateRow:
-        target = targets.get(u.code)
-        return RateRow(
-            u.code,
-            u.name,
-            u.level,
-            target=target.percent if target else DEFAULT_TARGET,
-            pilot=bool(target and target.pilot),
-        )
 
-    rows = {u.code: row_for(u) for u in listed}
-    communes = {u.code for u in units if u.level == UnitLevel.COMMUNE}
-    successors = successor_codes() if remap else {}
-    total = row_for(unit)
-    unplaced = 0
-    by_channel: dict[str, int] = defaultdict(int)
-    # The summary rows to read: the unit's communes of every period; with remap, the whole province's
-    # (a predecessor of one of its communes may have belonged to another district).
-    scope = unit.code
-    while remap and parent_of.get(scope):
+def _count_received(report: RateReport, rows: dict[str, RateRow], units: _Units) -> None:
+    """Add the period's dossiers to the rows and the total. The summary rows read: the unit's
+    communes of every period; with remap, the whole province's (a predecessor of one of its
+    communes may have belonged to another district), each counted under the commune holding its
+    seat today."""
+    parent_of = units.parent_of
+    communes = {u.code for u in units.valid if u.level == UnitLevel.COMMUNE}
+    successors = successor_codes() if report.remap else {}
+    scope = report.unit.code
+    while report.remap and parent_of.get(scope):
         scope = parent_of[scope] or scope
-    mine = Q(commune_id__any=[pk for pk, chain in chains.items() if scope in chain])
-    for (commune_id, channel), n in received(first, last, ("commune_id", "channel"), mine).items():
-        commune, *old_chain = chains[commune_id]
+    mine = Q(commune_id__any=[pk for pk, chain in units.chains.items() if scope in chain])
+    by_channel: dict[str, int] = defaultdict(int)
+    for (commune_id, channel), n in received(report.first, report.last, ("commune_id", "channel"), mine).items():
+        commune, *old_chain = units.chains[commune_id]
         if commune not in communes:
             commune = successors.get(commune, commune)
         if commune not in communes:
-            unplaced += n if unit.code in old_chain else 0
+            report.unplaced += n if report.unit.code in old_chain else 0
             continue
-        if not under(commune):
+        if not _is_under(commune, report.unit.code, parent_of):
             continue
-        holder = commune if level == UnitLevel.COMMUNE else parent_of.get(commune)
+        holder = commune if report.level == UnitLevel.COMMUNE else parent_of.get(commune)
         by_channel[channel] += n
-        for row in (rows.get(holder or ""), total):
+        for row in (rows.get(holder or ""), report.total):
             if row is not None:
                 row.total += n
                 row.online += n if channel == Channel.ONLINE else 0
-    ordered = sorted(rows.values(), key=lambda r: r.code)
-    return RateReport(unit, first, last, level, remap, ordered, total, unplaced, dict(by_channel), version)
+    report.by_channel = dict(by_channel)
 
 
 @dataclass
@@ -366,8 +385,9 @@ def _percentile(histogram: dict[int, int], share: float) -> int | None:
 
 def sla(
     *,
-    user: User,
-    code: str | None,
+    user: User | None = None,
+    code: str | None = None,
+    unit: AdministrativeUnit | None = None,
     first: datetime.date,
     last: datetime.date,
     today: datetime.date,
@@ -375,21 +395,19 @@ def sla(
 ) -> list[SlaRow]:
     """Per office (or, `by_agency`, per kind of agency: a province's overview) and procedure: steps
     handed to it in the period, done on time or late, returned, refused, apologies owed, working
-    days to result (median, 90th percentile); and now: in progress and overdue."""
-    return sla_rows(report_unit(user=user, code=code, on=last), first, last, today, by_agency)
-
-
-def sla_rows(
-    unit: AdministrativeUnit, first: datetime.date, last: datetime.date, today: datetime.date, by_agency: bool
-) -> list[SlaRow]:
-    """`sla` for a unit already checked, from the cache when computed since the last refresh."""
-    return cached(("sla", unit.code, first, last, today, by_agency), lambda: _sla(unit, first, last, today, by_agency))
+    days to result (median, 90th percentile); and now: in progress and overdue. The unit as for
+    `online_rate`; kept until the next refresh."""
+    unit = unit or report_unit(user=user, code=code, on=last)
+    key = ("sla", unit.code, first, last, today, by_agency)
+    return per_refresh(key, lambda: _sla(unit, first, last, today, by_agency))
 
 
 def _sla(
     unit: AdministrativeUnit, first: datetime.date, last: datetime.date, today: datetime.date, by_agency: bool
 ) -> list[SlaRow]:
-    communes = AdministrativeUnit.objects.valid_on(last).filter(pk__in=_units_within(unit.code), level="commune")
+    communes = AdministrativeUnit.objects.valid_on(last).filter(
+        pk__in=_units_within(unit.code), level=UnitLevel.COMMUNE
+    )
     served = Jurisdiction.objects.valid_on(last).filter(unit__in=communes).values("office")
     offices = {
         office.pk: str(office.get_agency_display()) if by_agency else office.name
@@ -398,7 +416,7 @@ def _sla(
     names = dict(Procedure.objects.values_list("code", "name"))
     rows: dict[tuple[str, str], SlaRow] = {}
 
-    def row(office: int, procedure: str) -> SlaRow:
+    def row(office: int, procedure: str) -> SlaRow:  # one row per office (or agency) and procedure
         key = (offices[office], procedure)
         return rows.setdefault(key, SlaRow(offices[office], procedure, names[procedure]))
 
@@ -475,7 +493,7 @@ def _within(report: RateReport) -> Q:
 def variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
     """(kind, variant, dossiers, online) over the report's period, most dossiers first per kind."""
     key = ("variants", report.unit.code, report.first, report.last)
-    return cached(key, lambda: _variant_split(report), report.version)
+    return per_refresh(key, lambda: _variant_split(report), report.version)
 
 
 def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
@@ -493,7 +511,7 @@ def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
 def monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
     """(first day of month, dossiers, online) for the unit over the report's period."""
     key = ("trend", report.unit.code, report.first, report.last)
-    return cached(key, lambda: _monthly_trend(report), report.version)
+    return per_refresh(key, lambda: _monthly_trend(report), report.version)
 
 
 def _monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
@@ -523,8 +541,8 @@ def reports_warm(today: datetime.date) -> None:
     right after each refresh of the summaries: nobody opening it waits for the computation."""
     first = month_start(today)
     for province in AdministrativeUnit.objects.valid_on(today).filter(level=UnitLevel.PROVINCE):
-        report = rates(province, first, today, "", False)
-        sla_rows(province, first, today, today, True)
+        report = online_rate(unit=province, first=first, last=today)
+        sla(unit=province, first=first, last=today, today=today, by_agency=True)
         variant_split(report)
         monthly_trend(report)
 
@@ -564,11 +582,10 @@ def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetim
     per office (then by date): provincial staff see their province's, in one query however many.
     An officer may pay more than a legal minimum only with a reason (`cases.services.step_complete`
     keeps it with the table's amount), so each row carries both figures and the reason."""
-    if user.role != UserRole.PROVINCIAL:
-        raise Forbidden(_("Only provincial staff see the amounts that differ from the rate table."))
+    access.require(user, access.AMOUNTS, _("Only provincial staff see the amounts that differ from the rate table."))
     steps = (
         Step.objects.filter(
-            procedure_id="funeral_allowance",
+            procedure_id=FUNERAL,
             state=StepState.DONE,
             result__has_key="amount_reason",
             finished_at__date__range=(first, last),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, User
+from cases import access
 from portal.celery import send_on_commit
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from reporting.models import Obstacle, ObstacleAction, ObstacleEvent
@@ -19,11 +20,11 @@ from reporting.tasks import summaries_update_task
 
 def reporting_unit(user: User) -> AdministrativeUnit:
     """The unit a clerk or officer reports for: the commune of the desk, the seat of the office."""
-    if user.role == UserRole.CLERK and user.commune is not None:
-        return user.commune
-    if user.role == UserRole.OFFICER and user.office is not None:
-        return user.office.unit
-    raise Forbidden(_("Only a one-stop desk or an office reports obstacles."))
+    access.require(user, access.OBSTACLE_FILE, _("Only a one-stop desk or an office reports obstacles."))
+    unit = user.commune if user.role == UserRole.CLERK else user.office.unit if user.office else None
+    if unit is None:
+        raise Forbidden(_("Only a one-stop desk or an office reports obstacles."))
+    return unit
 
 
 def obstacle_file(*, user: User, title: str, description: str) -> Obstacle:
@@ -54,8 +55,7 @@ def obstacle_file(*, user: User, title: str, description: str) -> Obstacle:
 
 def obstacle_answer(*, user: User, pk: int, answer: str, close: bool) -> Obstacle:
     """Provincial staff answer an obstacle of their province, and may close it."""
-    if user.role != UserRole.PROVINCIAL:
-        raise Forbidden(_("Only provincial staff answer obstacles."))
+    access.require(user, access.OBSTACLE_ANSWER, _("Only provincial staff answer obstacles."))
     if not answer.strip():
         raise Invalid({"answer": [_("Write the answer.")]})
     with transaction.atomic():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from agencies.choices import UnitLevel
 from reporting.selectors import RateReport, RateRow, SlaRow
 
 
@@ -47,7 +48,7 @@ def rate_table(report: RateReport, rows: Sequence[RateRow] | None = None) -> tup
 
 def has_total(report: RateReport) -> bool:
     """A total line only where it adds up several units: a commune's own report is its one row."""
-    return not (report.unit.level == report.level == "commune")
+    return not (report.unit.level == report.level == UnitLevel.COMMUNE)
 
 
 def total_label(report: RateReport) -> str:

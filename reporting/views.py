@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import UserRole
+from agencies.choices import UnitLevel
+from cases import access
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
@@ -24,8 +25,6 @@ from reporting.documents import report_pdf
 from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
 from reporting.tables import as_csv, as_xlsx, has_total, rate_table, sla_table, total_label, variant_table
-
-READERS = (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN)
 
 
 def _period(params: Any, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -54,7 +53,7 @@ def _report(request: PortalRequest) -> dict[str, Any]:
     sort, only, pilot_first = params.get("sort", ""), params.get("only", ""), params.get("pilot_first") == "1"
     rows = selectors.rate_rows(report, sort=sort, only=only, pilot_first=pilot_first)
     # A province's page shows the SLA per kind of agency; its exports and lower units, per office.
-    by_agency = report.unit.level == "province" and not params.get("export", "").startswith("sla.")
+    by_agency = report.unit.level == UnitLevel.PROVINCE and not params.get("export", "").startswith("sla.")
     return {
         "report": report,
         "first": first,
@@ -76,7 +75,7 @@ def _report(request: PortalRequest) -> dict[str, Any]:
     }
 
 
-@role_required(*READERS)
+@role_required(*access.ROLES[access.REPORT])
 def dashboard(request: PortalRequest) -> HttpResponse:
     """Online rates against targets for a unit and period, with drill-down, trend and SLA."""
     try:
@@ -99,12 +98,12 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         "events", ObstacleEvent.objects.select_related("actor__office", "actor__commune", "actor__province")
     )
     context["obstacles"] = obstacle_list_for_user(user=request.user).prefetch_related(trail)[:50]
-    context["may_file"] = request.user.role in (UserRole.CLERK, UserRole.OFFICER)
-    context["may_answer"] = request.user.role == UserRole.PROVINCIAL
+    context["may_file"] = access.may(request.user, access.OBSTACLE_FILE)
+    context["may_answer"] = access.may(request.user, access.OBSTACLE_ANSWER)
     return render(request, "reporting/dashboard.html", context)
 
 
-@role_required(UserRole.PROVINCIAL)
+@role_required(*access.ROLES[access.AMOUNTS])
 def funeral_amounts(request: PortalRequest) -> HttpResponse:
     """The funeral allowances paid at another amount than the rate table's, per office, with why."""
     try:
@@ -116,7 +115,7 @@ def funeral_amounts(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(UserRole.CLERK, UserRole.OFFICER)
+@role_required(*access.ROLES[access.OBSTACLE_FILE])
 def obstacle_new(request: PortalRequest) -> HttpResponse:
     try:
         services.obstacle_file(
@@ -132,7 +131,7 @@ def obstacle_new(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(UserRole.PROVINCIAL)
+@role_required(*access.ROLES[access.OBSTACLE_ANSWER])
 def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
     try:
         services.obstacle_answer(
