@@ -97,11 +97,11 @@ def filings(dsn: str, certificates: list[str]) -> tuple[int, int]:
     """(lost, doubled) among the filings a test attempted, one birth certificate number each: a
     number with no live bundle is lost, one with more than one bundle doubled."""
     with psycopg.connect(dsn, autocommit=True) as connection:
+        # A birth bundle's duplicate key is "birth:<birth certificate number>" (cases.kinds.birth).
         counts: dict[str, int] = dict(
             connection.execute(
-                "SELECT birth_certificate_number, count(*) FROM cases_bundle"
-                " WHERE birth_certificate_number = ANY(%s) GROUP BY 1",
-                (certificates,),
+                "SELECT substr(duplicate_key, 7), count(*) FROM cases_bundle WHERE duplicate_key = ANY(%s) GROUP BY 1",
+                ([f"birth:{number}" for number in certificates],),
             ).fetchall()
         )
     lost = sum(1 for number in certificates if not counts.get(number))
