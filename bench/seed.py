@@ -37,7 +37,7 @@ GIVEN = ["Văn An", "Thị Lan", "Minh Đức", "Thị Hoa", "Quang Huy", "Thu H
 BUNDLE_COLUMNS = (
     "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
     "funeral_category, state, data, applicant_id_last4, duplicate_key, "
-    "late_registration, filed_by_id, finished_at, search_text"
+    "late_registration, filed_by_id, finished_at, search_text, id_numbers"
 )
 STEP_COLUMNS = (
     "bundle_id, procedure_id, agency_role, office_id, state, clock_starts_on, due_date, result, reason, "
@@ -113,6 +113,7 @@ def main(total: int) -> None:
                             encoded[dossier], "1234", f"{kind.code}:{pk}", False, filer.pk,
                             None if open_ else received + datetime.timedelta(days=3),
                             bundle_search_text(code, {"kind": "birth", **dossiers[dossier]}),  # the names in it
+                            " 040090001234 ",  # the applicant's ID number, as the desk's search stores it
                         ))  # fmt: skip
                         for position, procedure in enumerate(steps):
                             role = procedure.agency_role or kind.category_role(category)
