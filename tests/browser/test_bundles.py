@@ -183,3 +183,21 @@ def test_a_death_dossier_with_a_supplement_and_a_refused_funeral_allowance(page,
         ("Trợ cấp mai táng phí / hỗ trợ chi phí mai táng", "Từ chối"),
     ]
     screenshot(page, "death-3-tracking")
+
+
+def test_the_funeral_amount_follows_a_changed_date_of_death(page, live_server, portal):
+    """The answer box under the funeral questions is refreshed when the date of death changes too,
+    not only when a question is ticked: the amount is the one in force in the month of death."""
+    portal("clerk.16690")
+    page.goto(f"{live_server.url}/clerk/new/death/")
+    page.get_by_label("Khai tử, xóa thường trú, mai táng phí", exact=True).check()
+    fill(page, {"deceased-date_of_death": (timezone.localdate() - datetime.timedelta(days=3)).isoformat()})
+    page.get_by_label(re.compile("trợ cấp xã hội hằng tháng")).check()
+    result = page.locator("#funeral-result")
+    result.get_by_text("10.000.000 đồng").wait_for()  # 20 × 500,000 from July 2024
+
+    page.locator('[name="deceased-date_of_death"]').fill("01/12/2023")
+    page.locator('[name="deceased-date_of_death"]').press("Tab")
+
+    result.get_by_text("7.200.000 đồng").wait_for()  # 20 × 360,000, the level in force in December 2023
+    assert "10.000.000" not in result.inner_text()
