@@ -76,6 +76,8 @@ class Action(models.TextChoices):
     HANDED_OFF = "handed_off", _("Delivered to the office")
     APOLOGISED = "apologised", _("Apology sent with a new appointment")
     HANDED_OVER = "handed_over", _("Results handed over")
+    NOTIFIED = "notified", _("Notice sent to the citizen")
+    NOTICES_STOPPED = "notices_stopped", _("The citizen stopped the notices")
 
 
 class AccessChannel(models.TextChoices):

@@ -29,6 +29,7 @@ LABELS = {
     "id_number": _("Personal ID number (12 digits)"),
     "relationship": _("Relationship to the person registered"),
     "phone": _("Phone"),
+    "email": _("E-mail"),
     "sex": _("Sex"),
 }
 CHOICE_LABELS = {"sex": dict(s.SEX)}

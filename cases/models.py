@@ -219,6 +219,8 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("results handed over at"), null=True, blank=True)
+    # The citizen asked for no more e-mails or texts about this dossier (a link in each e-mail).
+    notices_stopped_at = models.DateTimeField(_("notices stopped at"), null=True, blank=True)
     # The code and the people's names without diacritics, for the clerks' search box.
     search_text = models.TextField(blank=True, default="", editable=False)
     # The people's ID numbers, space-delimited (" 040195001234 040093005678 "): the desk's search

@@ -2,6 +2,7 @@
 idempotent, so acks_late and redelivery after a lost worker are safe."""
 
 import datetime
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -9,12 +10,13 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from cases import services
+from portal.sms import SmsError
 
 
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=(OperationalError, SMTPException, OSError, SmsError),
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=8,

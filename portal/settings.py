@@ -240,6 +240,18 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # check cases.E001 stops `manage.py migrate` and `check` without an absolute http(s) address.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
+# --- Notices to citizens ----------------------------------------------------------------------
+# E-mail through Django's mail (EMAIL_URL, django-environ's form: "smtp://user:password@host:587/?tls=True",
+# "smtp+ssl://...:465"); by default written to the console, so nothing leaves a laptop.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng liên thông <no-reply@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds; a server that hangs is retried later
+# Texts through an SMS gateway's HTTP API (portal/sms.py): "console" (the default: logged only) or "http".
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="LIENTHONG")  # the brand name the gateway registered
+
 # --- Background work ------------------------------------------------------------------------
 # With a broker, tasks go to Celery workers; without one (EMBEDDED only, see above) they run
 # in-process (eagerly), which is how the portal runs on a laptop with nothing installed.

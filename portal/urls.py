@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cases.views.public import track
+from cases.views.public import notices_stop, track
 from portal import views
 
 admin.site.site_header = _("Liên thông portal administration")
@@ -20,6 +20,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("track/", track, name="track"),
+    path("track/notices/stop/<str:token>/", notices_stop, name="notices-stop"),
     path("integration/", views.integration, name="integration"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -31,6 +31,8 @@ class ApplicantSerializer(serializers.Serializer):
     id_number = serializers.CharField(min_length=12, max_length=12)
     relationship = serializers.CharField(max_length=50)
     phone = serializers.RegexField(r"^\+?[0-9 .-]{8,15}$", max_length=20, required=False, allow_blank=True)
+    # Where the notices go besides a text message to the phone (issue 13): optional.
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 # A dossier as the filing API takes it: the fields every kind has, then each registered kind's

@@ -16,7 +16,7 @@ this package (`from cases import services`); the names below are its public surf
 from cases.services.audit import personal_data_access_record
 from cases.services.desk import attachment_add, bundle_actions, bundle_hand_over, bundle_supplement, bundle_withdraw
 from cases.services.filing import DESK_CHANNELS, Document, FilingPlan, bundle_file, bundle_preview
-from cases.services.outbox import outbox_deliver, outbox_pending
+from cases.services.outbox import bundle_notices_stop, outbox_deliver, outbox_pending
 from cases.services.steps import (
     step_actions,
     step_apologise,
@@ -36,6 +36,7 @@ __all__ = [
     "bundle_actions",
     "bundle_file",
     "bundle_hand_over",
+    "bundle_notices_stop",
     "bundle_preview",
     "bundle_supplement",
     "bundle_withdraw",

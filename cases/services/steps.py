@@ -121,6 +121,7 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
             by=user,
             result=kept,
         )
+        publish("step.done", step=step.pk)
         _advance(step.bundle, actor=user)
     return step
 

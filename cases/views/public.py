@@ -10,11 +10,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from cases import services
 from cases.selectors import TRACKED_ACCESSES, bundle_accesses_for_citizen, bundle_track
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
 from portal.client import client_address
+from portal.errors import NotFound
 
 ATTEMPTS_PER_MINUTE = 30
+
+
+def notices_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in each e-mail: a page that asks, then stops the e-mails and texts about the
+    dossier (a POST, so a mail scanner that opens links stops nothing)."""
+    if request.method != "POST":
+        return render(request, "cases/notices_stop.html", {"token": token})
+    try:
+        bundle = services.bundle_notices_stop(token=token)
+    except NotFound as missing:
+        return render(request, "cases/notices_stop.html", {"error": str(missing)}, status=404)
+    return render(request, "cases/notices_stop.html", {"stopped": bundle.code})
 
 
 def track(request: HttpRequest) -> HttpResponse:

@@ -342,6 +342,11 @@ def test_the_sweeper_publishes_what_was_left_behind(api, integration):
     assert outbox_sweep_task() == 0
     with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=2)):
         assert outbox_sweep_task() == 2
+    # Delivering the filing wrote the citizen's text message (issue 13): left behind the same way,
+    # it is swept a minute later too.
+    assert list(Outbox.objects.filter(delivered_at__isnull=True).values_list("topic", flat=True)) == ["notice.sms"]
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=4)):
+        assert outbox_sweep_task() == 1
 
     assert Outbox.objects.filter(delivered_at__isnull=True).count() == 0
 

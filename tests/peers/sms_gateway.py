@@ -1,0 +1,31 @@
+"""A stand-in for a brand-name SMS gateway's HTTP API, run as its own process by the tests:
+`python tests/peers/sms_gateway.py <port> <log file> <answers>`. Each POST is appended to the log
+as one JSON line ({"headers", "body"}); the answers are status codes given in turn ("500,200"),
+the last one repeated."""
+
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, LOG, ANSWERS = int(sys.argv[1]), sys.argv[2], [int(code) for code in sys.argv[3].split(",")]
+served = 0
+
+
+class Gateway(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        global served
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with open(LOG, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"headers": dict(self.headers), "body": json.loads(body)}, ensure_ascii=False) + "\n")
+        status = ANSWERS[min(served, len(ANSWERS) - 1)]
+        served += 1
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"ok": true}' if status < 300 else b'{"error": "busy"}')
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", PORT), Gateway).serve_forever()
