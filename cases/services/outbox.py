@@ -76,12 +76,12 @@ def _deliver(message: Outbox) -> None:
         return
     with translation.override(settings.LANGUAGE_CODE):  # the citizen's notices are in Vietnamese
         text, short = _citizen_texts(message.topic, bundle, step)
-    applicant = bundle.data.get("applicant") or {}
-    Notification.objects.create(
-        bundle=bundle, step=step, outbox=message, recipient=applicant.get("phone", ""), message=text
-    )
-    if bundle.notices_stopped_at is None:
-        _notices_queue(bundle, step, message.topic, text, short)
+        applicant = bundle.data.get("applicant") or {}
+        Notification.objects.create(
+            bundle=bundle, step=step, outbox=message, recipient=applicant.get("phone", ""), message=text
+        )
+        if message.topic in CITIZEN_TOPICS and bundle.notices_stopped_at is None:
+            _notices_queue(bundle, step, message.topic, text, short)
 
 
 def _citizen_texts(topic: str, bundle: Bundle, step: Step | None) -> tuple[str, str]:
