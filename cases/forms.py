@@ -42,22 +42,18 @@ def kind_sections(kind: str) -> dict[str, tuple[Any, type[serializers.Serializer
 
 def field_label(name: str) -> Any:
     """A dossier field's label: a common one, else the first kind that names it."""
-    if name in LABELS:
-        return LABELS[name]
-    return next((kind.labels[name] for kind in kinds.registered() if name in kind.labels), name)
+    return LABELS[name] if name in LABELS else kinds.lookup("labels", name, name)
 
 
 def _choice_labels(name: str) -> dict[str, Any] | None:
-    if name in CHOICE_LABELS:
-        return CHOICE_LABELS[name]
-    return next((kind.choice_labels[name] for kind in kinds.registered() if name in kind.choice_labels), None)
+    return CHOICE_LABELS[name] if name in CHOICE_LABELS else kinds.lookup("choice_labels", name)
 
 
 def document_name(name: str) -> str:
     """A document's name in the page's language."""
     if not (get_language() or "").startswith("en"):
         return name
-    return next((kind.document_names_en[name] for kind in kinds.registered() if name in kind.document_names_en), name)
+    return str(kinds.lookup("document_names_en", name, name))
 
 
 def _form_field(field: serializers.Field, name: str) -> forms.Field:
@@ -361,10 +357,7 @@ RESULT_LABELS = {"register_number": _("Register number"), "registration_number":
 
 def result_label(name: str) -> str:
     """A result field's label: a common one, else the first kind that names it."""
-    label = RESULT_LABELS.get(name) or next(
-        (kind.result_labels[name] for kind in kinds.registered() if name in kind.result_labels), name
-    )
-    return str(label)
+    return str(RESULT_LABELS[name] if name in RESULT_LABELS else kinds.lookup("result_labels", name, name))
 
 
 def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, initial: Any = None) -> forms.Form:

@@ -43,6 +43,7 @@ def clear_cache() -> None:
     _settings.cache_clear()
     _calendar.cache_clear()
     _variants.cache_clear()
+    _role_less.cache_clear()
 
 
 @cache
@@ -82,9 +83,10 @@ def variant_for(kind: str, procedures: Iterable[str]) -> tuple[BundleVariant, li
     return None
 
 
-def _all_variants() -> list[tuple[BundleVariant, list[Procedure]]]:
-    _fresh()
-    return [pair for pairs in _variants().values() for pair in pairs]
+@cache
+def _role_less() -> frozenset[str]:
+    """The procedures whose office the bundle's category picks (no agency role of their own)."""
+    return frozenset(Procedure.objects.filter(agency_role="").values_list("code", flat=True))
 
 
 def setting(key: str, on: datetime.date) -> int:
@@ -105,13 +107,19 @@ def step_limit(procedure: str, category: str, on: datetime.date) -> int:
     """Working days allowed for a step (`limit.step.<procedure>`). A procedure without an agency
     role of its own, whose office the bundle's category picks (the funeral allowance), has a limit
     per category too (`limit.step.<procedure>.<category>`)."""
-    role_less = any(p.code == procedure and not p.agency_role for _v, ps in _all_variants() for p in ps)
+    _fresh()
+    role_less = procedure in _role_less()
     return setting(f"limit.step.{procedure}" + (f".{category}" if role_less else ""), on)
 
 
 def step_due(procedure: str, category: str, clock: datetime.date) -> datetime.date:
     """The due date of a step whose clock starts on `clock` (its limit in force that day)."""
     return calendar().due_date(clock, step_limit(procedure, category, clock))
+
+
+def suggested_appointment(today: datetime.date) -> datetime.date:
+    """The new appointment a late step's office is offered first: two working days from the next one."""
+    return calendar().due_date(calendar().next_working_day(today), 2)
 
 
 def bundle_limit(kind: str, needs_verification: bool, on: datetime.date) -> int | None:

@@ -151,6 +151,12 @@ def registered() -> Iterator[Kind]:
     return iter(list(_REGISTRY.values()))
 
 
+def lookup(table: str, name: str, default: Any = None) -> Any:
+    """`name` in the kinds' table `table` ("labels", "result_labels", "document_names_en", ...):
+    the first registered kind that has it, else `default`."""
+    return next((getattr(kind, table)[name] for kind in _REGISTRY.values() if name in getattr(kind, table)), default)
+
+
 def choices() -> list[tuple[str, Any]]:
     """(code, label) of every registered kind: the choices of the kind fields, filters and API."""
     return [(kind.code, kind.label) for kind in _REGISTRY.values()]

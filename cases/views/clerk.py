@@ -157,12 +157,14 @@ def _unsigned(signed: str) -> dict[str, Any] | None:
 def _file(request: PortalRequest, payload: dict[str, Any]) -> HttpResponse:
     """File the reviewed dossier with its scans (one service, one transaction: a refused scan
     files nothing)."""
+    # The page's rows that carry a scan, and each as the service takes it (refusals come back by
+    # its place in this list, "documents.<n>", counted from 1).
+    uploads = {row: upload for row in DOCUMENT_ROWS if (upload := request.FILES.get(f"document-{row}-file"))}
+    rows = list(uploads)
     documents = [
         services.Document(label=request.POST.get(f"document-{row}-kind", "").strip(), file=upload)
-        for row in DOCUMENT_ROWS
-        if (upload := request.FILES.get(f"document-{row}-file")) is not None
+        for row, upload in uploads.items()
     ]
-    rows = [row for row in DOCUMENT_ROWS if request.FILES.get(f"document-{row}-file") is not None]
     checked = BundleCreateSerializer(data=payload)
     form = Intake(payload["kind"], payload_as_post(payload))
     if not checked.is_valid():
@@ -208,10 +210,8 @@ def _bundle_page(
             for name, form_class in DESK_FORMS.items()
         },
         "document_kinds": kinds.get(page.bundle.kind).documents,
-        # The desk's actions the state machine allows now (none for provincial staff, who only read).
-        "actions": services.bundle_actions(user=request.user, bundle=page.bundle)
-        if request.user.role == UserRole.CLERK
-        else [],
+        # The desk's actions open now to this person (none for provincial staff, who only read).
+        "actions": services.bundle_actions(user=request.user, bundle=page.bundle),
     }
     return render(request, "cases/bundle.html", context, status=status)
 

@@ -125,9 +125,7 @@ def _step_page(
 def _apology_initial(step: Step) -> dict[str, str]:
     if step.new_appointment_on:
         return {"new_appointment_on": step.new_appointment_on.strftime("%d/%m/%Y")}
-    calendar = rules.calendar()
-    day = calendar.due_date(calendar.next_working_day(timezone.localdate()), 2)
-    return {"new_appointment_on": day.strftime("%d/%m/%Y")}
+    return {"new_appointment_on": rules.suggested_appointment(timezone.localdate()).strftime("%d/%m/%Y")}
 
 
 @role_required(UserRole.OFFICER)

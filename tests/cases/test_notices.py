@@ -7,10 +7,8 @@ import email.header
 import json
 import mailbox
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from cases import services
 from cases.models import Bundle, Event, Notification, Outbox
 from tests.cases.conftest import birth
 from tests.faults.harness import free_port
+from tests.peers import wait_for_port
 
 pytestmark = pytest.mark.django_db
 PEERS = Path(__file__).resolve().parents[1] / "peers"
@@ -26,15 +25,10 @@ PEERS = Path(__file__).resolve().parents[1] / "peers"
 
 def _started(command: list[str], port: int) -> subprocess.Popen:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{command[0]} did not start")
+    if not wait_for_port(port, 15):
+        process.kill()
+        raise RuntimeError(f"{command[0]} did not start")
+    return process
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.peers import wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,12 +53,7 @@ def server(tmp_path_factory):
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         yield f"http://127.0.0.1:{port}", log
     finally:
         process.terminate()
