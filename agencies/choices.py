@@ -64,3 +64,5 @@ class UserRole(models.TextChoices):
     PROVINCIAL = "provincial", _("Provincial office staff")
     ADMIN = "admin", _("Administrator")
     INTEGRATION = "integration", _("Integration client")
+    CITIZEN = "citizen", _("Citizen")  # signs in with e-ID (OpenID Connect); no password of ours
+    HEALTH_FACILITY = "health_facility", _("Health facility")  # posts birth and death notices

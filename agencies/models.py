@@ -204,6 +204,9 @@ class User(AbstractUser):
         related_name="provincial_staff",
         limit_choices_to={"level": UnitLevel.PROVINCE},
     )
+    # A citizen's personal ID number (số định danh cá nhân, 12 digits): the account's key, from
+    # the identity provider's signed ID token. Empty for every other role.
+    personal_id = models.CharField(_("personal ID number"), max_length=12, blank=True, default="", editable=False)
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()
 
@@ -216,15 +219,25 @@ class User(AbstractUser):
                     Q(role=UserRole.CLERK, commune__isnull=False, office__isnull=True, province__isnull=True)
                     | Q(role=UserRole.OFFICER, commune__isnull=True, office__isnull=False, province__isnull=True)
                     | Q(role=UserRole.PROVINCIAL, commune__isnull=True, office__isnull=True, province__isnull=False)
+                    | (
+                        Q(role=UserRole.CITIZEN, commune__isnull=True, office__isnull=True, province__isnull=True)
+                        & ~Q(personal_id="")
+                    )
                     | Q(
-                        role__in=[UserRole.ADMIN, UserRole.INTEGRATION],
+                        role__in=[UserRole.ADMIN, UserRole.INTEGRATION, UserRole.HEALTH_FACILITY],
                         commune__isnull=True,
                         office__isnull=True,
                         province__isnull=True,
                     )
                 ),
                 name="user_role_attachment",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(role=UserRole.CITIZEN) | Q(personal_id=""), name="user_personal_id_citizen"
+            ),
+            models.UniqueConstraint(
+                fields=["personal_id"], condition=~Q(personal_id=""), name="user_one_account_per_person"
+            ),
         ]
 
     def clean(self) -> None:

@@ -28,8 +28,15 @@ VIEW, FILE, DESK, ACT = "view", "file", "desk", "act"
 REPORT, AMOUNTS, OBSTACLE_FILE, OBSTACLE_ANSWER = "report", "amounts", "obstacle_file", "obstacle_answer"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
-    VIEW: (UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.INTEGRATION, UserRole.ADMIN),
-    FILE: (UserRole.CLERK, UserRole.INTEGRATION),  # file a dossier
+    VIEW: (
+        UserRole.CLERK,
+        UserRole.OFFICER,
+        UserRole.PROVINCIAL,
+        UserRole.INTEGRATION,
+        UserRole.ADMIN,
+        UserRole.CITIZEN,
+    ),
+    FILE: (UserRole.CLERK, UserRole.INTEGRATION, UserRole.CITIZEN),  # file a dossier (a citizen: e-ID level 2)
     DESK: (UserRole.CLERK, UserRole.INTEGRATION),  # the desk's actions on a dossier it filed
     ACT: (UserRole.OFFICER,),  # an officer's actions on a step of the office
     REPORT: (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN),  # the reports of a unit
@@ -38,7 +45,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     OBSTACLE_ANSWER: (UserRole.PROVINCIAL,),  # the province answers it
 }
 REFUSALS: dict[str, Any] = {
-    FILE: _("Only a one-stop desk clerk or an integration client can file dossiers."),
+    FILE: _("Only a one-stop desk clerk, an integration client or a citizen signed in with e-ID can file dossiers."),
     DESK: _("Only the one-stop desk or the system that filed the dossier can do this."),
 }
 
@@ -56,7 +63,8 @@ def require(user: User, action: str, message: Any = None) -> None:
 def bundles(queryset: Rows, user: User, action: str) -> Rows:
     """The bundles `user` may take `action` on: clerks their commune's, officers those with a step
     at their office, provincial staff their province's, integration clients what they filed,
-    administrators everything; none for a role the action is not for."""
+    administrators everything, citizens those where they are the applicant; none for a role the
+    action is not for."""
     if not may(user, action):
         return queryset.none()
     if user.role == UserRole.CLERK:
@@ -71,6 +79,8 @@ def bundles(queryset: Rows, user: User, action: str) -> Rows:
         return queryset.filter(filed_by=user)
     if user.role == UserRole.ADMIN:
         return queryset
+    if user.role == UserRole.CITIZEN and user.personal_id:
+        return queryset.filter(applicant_id_number=user.personal_id)
     return queryset.none()
 
 

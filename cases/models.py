@@ -208,6 +208,8 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     )
     data = models.JSONField(_("dossier data"), default=dict)
     applicant_id_last4 = models.CharField(max_length=4)
+    # The applicant's whole ID number: a citizen signed in with e-ID sees the dossiers that carry theirs.
+    applicant_id_number = models.CharField(max_length=20, blank=True, default="", editable=False)
     # "<kind>:<value>" of the value only one live dossier may hold (the kind's `duplicate` path:
     # the child's birth certificate number, the deceased's ID number); "" when it has none.
     duplicate_key = models.CharField(max_length=80, blank=True, default="", editable=False)
@@ -236,6 +238,7 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["commune", "-received_at"], name="bundle_commune_received"),
             models.Index(fields=["filed_by", "-received_at"], name="bundle_filer_received"),
+            models.Index(fields=["applicant_id_number", "-received_at"], name="bundle_applicant_received"),
             models.Index(fields=["state", "due_date"], name="bundle_state_due"),
             models.Index(fields=["received_at"], name="bundle_received"),  # the reports' days
         ]

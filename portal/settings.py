@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "agencies",
     "cases",
     "reporting",
+    "citizens",
+    "mozilla_django_oidc",
 ]
 
 MIDDLEWARE = [
@@ -341,3 +343,20 @@ LOGGING = {
     # WeasyPrint reports each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS").
     "loggers": {"weasyprint": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Citizens' e-ID sign-in (OpenID Connect): the assurance levels (`acr` of the ID token) that may
+# file a dossier; a sign-in at a lower level may only track its dossiers.
+OIDC_ACR_FILING = frozenset(env.list("OIDC_ACR_FILING", default=["2", "3"]))
+# The provider (mozilla-django-oidc reads the OIDC_* names): by default the development provider
+# (idp/) that `make run` starts on port 8001.
+OIDC_ISSUER = env("OIDC_ISSUER", default="http://127.0.0.1:8001/o")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="lien-thong")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="dev-secret")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default=OIDC_ISSUER + "/authorize/")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default=OIDC_ISSUER + "/token/")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default=OIDC_ISSUER + "/userinfo/")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default=OIDC_ISSUER + "/.well-known/jwks.json")
+OIDC_RP_SCOPES = "openid profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True

@@ -154,6 +154,7 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         funeral_category=plan.category,
         data=json.loads(json.dumps(stored, default=str)),
         applicant_id_last4=data["applicant"]["id_number"][-4:],
+        applicant_id_number=data["applicant"]["id_number"],
         duplicate_key=_duplicate_key(data),
         late_registration=plan.late_registration,
         filed_by=user,
