@@ -61,7 +61,8 @@ def in_province_of(user: User, path: str = "") -> Q:
 
 def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[AdministrativeUnit]:
     """The communes valid on `on` that `user` works for: a clerk's own, those an officer's office
-    serves, a province's for its staff, and all for administrators and integration clients."""
+    serves, a province's for its staff, and all for administrators, integration clients and
+    citizens (who file where they live)."""
     communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE).select_related("parent")
     if user.role == UserRole.CLERK:
         return communes.filter(clerks=user)
@@ -69,7 +70,7 @@ def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Administ
         return communes.filter(pk__in=Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values("unit"))
     if user.role == UserRole.PROVINCIAL:
         return communes.filter(in_province_of(user))
-    if user.role in (UserRole.ADMIN, UserRole.INTEGRATION):
+    if user.role in (UserRole.ADMIN, UserRole.INTEGRATION, UserRole.CITIZEN):
         return communes
     return communes.none()
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 Rows = TypeVar("Rows", bound=QuerySet[Any])
 
-VIEW, FILE, DESK, ACT = "view", "file", "desk", "act"
+VIEW, FILE, DESK, ACT, SUPPLY = "view", "file", "desk", "act", "supply"
 REPORT, AMOUNTS, OBSTACLE_FILE, OBSTACLE_ANSWER = "report", "amounts", "obstacle_file", "obstacle_answer"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
@@ -38,6 +38,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
     FILE: (UserRole.CLERK, UserRole.INTEGRATION, UserRole.CITIZEN),  # file a dossier (a citizen: e-ID level 2)
     DESK: (UserRole.CLERK, UserRole.INTEGRATION),  # the desk's actions on a dossier it filed
+    SUPPLY: (UserRole.CLERK, UserRole.INTEGRATION, UserRole.CITIZEN),  # documents supplied, a scan attached
     ACT: (UserRole.OFFICER,),  # an officer's actions on a step of the office
     REPORT: (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN),  # the reports of a unit
     AMOUNTS: (UserRole.PROVINCIAL,),  # the funeral allowances paid at another amount than the table's
@@ -47,6 +48,7 @@ ROLES: dict[str, tuple[str, ...]] = {
 REFUSALS: dict[str, Any] = {
     FILE: _("Only a one-stop desk clerk, an integration client or a citizen signed in with e-ID can file dossiers."),
     DESK: _("Only the one-stop desk or the system that filed the dossier can do this."),
+    SUPPLY: _("Only the one-stop desk, the system that filed the dossier or its applicant can do this."),
 }
 
 

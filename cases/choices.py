@@ -12,6 +12,14 @@ class Channel(models.TextChoices):
     POSTAL = "postal", _("By post")
 
 
+class Source(models.TextChoices):
+    """Who put the dossier into the portal: the reports split online dossiers by it."""
+
+    DESK = "desk", _("One-stop desk")
+    CITIZEN = "citizen", _("Citizen area (e-ID)")
+    PARTNER = "partner", _("National portal and partner systems")
+
+
 class BundleState(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     COMPLETED = "completed", _("Completed")

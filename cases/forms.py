@@ -307,6 +307,7 @@ def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
     variants = BundleVariant.objects.filter(kind=kind).prefetch_related("procedures")
     data: dict[str, Any] = {
         "channel": payload.get("channel", ""),
+        "commune": payload.get("commune", ""),
         "delivery": payload.get("delivery", ""),
         "needs_verification": "on" if payload.get("needs_verification") else "",
     }

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.choices import AgencyRole
 from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, person_label
 from cases import kinds
-from cases.choices import Action, BundleState, Channel, FuneralCategory, StepState
+from cases.choices import Action, BundleState, Channel, FuneralCategory, Source, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
 
@@ -193,6 +193,7 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=kinds.choices)
     variant = models.ForeignKey(BundleVariant, verbose_name=_("variant"), on_delete=models.PROTECT)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.DESK)
     commune = models.ForeignKey(
         AdministrativeUnit, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="bundles"
     )

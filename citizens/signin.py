@@ -22,4 +22,9 @@ def claims(request: HttpRequest) -> dict[str, Any]:
 
 def may_file(request: HttpRequest) -> bool:
     """Whether this sign-in's assurance level allows filing (settings.OIDC_ACR_FILING)."""
-    return str(request.session.get(SESSION_ACR, "")) in settings.OIDC_ACR_FILING
+    return level(request) in settings.OIDC_ACR_FILING
+
+
+def level(request: HttpRequest) -> str:
+    """The assurance level of this sign-in ("" when unknown)."""
+    return str(request.session.get(SESSION_ACR, ""))

@@ -6,4 +6,16 @@ app_name = "citizen"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("file/<str:kind>/", views.file, name="file"),
+    path("file/<str:kind>/part/", views.intake_part, name="intake-part"),
+    path("dossiers/<str:code>/", views.bundle, name="bundle"),
+    path("dossiers/<str:code>/supply/", views.supply, name="supply"),
+    path("dossiers/<str:code>/receipt.pdf", views.receipt, name="receipt"),
+    path(
+        "dossiers/<str:code>/supplement-request.pdf",
+        views.slip,
+        {"slip": "supplement-request"},
+        name="supplement-request",
+    ),
+    path("dossiers/<str:code>/refusal.pdf", views.slip, {"slip": "refusal"}, name="refusal"),
 ]

@@ -1,5 +1,6 @@
 """The citizen's own area (/citizen/): the dossiers where they are the applicant, filing online,
-supplying documents, the receipt and the results. Signed in with e-ID only (citizens.oidc)."""
+supplying missing documents, the receipt and the slips. Signed in with e-ID only (citizens.oidc);
+thin views over the same selectors and services as the desk's pages."""
 
 from __future__ import annotations
 
@@ -8,30 +9,237 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from agencies.choices import UserRole
-from cases.models import Bundle
+from agencies.choices import UnitLevel, UserRole
+from agencies.selectors import commune_list_for_user
+from cases import kinds, services
+from cases.choices import AccessChannel, Channel, StepState
+from cases.forms import Intake, payload_as_post
+from cases.models import Bundle, BundleVariant
+from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_page_for_user
+from cases.services.outbox import notices_stop_url
+from cases.views import pdf_response, slip_response
+from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
 from citizens import signin
+from portal.access import PortalRequest
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.paging import keyset_page
+
+PAGE_SIZE = 50
+SUPPLY_ROWS = range(1, 4)  # scans supplied at once on a dossier's page
 
 
 def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Without a citizen's session, off to the identity provider (through mozilla-django-oidc's
-    authorize view, which adds state, nonce and the PKCE challenge), then back here."""
+    """Without a session, off to the identity provider (through mozilla-django-oidc's authorize
+    view, which adds state, nonce and the PKCE challenge), then back here. Staff signed in with a
+    password are not citizens here (403)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated or getattr(user, "role", None) != UserRole.CITIZEN:
+        if not user.is_authenticated:
             return redirect(reverse("oidc_authentication_init") + "?" + urlencode({"next": request.get_full_path()}))
+        if getattr(user, "role", None) != UserRole.CITIZEN:
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapped
 
 
 @citizen_required
-def home(request: HttpRequest) -> HttpResponse:
-    bundles = Bundle.objects.restrict(request.user).select_related("commune")
-    return render(request, "citizens/home.html", {"bundles": bundles, "may_file": signin.may_file(request)})
+def home(request: PortalRequest) -> HttpResponse:
+    """My dossiers, newest first, each with what it waits for; what I may file."""
+    rows = bundle_list_for_user(user=request.user).with_documents_due().select_related("commune")
+    page = keyset_page(rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
+    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web")
+    context = {
+        "page": page,
+        "may_file": signin.may_file(request),
+        "kinds": kinds.registered(),
+        "claims": signin.claims(request),
+        "offers": offers(request),
+    }
+    return render(request, "citizens/home.html", context)
+
+
+def offers(request: PortalRequest) -> list[Any]:
+    """What the portal can offer to file from (the hospitals' notices naming this person)."""
+    return []
+
+
+class CitizenIntake(IntakeFlow):
+    """The citizen's intake: online, for themselves (the applicant from the e-ID's claims), in the
+    commune they choose; the sign-in's assurance level goes to the service, which decides."""
+
+    def form(self, data: Any = None) -> Intake:
+        if data is None:
+            data = self.initial()
+        form = Intake(self.kind, data)
+        fields = form.top.fields
+        del fields["channel"]
+        fields.pop("needs_verification", None)  # the desk's judgement, not the citizen's
+        fields["commune"] = forms.ChoiceField(
+            label=gettext_lazy("Commune or ward where you file"),
+            choices=[("", "—"), *commune_choices(self.request)],
+            required=False,
+        )
+        for section in form.sections:
+            if section.path == "applicant":
+                section.form.fields["id_number"].widget.attrs["readonly"] = True
+        return form
+
+    def initial(self) -> dict[str, Any]:
+        """The form data a new dossier starts from: the applicant from the signed ID token."""
+        claims = signin.claims(self.request)
+        payload: dict[str, Any] = {
+            "kind": self.kind,
+            "delivery": "electronic",
+            "applicant": {"full_name": claims.get("name") or "", "id_number": self.request.user.personal_id},
+        }
+        data = payload_as_post(payload)
+        # The desk's default too: the bundle with every procedure (the newest variant).
+        latest = BundleVariant.objects.filter(kind=self.kind).order_by("-pk").first()
+        data.setdefault("variant", str(latest.pk) if latest else "")
+        return data
+
+    def commune(self, form: Intake) -> str:
+        return str(form.top.data.get("commune", ""))
+
+    def payload(self, form: Intake) -> dict[str, Any]:
+        payload = super().payload(form)
+        payload["channel"] = Channel.ONLINE
+        # Always the signed-in person, whatever the page sent.
+        payload.setdefault("applicant", {})["id_number"] = self.request.user.personal_id
+        return payload
+
+    def part_url(self) -> str:
+        return reverse("citizen:intake-part", args=[self.kind]) if kinds.get(self.kind).intake_path else ""
+
+    def preview(self, data: dict[str, Any]) -> services.FilingPlan:
+        return services.bundle_preview(user=self.request.user, data=data, assurance=signin.level(self.request))
+
+    def file(self, data: dict[str, Any], documents: list[services.Document]) -> Bundle:
+        filed, _new = services.bundle_file(
+            user=self.request.user, data=data, documents=documents, assurance=signin.level(self.request)
+        )
+        return filed
+
+    def filed(self, bundle: Bundle) -> HttpResponse:
+        messages.success(
+            self.request,
+            _("Dossier %(code)s was filed online. Keep the code: the receipt is below.") % {"code": bundle.code},
+        )
+        return redirect("citizen:bundle", code=bundle.code)
+
+    def start_again(self) -> HttpResponse:
+        return redirect("citizen:file", kind=self.kind)
+
+    def extra_context(self) -> dict[str, Any]:
+        return {"citizen": True}
+
+    def title(self) -> Any:
+        spec = kinds.get(self.kind)
+        return spec.online_title or spec.new_title
+
+
+def commune_choices(request: PortalRequest) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Today's communes and wards, grouped by province."""
+    communes = commune_list_for_user(user=request.user, on=timezone.localdate()).select_related("parent__parent")
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for commune in communes.order_by("parent__name", "name"):
+        parent = commune.parent
+        province = parent if parent is None or parent.level == UnitLevel.PROVINCE else parent.parent
+        groups.setdefault(province.name if province else "", []).append((commune.code, commune.name))
+    return list(groups.items())
+
+
+def _filing_allowed(request: PortalRequest) -> None:
+    if not signin.may_file(request):
+        raise Forbidden(_("Your e-ID sign-in lets you track your dossiers but not file one: sign in again at level 2."))
+
+
+@citizen_required
+def file(request: PortalRequest, kind: str) -> HttpResponse:
+    """File a dossier online: enter it, review where it goes, attach the scans, file."""
+    known_kind(kind)
+    _filing_allowed(request)
+    return CitizenIntake(request, kind).handle()
+
+
+@require_POST
+@citizen_required
+def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
+    """HTMX: the kind's own part of the page again (the funeral allowance's category)."""
+    return CitizenIntake(request, kind).part()
+
+
+@citizen_required
+def bundle(request: PortalRequest, code: str, *, refused: dict[int, list[str]] | None = None) -> HttpResponse:
+    """One of my dossiers: each step, what is missing and by when (and a form to supply it), the
+    results of the finished steps, the receipt and the slips."""
+    page = bundle_page_for_user(user=request.user, code=code)
+    services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
+    returned = [step for step in page.steps if step.state == StepState.RETURNED]
+    context = {
+        "bundle": page.bundle,
+        "steps": page.steps,
+        "returned": returned,
+        "refused": any(step.state == StepState.REFUSED for step in page.steps),
+        "attachments": page.attachments,
+        "supply_rows": [(row, (refused or {}).get(row, [])) for row in SUPPLY_ROWS],
+        "to_bring": sorted({name for step in returned for name in step.missing_documents}),
+        "notices_stop_url": notices_stop_url(page.bundle) if page.bundle.notices_stopped_at is None else "",
+    }
+    return render(request, "citizens/bundle.html", context, status=400 if refused else 200)
+
+
+@require_POST
+@citizen_required
+def supply(request: PortalRequest, code: str) -> HttpResponse:
+    """Supply the missing documents online: their scans are attached and the returned steps go back
+    to their offices' queues with a new clock, in one transaction (a refused scan changes nothing)."""
+    rows, documents = scans(request, SUPPLY_ROWS, "supply-{}-kind", "supply-{}-file")
+    try:
+        if not documents:
+            raise Invalid({"documents.1.file": [_("Choose the scanned file.")]})
+        services.bundle_supplement(
+            user=request.user, code=code, note=request.POST.get("note", "").strip(), documents=documents
+        )
+    except Invalid as problems:
+        by_row = scan_errors(problems, rows or [1])
+        return bundle(request, code, refused=by_row or {1: [m for ms in problems.errors.values() for m in ms]})
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+        return redirect("citizen:bundle", code=code)
+    messages.success(request, _("The documents were sent; the returned steps are back with their offices."))
+    return redirect("citizen:bundle", code=code)
+
+
+@citizen_required
+def receipt(request: PortalRequest, code: str) -> HttpResponse:
+    """The receipt and appointment slip of my dossier, as a PDF."""
+    from cases.documents import receipt_pdf
+
+    found = bundle_get_for_user(user=request.user, code=code)
+    pdf = receipt_pdf(found)
+    services.personal_data_access_record(user=request.user, bundles=[found], channel=AccessChannel.PDF)
+    return pdf_response(pdf, f"{code}-giay-tiep-nhan.pdf")
+
+
+@citizen_required
+def slip(request: PortalRequest, code: str, slip: str) -> HttpResponse:
+    """The request for missing documents (Mẫu 02) or the refusal slip (Mẫu 03) of my dossier,
+    signed by the officer who returned or refused the step."""
+    found = bundle_get_for_user(user=request.user, code=code)
+    steps = list(found.steps.select_related("procedure", "office", "claimant"))
+    return slip_response(request, slip, found, steps, by_officer=True)

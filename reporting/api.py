@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.choices import UnitLevel
+from cases.choices import Source
 from portal.api import DATE_OR_EMPTY, query_bool, query_choice, query_date
 from reporting import selectors
 from reporting.tables import rate_record, sla_record
@@ -58,6 +59,11 @@ class OnlineRate(APIView):
                 "rows": serializers.ListField(child=serializers.DictField()),
                 "total": serializers.DictField(),
                 "unplaced": serializers.IntegerField(),
+                "online_by_source": serializers.DictField(
+                    child=serializers.IntegerField(),
+                    help_text="The online dossiers of the total by where they came from: "
+                    "citizen (the citizen area, e-ID), partner (the national portal and partner systems).",
+                ),
             },
         ),
     )
@@ -82,6 +88,9 @@ class OnlineRate(APIView):
                 "rows": [rate_record(row) for row in rows],
                 "total": rate_record(report.total),
                 "unplaced": report.unplaced,
+                "online_by_source": {
+                    source: report.online_by_source.get(source, 0) for source in (Source.CITIZEN, Source.PARTNER)
+                },
             }
         )
 

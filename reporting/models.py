@@ -62,6 +62,7 @@ class _Received(models.Model):
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
     variant = models.ForeignKey("cases.BundleVariant", on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=10)
+    source = models.CharField(max_length=10, default="desk")  # cases.choices.Source
     count = models.PositiveIntegerField()
 
     class Meta:
@@ -69,14 +70,16 @@ class _Received(models.Model):
 
 
 class ReceivedCount(_Received):
-    """Dossiers received on a day in a commune, by variant and channel: every rate, split and trend
-    is a sum of these rows."""
+    """Dossiers received on a day in a commune, by variant, channel and source: every rate, split
+    and trend is a sum of these rows."""
 
     day = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["day", "commune", "variant", "channel"], name="received_count_key")
+            models.UniqueConstraint(
+                fields=["day", "commune", "variant", "channel", "source"], name="received_count_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -91,7 +94,9 @@ class ReceivedMonth(_Received):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["month", "commune", "variant", "channel"], name="received_month_key")
+            models.UniqueConstraint(
+                fields=["month", "commune", "variant", "channel", "source"], name="received_month_key"
+            )
         ]
 
     def __str__(self) -> str:

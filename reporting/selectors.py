@@ -24,7 +24,7 @@ from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
 from cases import access
 from cases import kinds as bundle_kinds
-from cases.choices import Channel, FuneralCategory, StepState
+from cases.choices import Channel, FuneralCategory, Source, StepState
 from cases.kinds.death import FUNERAL
 from cases.models import BundleVariant, Procedure, Step
 from cases.selectors import bundle_list_for_user
@@ -92,12 +92,19 @@ class RateReport:
     total: RateRow
     unplaced: int = 0  # dossiers of units that no longer exist, when not remapped
     by_channel: dict[str, int] = field(default_factory=dict)
+    online_by_source: dict[str, int] = field(default_factory=dict)  # the online dossiers by cases.choices.Source
     version: int = 0  # the refresh of the summaries it was computed from (`summaries_version`)
 
     @property
     def channels(self) -> list[tuple[str, int]]:
         """(label, dossiers) per channel, in the order of the channel choices."""
         return [(str(label), self.by_channel[value]) for value, label in Channel.choices if value in self.by_channel]
+
+    @property
+    def online_sources(self) -> list[tuple[str, int]]:
+        """(label, online dossiers) per source that sent any, in the order of the source choices."""
+        counts = self.online_by_source
+        return [(str(label), counts[value]) for value, label in Source.choices if counts.get(value)]
 
 
 RATE_SORTS = ("code", "name", "total", "online", "rate", "target", "verdict")
@@ -334,7 +341,9 @@ def _count_received(report: RateReport, rows: dict[str, RateRow], units: _Units)
         scope = parent_of[scope] or scope
     mine = Q(commune_id__any=[pk for pk, chain in units.chains.items() if scope in chain])
     by_channel: dict[str, int] = defaultdict(int)
-    for (commune_id, channel), n in received(report.first, report.last, ("commune_id", "channel"), mine).items():
+    by_source: dict[str, int] = defaultdict(int)
+    counts = received(report.first, report.last, ("commune_id", "channel", "source"), mine)
+    for (commune_id, channel, source), n in counts.items():
         commune, *old_chain = units.chains[commune_id]
         if commune not in communes:
             commune = successors.get(commune, commune)
@@ -345,11 +354,13 @@ def _count_received(report: RateReport, rows: dict[str, RateRow], units: _Units)
             continue
         holder = commune if report.level == UnitLevel.COMMUNE else parent_of.get(commune)
         by_channel[channel] += n
+        by_source[source] += n if channel == Channel.ONLINE else 0
         for row in (rows.get(holder or ""), report.total):
             if row is not None:
                 row.total += n
                 row.online += n if channel == Channel.ONLINE else 0
     report.by_channel = dict(by_channel)
+    report.online_by_source = dict(by_source)
 
 
 @dataclass

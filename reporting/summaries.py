@@ -35,7 +35,7 @@ from reporting.models import (
 )
 
 STEP_FIELDS = ("received", "done_on_time", "done_late", "refused", "returned", "apologies")
-RECEIVED_KEYS = ("commune_id", "variant_id", "channel")
+RECEIVED_KEYS = ("commune_id", "variant_id", "channel", "source")
 STEP_KEYS = ("office_id", "procedure_id")
 RESULT_KEYS = ("office_id", "procedure_id", "working_days")
 
@@ -58,10 +58,10 @@ def _by_day(queryset: QuerySet, field: str, first: datetime.date, last: datetime
 def received_counts(first: datetime.date, last: datetime.date) -> dict[tuple, int]:
     rows = (
         _by_day(Bundle.objects.order_by(), "received_at", first, last)
-        .values("day", "commune_id", "variant_id", "channel")
+        .values("day", *RECEIVED_KEYS)
         .annotate(n=Count("pk"))
     )
-    return {(r["day"], r["commune_id"], r["variant_id"], r["channel"]): r["n"] for r in rows}
+    return {(r["day"], *(r[key] for key in RECEIVED_KEYS)): r["n"] for r in rows}
 
 
 def step_counts(first: datetime.date, last: datetime.date) -> tuple[dict[tuple, dict[str, int]], Counter]:

@@ -32,6 +32,7 @@ class Kind:
     code: str  # stored in Bundle.kind, BundleVariant.kind and Procedure.bundle_kind (at most 10 characters)
     label: Any  # "Birth", translated
     new_title: Any  # the heading of the desk's intake page: "New birth dossier"
+    online_title: Any = ""  # the heading of the citizen's: "Register a birth online" (else new_title)
     code_prefix: str  # the readable prefix of a dossier's code: KS-40-2026-000123
     # The dossier's sections after the applicant's, in the pages' order: path → (legend, input
     # serializer). A dotted path ("residence.household_head") is a part nested in its parent's
@@ -76,8 +77,9 @@ class Kind:
         """The form data of the kind's part that shows `payload` again (back from the review page)."""
         return {}
 
-    def intake_context(self, intake: Any, user: Any) -> dict[str, Any] | None:
-        """What the kind's part shows about the answers given so far (its template's `part`)."""
+    def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
+        """What the kind's part shows about the answers given so far (its template's `part`), for a
+        dossier of `commune` (its code)."""
         return None
 
     def api_fields(self) -> dict[str, serializers.Field]:

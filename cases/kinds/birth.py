@@ -57,6 +57,7 @@ class Birth(Kind):
     code = "birth"
     label = gettext_lazy("Birth")
     new_title = gettext_lazy("New birth dossier")
+    online_title = gettext_lazy("Register a birth online")
     code_prefix = "KS"  # khai sinh
     sections = {
         "child": (gettext_lazy("Child"), ChildSerializer),

@@ -98,6 +98,7 @@ class Death(Kind):
     code = "death"
     label = gettext_lazy("Death")
     new_title = gettext_lazy("New death dossier")
+    online_title = gettext_lazy("Register a death online")
     code_prefix = "KT"  # khai tử
     sections = {
         "deceased": (gettext_lazy("The deceased"), DeceasedSerializer),
@@ -163,7 +164,7 @@ class Death(Kind):
         category = payload.get("funeral_category")
         return {f"funeral-{category}": "on"} if category else {}
 
-    def intake_context(self, intake: Any, user: Any) -> dict[str, Any] | None:
+    def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
         """The category the answers lead to, with the office that pays it and the amount."""
         if not intake.top.is_bound or FUNERAL not in intake.procedures():
             return None
@@ -176,7 +177,7 @@ class Death(Kind):
         try:
             office = office_for_role(
                 role=self.category_role(category),
-                commune_code=user.commune.code if user.commune else "",
+                commune_code=commune,
                 on=timezone.localdate(),
             ).name
         except NotFound:

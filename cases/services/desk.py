@@ -4,7 +4,7 @@ handed over, a scan attached."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import django_fsm as fsm
 from django.core.files.uploadedfile import UploadedFile
@@ -27,9 +27,34 @@ from cases.services.audit import event, lock_bundle, move, open_refusal, publish
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 
 
-def _locked_bundle(user: User, code: str) -> Bundle:
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """A scan handed in with the dossier: which document it is (its name on the checklist) and the file."""
+
+    label: str
+    file: UploadedFile
+
+
+def documents_checked(documents: Sequence[Document]) -> list[str]:
+    """The content type of each scan; Invalid naming each refused one by its row
+    ("documents.2.file", "documents.2.label", counted from 1) when any is refused."""
+    problems: dict[str, list[str]] = {}
+    types = []
+    for row, document in enumerate(documents, start=1):
+        try:
+            types.append(attachment_check(document.file))
+        except Invalid as refused:
+            problems[f"documents.{row}.file"] = refused.errors["file"]
+        if not document.label.strip():
+            problems[f"documents.{row}.label"] = [_("Say which document this is.")]
+    if problems:
+        raise Invalid(problems)
+    return types
+
+
+def _locked_bundle(user: User, code: str, action: str = access.DESK) -> Bundle:
     bundle = bundle_get_for_user(user=user, code=code)
-    access.require(user, access.DESK)
+    access.require(user, action)
     locked = lock_bundle(bundle.pk)
     list(Step.objects.select_for_update().filter(bundle=locked).order_by("pk").values_list("pk"))
     return locked
@@ -43,6 +68,7 @@ class DeskAction:
     permission); the others keep the state and say here when they are open and why not."""
 
     transition: str = ""  # the bundle's transition it takes, if any
+    action: str = access.DESK  # who may take it (cases.access)
     states: tuple[str, ...] = ()  # else: the states it is open in
     wrong_state: str = ""  # why not, in another state
     condition: Callable[[Bundle], bool] | None = None  # and what must hold besides
@@ -50,8 +76,8 @@ class DeskAction:
 
     def refusal(self, user: User, bundle: Bundle) -> DomainError | None:
         """Why `user` may not take the action on `bundle` now (403 or 409), or None."""
-        if not access.may(user, access.DESK):
-            return Forbidden(_("Only the one-stop desk or the system that filed the dossier can do this."))
+        if not access.may(user, self.action):
+            return Forbidden(str(access.REFUSALS[self.action]))
         if self.transition:
             method = getattr(bundle, self.transition)
             return None if fsm.can_proceed(method) else open_refusal(bundle, self.transition)
@@ -69,12 +95,14 @@ class DeskAction:
 # The messages are marked for translation where they are defined and translated when refused.
 DESK_ACTIONS = {
     "supplement": DeskAction(
+        action=access.SUPPLY,
         states=(BundleState.IN_PROGRESS,),
         wrong_state=gettext_noop("No step of this dossier is waiting for documents."),
         condition=lambda bundle: bundle.steps.filter(state=StepState.RETURNED).exists(),
         unmet=gettext_noop("No step of this dossier is waiting for documents."),
     ),
     "attach": DeskAction(
+        action=access.SUPPLY,
         states=(BundleState.IN_PROGRESS,),
         wrong_state=gettext_noop("Documents can only be attached to a dossier in progress."),
     ),
@@ -93,11 +121,16 @@ def bundle_actions(*, user: User, bundle: Bundle) -> list[str]:
     return [name for name, action in DESK_ACTIONS.items() if action.refusal(user, bundle) is None]
 
 
-def bundle_supplement(*, user: User, code: str, note: str) -> Bundle:
-    """The missing documents arrived: every returned step goes back to its queue with a new clock."""
+def bundle_supplement(*, user: User, code: str, note: str, documents: Sequence[Document] = ()) -> Bundle:
+    """The missing documents arrived: every returned step goes back to its queue with a new clock.
+    With `documents` (the citizen supplying online), their scans are attached in the same
+    transaction: a refused scan changes nothing."""
+    content_types = documents_checked(documents)
     with transaction.atomic():
-        bundle = _locked_bundle(user, code)
+        bundle = _locked_bundle(user, code, access.SUPPLY)
         DESK_ACTIONS["supplement"].check(user, bundle)
+        for document, content_type in zip(documents, content_types, strict=True):
+            attach(bundle, user, label=document.label, file=document.file, content_type=content_type)
         returned = list(bundle.steps.filter(state=StepState.RETURNED).order_by("pk"))
         clock = rules.calendar().clock_start(timezone.now())
         for step in returned:
@@ -148,9 +181,6 @@ def bundle_hand_over(*, user: User, code: str) -> Bundle:
 def attachment_add(*, user: User, code: str, kind: str, file: UploadedFile) -> Attachment:
     """Attach a scanned document to a bundle still in progress."""
     bundle = bundle_get_for_user(user=user, code=code)
-    access.require(
-        user, access.DESK, _("Only the one-stop desk or the system that filed the dossier can attach documents.")
-    )
     DESK_ACTIONS["attach"].check(user, bundle)
     if not kind.strip():
         raise Invalid({"kind": [_("Say which document this is.")]})

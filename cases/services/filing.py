@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,22 +21,13 @@ from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, Office, User
 from agencies.selectors import offices_for_roles, unit_get_on
 from cases import access, kinds, rules
-from cases.attachments import attachment_check
-from cases.choices import Action, BundleState, Channel, StepState
+from cases.choices import Action, BundleState, Channel, Source, StepState
 from cases.identity import bundle_id_numbers, bundle_search_text
 from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, Procedure, Step
 from cases.services.audit import event_row, publish_many
-from cases.services.desk import attach
+from cases.services.desk import Document, attach, documents_checked
 from cases.validation import bundle_problems, late_registration, value_at
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
-
-
-@dataclasses.dataclass(frozen=True)
-class Document:
-    """A scan handed in with the dossier: which document it is (its name on the checklist) and the file."""
-
-    label: str
-    file: UploadedFile
 
 
 def _fingerprint(data: dict[str, Any]) -> str:
@@ -70,30 +61,19 @@ def _commune_for_filing(user: User, code: str, on: datetime.date) -> Administrat
     return commune
 
 
-def _documents_checked(documents: Sequence[Document]) -> list[str]:
-    """The content type of each scan; Invalid naming each refused one by its row
-    ("documents.2.file", "documents.2.label", counted from 1) when any is refused."""
-    problems: dict[str, list[str]] = {}
-    types = []
-    for row, document in enumerate(documents, start=1):
-        try:
-            types.append(attachment_check(document.file))
-        except Invalid as refused:
-            problems[f"documents.{row}.file"] = refused.errors["file"]
-        if not document.label.strip():
-            problems[f"documents.{row}.label"] = [_("Say which document this is.")]
-    if problems:
-        raise Invalid(problems)
-    return types
-
-
 def bundle_file(
-    *, user: User, data: dict[str, Any], idempotency_key: str = "", documents: Sequence[Document] = ()
+    *,
+    user: User,
+    data: dict[str, Any],
+    idempotency_key: str = "",
+    documents: Sequence[Document] = (),
+    assurance: str = "",
 ) -> tuple[Bundle, bool]:
     """File a dossier with its scans: check it, route each asked-for procedure to the office that
     plays its role for the commune on the day of receipt, open the first step and time everything.
     Returns the bundle and whether it is new (False when the same Idempotency-Key and body were
-    seen before). A refused scan files nothing.
+    seen before). A refused scan files nothing. A citizen files with `assurance`, the level of
+    their e-ID sign-in (citizens.signin).
 
     Requests that repeat one Idempotency-Key at the same time queue behind the first (a lock on the
     client and key for the transaction: PostgreSQL's advisory lock; SQLite's transactions already
@@ -105,11 +85,13 @@ def bundle_file(
                     "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                     [f"idempotency:{user.pk}:{idempotency_key}"],
                 )
-        return _bundle_file(user=user, data=data, idempotency_key=idempotency_key, documents=documents)
+        return _bundle_file(
+            user=user, data=data, idempotency_key=idempotency_key, documents=documents, assurance=assurance
+        )
 
 
 def _bundle_file(
-    *, user: User, data: dict[str, Any], idempotency_key: str, documents: Sequence[Document]
+    *, user: User, data: dict[str, Any], idempotency_key: str, documents: Sequence[Document], assurance: str
 ) -> tuple[Bundle, bool]:
     fingerprint = _fingerprint(data)
     if idempotency_key:
@@ -119,8 +101,8 @@ def _bundle_file(
                 raise Conflict(_("This Idempotency-Key was already used with a different request."))
             return record.bundle, False
 
-    plan = bundle_preview(user=user, data=data)
-    content_types = _documents_checked(documents)
+    plan = bundle_preview(user=user, data=data, assurance=assurance)
+    content_types = documents_checked(documents)
     stored = {key: value for key, value in data.items() if key not in ("received_at", "commune", "kind", "procedures")}
     try:
         with transaction.atomic():
@@ -136,7 +118,9 @@ def _bundle_file(
         if duplicate := _duplicate_error(data):
             raise duplicate from None
         if idempotency_key:
-            return _bundle_file(user=user, data=data, idempotency_key=idempotency_key, documents=documents)
+            return _bundle_file(
+                user=user, data=data, idempotency_key=idempotency_key, documents=documents, assurance=assurance
+            )
         raise
     return bundle, True
 
@@ -146,6 +130,7 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         kind=plan.kind.code,
         variant=plan.variant,
         channel=data["channel"],
+        source=SOURCES[user.role],
         commune=plan.commune,
         received_at=plan.received_at,
         clock_starts_on=plan.clock,
@@ -205,9 +190,26 @@ class FilingPlan:
 
 
 DESK_CHANNELS = (Channel.DIRECT, Channel.POSTAL)  # what a clerk may file; integration clients send any
+SOURCES: dict[str, str] = {
+    UserRole.CLERK: Source.DESK,
+    UserRole.CITIZEN: Source.CITIZEN,
+    UserRole.INTEGRATION: Source.PARTNER,
+}
 
 
-def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
+def _citizen_problems(user: User, data: dict[str, Any], assurance: str) -> dict[str, list[str]]:
+    """A citizen files online, for themselves, after an e-ID sign-in at a level that may file."""
+    if str(assurance) not in settings.OIDC_ACR_FILING:
+        raise Forbidden(_("Your e-ID sign-in lets you track your dossiers but not file one: sign in again at level 2."))
+    problems: dict[str, list[str]] = {}
+    if data.get("channel") != Channel.ONLINE:
+        problems["channel"] = [_("A dossier filed in the citizen area is an online dossier.")]
+    if data["applicant"]["id_number"] != user.personal_id:
+        problems["applicant.id_number"] = [_("You file as the applicant: this must be your own ID number.")]
+    return problems
+
+
+def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "") -> FilingPlan:
     """Check a dossier as filing would, and say where each step would go, without writing
     anything: the clerk's review page shows this before the dossier is filed."""
     now = timezone.now()
@@ -223,6 +225,8 @@ def bundle_preview(*, user: User, data: dict[str, Any]) -> FilingPlan:
     kind = kinds.get(data["kind"])
     routing = rules.variant_for(kind.code, data["procedures"])
     problems = bundle_problems(data, on=received_on)
+    if user.role == UserRole.CITIZEN:
+        problems.update(_citizen_problems(user, data, assurance))
     if user.role == UserRole.CLERK and data.get("channel") not in DESK_CHANNELS:
         # The channel is how the dossier arrived, and the online rate the province is judged on
         # counts it: a desk receives at the counter or by post; "online" comes from the portal.

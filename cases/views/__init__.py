@@ -25,10 +25,13 @@ def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def slip_response(request: PortalRequest, slip: str, bundle: Bundle, steps: list[Step]) -> HttpResponse:
+def slip_response(
+    request: PortalRequest, slip: str, bundle: Bundle, steps: list[Step], *, by_officer: bool = False
+) -> HttpResponse:
     """A slip of the steps in its state (the request for missing documents, Mẫu 02; the refusal
-    slip, Mẫu 03), signed by the person printing it; 404 when no step is in that state. Reading
-    it is recorded."""
+    slip, Mẫu 03), signed by the person printing it (`by_officer`: by the officer who returned or
+    refused the step, for the citizen's copy); 404 when no step is in that state. Reading it is
+    recorded."""
     from cases import documents, services
     from cases.choices import AccessChannel
 
@@ -36,6 +39,7 @@ def slip_response(request: PortalRequest, slip: str, bundle: Bundle, steps: list
     chosen = [step for step in steps if step.state == state]
     if not chosen:
         raise Http404
-    pdf = getattr(documents, maker)(bundle, steps=chosen, signer=request.user)
+    signer = (chosen[0].claimant if by_officer else None) or request.user
+    pdf = getattr(documents, maker)(bundle, steps=chosen, signer=signer)
     services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
     return pdf_response(pdf, f"{bundle.code}-{ending}.pdf")

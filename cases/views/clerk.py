@@ -3,14 +3,11 @@ Thin: each reads its input, calls one selector or service, and renders."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,10 +15,10 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
-from cases.api.serializers import BundleCreateSerializer
 from cases.choices import AccessChannel, BundleState
 from cases.filters import BundleFilter
-from cases.forms import DESK_FORMS, Intake, payload_as_post, payload_sections, unconfirmed
+from cases.forms import DESK_FORMS, Intake, unconfirmed
+from cases.models import Bundle
 from cases.selectors import (
     attachment_get_for_user,
     bundle_counts,
@@ -31,16 +28,14 @@ from cases.selectors import (
 )
 from cases.services import attachment_add
 from cases.views import pdf_response, slip_response
+from cases.views.intake import IntakeFlow
 from portal.access import PortalRequest, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
 from portal.refusals import on_form
 
 PAGE_SIZE = 50
-DOCUMENT_ROWS = range(1, 5)  # scans attached on the review page (more can be added afterwards)
 FINISHED_WITH_RESULTS = (BundleState.COMPLETED, BundleState.PARTLY_COMPLETED)
-SIGNED = "intake"  # salt of the reviewed dossier carried by the review page
-REVIEW_HOURS = 4  # a review page older than this must be checked again
 
 
 @role_required(UserRole.CLERK)
@@ -64,130 +59,38 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _kind(kind: str) -> str:
-    if kinds.find(kind) is None:
-        raise Http404
-    return kind
+class DeskIntake(IntakeFlow):
+    """The desk's intake: its own commune, the channels a desk receives by."""
+
+    def commune(self, form: Intake) -> str:
+        return self.request.user.commune.code if self.request.user.commune else ""
+
+    def part_url(self) -> str:
+        return reverse(f"cases:intake-part-{self.kind}") if kinds.get(self.kind).intake_path else ""
+
+    def filed(self, bundle: Bundle) -> HttpResponse:
+        messages.success(
+            self.request,
+            _("Dossier %(code)s received. Print the receipt and appointment slip for the citizen.")
+            % {"code": bundle.code},
+        )
+        return redirect("cases:bundle", code=bundle.code)
+
+    def start_again(self) -> HttpResponse:
+        return redirect("cases:intake", kind=self.kind)
 
 
 @role_required(UserRole.CLERK)
 def intake(request: PortalRequest, kind: str) -> HttpResponse:
-    """Enter a dossier (GET), check it and show what filing would do (POST "review"), go back to
-    correct it ("edit"), or file it with its scanned documents ("file")."""
-    bundle_kind = _kind(kind)
-    action = request.POST.get("action", "review") if request.method == "POST" else ""
-    if not action:
-        return _intake_form(request, Intake(bundle_kind))
-    if action in ("edit", "file"):
-        payload = _unsigned(request.POST.get("payload", ""))
-        if payload is None or payload.get("kind") != bundle_kind:
-            messages.error(request, _("The review page was too old. Check the dossier again, then file it."))
-            return redirect("cases:intake", kind=kind)
-        if action == "file":
-            return _file(request, payload)
-        return _intake_form(request, Intake(bundle_kind, payload_as_post(payload)))
-    form = Intake(bundle_kind, request.POST)
-    payload = form.payload(commune=request.user.commune.code if request.user.commune else "")
-    checked = BundleCreateSerializer(data=payload)
-    if not checked.is_valid():
-        form.refuse(checked.errors)
-        return _intake_form(request, form, status=400)
-    try:
-        plan = services.bundle_preview(user=request.user, data=checked.validated_data)
-    except Invalid as refused:
-        form.refuse(refused.errors)
-        return _intake_form(request, form, status=400)
-    return _review(request, form, payload, plan)
-
-
-def _intake_form(request: PortalRequest, form: Intake, *, status: int = 200) -> HttpResponse:
-    variants = {str(v.pk): [p.code for p in v.procedures.all()] for v in form.variants}
-    context = {
-        "intake": form,
-        "kind": form.kind,
-        "variants_json": json.dumps(variants),
-        "part": form.spec.intake_context(form, request.user) if form.part is not None else None,
-    }
-    return render(request, "cases/intake.html", context, status=status)
+    """Enter a dossier, review it and file it (cases.views.intake)."""
+    return DeskIntake(request, kind).handle()
 
 
 @require_POST
 @role_required(UserRole.CLERK)
 def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
-    """HTMX: the kind's own part of the intake page again, with what the answers so far lead to
-    (the death bundle's funeral category, the office that pays it and the amount)."""
-    form = Intake(_kind(kind), request.POST)
-    if form.part is None or form.spec.intake_template is None:
-        raise Http404
-    context = {"intake": form, "kind": form.kind, "part": form.spec.intake_context(form, request.user)}
-    return render(request, form.spec.intake_template, context)
-
-
-def _review(
-    request: PortalRequest,
-    form: Intake,
-    payload: dict[str, Any],
-    plan: services.FilingPlan,
-    *,
-    file_errors: dict[int, list[str]] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    context = {
-        "intake": form,
-        "kind": form.kind,
-        "payload": payload,
-        "summary": payload_sections(payload),
-        "signed": signing.dumps(payload, salt=SIGNED, compress=True),
-        "plan": plan,
-        "document_kinds": form.spec.documents,
-        "document_rows": [(row, (file_errors or {}).get(row, [])) for row in DOCUMENT_ROWS],
-        "file_errors": bool(file_errors),
-    }
-    return render(request, "cases/intake_review.html", context, status=status)
-
-
-def _unsigned(signed: str) -> dict[str, Any] | None:
-    try:
-        payload = signing.loads(signed, salt=SIGNED, max_age=REVIEW_HOURS * 3600)
-    except signing.BadSignature:
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-def _file(request: PortalRequest, payload: dict[str, Any]) -> HttpResponse:
-    """File the reviewed dossier with its scans (one service, one transaction: a refused scan
-    files nothing)."""
-    # The page's rows that carry a scan, and each as the service takes it (refusals come back by
-    # its place in this list, "documents.<n>", counted from 1).
-    uploads = {row: upload for row in DOCUMENT_ROWS if (upload := request.FILES.get(f"document-{row}-file"))}
-    rows = list(uploads)
-    documents = [
-        services.Document(label=request.POST.get(f"document-{row}-kind", "").strip(), file=upload)
-        for row, upload in uploads.items()
-    ]
-    checked = BundleCreateSerializer(data=payload)
-    form = Intake(payload["kind"], payload_as_post(payload))
-    if not checked.is_valid():
-        form.refuse(checked.errors)
-        return _intake_form(request, form, status=400)
-    try:
-        bundle, _new = services.bundle_file(user=request.user, data=checked.validated_data, documents=documents)
-    except Invalid as refused:
-        scans = {path: problems for path, problems in refused.errors.items() if path.startswith("documents.")}
-        if not scans:
-            form.refuse(refused.errors)
-            return _intake_form(request, form, status=400)
-        # The dossier itself passed: the review page again, each refused scan under its row.
-        file_errors: dict[int, list[str]] = {}
-        for path, problems in scans.items():
-            file_errors.setdefault(rows[int(path.split(".")[1]) - 1], []).extend(problems)
-        plan = services.bundle_preview(user=request.user, data=checked.validated_data)
-        return _review(request, form, payload, plan, file_errors=file_errors, status=400)
-    messages.success(
-        request,
-        _("Dossier %(code)s received. Print the receipt and appointment slip for the citizen.") % {"code": bundle.code},
-    )
-    return redirect("cases:bundle", code=bundle.code)
+    """HTMX: the kind's own part of the intake page again (IntakeFlow.part)."""
+    return DeskIntake(request, kind).part()
 
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)

@@ -127,3 +127,39 @@ def test_a_period_across_months_adds_whole_months_and_the_days_at_either_end(par
     assert total("2026-02-28", "2026-03-31") == (3, 1)  # 28 February, March whole
     assert total("2026-03-02", "2026-04-29") == (1, 0)  # days only
     assert total("2026-02-01", "2026-05-31") == (6, 3)
+
+
+def test_online_dossiers_are_split_by_where_they_came_from_on_the_page_and_in_the_api(
+    client, api, partner, province, make_user
+):
+    from agencies.models import User
+
+    citizen = User.objects.create(username="c040195001234", role=UserRole.CITIZEN, personal_id="040195001234")
+    clerk = make_user(UserRole.CLERK, commune="16690")
+    file(partner, "16690", "2026-03-02T09:00:00+07:00", "online", 1)
+    file(partner, "16690", "2026-03-03T09:00:00+07:00", "online", 2)
+    for n, (user, channel) in enumerate(((citizen, "online"), (clerk, "direct")), start=3):
+        data = birth(
+            commune="16690", received_at=None, channel=channel, child__birth_certificate_number=f"R-{n}",
+            procedures=["birth_registration", "health_insurance_card"], residence=None,
+        )  # fmt: skip
+        serializer = BundleCreateSerializer(data=data)
+        assert serializer.is_valid(), serializer.errors
+        services.bundle_file(user=user, data=serializer.validated_data, assurance="2")
+    summaries_rebuild()
+    today = datetime.date.today()
+    period = {"from": "2026-03-01", "to": today.isoformat()}
+
+    report = online_rate(user=province, code=None, first=D("2026-03-01"), last=today)
+    client.force_login(province)
+    page = client.get("/reports/", period).content.decode()
+    answer = api(province).get("/api/v1/reports/online-rate/", period).json()
+
+    assert (report.total.total, report.total.online) == (4, 3)
+    assert report.online_by_source == {"partner": 2, "citizen": 1, "desk": 0}
+    assert report.online_sources == [("Khu vực công dân (định danh điện tử)", 1), (
+        "Cổng dịch vụ công quốc gia và hệ thống đối tác", 2)]  # fmt: skip
+    assert answer["online_by_source"] == {"citizen": 1, "partner": 2}
+    sources = page.split('id="online-sources"')[1].split("</p>")[0]
+    assert "Khu vực công dân (định danh điện tử): 1" in sources
+    assert "Cổng dịch vụ công quốc gia và hệ thống đối tác: 2" in sources

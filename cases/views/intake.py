@@ -1,0 +1,202 @@
+"""The two pages of an intake, shared by every channel that enters dossiers on a page (the desk,
+the citizen area): enter the dossier; review where it goes and attach the scans; file it. What a
+channel decides (which fields it offers, the commune and channel of the dossier, who files and
+what then) is a subclass's hooks; the checks and the filing are the one filing service's."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cases import kinds, services
+from cases.api.serializers import BundleCreateSerializer
+from cases.forms import Intake, payload_as_post, payload_sections
+from cases.models import Bundle
+from portal.access import PortalRequest
+from portal.errors import Invalid
+
+DOCUMENT_ROWS = range(1, 5)  # scans attached on the review page (more can be added afterwards)
+SIGNED = "intake"  # salt of the reviewed dossier carried by the review page
+REVIEW_HOURS = 4  # a review page older than this must be checked again
+
+
+def known_kind(kind: str) -> str:
+    if kinds.find(kind) is None:
+        raise Http404
+    return kind
+
+
+class IntakeFlow:
+    """Enter a dossier (GET), check it and show what filing would do (POST "review"), go back to
+    correct it ("edit"), or file it with its scanned documents ("file")."""
+
+    def __init__(self, request: PortalRequest, kind: str) -> None:
+        self.request = request
+        self.kind = known_kind(kind)
+
+    # --- what a channel decides -------------------------------------------------------------
+    def form(self, data: Any = None) -> Intake:
+        return Intake(self.kind, data)
+
+    def commune(self, form: Intake) -> str:
+        """The code of the commune the dossier is filed in."""
+        raise NotImplementedError
+
+    def payload(self, form: Intake) -> dict[str, Any]:
+        return form.payload(commune=self.commune(form))
+
+    def part_url(self) -> str:
+        """Where the kind's own part of the page asks again (HTMX, `part`)."""
+        raise NotImplementedError
+
+    def preview(self, data: dict[str, Any]) -> services.FilingPlan:
+        return services.bundle_preview(user=self.request.user, data=data)
+
+    def file(self, data: dict[str, Any], documents: list[services.Document]) -> Bundle:
+        return services.bundle_file(user=self.request.user, data=data, documents=documents)[0]
+
+    def filed(self, bundle: Bundle) -> HttpResponse:
+        raise NotImplementedError
+
+    def start_again(self) -> HttpResponse:
+        raise NotImplementedError
+
+    def extra_context(self) -> dict[str, Any]:
+        return {}
+
+    def title(self) -> Any:
+        return kinds.get(self.kind).new_title
+
+    # --- the flow ------------------------------------------------------------------------------
+    def handle(self) -> HttpResponse:
+        request = self.request
+        action = request.POST.get("action", "review") if request.method == "POST" else ""
+        if not action:
+            return self.form_page(self.form())
+        if action in ("edit", "file"):
+            payload = self._unsigned(request.POST.get("payload", ""))
+            if payload is None or payload.get("kind") != self.kind:
+                messages.error(request, _("The review page was too old. Check the dossier again, then file it."))
+                return self.start_again()
+            if action == "file":
+                return self._file(payload)
+            return self.form_page(self.form(payload_as_post(payload)))
+        form = self.form(request.POST)
+        payload = self.payload(form)
+        checked = BundleCreateSerializer(data=payload)
+        if not checked.is_valid():
+            form.refuse(checked.errors)
+            return self.form_page(form, status=400)
+        try:
+            plan = self.preview(checked.validated_data)
+        except Invalid as refused:
+            form.refuse(refused.errors)
+            return self.form_page(form, status=400)
+        return self._review(form, payload, plan)
+
+    def part(self) -> HttpResponse:
+        """The kind's own part of the page again, with what the answers so far lead to (the death
+        bundle's funeral category, the office that pays it and the amount)."""
+        form = self.form(self.request.POST)
+        if form.part is None or form.spec.intake_template is None:
+            raise Http404
+        context = {"intake": form, "kind": form.kind, "part": self._part(form), "part_url": self.part_url()}
+        return render(self.request, form.spec.intake_template, context)
+
+    def _part(self, form: Intake) -> dict[str, Any] | None:
+        return form.spec.intake_context(form, self.commune(form)) if form.part is not None else None
+
+    def form_page(self, form: Intake, *, status: int = 200) -> HttpResponse:
+        variants = {str(v.pk): [p.code for p in v.procedures.all()] for v in form.variants}
+        context = {
+            "intake": form,
+            "kind": form.kind,
+            "variants_json": json.dumps(variants),
+            "part": self._part(form),
+            "part_url": self.part_url(),
+            "title": self.title(),
+            **self.extra_context(),
+        }
+        return render(self.request, "cases/intake.html", context, status=status)
+
+    def _review(
+        self,
+        form: Intake,
+        payload: dict[str, Any],
+        plan: services.FilingPlan,
+        *,
+        file_errors: dict[int, list[str]] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        context = {
+            "intake": form,
+            "kind": form.kind,
+            "payload": payload,
+            "summary": payload_sections(payload),
+            "signed": signing.dumps(payload, salt=SIGNED, compress=True),
+            "plan": plan,
+            "document_kinds": form.spec.documents,
+            "document_rows": [(row, (file_errors or {}).get(row, [])) for row in DOCUMENT_ROWS],
+            "file_errors": bool(file_errors),
+            **self.extra_context(),
+        }
+        return render(self.request, "cases/intake_review.html", context, status=status)
+
+    @staticmethod
+    def _unsigned(signed: str) -> dict[str, Any] | None:
+        try:
+            payload = signing.loads(signed, salt=SIGNED, max_age=REVIEW_HOURS * 3600)
+        except signing.BadSignature:
+            return None
+        return payload if isinstance(payload, dict) else None
+
+    def _file(self, payload: dict[str, Any]) -> HttpResponse:
+        """File the reviewed dossier with its scans (one service, one transaction: a refused scan
+        files nothing)."""
+        rows, documents = scans(self.request, DOCUMENT_ROWS, "document-{}-kind", "document-{}-file")
+        checked = BundleCreateSerializer(data=payload)
+        form = self.form(payload_as_post(payload))
+        if not checked.is_valid():
+            form.refuse(checked.errors)
+            return self.form_page(form, status=400)
+        try:
+            bundle = self.file(checked.validated_data, documents)
+        except Invalid as refused:
+            file_errors = scan_errors(refused, rows)
+            if file_errors is None:
+                form.refuse(refused.errors)
+                return self.form_page(form, status=400)
+            # The dossier itself passed: the review page again, each refused scan under its row.
+            plan = self.preview(checked.validated_data)
+            return self._review(form, payload, plan, file_errors=file_errors, status=400)
+        return self.filed(bundle)
+
+
+def scans(
+    request: PortalRequest, rows: range, label_field: str, file_field: str
+) -> tuple[list[int], list[services.Document]]:
+    """The page's rows that carry a scan, and each as the services take it (refusals come back by
+    its place in this list, "documents.<n>", counted from 1)."""
+    uploads = {row: upload for row in rows if (upload := request.FILES.get(file_field.format(row)))}
+    documents = [
+        services.Document(label=request.POST.get(label_field.format(row), "").strip(), file=upload)
+        for row, upload in uploads.items()
+    ]
+    return list(uploads), documents
+
+
+def scan_errors(refused: Invalid, rows: list[int]) -> dict[int, list[str]] | None:
+    """The refusals of scans by the page's row, or None when something else was refused."""
+    found = {path: problems for path, problems in refused.errors.items() if path.startswith("documents.")}
+    if not found:
+        return None
+    by_row: dict[int, list[str]] = {}
+    for path, problems in found.items():
+        by_row.setdefault(rows[int(path.split(".")[1]) - 1], []).extend(problems)
+    return by_row

@@ -1,0 +1,300 @@
+"""The citizen's own area: what a citizen signed in with e-ID sees and does. The sign-in itself
+(the OIDC flow against a real provider) is tested in test_signin.py; here the session holds what
+that sign-in leaves (citizens.signin), so each page's rules are tested on their own."""
+
+import re
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies.choices import UserRole
+from agencies.models import User
+from cases import services
+from cases.choices import Action, BundleState, Channel, Source, StepState
+from cases.models import Attachment, Bundle, Event, Step
+from citizens import signin
+from portal.errors import Forbidden, Invalid
+from tests.cases.conftest import at, birth
+from tests.scans import PDF
+
+pytestmark = pytest.mark.django_db
+
+LAN = "040195001234"  # Nguyễn Thị Lan, the mother in tests.cases.conftest.BIRTH
+
+BIRTH_FORM = {
+    "commune": "16690",
+    "delivery": "electronic",
+    "applicant-full_name": "Nguyễn Thị Lan",
+    "applicant-id_number": LAN,
+    "applicant-relationship": "mẹ",
+    "applicant-phone": "0912345678",
+    "child-full_name": "Trần Minh An",
+    "child-sex": "female",
+    "child-date_of_birth": "2026-02-20",
+    "child-place_of_birth": "Bệnh viện Sản Nhi Nghệ An",
+    "child-ethnicity": "Kinh",
+    "child-nationality": "VN",
+    "child-birth_certificate_number": "CS-2026-000123",
+    "mother-full_name": "Nguyễn Thị Lan",
+    "mother-date_of_birth": "1995-05-01",
+    "mother-id_number": LAN,
+    "insurance-initial_clinic": "Trạm y tế phường Trường Vinh",
+}
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False):
+        yield
+
+
+def citizen_user(personal_id: str = LAN) -> User:
+    user = User.objects.create(username=f"c{personal_id}", role=UserRole.CITIZEN, personal_id=personal_id)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def sign_in(client, user: User, level: str = "2") -> None:
+    """What an e-ID sign-in leaves: the account logged in, the level and claims in the session."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[signin.SESSION_ACR] = level
+    session[signin.SESSION_CLAIMS] = {"name": "Nguyễn Thị Lan", "personal_id": user.personal_id}
+    session.save()
+
+
+@pytest.fixture
+def lan(client):
+    user = citizen_user()
+    sign_in(client, user)
+    return user
+
+
+def desk_filed(make_user, **changes) -> Bundle:
+    clerk = User.objects.filter(role=UserRole.CLERK).first() or make_user(UserRole.CLERK)
+    data = birth(channel="direct", received_at=None, **changes)
+    return services.bundle_file(user=clerk, data=_typed(data))[0]
+
+
+def _typed(data):
+    from cases.api.serializers import BundleCreateSerializer
+
+    checked = BundleCreateSerializer(data=data)
+    assert checked.is_valid(), checked.errors
+    return checked.validated_data
+
+
+def variant_id(client, name):
+    page = client.get("/citizen/file/birth/").content.decode()
+    return re.search(rf'value="(\d+)"[^>]*>\s*{re.escape(name)}\s*<', page).group(1)
+
+
+def test_without_a_session_the_area_sends_the_citizen_to_sign_in_with_e_id(client):
+    response = client.get("/citizen/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/oidc/authenticate/?next=%2Fcitizen%2F"
+
+
+def test_staff_signed_in_with_a_password_are_not_citizens_here(client, make_user):
+    client.force_login(make_user(UserRole.CLERK))
+
+    assert client.get("/citizen/").status_code == 403
+
+
+def test_a_citizen_sees_only_the_dossiers_where_they_are_the_applicant(client, make_user, lan, travel):
+    mine = desk_filed(make_user)
+    other = desk_filed(
+        make_user,
+        applicant__id_number="040093005678",
+        applicant__full_name="Trần Văn Bình",
+        child__birth_certificate_number="CS-2026-000999",
+    )
+
+    page = client.get("/citizen/").content.decode()
+
+    assert mine.code in page and other.code not in page
+    assert client.get(f"/citizen/dossiers/{mine.code}/").status_code == 200
+    assert client.get(f"/citizen/dossiers/{other.code}/").status_code == 404
+    assert client.get(f"/citizen/dossiers/{other.code}/receipt.pdf").status_code == 404
+    assert list(Bundle.objects.restrict(lan).values_list("code", flat=True)) == [mine.code]
+
+
+def test_the_citizen_cannot_use_the_desks_pages(client, make_user, lan, travel):
+    bundle = desk_filed(make_user)
+
+    assert client.get("/clerk/").status_code == 403
+    assert client.get(f"/bundles/{bundle.code}/").status_code == 403
+    assert client.get("/queue/").status_code == 403
+
+
+def test_a_birth_dossier_filed_online_enters_the_same_queue_with_the_same_clock(client, lan, travel):
+    form = {**BIRTH_FORM, "variant": variant_id(client, "Khai sinh, thẻ BHYT")}
+
+    review = client.post("/citizen/file/birth/", form)
+
+    assert review.status_code == 200
+    page = review.content.decode()
+    assert "Tư pháp - Hộ tịch, UBND phường Trường Vinh" in page
+    assert "04/03/2026" in page  # 3 working days, as at the desk
+    assert Bundle.objects.count() == 0
+    signed = re.search(r'name="payload" value="([^"]+)"', page).group(1)
+
+    filed = client.post(
+        "/citizen/file/birth/",
+        {
+            "action": "file",
+            "payload": signed,
+            "document-1-kind": "Giấy chứng sinh",
+            "document-1-file": SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+
+    bundle = Bundle.objects.get()
+    assert filed.status_code == 302 and filed["Location"] == f"/citizen/dossiers/{bundle.code}/"
+    assert (bundle.channel, bundle.source, bundle.filed_by, bundle.applicant_id_number) == (
+        Channel.ONLINE,
+        Source.CITIZEN,
+        lan,
+        LAN,
+    )
+    assert list(bundle.steps.values_list("procedure_id", "state", "office__name", "due_date")) == [
+        ("birth_registration", StepState.READY, "Tư pháp - Hộ tịch, UBND phường Trường Vinh", at(2026, 3, 2).date()),
+        ("health_insurance_card", StepState.WAITING, "Bảo hiểm xã hội cơ sở Vinh", None),
+    ]
+    assert list(Attachment.objects.values_list("kind", "uploaded_by")) == [("Giấy chứng sinh", lan.pk)]
+    assert Event.objects.filter(bundle=bundle, action=Action.FILED, actor=lan).count() == 1
+
+
+def test_the_form_starts_with_the_applicant_from_the_e_id_and_keeps_it(client, lan, travel):
+    page = client.get("/citizen/file/birth/").content.decode()
+
+    assert 'value="Nguyễn Thị Lan"' in page and f'value="{LAN}"' in page
+    # Another person's number sent anyway: the dossier is still the signed-in citizen's.
+    form = {**BIRTH_FORM, "variant": variant_id(client, "Khai sinh, thẻ BHYT"), "applicant-id_number": "040093005678"}
+    review = client.post("/citizen/file/birth/", form).content.decode()
+    assert f"<dd>{LAN}</dd>" in review and "040093005678" not in review
+
+
+def test_a_level_1_sign_in_may_track_but_not_file(client, make_user, travel):
+    user = citizen_user()
+    sign_in(client, user, level="1")
+    desk_filed(make_user)
+
+    home = client.get("/citizen/").content.decode()
+    assert 'id="track-only"' in home and "/citizen/file/birth/" not in home
+    assert client.get("/citizen/file/birth/").status_code == 403
+    assert client.post("/citizen/file/birth/", BIRTH_FORM).status_code == 403
+    data = _typed(birth(channel="online", received_at=None, commune="16690"))
+    with pytest.raises(Forbidden):
+        services.bundle_file(user=user, data=data, assurance="1")
+    assert Bundle.objects.filter(filed_by=user).count() == 0
+
+
+def test_the_service_files_a_citizens_dossier_only_online_and_only_as_themselves(lan, travel):
+    data = birth(channel="direct", applicant__id_number="040093005678", received_at=None)
+
+    with pytest.raises(Invalid) as refused:
+        services.bundle_preview(user=lan, data=_typed(data), assurance="2")
+
+    assert refused.value.errors == {
+        "channel": ["Hồ sơ nộp tại khu vực của công dân là hồ sơ trực tuyến."],
+        "applicant.id_number": ["Bạn nộp hồ sơ với tư cách người yêu cầu: đây phải là số định danh của chính bạn."],
+    }
+
+
+@pytest.fixture
+def returned(make_user, officer, lan, travel):
+    bundle = desk_filed(make_user)
+    step = bundle.steps.get(procedure_id="birth_registration")
+    clerk_officer = officer("civil_status")
+    services.step_claim(user=clerk_officer, step_pk=step.pk)
+    services.step_return(
+        user=clerk_officer, step_pk=step.pk, reason="Bản chụp mờ", missing_documents=["Giấy chứng sinh"]
+    )
+    return bundle
+
+
+def test_the_citizen_sees_what_is_missing_and_by_when_and_supplies_it_online(client, lan, returned):
+    step = returned.steps.get(procedure_id="birth_registration")
+    page = client.get(f"/citizen/dossiers/{returned.code}/").content.decode()
+    assert "Giấy chứng sinh" in page and "Bản chụp mờ" in page
+    assert step.supplement_deadline.strftime("%d/%m/%Y") in page
+
+    sent = client.post(
+        f"/citizen/dossiers/{returned.code}/supply/",
+        {
+            "supply-1-kind": "Giấy chứng sinh",
+            "supply-1-file": SimpleUploadedFile("gcs.pdf", PDF, content_type="application/pdf"),
+            "note": "Bản rõ",
+        },
+    )
+
+    assert sent.status_code == 302
+    step.refresh_from_db()
+    assert step.state == StepState.READY and step.clock_starts_on == at(2026, 3, 2).date()
+    assert list(returned.attachments.values_list("kind", "uploaded_by")) == [("Giấy chứng sinh", lan.pk)]
+    assert list(returned.events.filter(actor=lan).values_list("action", "step__procedure_id").order_by("pk")) == [
+        (Action.ATTACHED, None),
+        (Action.SUPPLEMENTED, "birth_registration"),
+    ]
+
+
+def test_a_supply_without_a_file_or_with_a_bad_file_changes_nothing(client, lan, returned):
+    events = returned.events.count()
+
+    empty = client.post(f"/citizen/dossiers/{returned.code}/supply/", {"supply-1-kind": "Giấy chứng sinh"})
+    bad = client.post(
+        f"/citizen/dossiers/{returned.code}/supply/",
+        {
+            "supply-1-kind": "Giấy chứng sinh",
+            "supply-1-file": SimpleUploadedFile("gcs.pdf", b"not a pdf", content_type="application/pdf"),
+        },
+    )
+
+    assert (empty.status_code, bad.status_code) == (400, 400)
+    assert "Chọn tệp bản quét." in empty.content.decode()
+    assert 'id="supply-1-errors"' in bad.content.decode()
+    assert returned.steps.get(procedure_id="birth_registration").state == StepState.RETURNED
+    assert (returned.attachments.count(), returned.events.count()) == (0, events)
+
+
+def test_the_receipt_and_the_request_for_documents_are_the_citizens_to_download(client, lan, returned):
+    receipt = client.get(f"/citizen/dossiers/{returned.code}/receipt.pdf")
+    request = client.get(f"/citizen/dossiers/{returned.code}/supplement-request.pdf")
+
+    assert (receipt.status_code, receipt["Content-Type"]) == (200, "application/pdf")
+    assert (request.status_code, request["Content-Type"]) == (200, "application/pdf")
+    assert client.get(f"/citizen/dossiers/{returned.code}/refusal.pdf").status_code == 404
+
+
+def test_my_dossiers_cost_the_same_queries_for_one_dossier_or_many(client, make_user, lan, travel):
+    desk_filed(make_user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/citizen/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for number in range(2, 6):
+        desk_filed(make_user, child__birth_certificate_number=f"CS-2026-00090{number}")
+    assert Bundle.objects.restrict(lan).count() == 5
+    assert queries() == one
+
+
+def test_a_finished_dossier_is_not_offered_for_supply(client, lan, returned):
+    Step.objects.filter(bundle=returned).update(state=StepState.DONE)
+    Bundle.objects.filter(pk=returned.pk).update(state=BundleState.COMPLETED)
+
+    sent = client.post(
+        f"/citizen/dossiers/{returned.code}/supply/",
+        {"supply-1-kind": "Giấy chứng sinh", "supply-1-file": SimpleUploadedFile("g.pdf", PDF, "application/pdf")},
+    )
+
+    assert sent.status_code == 302
+    assert returned.attachments.count() == 0
