@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases.choices import Action, StepState
+from cases.choices import Action, BundleState, StepState
 from cases.documents import tracking_url
 from cases.models import Bundle, Notification, Outbox, Step
 from cases.services.audit import event, lock_bundle, publish_many
@@ -43,6 +43,7 @@ CITIZEN_TOPICS = (
     "bundle.filed",
     "step.returned",
     "step.done",
+    "step.refused",
     "step.late",
     "bundle.late",
     "step.apologised",
@@ -102,6 +103,10 @@ def _citizen_texts(topic: str, bundle: Bundle, step: Step | None) -> tuple[str, 
             "day": _day(step.supplement_deadline),
         }
         return text, short
+    if topic == "step.refused" and step is not None:
+        text = _("Dossier %(code)s: %(procedure)s was refused.") % {"code": code, "procedure": procedure}
+        # The reason goes to the applicant's e-mail and the portal notice, never in a text message.
+        return text + " " + _("Reason: %(reasons)s") % {"reasons": step.reason}, text
     if topic == "step.done" and step is not None:
         text = _("Dossier %(code)s: %(procedure)s is done.") % {"code": code, "procedure": procedure}
     elif topic in ("step.late", "bundle.late"):
@@ -114,7 +119,13 @@ def _citizen_texts(topic: str, bundle: Bundle, step: Step | None) -> tuple[str, 
     elif topic == "bundle.filed":
         text = _("Dossier %(code)s received, due %(due)s.") % {"code": code, "due": _day(bundle.due_date)}
     else:
-        text = _("Dossier %(code)s: %(state)s.") % {"code": code, "state": bundle.get_state_display()}
+        if bundle.state in (BundleState.COMPLETED, BundleState.PARTLY_COMPLETED):
+            text = _("Dossier %(code)s: the results are ready (%(state)s).") % {
+                "code": code,
+                "state": bundle.get_state_display().lower(),
+            }
+        else:
+            text = _("Dossier %(code)s: %(state)s.") % {"code": code, "state": bundle.get_state_display()}
         reasons = [s.reason for s in bundle.steps.filter(state=StepState.REFUSED).order_by("pk") if s.reason]
         if reasons:
             # The reasons go to the applicant's e-mail and the portal notice, never in a text message.

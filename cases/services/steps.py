@@ -16,6 +16,7 @@ from cases import access, kinds, rules
 from cases.choices import (
     FINISHED_STEP_STATES,
     Action,
+    BundleState,
     StepState,
 )
 from cases.identity import id_number_problems
@@ -177,6 +178,8 @@ def step_refuse(*, user: User | None, step_pk: int, reason: str) -> Step:
             reason=reason.strip(),
         )
         _advance(step.bundle, actor=user)
+        if step.bundle.state == BundleState.IN_PROGRESS:  # else the bundle's end is the notice, with the reason
+            publish("step.refused", step=step.pk)
     return step
 
 

@@ -169,3 +169,41 @@ def test_the_citizen_stops_the_notices_of_a_dossier_from_the_link(client, integr
     assert (len(smtp_server()), len(texts())) == (1, 1)  # nothing after the stop
     assert Bundle.objects.get(pk=bundle.pk).notices_stopped_at is not None
     assert Event.objects.filter(bundle=bundle, action="notices_stopped").count() == 1
+
+
+def test_a_refused_step_says_why_by_email_only_and_the_results_ready_notice_follows(
+    integration, officer, smtp_server, sms_gateway
+):
+    texts = sms_gateway()
+    bundle = file_birth(integration, applicant__email="lan.nguyen@example.vn")
+    justice = officer("civil_status")
+    step = bundle.steps.get(procedure_id="birth_registration")
+    services.step_claim(user=justice, step_pk=step.pk)
+    services.step_complete(
+        user=justice, step_pk=step.pk, result={"register_number": "KS-123/2026", "personal_id_number": "040326001122"}
+    )
+    police = officer("residence")
+    residence = bundle.steps.get(procedure_id="permanent_residence")
+    services.step_claim(user=police, step_pk=residence.pk)
+    services.step_refuse(user=police, step_pk=residence.pk, reason="Chỗ ở không hợp pháp")
+    deliver_all()
+    done_before = len(smtp_server())
+
+    insurance = officer("social_insurance")
+    card = bundle.steps.get(procedure_id="health_insurance_card")
+    services.step_claim(user=insurance, step_pk=card.pk)
+    services.step_complete(
+        user=insurance, step_pk=card.pk, result={"card_number": "TE1404012345678", "valid_to": "2032-02-19"}
+    )
+    deliver_all()
+
+    mails = sorted(smtp_server(), key=lambda m: int(re.search(r"\d+", m["Message-ID"]).group()))  # sent order
+    bodies = [m.get_payload(decode=True).decode("utf-8").split("\n\n")[0] for m in mails]
+    sent = [t["body"]["text"] for t in texts()]
+    assert bodies[done_before - 1] == (
+        f"Hồ sơ {bundle.code}: thủ tục Đăng ký thường trú bị từ chối. Lý do: Chỗ ở không hợp pháp"
+    )
+    assert sent[done_before - 1] == f"Hồ sơ {bundle.code}: thủ tục Đăng ký thường trú bị từ chối."
+    assert bodies[-1] == (f"Hồ sơ {bundle.code}: đã có kết quả (hoàn thành một phần). Lý do: Chỗ ở không hợp pháp")
+    assert sent[-1] == f"Hồ sơ {bundle.code}: đã có kết quả (hoàn thành một phần)."
+    assert Outbox.objects.filter(topic="step.refused").count() == 1
