@@ -299,3 +299,27 @@ def test_a_finished_dossier_is_not_offered_for_supply(client, lan, returned):
 
     assert sent.status_code == 302
     assert returned.attachments.count() == 0
+
+
+def test_a_death_dossier_online_asks_the_funeral_questions_for_the_chosen_commune(client, travel):
+    from tests.cases.test_pages_clerk import DEATH_FORM
+
+    sign_in(client, citizen_user("040080004321"))
+    page = client.get("/citizen/file/death/").content.decode()
+    variant = re.search(r'value="(\d+)"[^>]*>\s*Khai tử, xóa thường trú, mai táng phí\s*<', page).group(1)
+    form = {
+        **DEATH_FORM,
+        "commune": "16690",
+        "variant": variant,
+        "funeral-social_insurance": "on",
+        "funeral-emergency": "on",
+    }
+
+    answer = client.post("/citizen/file/death/part/", form, headers={"HX-Request": "true"})
+    review = client.post("/citizen/file/death/", form)
+
+    assert 'hx-post="/citizen/file/death/part/"' in page
+    text = re.sub(r"<[^>]+>", "", answer.content.decode())
+    assert "Trợ giúp khẩn cấp" in text and "25.000.000 đồng" in text and "UBND phường Trường Vinh" in text
+    assert review.status_code == 200, re.findall(r'id="([^"]*-errors)"', review.content.decode())
+    assert "25.000.000 đồng" in review.content.decode()
