@@ -6,6 +6,9 @@ MANAGE := $(BIN)/python manage.py
 DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
+IDP_PORT ?= 8001
+# The development identity provider (idp/): its own settings, database and process.
+IDP := DJANGO_SETTINGS_MODULE=idp.settings IDP_ISSUER=http://127.0.0.1:$(IDP_PORT)/o $(BIN)/python -m django
 
 .PHONY: run test fuzz faults system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
 
@@ -21,7 +24,9 @@ system-packages-run system-packages-test: system-packages-%:
 	@PYTHON=$(PYTHON) bin/system-packages $*
 
 ## run: install, migrate, load reference and demo data, start the portal on http://127.0.0.1:8000
+## and the development identity provider (citizens' e-ID sign-in) on http://127.0.0.1:8001
 run: export DEBUG ?= true
+run: export OIDC_ISSUER ?= http://127.0.0.1:$(IDP_PORT)/o
 run: system-packages-run $(BIN)/.installed
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
@@ -29,9 +34,14 @@ run: system-packages-run $(BIN)/.installed
 	@echo "Demo accounts (password: $(DEMO_PASSWORD)):"
 	@$(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
 	@$(MANAGE) seed_demo_dossiers
-	@if [ "$$($(MANAGE) shell -v 0 -c 'from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)')" = "False" ]; then \
+	@$(IDP) migrate -v 0
+	@echo "Demo citizens at the development identity provider (password: $(DEMO_PASSWORD)):"
+	@$(IDP) seed_idp --password "$(DEMO_PASSWORD)" \
+	  --redirect-uri http://$(HOST):$(PORT)/oidc/callback/ --redirect-uri http://localhost:$(PORT)/oidc/callback/
+	@trap 'kill 0' EXIT INT TERM; \
+	$(IDP) runserver 127.0.0.1:$(IDP_PORT) --noreload & \
+	if [ "$$($(MANAGE) shell -v 0 -c 'from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)')" = "False" ]; then \
 	  echo "Broker configured: starting a Celery worker and beat beside the server."; \
-	  trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
 	  $(BIN)/celery -A portal beat --loglevel=INFO & \
 	  $(MANAGE) runserver $(HOST):$(PORT); \
@@ -67,7 +77,7 @@ deploy-check: $(BIN)/.installed
 # security: bandit on the apps (settings in pyproject.toml, [tool.bandit]); fails on any finding
 # of medium or high severity. A silenced finding says why beside its `# nosec`.
 security: $(BIN)/.installed
-	$(BIN)/bandit -c pyproject.toml -r agencies cases reporting portal --severity-level medium --quiet
+	$(BIN)/bandit -c pyproject.toml -r agencies cases citizens reporting portal idp --severity-level medium --quiet
 
 ## audit: known vulnerabilities in the locked dependencies (pip-audit against requirements.lock).
 ## Needs the advisory database (PyPI's JSON API and OSV) over the network: it cannot run on our

@@ -31,6 +31,7 @@ from cases.services.outbox import notices_stop_url
 from cases.views import pdf_response, slip_response
 from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
 from citizens import signin
+from citizens.oidc import SESSION_ERROR
 from portal.access import PortalRequest
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.paging import keyset_page
@@ -70,6 +71,13 @@ def home(request: PortalRequest) -> HttpResponse:
         "offers": offers(request),
     }
     return render(request, "citizens/home.html", context)
+
+
+def signin_failed(request: HttpRequest) -> HttpResponse:
+    """Where a refused e-ID sign-in lands (LOGIN_REDIRECT_URL_FAILURE): why, in plain words, and a
+    way to try again. The technical reason is in the log, not on the page."""
+    refused = request.session.pop(SESSION_ERROR, "")
+    return render(request, "citizens/signin_failed.html", {"refused": bool(refused)}, status=403 if refused else 200)
 
 
 def offers(request: PortalRequest) -> list[Any]:

@@ -144,6 +144,7 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "portal.authentication.SignInLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "citizens.oidc.CitizenBackend",  # citizens: e-ID over OpenID Connect, never a password of ours
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
@@ -360,3 +361,9 @@ OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default=OIDC_ISSUER + "/.well-
 OIDC_RP_SCOPES = "openid profile"
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": env("OIDC_ACR_VALUES", default="2")}  # asks; the provider decides
+# The ID token's claims that carry the personal ID number and the level (VNeID's names unverified).
+OIDC_CLAIM_PERSONAL_ID = env("OIDC_CLAIM_PERSONAL_ID", default="personal_id")
+OIDC_CLAIM_LEVEL = env("OIDC_CLAIM_LEVEL", default="acr")
+OIDC_TIMEOUT = 10  # seconds for the token and key requests
+LOGIN_REDIRECT_URL_FAILURE = "/citizen/sign-in/refused/"  # a path: the library does not resolve names

@@ -22,6 +22,7 @@ LANDING_PAGES: dict[str, str] = {
     UserRole.PROVINCIAL: "reporting:dashboard",
     UserRole.ADMIN: "admin:index",
     UserRole.INTEGRATION: "integration",
+    UserRole.CITIZEN: "citizen:home",
 }
 
 

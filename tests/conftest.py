@@ -7,6 +7,8 @@ from agencies.choices import UserRole
 from agencies.models import User
 from agencies.selectors import office_for_role, unit_get_on
 
+pytest_plugins = ["tests.chromium"]  # the one headless Chromium of the browser tests
+
 D2024 = datetime.date(2024, 5, 1)
 D2026 = datetime.date(2026, 5, 1)
 
