@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cases",
     "reporting",
     "citizens",
+    "health",
     "mozilla_django_oidc",
 ]
 
@@ -286,6 +287,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The report summaries: today and yesterday every 30 s; every day from the start each night.
     "summaries-update": {"task": "reporting.tasks.summaries_update_task", "schedule": 30.0},
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
+    "health-notices-purge": {"task": "health.tasks.notices_purge_task", "schedule": crontab(hour=2, minute=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # With no broker, the process that serves the pages runs that schedule itself (portal/beat.py).
@@ -298,7 +300,11 @@ REST_FRAMEWORK = {
         "portal.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A health facility's client may call only the endpoint of hospital notices (and its token's).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.permissions.NotHealthFacility",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.CursorPagination",
     "DEFAULT_PARSER_CLASSES": [
         "portal.api.JSONParser",
@@ -367,3 +373,8 @@ OIDC_CLAIM_PERSONAL_ID = env("OIDC_CLAIM_PERSONAL_ID", default="personal_id")
 OIDC_CLAIM_LEVEL = env("OIDC_CLAIM_LEVEL", default="acr")
 OIDC_TIMEOUT = 10  # seconds for the token and key requests
 LOGIN_REDIRECT_URL_FAILURE = "/citizen/sign-in/refused/"  # a path: the library does not resolve names
+
+# Hospital notices (health/): where the facility's XML signature must sit in the envelope
+# (signxml's `location`), and how many days a notice no dossier cites is kept (Decree 13/2023).
+HEALTH_NOTICE_SIGNATURE_LOCATION = env("HEALTH_NOTICE_SIGNATURE_LOCATION", default="./CHUKYDONVI/")
+HEALTH_NOTICE_KEEP_DAYS = env.int("HEALTH_NOTICE_KEEP_DAYS", default=90)

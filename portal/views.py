@@ -23,6 +23,7 @@ LANDING_PAGES: dict[str, str] = {
     UserRole.ADMIN: "admin:index",
     UserRole.INTEGRATION: "integration",
     UserRole.CITIZEN: "citizen:home",
+    UserRole.HEALTH_FACILITY: "integration",
 }
 
 
@@ -32,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(LANDING_PAGES[request.user.role])  # type: ignore[union-attr]
 
 
-@role_required(UserRole.INTEGRATION)
+@role_required(UserRole.INTEGRATION, UserRole.HEALTH_FACILITY)
 def integration(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/integration.html")
 

@@ -47,6 +47,9 @@ class BundleCreateSerializer(serializers.Serializer):
     needs_verification = serializers.BooleanField(default=False)
     applicant = ApplicantSerializer()
     delivery = serializers.ChoiceField(DELIVERY, default="electronic")
+    # The hospital notice the dossier is filed from (issue 13): its data fill the dossier, no scan
+    # of the paper certificate is needed, and no other live dossier may cite it.
+    health_notice = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases.api import views
+from health.api import HealthNotices
 from portal.tokens import TokenView
 from reporting import api as reports
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("steps/<int:pk>/complete/", views.StepComplete.as_view(), name="step-complete"),
     path("steps/<int:pk>/return/", views.StepReturn.as_view(), name="step-return"),
     path("steps/<int:pk>/refuse/", views.StepRefuse.as_view(), name="step-refuse"),
+    path("health-notices/", HealthNotices.as_view(), name="health-notices"),
     path("track/<str:code>/", views.Track.as_view(), name="track"),
     path("reports/online-rate/", reports.OnlineRate.as_view(), name="report-online-rate"),
     path("reports/sla/", reports.Sla.as_view(), name="report-sla"),

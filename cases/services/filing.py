@@ -27,6 +27,7 @@ from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, 
 from cases.services.audit import event_row, publish_many
 from cases.services.desk import Document, attach, documents_checked
 from cases.validation import bundle_problems, late_registration, value_at
+from health.services import notice_cite, notice_problems
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 
 
@@ -103,7 +104,11 @@ def _bundle_file(
 
     plan = bundle_preview(user=user, data=data, assurance=assurance)
     content_types = documents_checked(documents)
-    stored = {key: value for key, value in data.items() if key not in ("received_at", "commune", "kind", "procedures")}
+    stored = {
+        key: value
+        for key, value in data.items()
+        if key not in ("received_at", "commune", "kind", "procedures", "health_notice")
+    }
     try:
         with transaction.atomic():
             bundle = _bundle_create(user, data, stored, plan)
@@ -169,6 +174,8 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         + [event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
     )
     publish_many([("step.ready", {"step": step.pk}) for step in opened] + [("bundle.filed", {"bundle": bundle.pk})])
+    if data.get("health_notice"):
+        notice_cite(user=user, bundle=bundle, pk=data["health_notice"])
     return bundle
 
 
@@ -227,6 +234,7 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "") -> 
     problems = bundle_problems(data, on=received_on)
     if user.role == UserRole.CITIZEN:
         problems.update(_citizen_problems(user, data, assurance))
+    problems.update(notice_problems(user, data))
     if user.role == UserRole.CLERK and data.get("channel") not in DESK_CHANNELS:
         # The channel is how the dossier arrived, and the online rate the province is judged on
         # counts it: a desk receives at the counter or by post; "online" comes from the portal.

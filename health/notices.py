@@ -1,0 +1,416 @@
+"""Reading a hospital notice: check the facility's signature (XML-DSig, signxml) or the FHIR
+bundle's structure (fhir.resources), then map either onto one internal shape, `Parsed`, whose
+`data` holds the filing sections it fills. Anything wrong is `Invalid`, naming the field.
+
+The XML is the Ministry of Health's exchange envelope (GIAMDINHHS: the facility's code in
+THONGTINDONVI/MACSKCB, each file base64 in DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFILE, the facility's
+signature in CHUKYDONVI) carrying table 9 of Decision 130/QĐ-BYT (LOAIHOSO "XML9", the birth
+certificate, DU_LIEU_GIAY_CHUNG_SINH). The field names come from independent HIS implementations;
+no primary text of the table was at hand, and the death notice's table and file type ("GIAYBAOTU",
+DU_LIEU_GIAY_BAO_TU) are this portal's own until the Ministry's are known (README, "Hospital
+notices"). The FHIR variant is this portal's profile of an R4B `collection` bundle.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography import x509
+from django.conf import settings
+from django.utils.translation import gettext as _
+from lxml import etree
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLException
+from signxml.util import X509CertChainVerifier
+
+from health.models import HealthFacility, NoticeFormat, NoticeKind
+from portal.errors import Invalid
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+SIGNATURE = SignatureConfiguration(
+    location=settings.HEALTH_NOTICE_SIGNATURE_LOCATION,
+    expect_references=1,
+    signature_methods=frozenset(
+        {
+            SignatureMethod.RSA_SHA256,
+            SignatureMethod.RSA_SHA384,
+            SignatureMethod.RSA_SHA512,
+            SignatureMethod.ECDSA_SHA256,
+        }
+    ),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}),
+)
+# LOAIHOSO → (kind, the inner document's record element)
+FILE_TYPES = {
+    "XML9": (NoticeKind.BIRTH, "DU_LIEU_GIAY_CHUNG_SINH"),
+    "GIAYBAOTU": (NoticeKind.DEATH, "DU_LIEU_GIAY_BAO_TU"),
+}
+FHIR_KINDS = {"urn:lienthong:giay-chung-sinh": NoticeKind.BIRTH, "urn:lienthong:giay-bao-tu": NoticeKind.DEATH}
+CCCD, MACSKCB = "urn:lienthong:cccd", "urn:lienthong:macskcb"
+SEXES = {"1": "male", "2": "female", "male": "male", "female": "female"}  # 3 / "unknown": left for the applicant
+
+
+@dataclass
+class Parsed:
+    kind: str
+    format: str
+    certificate_number: str
+    data: dict[str, Any]
+    offered_to: str
+    event_at: datetime.datetime
+    book: str = ""
+    link_code: str = ""
+    address_codes: tuple[str, ...] = ()  # (province, district, commune) of the residence, old codes allowed
+    signer: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def parse(facility: HealthFacility, body: bytes, content_type: str) -> Parsed:
+    """The notice in `body`, checked for `facility`: XML must carry its valid signature; a FHIR
+    bundle comes over the facility's own API credentials."""
+    if "json" in content_type:
+        return _fhir(facility, body)
+    if "xml" in content_type:
+        return _xml(facility, body)
+    raise Invalid({"Content-Type": [_("Send the notice as application/xml (signed) or application/fhir+json.")]})
+
+
+# --- signed XML --------------------------------------------------------------------------------
+class FacilityVerifier(XMLVerifier):
+    """signxml's verifier with the facility's registered CAs as the only trust store (signxml would
+    otherwise trust the public web CAs, or take a file path). Overrides an undocumented hook, so
+    signxml is pinned (pyproject.toml)."""
+
+    def __init__(self, ca_pem: str) -> None:
+        super().__init__()
+        try:
+            self.cas = x509.load_pem_x509_certificates(ca_pem.encode())
+        except ValueError:
+            self.cas = []
+
+    def get_cert_chain_verifier(self, ca_pem_file: Any, ee_policy: Any, ca_policy: Any) -> X509CertChainVerifier:
+        cas = self.cas
+
+        class Verifier(X509CertChainVerifier):
+            @property
+            def store(self) -> x509.verification.Store:
+                return x509.verification.Store(cas)
+
+        return Verifier(verification_time=self._get_cert_verification_time(), ee_policy=ee_policy, ca_policy=ca_policy)
+
+
+def _signature_refused(problem: SignXMLException | etree.XMLSyntaxError) -> Invalid:
+    if isinstance(problem, etree.XMLSyntaxError):
+        return Invalid({"body": [_("The notice is not well-formed XML: %(error)s") % {"error": problem}]})
+    if isinstance(problem, InvalidDigest):
+        reason = _("the signed content was changed after signing")
+    elif isinstance(problem, InvalidCertificate):
+        reason = _("the signing certificate is not one of the facility's registered certificate authorities")
+    else:
+        reason = str(problem)
+    return Invalid({"CHUKYDONVI": [_("The facility's signature is not valid: %(reason)s.") % {"reason": reason}]})
+
+
+def _xml(facility: HealthFacility, body: bytes) -> Parsed:
+    if not facility.active:
+        raise Invalid({"MACSKCB": [_("This health facility is not active: the province has suspended its notices.")]})
+    try:
+        result = FacilityVerifier(facility.ca_pem).verify(body, parser=PARSER, expect_config=SIGNATURE)
+    except (SignXMLException, etree.XMLSyntaxError) as problem:
+        raise _signature_refused(problem) from None
+    envelope = result.signed_xml  # only what the signature covers, never the bytes as posted
+    assert envelope is not None
+    if (code := envelope.findtext("THONGTINDONVI/MACSKCB") or "").strip() != facility.code:
+        message = _("The notice is from facility %(code)s, not from this API client's.") % {"code": code}
+        raise Invalid({"MACSKCB": [message]})
+    files = envelope.findall("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO")
+    if len(files) != 1:
+        raise Invalid({"DANHSACHHOSO": [_("Send one notice per request.")]})
+    file_type = (files[0].findtext("LOAIHOSO") or "").strip()
+    if file_type not in FILE_TYPES:
+        raise Invalid({"LOAIHOSO": [_("Unknown file type %(type)s: XML9 or GIAYBAOTU.") % {"type": file_type}]})
+    kind, record_tag = FILE_TYPES[file_type]
+    try:
+        inner = etree.fromstring(base64.b64decode(files[0].findtext("NOIDUNGFILE") or "", validate=True), PARSER)
+    except (binascii.Error, ValueError, etree.XMLSyntaxError):
+        raise Invalid({"NOIDUNGFILE": [_("Not a base64-encoded XML document.")]}) from None
+    records = inner.findall(f".//{record_tag}")
+    if len(records) != 1:
+        raise Invalid({record_tag: [_("Send one notice per request.")]})
+    values = {child.tag: (child.text or "").strip() for child in records[0] if isinstance(child.tag, str)}
+    certificate = result.signature_xml.findtext(f".//{DS}X509Certificate") if result.signature_xml is not None else ""
+    signer = ""
+    if certificate:
+        cert = x509.load_der_x509_certificate(base64.b64decode(certificate))
+        signer = f"{cert.subject.rfc4514_string()} #{cert.serial_number:x}"[:300]
+    reader = Fields(record_tag, values)
+    parsed = _birth_xml(reader, facility) if kind == NoticeKind.BIRTH else _death_xml(reader, facility)
+    reader.raise_problems()
+    parsed.signer = signer
+    return parsed
+
+
+class Fields:
+    """The values of one record, read with the problems of each named field collected."""
+
+    def __init__(self, prefix: str, values: dict[str, str]) -> None:
+        self.prefix, self.values, self.problems = prefix, values, {}
+
+    def refuse(self, name: str, message: str) -> None:
+        self.problems.setdefault(f"{self.prefix}.{name}", []).append(message)
+
+    def text(self, name: str, *, required: bool = False, max_length: int = 300) -> str:
+        value = self.values.get(name, "")
+        if required and not value:
+            self.refuse(name, _("This field is required."))
+        elif len(value) > max_length:
+            self.refuse(name, _("At most %(n)d characters.") % {"n": max_length})
+        return value[:max_length]
+
+    def id_number(self, name: str) -> str:
+        value = self.text(name, required=True)
+        if value and not re.fullmatch(r"[0-9]{12}", value):
+            self.refuse(name, _("A personal ID number has 12 digits."))
+        return value
+
+    def moment(self, name: str, *, required: bool = True) -> datetime.datetime | None:
+        """yyyymmdd or yyyymmddHHMM, Vietnam's time."""
+        value = self.text(name, required=required)
+        pattern = {8: "%Y%m%d", 12: "%Y%m%d%H%M"}.get(len(value) if value.isdigit() else 0)
+        if pattern:
+            try:
+                return datetime.datetime.strptime(value, pattern).replace(tzinfo=VIETNAM)
+            except ValueError:
+                pass
+        if value:
+            self.refuse(name, _("Not a date (yyyymmdd or yyyymmddHHMM)."))
+        return None
+
+    def day(self, name: str, *, required: bool = False) -> str:
+        moment = self.moment(name, required=required)
+        return moment.date().isoformat() if moment else ""
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise Invalid(self.problems)
+
+
+def _birth_xml(f: Fields, facility: HealthFacility) -> Parsed:
+    born = f.moment("NGAY_SINH_CON")
+    sex = SEXES.get(f.text("GIOI_TINH_CON", required=True), "")
+    number = f.text("SO", required=True, max_length=50)
+    child = {
+        "full_name": f.text("HO_TEN_CON", max_length=200),
+        "sex": sex,
+        "date_of_birth": born.date().isoformat() if born else "",
+        "place_of_birth": f.text("NOI_SINH_CON", max_length=300) or facility.name,
+        "birth_certificate_number": number,
+    }
+    mother = {
+        "full_name": f.text("HO_TEN_NND", required=True, max_length=200),
+        "date_of_birth": f.day("NGAYSINH_NND"),
+        "id_number": f.id_number("SO_CCCD_NND"),
+    }
+    data = {"child": _filled(child), "mother": _filled(mother)}
+    if father := f.text("HO_TEN_CHA", max_length=200):
+        data["father"] = {"full_name": father}
+    weight = f.text("CAN_NANG_CON", max_length=10)
+    return Parsed(
+        kind=NoticeKind.BIRTH,
+        format=NoticeFormat.XML,
+        certificate_number=number,
+        book=f.text("QUYEN_SO", max_length=50),
+        link_code=f.text("MA_LK", max_length=100),
+        data=data,
+        offered_to=mother["id_number"],
+        event_at=born or datetime.datetime.now(VIETNAM),
+        address_codes=(f.text("MATINH_CU_TRU"), f.text("MAHUYEN_CU_TRU"), f.text("MAXA_CU_TRU")),
+        facts={"weight_grams": int(weight) if weight.isdigit() else None, "residence": f.text("NOI_CU_TRU_NND")},
+    )
+
+
+def _death_xml(f: Fields, facility: HealthFacility) -> Parsed:
+    died = f.moment("NGAY_TU_VONG")
+    number = f.text("SO", required=True, max_length=50)
+    deceased = {
+        "full_name": f.text("HO_TEN", required=True, max_length=200),
+        "sex": SEXES.get(f.text("GIOI_TINH", required=True), ""),
+        "date_of_birth": f.day("NGAY_SINH", required=True),
+        "id_number": f.id_number("SO_CCCD"),
+        "date_of_death": died.date().isoformat() if died else "",
+        "place_of_death": f.text("NOI_TU_VONG", max_length=300) or facility.name,
+        "cause": f.text("NGUYEN_NHAN", max_length=300),
+        "last_residence": f.text("NOI_CU_TRU", max_length=300),
+    }
+    notice = {"number": number, "issuer": facility.name[:200], "date": f.day("NGAY_CT", required=True)}
+    return Parsed(
+        kind=NoticeKind.DEATH,
+        format=NoticeFormat.XML,
+        certificate_number=number,
+        book=f.text("QUYEN_SO", max_length=50),
+        link_code=f.text("MA_LK", max_length=100),
+        data={"deceased": _filled(deceased), "death_notice": notice},
+        offered_to=f.id_number("SO_CCCD_THAN_NHAN"),
+        event_at=died or datetime.datetime.now(VIETNAM),
+        address_codes=(f.text("MATINH_CU_TRU"), f.text("MAHUYEN_CU_TRU"), f.text("MAXA_CU_TRU")),
+        facts={"relative": f.text("HO_TEN_THAN_NHAN", max_length=200)},
+    )
+
+
+def _filled(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value}
+
+
+# --- FHIR R4B ----------------------------------------------------------------------------------
+def _fhir(facility: HealthFacility, body: bytes) -> Parsed:
+    from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
+
+    if not facility.active:
+        raise Invalid({"MACSKCB": [_("This health facility is not active: the province has suspended its notices.")]})
+    try:
+        bundle = Bundle.model_validate_json(body)
+    except ValidationError as refused:
+        raise Invalid(
+            {".".join(str(part) for part in error["loc"]) or "body": [error["msg"]] for error in refused.errors()}
+        ) from None
+    identifier = bundle.identifier
+    kind = FHIR_KINDS.get(identifier.system or "") if identifier else None
+    if bundle.type != "collection" or identifier is None or kind is None or not identifier.value:
+        message = _("A notice is a collection bundle identified by %(birth)s or %(death)s and its number.")
+        raise Invalid({"identifier": [message % dict(zip(("birth", "death"), FHIR_KINDS, strict=True))]})
+    resources: dict[str, list[Any]] = {}
+    for entry in bundle.entry or []:
+        if entry.resource is not None:
+            resources.setdefault(entry.resource.get_resource_type(), []).append(entry.resource)
+    organisation = next(iter(resources.get("Organization", [])), None)
+    if _identifier(organisation, MACSKCB) != facility.code:
+        message = _("The notice must name this API client's facility (%(system)s).") % {"system": MACSKCB}
+        raise Invalid({"Organization.identifier": [message]})
+    patients, related = resources.get("Patient", []), resources.get("RelatedPerson", [])
+    if len(patients) != 1:
+        raise Invalid({"Patient": [_("Exactly one Patient: the child or the deceased.")]})
+    patient = patients[0]
+    f = Fields("fhir", {})
+    number = identifier.value[:50]
+    if kind == NoticeKind.BIRTH:
+        mother = next((r for r in related if _relationship(r) == "MTH"), None)
+        if mother is None:
+            raise Invalid({"RelatedPerson": [_("The mother: a RelatedPerson with relationship MTH.")]})
+        born = _birth_time(patient)
+        child = {
+            "full_name": _name(patient),
+            "sex": SEXES.get(patient.gender or "", ""),
+            "date_of_birth": born.date().isoformat(),
+            "place_of_birth": facility.name[:300],
+            "birth_certificate_number": number,
+        }
+        mother_values = {
+            "full_name": _name(mother),
+            "date_of_birth": mother.birthDate.isoformat() if mother.birthDate else "",
+            "id_number": _identifier(mother, CCCD),
+        }
+        f.values = {"mother.identifier": mother_values["id_number"], "mother.name": mother_values["full_name"]}
+        f.id_number("mother.identifier")
+        f.text("mother.name", required=True)
+        f.raise_problems()
+        weight = next(
+            (
+                o.valueQuantity.value
+                for o in resources.get("Observation", [])
+                if o.valueQuantity and any(c.code == "8339-4" for c in (o.code.coding or []))
+            ),
+            None,
+        )
+        data = {"child": _filled(child), "mother": _filled(mother_values)}
+        if father := next((r for r in related if _relationship(r) == "FTH"), None):
+            data["father"] = {"full_name": _name(father)}
+        return Parsed(
+            kind=kind,
+            format=NoticeFormat.FHIR,
+            certificate_number=number,
+            data=data,
+            offered_to=mother_values["id_number"],
+            event_at=born,
+            address_codes=_address_codes(mother),
+            facts={"weight_grams": int(weight) if weight is not None else None},
+        )
+    relative = next(iter(related), None)
+    died = patient.deceasedDateTime
+    f.values = {
+        "Patient.identifier": _identifier(patient, CCCD),
+        "Patient.name": _name(patient),
+        "Patient.deceasedDateTime": died.isoformat() if died else "",
+        "RelatedPerson.identifier": _identifier(relative, CCCD) if relative else "",
+    }
+    for name in f.values:
+        f.text(name, required=True)
+    f.raise_problems()
+    assert died is not None
+    died_at = died if isinstance(died, datetime.datetime) else datetime.datetime.fromisoformat(str(died))
+    deceased = {
+        "full_name": _name(patient),
+        "sex": SEXES.get(patient.gender or "", ""),
+        "date_of_birth": patient.birthDate.isoformat() if patient.birthDate else "",
+        "id_number": f.id_number("Patient.identifier"),
+        "date_of_death": died_at.astimezone(VIETNAM).date().isoformat(),
+        "place_of_death": facility.name[:300],
+        "last_residence": (patient.address[0].text or "") if patient.address else "",
+    }
+    offered = f.id_number("RelatedPerson.identifier")
+    f.raise_problems()
+    return Parsed(
+        kind=kind,
+        format=NoticeFormat.FHIR,
+        certificate_number=number,
+        data={
+            "deceased": _filled(deceased),
+            "death_notice": {"number": number, "issuer": facility.name[:200], "date": died_at.date().isoformat()},
+        },
+        offered_to=offered,
+        event_at=died_at,
+        address_codes=_address_codes(patient),
+    )
+
+
+def _identifier(resource: Any, system: str) -> str:
+    for identifier in getattr(resource, "identifier", None) or []:
+        if identifier.system == system and identifier.value:
+            return str(identifier.value)
+    return ""
+
+
+def _name(resource: Any) -> str:
+    names = resource.name or []
+    if not names:
+        return ""
+    name = names[0]
+    return (name.text or " ".join([*(name.given or []), name.family or ""]).strip())[:200]
+
+
+def _relationship(resource: Any) -> str:
+    return next((c.code for r in resource.relationship or [] for c in r.coding or [] if c.code), "")
+
+
+def _birth_time(patient: Any) -> datetime.datetime:
+    for extension in patient.extension or []:
+        if extension.url == "http://hl7.org/fhir/StructureDefinition/patient-birthTime" and extension.valueDateTime:
+            moment = extension.valueDateTime
+            return moment if isinstance(moment, datetime.datetime) else datetime.datetime.fromisoformat(str(moment))
+    if patient.birthDate is None:
+        raise Invalid({"Patient.birthDate": [_("The child's date of birth is required.")]})
+    return datetime.datetime.combine(patient.birthDate, datetime.time(), VIETNAM)
+
+
+def _address_codes(resource: Any) -> tuple[str, ...]:
+    """Our profile: state, district and city carry the province, district and commune codes."""
+    address = (resource.address or [None])[0]
+    return (address.state or "", address.district or "", address.city or "") if address else ()

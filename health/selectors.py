@@ -1,0 +1,54 @@
+"""Reads of hospital notices: what a citizen is offered, what a desk may fill a dossier from."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+
+from agencies.choices import UnitLevel
+from agencies.models import AdministrativeUnit, UnitSuccession
+from cases.models import LIVE, Bundle
+from health.models import HealthNotice
+
+
+def unused() -> Q:
+    """Notices no live dossier cites (never cited, or cited by one refused or withdrawn)."""
+    return Q(bundle__isnull=True) | ~Q(bundle__in=Bundle.objects.filter(LIVE))
+
+
+def offers_for(personal_id: str) -> QuerySet[HealthNotice]:
+    """The notices whose citizen area offers them to this person (the mother, the relative), newest first."""
+    if not personal_id:
+        return HealthNotice.objects.none()
+    return (
+        HealthNotice.objects.filter(unused(), offered_to=personal_id)
+        .select_related("facility")
+        .order_by("-event_at", "-pk")
+    )
+
+
+def notice_for_desk(*, kind: str, number: str) -> list[HealthNotice]:
+    """The unused notices of `kind` with certificate number `number` (normally one)."""
+    found = HealthNotice.objects.filter(unused(), kind=kind, certificate_number=number.strip())
+    return list(found.select_related("facility")[:2])
+
+
+def commune_today(codes: tuple[str, ...], on: datetime.date) -> AdministrativeUnit | None:
+    """Today's commune for a residence given as (province, district, commune) codes, old ones
+    included: a code valid today is taken as it is; an older commune's code goes to the commune it
+    was merged into (the whole of it before any part of it)."""
+    code = codes[-1] if codes else ""
+    if not code:
+        return None
+    current = AdministrativeUnit.objects.valid_on(on).filter(code=code, level=UnitLevel.COMMUNE).first()
+    if current is not None:
+        return current
+    succession = (
+        UnitSuccession.objects.filter(old__code=code, old__level=UnitLevel.COMMUNE)
+        .filter(Q(new__valid_to__isnull=True) | Q(new__valid_to__gte=on), new__valid_from__lte=on)
+        .select_related("new")
+        .order_by("share", "pk")  # "full" before "partial"
+        .first()
+    )
+    return succession.new if succession else None

@@ -1,0 +1,94 @@
+"""Writes of hospital notices: receive one, let a dossier cite one, purge the unused."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.choices import UserRole
+from agencies.models import User
+from cases.models import Bundle
+from health import notices
+from health.models import HealthFacility, HealthNotice, NoticeAction, NoticeEvent, NoticeKind
+from health.selectors import commune_today, unused
+from portal.errors import Forbidden, Invalid
+
+
+def health_notice_receive(*, user: User, body: bytes, content_type: str) -> tuple[HealthNotice, bool]:
+    """Check and keep a notice a health facility posted. Returns it and whether it is new: the
+    same certificate (facility, kind, book, number) again returns the one kept, unchanged."""
+    if user.role != UserRole.HEALTH_FACILITY:
+        raise Forbidden(_("Only a health facility can send hospital notices."))
+    facility = HealthFacility.objects.filter(client=user).first()
+    if facility is None:
+        raise Invalid({"MACSKCB": [_("This API client is not a health facility the province has registered.")]})
+    parsed = notices.parse(facility, body, content_type)
+    key = {"facility": facility, "kind": parsed.kind, "book": parsed.book}
+    key["certificate_number"] = parsed.certificate_number
+    try:
+        with transaction.atomic():
+            if (kept := HealthNotice.objects.filter(**key).first()) is not None:
+                NoticeEvent.record(kept, NoticeAction.REPEATED, user)
+                return kept, False
+            notice = HealthNotice.objects.create(
+                **key,
+                link_code=parsed.link_code,
+                format=parsed.format,
+                data={**parsed.data, "facts": parsed.facts},
+                offered_to=parsed.offered_to,
+                event_at=parsed.event_at,
+                commune=commune_today(parsed.address_codes, timezone.localdate()),
+                signer=parsed.signer,
+            )
+            NoticeEvent.record(notice, NoticeAction.RECEIVED, user)
+    except IntegrityError:  # the same certificate posted twice at once: the first one kept
+        return HealthNotice.objects.get(**key), False
+    return notice, True
+
+
+SUBJECT_CHECKS = {  # the dossier's value that must be the notice's (kind → path in the sections)
+    NoticeKind.BIRTH: ("child", "birth_certificate_number"),
+    NoticeKind.DEATH: ("deceased", "id_number"),
+}
+
+
+def notice_problems(user: User, data: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with the notice a dossier cites (`health_notice`), for bundle_preview."""
+    pk = data.get("health_notice")
+    if not pk:
+        return {}
+    notice = HealthNotice.objects.filter(unused(), pk=pk).first()
+    if notice is None or notice.kind != data["kind"]:
+        return {"health_notice": [_("No unused hospital notice %(id)s for this kind of dossier.") % {"id": pk}]}
+    if user.role == UserRole.CITIZEN and notice.offered_to != user.personal_id:
+        return {"health_notice": [_("This hospital notice does not name you.")]}
+    section, name = SUBJECT_CHECKS[NoticeKind(notice.kind)]
+    expected = notice.data.get(section, {}).get(name, "")
+    if str((data.get(section) or {}).get(name, "")) != expected:
+        return {f"{section}.{name}": [_("Must be %(value)s, as on the hospital notice.") % {"value": expected}]}
+    return {}
+
+
+def notice_cite(*, user: User, bundle: Bundle, pk: int) -> None:
+    """Link the notice to the dossier just filed (in its transaction)."""
+    notice = HealthNotice.objects.select_for_update().get(pk=pk)
+    notice.bundle = bundle
+    notice.save(update_fields=["bundle"])
+    NoticeEvent.record(notice, NoticeAction.CITED, user, bundle.code)
+
+
+def notices_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the notices no live dossier cites, received more than HEALTH_NOTICE_KEEP_DAYS ago.
+    Their audit events stay (without personal data). Returns how many went."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.HEALTH_NOTICE_KEEP_DAYS)
+    with transaction.atomic():
+        old = list(HealthNotice.objects.filter(unused(), received_at__lt=cutoff).select_for_update())
+        for notice in old:
+            NoticeEvent.record(notice, NoticeAction.PURGED)
+        HealthNotice.objects.filter(pk__in=[notice.pk for notice in old]).delete()
+    return len(old)
