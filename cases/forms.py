@@ -104,6 +104,7 @@ class TopForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
+    health_notice = forms.CharField(required=False, widget=forms.HiddenInput)  # the hospital's notice filed from
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,6 +176,8 @@ class Intake:
         }
         if "needs_verification" in self.top.fields:
             payload["needs_verification"] = bool(data.get("needs_verification"))
+        if notice := data.get("health_notice"):
+            payload["health_notice"] = notice
         for section in self.sections:
             if section.procedures and not set(section.procedures) & set(procedures):
                 continue
@@ -223,7 +226,7 @@ class Intake:
                 section.form.add_error(name, messages)
             elif path.split(".")[0] == "procedures":
                 self.top.add_error("variant", messages)
-            elif name in self.top.fields and not section:
+            elif name in self.top.fields and not section and not self.top.fields[name].widget.is_hidden:
                 self.top.add_error(name, messages)
             else:
                 self.errors.setdefault(path, []).extend(messages)
@@ -310,6 +313,7 @@ def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
         "commune": payload.get("commune", ""),
         "delivery": payload.get("delivery", ""),
         "needs_verification": "on" if payload.get("needs_verification") else "",
+        "health_notice": str(payload.get("health_notice") or ""),
     }
     wanted = set(payload.get("procedures", []))
     for variant in variants:

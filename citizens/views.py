@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,14 +24,16 @@ from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
 from cases import kinds, services
 from cases.choices import AccessChannel, Channel, StepState
-from cases.forms import Intake, payload_as_post
-from cases.models import Bundle, BundleVariant
+from cases.forms import Intake
+from cases.models import Bundle
 from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_page_for_user
 from cases.services.outbox import notices_stop_url
 from cases.views import pdf_response, slip_response
 from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
 from citizens import signin
 from citizens.oidc import SESSION_ERROR
+from health.models import NoticeKind
+from health.selectors import filing_data, offers_for
 from portal.access import PortalRequest
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.paging import keyset_page
@@ -80,9 +82,22 @@ def signin_failed(request: HttpRequest) -> HttpResponse:
     return render(request, "citizens/signin_failed.html", {"refused": bool(refused)}, status=403 if refused else 200)
 
 
-def offers(request: PortalRequest) -> list[Any]:
-    """What the portal can offer to file from (the hospitals' notices naming this person)."""
-    return []
+def offers(request: PortalRequest) -> list[dict[str, str]]:
+    """The hospitals' notices that name this person, each offered as a dossier ready to file."""
+    rows = []
+    for notice in offers_for(request.user.personal_id)[:PAGE_SIZE]:
+        moment = timezone.localtime(notice.event_at)
+        where = {"day": formats.date_format(moment, "SHORT_DATE_FORMAT"), "place": notice.facility.name}
+        if notice.kind == NoticeKind.BIRTH:
+            text = _("Register the birth of your child born on %(day)s at %(place)s.") % where
+            action = _("Register the birth")
+        else:
+            where["name"] = notice.subject.get("full_name", "")
+            text = _("Register the death of %(name)s, who died on %(day)s at %(place)s.") % where
+            action = _("Register the death")
+        url = reverse("citizen:file", args=[notice.kind]) + "?" + urlencode({"notice": notice.pk})
+        rows.append({"text": text, "action": action, "url": url})
+    return rows
 
 
 class CitizenIntake(IntakeFlow):
@@ -90,9 +105,7 @@ class CitizenIntake(IntakeFlow):
     commune they choose; the sign-in's assurance level goes to the service, which decides."""
 
     def form(self, data: Any = None) -> Intake:
-        if data is None:
-            data = self.initial()
-        form = Intake(self.kind, data)
+        form = super().form(data)
         fields = form.top.fields
         del fields["channel"]
         fields.pop("needs_verification", None)  # the desk's judgement, not the citizen's
@@ -107,18 +120,20 @@ class CitizenIntake(IntakeFlow):
         return form
 
     def initial(self) -> dict[str, Any]:
-        """The form data a new dossier starts from: the applicant from the signed ID token."""
+        """The form data a new dossier starts from: the applicant from the signed ID token; with
+        `?notice=<id>` of a hospital notice that names this person, everything it says (the
+        commune of residence too)."""
         claims = signin.claims(self.request)
-        payload: dict[str, Any] = {
-            "kind": self.kind,
-            "delivery": "electronic",
-            "applicant": {"full_name": claims.get("name") or "", "id_number": self.request.user.personal_id},
-        }
-        data = payload_as_post(payload)
-        # The desk's default too: the bundle with every procedure (the newest variant).
-        latest = BundleVariant.objects.filter(kind=self.kind).order_by("-pk").first()
-        data.setdefault("variant", str(latest.pk) if latest else "")
-        return data
+        applicant = {"full_name": claims.get("name") or "", "id_number": self.request.user.personal_id}
+        payload: dict[str, Any] = {"applicant": applicant}
+        wanted = self.request.GET.get("notice", "")
+        offered = offers_for(self.request.user.personal_id).filter(kind=self.kind)
+        notice = offered.filter(pk=wanted).first() if wanted.isdigit() else None
+        if notice is not None:
+            payload.update(filing_data(notice), commune=notice.commune.code if notice.commune else "")
+            if notice.kind == NoticeKind.BIRTH:
+                applicant["relationship"] = _("mother")
+        return self.prefilled(payload)
 
     def commune(self, form: Intake) -> str:
         return str(form.top.data.get("commune", ""))

@@ -16,6 +16,8 @@ from portal.permissions import IsHealthFacility
 
 
 class HealthNoticeSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="birth or death: the kind of dossier it starts.")
+
     class Meta:
         model = HealthNotice
         fields = ["id", "kind", "certificate_number"]

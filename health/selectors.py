@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from agencies.choices import UnitLevel
-from agencies.models import AdministrativeUnit, UnitSuccession
+from agencies.choices import UnitLevel, UserRole
+from agencies.models import AdministrativeUnit, UnitSuccession, User
 from cases.models import LIVE, Bundle
 from health.models import HealthNotice
 
@@ -52,3 +53,20 @@ def commune_today(codes: tuple[str, ...], on: datetime.date) -> AdministrativeUn
         .first()
     )
     return succession.new if succession else None
+
+
+def filing_data(notice: HealthNotice) -> dict[str, Any]:
+    """The filing API's sections that `notice` fills, and the notice itself (`health_notice`)."""
+    sections = {key: value for key, value in notice.data.items() if key != "facts"}
+    return {**sections, "health_notice": notice.pk}
+
+
+def notice_get(pk: Any, user: User) -> HealthNotice | None:
+    """The notice a dossier being entered cites (a page's hidden field), if this user may see it:
+    a citizen only those that name them."""
+    if not str(pk or "").isdigit():
+        return None
+    found = HealthNotice.objects.select_related("facility").filter(pk=pk)
+    if user.role == UserRole.CITIZEN:
+        found = found.filter(offered_to=user.personal_id)
+    return found.first()

@@ -3,6 +3,8 @@ Thin: each reads its input, calls one selector or service, and renders."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
-from cases.choices import AccessChannel, BundleState
+from cases.choices import AccessChannel, BundleState, Channel
 from cases.filters import BundleFilter
 from cases.forms import DESK_FORMS, Intake, unconfirmed
 from cases.models import Bundle
@@ -29,6 +31,7 @@ from cases.selectors import (
 from cases.services import attachment_add
 from cases.views import pdf_response, slip_response
 from cases.views.intake import IntakeFlow
+from health.selectors import filing_data, notice_for_desk
 from portal.access import PortalRequest, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
@@ -64,6 +67,22 @@ class DeskIntake(IntakeFlow):
 
     def commune(self, form: Intake) -> str:
         return self.request.user.commune.code if self.request.user.commune else ""
+
+    def initial(self) -> dict[str, Any] | None:
+        """With `?certificate=<number>`: the dossier filled from the hospital's notice of that number."""
+        number = self.request.GET.get("certificate", "").strip()
+        if not number:
+            return None
+        found = notice_for_desk(kind=self.kind, number=number)
+        if len(found) != 1:
+            message = (
+                _("No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand.")
+                if not found
+                else _("Several hospitals sent a notice numbered %(number)s: enter the dossier by hand.")
+            )
+            messages.warning(self.request, message % {"number": number})
+            return None
+        return self.prefilled({"channel": Channel.DIRECT, **filing_data(found[0])})
 
     def part_url(self) -> str:
         return reverse(f"cases:intake-part-{self.kind}") if kinds.get(self.kind).intake_path else ""

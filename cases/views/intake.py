@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.forms import Intake, payload_as_post, payload_sections
-from cases.models import Bundle
+from cases.models import Bundle, BundleVariant
+from health.selectors import notice_get
 from portal.access import PortalRequest
 from portal.errors import Invalid
 
@@ -42,7 +43,20 @@ class IntakeFlow:
 
     # --- what a channel decides -------------------------------------------------------------
     def form(self, data: Any = None) -> Intake:
-        return Intake(self.kind, data)
+        return Intake(self.kind, data if data is not None else self.initial())
+
+    def initial(self) -> dict[str, Any] | None:
+        """The form data a new dossier starts from (None: the form's own defaults)."""
+        return None
+
+    def prefilled(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The form data of a new dossier that starts from `payload` (the bundle with every
+        procedure, the newest variant, unless it says otherwise)."""
+        data = payload_as_post({"kind": self.kind, "delivery": "electronic", **payload})
+        if not data.get("variant"):
+            latest = BundleVariant.objects.filter(kind=self.kind).order_by("-pk").first()
+            data["variant"] = str(latest.pk) if latest else ""
+        return data
 
     def commune(self, form: Intake) -> str:
         """The code of the commune the dossier is filed in."""
@@ -121,6 +135,7 @@ class IntakeFlow:
             "part": self._part(form),
             "part_url": self.part_url(),
             "title": self.title(),
+            "notice": notice_get(form.top.data.get("health_notice"), self.request.user),
             **self.extra_context(),
         }
         return render(self.request, "cases/intake.html", context, status=status)
@@ -144,6 +159,7 @@ class IntakeFlow:
             "document_kinds": form.spec.documents,
             "document_rows": [(row, (file_errors or {}).get(row, [])) for row in DOCUMENT_ROWS],
             "file_errors": bool(file_errors),
+            "notice": notice_get(payload.get("health_notice"), self.request.user),
             **self.extra_context(),
         }
         return render(self.request, "cases/intake_review.html", context, status=status)

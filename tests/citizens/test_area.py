@@ -23,7 +23,7 @@ from tests.scans import PDF
 pytestmark = pytest.mark.django_db
 
 LAN = "040195001234"  # Nguyễn Thị Lan, the mother in tests.cases.conftest.BIRTH
-CITIZEN_LIST_QUERIES = 3  # the user, the page of dossiers, the record of who saw them
+CITIZEN_LIST_QUERIES = 4  # the user, the page of dossiers, the record of who saw them, the hospital notices offered
 
 BIRTH_FORM = {
     "commune": "16690",

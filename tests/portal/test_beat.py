@@ -59,8 +59,9 @@ def test_the_local_beat_runs_beats_schedule_with_the_same_cadence():
         "lateness-record": datetime.timedelta(hours=1),
         "summaries-update": datetime.timedelta(seconds=30),
         "summaries-rebuild": None,  # a crontab: 01:30 each night
+        "health-notices-purge": None,  # a crontab: 02:15 each night
     }
-    assert beat.entries[-1].schedule == settings.CELERY_BEAT_SCHEDULE["summaries-rebuild"]["schedule"]
+    assert beat.entries[-1].schedule == settings.CELERY_BEAT_SCHEDULE["health-notices-purge"]["schedule"]
 
 
 def test_in_a_fresh_web_process_every_task_of_the_schedule_is_found():
