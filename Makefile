@@ -34,6 +34,8 @@ run: system-packages-run $(BIN)/.installed
 	@echo "Demo accounts (password: $(DEMO_PASSWORD)):"
 	@$(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
 	@$(MANAGE) seed_demo_dossiers
+	@echo "Demo health facility and its signed notices (API client password: $(DEMO_PASSWORD)):"
+	@$(MANAGE) seed_demo_notices --password "$(DEMO_PASSWORD)"
 	@$(IDP) migrate -v 0
 	@echo "Demo citizens at the development identity provider (password: $(DEMO_PASSWORD)):"
 	@$(IDP) seed_idp --password "$(DEMO_PASSWORD)" \

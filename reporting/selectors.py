@@ -620,3 +620,19 @@ def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetim
         for step in steps
         if step.finished_at is not None
     ]
+
+
+def online_from_hospital_notices(
+    *, user: User, unit: AdministrativeUnit, first: datetime.date, last: datetime.date
+) -> int:
+    """How many online dossiers of `unit` received in the period started from a hospital's notice
+    (issue 13: the proactive offers' reach). Counted on the dossiers, not the summaries: one query."""
+    code = unit.code
+    under = Q(commune__code=code) | Q(commune__parent__code=code) | Q(commune__parent__parent__code=code)
+    return (
+        bundle_list_for_user(user=user)
+        .filter(under, channel=Channel.ONLINE, health_notices__isnull=False)
+        .filter(received_at__date__gte=first, received_at__date__lte=last)
+        .distinct()
+        .count()
+    )

@@ -97,6 +97,9 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     trail = Prefetch(
         "events", ObstacleEvent.objects.select_related("actor__office", "actor__commune", "actor__province")
     )
+    context["from_notices"] = selectors.online_from_hospital_notices(
+        user=request.user, unit=report.unit, first=report.first, last=report.last
+    )
     context["obstacles"] = obstacle_list_for_user(user=request.user).prefetch_related(trail)[:50]
     context["may_file"] = access.may(request.user, access.OBSTACLE_FILE)
     context["may_answer"] = access.may(request.user, access.OBSTACLE_ANSWER)

@@ -146,3 +146,13 @@ def test_unused_notices_are_purged_after_the_keeping_period_and_cited_ones_stay(
     purged = NoticeEvent.objects.get(action="purged")
     assert (purged.notice_id, purged.kind, purged.certificate_number) == (unused, "death", "GBT-2026-000045")
     assert notices_purge(now=timezone.now() + datetime.timedelta(days=91)) == 1  # the recent one, never cited
+
+
+def test_the_dashboard_counts_the_online_dossiers_started_from_a_notice(client, make_user, notice, api, integration):
+    filed = api(integration).post("/api/v1/bundles/", from_notice(notice), format="json")
+    assert filed.status_code == 201, filed.content
+    plain = birth(child__birth_certificate_number="CS-PLAIN")
+    assert api(integration).post("/api/v1/bundles/", plain, format="json").status_code == 201
+    client.force_login(make_user(UserRole.PROVINCIAL))
+    page = client.get("/reports/", {"unit": "40", "from": "2026-03-01", "to": "2026-03-31"}).content.decode()
+    assert re.search(r'id="from-notices">\s*1 hồ sơ trực tuyến bắt đầu từ giấy điện tử của bệnh viện.', page)
