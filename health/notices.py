@@ -25,7 +25,7 @@ from cryptography import x509
 from django.conf import settings
 from django.utils.translation import gettext as _
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, VerifyResult, XMLVerifier
 from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLException
 from signxml.util import X509CertChainVerifier
 
@@ -126,6 +126,7 @@ def _xml(facility: HealthFacility, body: bytes) -> Parsed:
         result = FacilityVerifier(facility.ca_pem).verify(body, parser=PARSER, expect_config=SIGNATURE)
     except (SignXMLException, etree.XMLSyntaxError) as problem:
         raise _signature_refused(problem) from None
+    assert isinstance(result, VerifyResult)  # one reference expected: one result
     envelope = result.signed_xml  # only what the signature covers, never the bytes as posted
     assert envelope is not None
     if (code := envelope.findtext("THONGTINDONVI/MACSKCB") or "").strip() != facility.code:
@@ -162,7 +163,8 @@ class Fields:
     """The values of one record, read with the problems of each named field collected."""
 
     def __init__(self, prefix: str, values: dict[str, str]) -> None:
-        self.prefix, self.values, self.problems = prefix, values, {}
+        self.prefix, self.values = prefix, values
+        self.problems: dict[str, list[str]] = {}
 
     def refuse(self, name: str, message: str) -> None:
         self.problems.setdefault(f"{self.prefix}.{name}", []).append(message)

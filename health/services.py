@@ -79,7 +79,7 @@ def notice_cite(*, user: User, bundle: Bundle, pk: int) -> None:
     notice = HealthNotice.objects.select_for_update().get(pk=pk)
     notice.bundle = bundle
     notice.save(update_fields=["bundle"])
-    NoticeEvent.record(notice, NoticeAction.CITED, user, bundle.code)
+    NoticeEvent.record(notice, NoticeAction.CITED, user, bundle.code or "")
 
 
 def notices_purge(*, now: datetime.datetime | None = None) -> int:

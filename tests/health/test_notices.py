@@ -3,6 +3,7 @@ registered CA made in the test; every refusal stores nothing."""
 
 import base64
 import datetime
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -125,7 +126,7 @@ def test_what_is_not_xml_or_not_base64_is_refused(post, signer):
     assert (response.status_code, list(response.json()["errors"])) == (400, ["Content-Type"])
 
 
-FHIR_BIRTH = {
+FHIR_BIRTH: dict[str, Any] = {
     "resourceType": "Bundle",
     "type": "collection",
     "identifier": {"system": "urn:lienthong:giay-chung-sinh", "value": "GCS-2026-000777"},
