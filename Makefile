@@ -79,7 +79,7 @@ deploy-check: $(BIN)/.installed
 # security: bandit on the apps (settings in pyproject.toml, [tool.bandit]); fails on any finding
 # of medium or high severity. A silenced finding says why beside its `# nosec`.
 security: $(BIN)/.installed
-	$(BIN)/bandit -c pyproject.toml -r agencies cases citizens health reporting portal idp --severity-level medium --quiet
+	$(BIN)/bandit -c pyproject.toml -r agencies cases citizens health signing reporting portal idp --severity-level medium --quiet
 
 ## audit: known vulnerabilities in the locked dependencies (pip-audit against requirements.lock).
 ## Needs the advisory database (PyPI's JSON API and OSV) over the network: it cannot run on our

@@ -1,0 +1,58 @@
+"""Signing a PDF the portal issues: PAdES (pyHanko), baseline B-T (an RFC 3161 timestamp from the
+configured authority) or B-LT (the chain's OCSP answers and CRLs embedded, so the signature can be
+checked after the certificates expire). Pure functions over bytes: where the key comes from and
+who signs which document is decided by the caller (issue 14, step by step)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers, timestamps
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko_certvalidator import ValidationContext
+
+
+@dataclass(frozen=True)
+class Pkcs12Key:
+    """A signing key and its certificate chain in a PKCS#12 file (the default key store)."""
+
+    path: Path
+    passphrase: bytes
+
+    def signer(self) -> signers.Signer:
+        signer = signers.SimpleSigner.load_pkcs12(str(self.path), passphrase=self.passphrase)
+        if signer is None:
+            raise ValueError(f"cannot read the PKCS#12 file {self.path}")
+        return signer
+
+
+def sign_pdf(
+    pdf: bytes,
+    signer: signers.Signer,
+    *,
+    tsa_url: str,
+    long_term_roots: list[asn1_x509.Certificate] | None = None,
+    reason: str = "",
+    location: str = "",
+) -> bytes:
+    """`pdf` with one more revision holding a PAdES signature by `signer`, timestamped by the
+    authority at `tsa_url` (B-T); with `long_term_roots`, the validation data of the chain up to
+    one of them is fetched and embedded too (B-LT)."""
+    metadata = signers.PdfSignatureMetadata(
+        field_name="Signature1",
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason or None,
+        location=location or None,
+        embed_validation_info=long_term_roots is not None,
+        validation_context=(
+            ValidationContext(trust_roots=long_term_roots, allow_fetching=True) if long_term_roots is not None else None
+        ),
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    signed = signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamps.HTTPTimeStamper(tsa_url))
+    return signed.getvalue()

@@ -1,0 +1,70 @@
+"""Checking a signed PDF (pyHanko): intact, covering the whole file (or only validation data
+added after), signed by a certificate that chains to one of the trust roots the province
+configures and is not revoked where the revocation data can be reached, and timestamped. The
+answer names each problem in words a person can act on."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from asn1crypto import x509 as asn1_x509
+from django.utils.translation import gettext as _
+from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko_certvalidator import ValidationContext
+
+ALLOWED_AFTER = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)  # B-LT's validation data
+
+
+@dataclass
+class Verdict:
+    valid: bool = False
+    signer: str = ""  # the signing certificate's subject, as a person reads it
+    signer_fingerprint: str = ""  # SHA-256 of the signing certificate (DER), hex
+    signed_at: datetime.datetime | None = None  # the timestamp's time, else the time the signer claims
+    timestamped: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verdict:
+    """The verdict on the last signature of `data` (the whole file must be covered by it)."""
+    verdict = Verdict()
+    try:
+        signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
+    except (PdfReadError, ValueError, KeyError):
+        verdict.problems.append(_("This is not a PDF file that can be read."))
+        return verdict
+    if not signatures:
+        verdict.problems.append(_("The document carries no digital signature."))
+        return verdict
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=True)
+    try:
+        status = validate_pdf_signature(signatures[-1], context)
+    except (SignatureValidationError, ValueError) as error:
+        verdict.problems.append(_("The signature cannot be checked: %(error)s") % {"error": error})
+        return verdict
+    cert = status.signing_cert
+    verdict.signer = cert.subject.human_friendly
+    verdict.signer_fingerprint = hashlib.sha256(cert.dump()).hexdigest()
+    timestamp = status.timestamp_validity
+    verdict.timestamped = bool(timestamp and timestamp.intact and timestamp.valid and timestamp.trusted)
+    verdict.signed_at = timestamp.timestamp if timestamp else status.signer_reported_dt
+    if not (status.intact and status.valid):  # then nothing else about it means anything
+        verdict.problems.append(_("The document was changed after it was signed."))
+        return verdict
+    if status.modification_level not in ALLOWED_AFTER or not status.docmdp_ok:
+        verdict.problems.append(_("Content was added to the document after it was signed."))
+    if status.revocation_details is not None:
+        verdict.problems.append(_("The signing certificate was revoked."))
+    elif not status.trusted:
+        verdict.problems.append(_("The signing certificate is not issued by an authority this portal trusts."))
+    if not verdict.timestamped:
+        verdict.problems.append(_("The signature has no valid timestamp."))
+    verdict.valid = not verdict.problems
+    return verdict

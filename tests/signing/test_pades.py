@@ -1,0 +1,65 @@
+"""Signing and checking PDFs against a real test PKI (certomancer as a process: CAs, OCSP, CRLs,
+a timestamp authority): what the portal signs validates, intact, trusted, timestamped and covering
+the whole file; a changed byte, an untrusted signer and a revoked certificate are each refused with
+the reason."""
+
+import datetime
+
+import pytest
+
+from cases.documents import html_to_pdf
+from signing.pades import Pkcs12Key, sign_pdf
+from signing.verify import verify_pdf
+
+PASSPHRASE = b"test-passphrase"
+
+
+@pytest.fixture(scope="module")
+def document():
+    return html_to_pdf("<h1>Giấy tiếp nhận hồ sơ và hẹn trả kết quả</h1><p>KS-40-2026-000001</p>")
+
+
+def signed_by(pki, name, document, **options):
+    return sign_pdf(
+        document, Pkcs12Key(pki.pkcs12(name, PASSPHRASE), PASSPHRASE).signer(), tsa_url=pki.tsa_url, **options
+    )
+
+
+@pytest.mark.parametrize("long_term", [False, True], ids=["B-T", "B-LT"])
+def test_a_signed_document_is_intact_trusted_timestamped_and_whole(pki, document, long_term):
+    roots = [pki.cert("root")]
+    before = datetime.datetime.now(datetime.UTC)
+    signed = signed_by(pki, "office", document, long_term_roots=roots if long_term else None, reason="Tiếp nhận")
+    assert signed.startswith(document)  # an incremental update: the issued bytes stay as they were
+    verdict = verify_pdf(signed, trust_roots=roots)
+    assert (verdict.valid, verdict.problems, verdict.timestamped) == (True, [], True)
+    assert verdict.signer == "Common Name: UBND phường Trường Vinh, Organization: Test PKI, Country: VN"
+    assert verdict.signed_at is not None
+    assert before - datetime.timedelta(seconds=5) <= verdict.signed_at <= datetime.datetime.now(datetime.UTC)
+    assert (b"/DSS" in signed[len(document) :]) is long_term  # B-LT embeds the validation data
+
+
+def test_one_changed_byte_is_reported(pki, document):
+    signed = bytearray(signed_by(pki, "office", document))
+    at = signed.index(b"KS-40") if b"KS-40" in signed else signed.index(b"/MediaBox") + 1
+    signed[at] ^= 0x01
+    verdict = verify_pdf(bytes(signed), trust_roots=[pki.cert("root")])
+    assert (verdict.valid, verdict.problems) == (False, ["Tài liệu đã bị thay đổi sau khi ký."])
+
+
+def test_a_signer_from_an_untrusted_authority_is_reported(pki, document):
+    verdict = verify_pdf(signed_by(pki, "stranger", document), trust_roots=[pki.cert("root")])
+    assert (verdict.valid, verdict.problems) == (
+        False,
+        ["Chứng thư ký không do tổ chức chứng thực mà cổng tin cậy cấp."],
+    )
+
+
+def test_a_revoked_certificate_is_reported(pki, document):
+    verdict = verify_pdf(signed_by(pki, "revoked", document), trust_roots=[pki.cert("root")])
+    assert (verdict.valid, verdict.problems) == (False, ["Chứng thư ký đã bị thu hồi."])
+
+
+def test_an_unsigned_or_unreadable_file_is_reported(document):
+    assert verify_pdf(document, trust_roots=[]).problems == ["Tài liệu không có chữ ký số."]
+    assert verify_pdf(b"not a pdf", trust_roots=[]).problems == ["Đây không phải tệp PDF đọc được."]
