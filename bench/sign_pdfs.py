@@ -1,7 +1,7 @@
 """Signing one issued PDF, per document, against the test PKI (certomancer as a process, as in
 tests/signing): PAdES B-T and B-LT with a PKCS#12 key, each beside the floors measured in the same
 run: one bare RSA-2048 signature of a SHA-256 digest, and one RFC 3161 timestamp round trip to the
-same authority. Usage: .venv/bin/python bench/signing.py [documents per measurement, default 50]."""
+same authority. Usage: .venv/bin/python bench/sign_pdfs.py [documents per measurement, default 50]."""
 
 import asyncio
 import logging
