@@ -23,7 +23,7 @@ django.setup()
 logging.disable(logging.INFO)  # pyHanko logs every fetch at INFO
 
 from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: E402
 from pyhanko.sign import timestamps  # noqa: E402
 
@@ -53,11 +53,12 @@ def main() -> None:
         path = pki.pkcs12("office", PASSPHRASE)
         signer = Pkcs12Key(path, PASSPHRASE).signer()
         key = pkcs12.load_key_and_certificates(path.read_bytes(), PASSPHRASE)[0]
+        assert isinstance(key, rsa.RSAPrivateKey)
         roots = [pki.cert("root")]
         stamper = timestamps.HTTPTimeStamper(pki.tsa_url)
         digest = bytes(32)
         rows = {
-            "floor: one RSA-2048 signature (cryptography)": lambda: key.sign(  # type: ignore[union-attr, call-arg]
+            "floor: one RSA-2048 signature (cryptography)": lambda: key.sign(
                 digest, padding.PKCS1v15(), hashes.SHA256()
             ),
             "floor: one timestamp round trip (RFC 3161)": lambda: asyncio.run(
