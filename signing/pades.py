@@ -15,6 +15,8 @@ from pyhanko.sign import signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko_certvalidator import ValidationContext
 
+from signing import outside_event_loop
+
 
 @dataclass(frozen=True)
 class Pkcs12Key:
@@ -54,5 +56,5 @@ def sign_pdf(
         ),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    signed = signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamps.HTTPTimeStamper(tsa_url))
-    return signed.getvalue()
+    stamper = timestamps.HTTPTimeStamper(tsa_url)
+    return outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper).getvalue())

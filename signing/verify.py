@@ -19,6 +19,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
+from signing import outside_event_loop
+
 ALLOWED_AFTER = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)  # B-LT's validation data
 
 
@@ -45,7 +47,7 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
         return verdict
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=True)
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = outside_event_loop(lambda: validate_pdf_signature(signatures[-1], context))
     except (SignatureValidationError, ValueError) as error:
         verdict.problems.append(_("The signature cannot be checked: %(error)s") % {"error": error})
         return verdict
