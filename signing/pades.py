@@ -5,6 +5,7 @@ who signs which document is decided by the caller (issue 14, step by step)."""
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,13 @@ class Pkcs12Key:
         return signer
 
 
+@functools.cache
+def _timestamper(url: str) -> timestamps.HTTPTimeStamper:
+    """One per authority and process: a new one first asks the authority for a dummy token (to
+    size the signature), a second round trip per document."""
+    return timestamps.HTTPTimeStamper(url)
+
+
 def sign_pdf(
     pdf: bytes,
     signer: signers.Signer,
@@ -56,5 +64,5 @@ def sign_pdf(
         ),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    stamper = timestamps.HTTPTimeStamper(tsa_url)
+    stamper = _timestamper(tsa_url)
     return outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper).getvalue())
