@@ -8,7 +8,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from agencies.choices import AgencyRole, UnitLevel, UserRole
-from agencies.models import AdministrativeUnit, Jurisdiction, Office, User
+from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
 from portal.errors import NotFound
 
 
@@ -88,3 +88,13 @@ def jurisdiction_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Jur
         .select_related("office", "unit")
         .order_by("unit__code", _ROLE_ORDER)
     )
+
+
+def seat_of(successions: list[UnitSuccession]) -> str:
+    """Which new commune holds an old one's seat: the one it went to whole; else the one that kept
+    its code (a merged commune takes the code of the seat's commune); else the lowest code."""
+    whole = [s.new.code for s in successions if s.share == "full"]
+    if whole:
+        return whole[0]
+    same = [s.new.code for s in successions if s.new.code == s.old.code]
+    return same[0] if same else min(s.new.code for s in successions)

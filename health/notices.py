@@ -76,6 +76,8 @@ class Parsed:
 def parse(facility: HealthFacility, body: bytes, content_type: str) -> Parsed:
     """The notice in `body`, checked for `facility`: XML must carry its valid signature; a FHIR
     bundle comes over the facility's own API credentials."""
+    if not facility.active:
+        raise Invalid({"MACSKCB": [_("This health facility is not active: the province has suspended its notices.")]})
     if "json" in content_type:
         return _fhir(facility, body)
     if "xml" in content_type:
@@ -120,8 +122,6 @@ def _signature_refused(problem: SignXMLException | etree.XMLSyntaxError) -> Inva
 
 
 def _xml(facility: HealthFacility, body: bytes) -> Parsed:
-    if not facility.active:
-        raise Invalid({"MACSKCB": [_("This health facility is not active: the province has suspended its notices.")]})
     try:
         result = FacilityVerifier(facility.ca_pem).verify(body, parser=PARSER, expect_config=SIGNATURE)
     except (SignXMLException, etree.XMLSyntaxError) as problem:
@@ -276,8 +276,6 @@ def _fhir(facility: HealthFacility, body: bytes) -> Parsed:
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
 
-    if not facility.active:
-        raise Invalid({"MACSKCB": [_("This health facility is not active: the province has suspended its notices.")]})
     try:
         bundle = Bundle.model_validate_json(body)
     except ValidationError as refused:

@@ -4,8 +4,10 @@ tests sign with. Never trusted outside the demo: the province registers each fac
 
 from __future__ import annotations
 
+import base64
 import datetime
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -94,9 +96,6 @@ def envelope(facility_code: str, kind: str, record: dict[str, str]) -> bytes:
     """An unsigned envelope (GIAMDINHHS) carrying one record: `kind` "birth" (XML9,
     DU_LIEU_GIAY_CHUNG_SINH) or "death" (GIAYBAOTU, DU_LIEU_GIAY_BAO_TU), with a placeholder where
     the signature goes."""
-    import base64
-    from xml.sax.saxutils import escape
-
     file_type, outer, listing, tag = {
         "birth": ("XML9", "CHI_TIEU_DU_LIEU_GIAY_CHUNG_SINH", "DSACH_GIAYCHUNGSINH", "DU_LIEU_GIAY_CHUNG_SINH"),
         "death": ("GIAYBAOTU", "CHI_TIEU_DU_LIEU_GIAY_BAO_TU", "DSACH_GIAYBAOTU", "DU_LIEU_GIAY_BAO_TU"),

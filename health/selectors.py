@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, UnitSuccession, User
+from agencies.selectors import seat_of
 from cases.models import LIVE, Bundle
 from health.models import HealthNotice
 
@@ -37,22 +38,20 @@ def notice_for_desk(*, kind: str, number: str) -> list[HealthNotice]:
 
 def commune_today(codes: tuple[str, ...], on: datetime.date) -> AdministrativeUnit | None:
     """Today's commune for a residence given as (province, district, commune) codes, old ones
-    included: a code valid today is taken as it is; an older commune's code goes to the commune it
-    was merged into (the whole of it before any part of it)."""
+    included: a code valid today is taken as it is; an older commune's code goes to the commune
+    that holds its seat today (agencies.selectors.seat_of, as the reports count it)."""
     code = codes[-1] if codes else ""
     if not code:
         return None
     current = AdministrativeUnit.objects.valid_on(on).filter(code=code, level=UnitLevel.COMMUNE).first()
     if current is not None:
         return current
-    succession = (
-        UnitSuccession.objects.filter(old__code=code, old__level=UnitLevel.COMMUNE)
-        .filter(Q(new__valid_to__isnull=True) | Q(new__valid_to__gte=on), new__valid_from__lte=on)
-        .select_related("new")
-        .order_by("share", "pk")  # "full" before "partial"
-        .first()
+    successions = list(
+        UnitSuccession.objects.filter(old__code=code, old__level=UnitLevel.COMMUNE).select_related("old", "new")
     )
-    return succession.new if succession else None
+    if not successions:
+        return None
+    return AdministrativeUnit.objects.valid_on(on).filter(code=seat_of(successions), level=UnitLevel.COMMUNE).first()
 
 
 def filing_data(notice: HealthNotice) -> dict[str, Any]:

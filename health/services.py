@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UserRole
 from agencies.models import User
+from cases import kinds
 from cases.models import Bundle
+from cases.validation import value_at
 from health import notices
-from health.models import HealthFacility, HealthNotice, NoticeAction, NoticeEvent, NoticeKind
+from health.models import HealthFacility, HealthNotice, NoticeAction, NoticeEvent
 from health.selectors import commune_today, unused
 from portal.errors import Forbidden, Invalid
 
@@ -51,12 +53,6 @@ def health_notice_receive(*, user: User, body: bytes, content_type: str) -> tupl
     return notice, True
 
 
-SUBJECT_CHECKS = {  # the dossier's value that must be the notice's (kind → path in the sections)
-    NoticeKind.BIRTH: ("child", "birth_certificate_number"),
-    NoticeKind.DEATH: ("deceased", "id_number"),
-}
-
-
 def notice_problems(user: User, data: dict[str, Any]) -> dict[str, list[str]]:
     """What is wrong with the notice a dossier cites (`health_notice`), for bundle_preview."""
     pk = data.get("health_notice")
@@ -67,10 +63,11 @@ def notice_problems(user: User, data: dict[str, Any]) -> dict[str, list[str]]:
         return {"health_notice": [_("No unused hospital notice %(id)s for this kind of dossier.") % {"id": pk}]}
     if user.role == UserRole.CITIZEN and notice.offered_to != user.personal_id:
         return {"health_notice": [_("This hospital notice does not name you.")]}
-    section, name = SUBJECT_CHECKS[NoticeKind(notice.kind)]
-    expected = notice.data.get(section, {}).get(name, "")
-    if str((data.get(section) or {}).get(name, "")) != expected:
-        return {f"{section}.{name}": [_("Must be %(value)s, as on the hospital notice.") % {"value": expected}]}
+    # The value only one live dossier may hold (the certificate number, the deceased's ID) is the notice's.
+    path = kinds.get(notice.kind).duplicate
+    expected = value_at(notice.data, path) or ""
+    if str(value_at(data, path) or "") != expected:
+        return {path: [_("Must be %(value)s, as on the hospital notice.") % {"value": expected}]}
     return {}
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
+from agencies.selectors import seat_of
 from cases import access
 from cases import kinds as bundle_kinds
 from cases.choices import Channel, FuneralCategory, Source, StepState
@@ -208,16 +209,6 @@ def period(first: str | None, last: str | None, today: datetime.date) -> tuple[d
     if start > end:
         raise Invalid({"from": [_("The period must start before it ends.")]})
     return start, end
-
-
-def seat_of(successions: list[UnitSuccession]) -> str:
-    """Which new commune holds an old one's seat: the one it went to whole; else the one that kept
-    its code (a merged commune takes the code of the seat's commune); else the lowest code."""
-    whole = [s.new.code for s in successions if s.share == "full"]
-    if whole:
-        return whole[0]
-    same = [s.new.code for s in successions if s.new.code == s.old.code]
-    return same[0] if same else min(s.new.code for s in successions)
 
 
 def successor_codes() -> dict[str, str]:
