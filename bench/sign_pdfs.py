@@ -50,7 +50,7 @@ def main() -> None:
     pki = start_test_pki(Path(tempfile.mkdtemp(prefix="bench-pki-")), free_port())
     try:
         document = html_to_pdf("<h1>Giấy tiếp nhận hồ sơ và hẹn trả kết quả</h1><p>KS-40-2026-000001</p>" * 20)
-        path = pki.pkcs12("office", PASSPHRASE)
+        path = pki.pkcs12("office", PASSPHRASE.decode(), pki.directory / "office.p12")
         signer = Pkcs12Key(path, PASSPHRASE).signer()
         key = pkcs12.load_key_and_certificates(path.read_bytes(), PASSPHRASE)[0]
         assert isinstance(key, rsa.RSAPrivateKey)

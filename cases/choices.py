@@ -86,6 +86,7 @@ class Action(models.TextChoices):
     HANDED_OVER = "handed_over", _("Results handed over")
     NOTIFIED = "notified", _("Notice sent to the citizen")
     NOTICES_STOPPED = "notices_stopped", _("The citizen stopped the notices")
+    DOCUMENT_SIGNED = "document_signed", _("Document signed")
 
 
 class AccessChannel(models.TextChoices):

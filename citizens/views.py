@@ -23,12 +23,12 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
 from cases import kinds, services
-from cases.choices import AccessChannel, Channel, StepState
+from cases.choices import Channel, StepState
 from cases.forms import Intake
 from cases.models import Bundle
 from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_page_for_user
 from cases.services.outbox import notices_stop_url
-from cases.views import pdf_response, slip_response
+from cases.views import slip_response
 from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
 from citizens import signin
 from citizens.oidc import SESSION_ERROR
@@ -250,13 +250,14 @@ def supply(request: PortalRequest, code: str) -> HttpResponse:
 
 @citizen_required
 def receipt(request: PortalRequest, code: str) -> HttpResponse:
-    """The receipt and appointment slip of my dossier, as a PDF."""
-    from cases.documents import receipt_pdf
+    """The receipt and appointment slip of my dossier, signed."""
+    from signing import services as signing_services
+    from signing.views import issued_response
 
     found = bundle_get_for_user(user=request.user, code=code)
-    pdf = receipt_pdf(found)
-    services.personal_data_access_record(user=request.user, bundles=[found], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{code}-giay-tiep-nhan.pdf")
+    return issued_response(
+        request, lambda: signing_services.receipt_issue(bundle=found, actor=request.user), bundle=found
+    )
 
 
 @citizen_required

@@ -45,3 +45,9 @@ class Conflict(DomainError):
     """The action does not fit the current state, or somebody changed it first: reload and retry."""
 
     status_code = 409
+
+
+class Unavailable(DomainError):
+    """Cannot be done until the province sets something up (a signing key): say what is missing."""
+
+    status_code = 503

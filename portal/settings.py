@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "reporting",
     "citizens",
     "health",
+    "signing",
     "mozilla_django_oidc",
 ]
 
@@ -288,7 +289,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "summaries-update": {"task": "reporting.tasks.summaries_update_task", "schedule": 30.0},
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
     "health-notices-purge": {"task": "health.tasks.notices_purge_task", "schedule": crontab(hour=2, minute=15)},
+    "documents-sweep": {"task": "signing.tasks.documents_sweep_task", "schedule": 60.0},
 }
+# Signing runs on a queue of its own, so a burst of documents never delays a hand-off.
+CELERY_TASK_ROUTES = {"signing.tasks.document_sign_task": {"queue": "signing"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # With no broker, the process that serves the pages runs that schedule itself (portal/beat.py).
 LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
@@ -312,7 +316,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"track": env("TRACK_THROTTLE", default="30/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "track": env("TRACK_THROTTLE", default="30/minute"),
+        "verify": env("VERIFY_THROTTLE", default="30/minute"),
+    },
     "NUM_PROXIES": 0,  # the throttles count portal.client.client_address(), never X-Forwarded-For as sent
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -378,3 +385,17 @@ LOGIN_REDIRECT_URL_FAILURE = "/citizen/sign-in/refused/"  # a path: the library 
 # (signxml's `location`), and how many days a notice no dossier cites is kept (Decree 13/2023).
 HEALTH_NOTICE_SIGNATURE_LOCATION = env("HEALTH_NOTICE_SIGNATURE_LOCATION", default="./CHUKYDONVI/")
 HEALTH_NOTICE_KEEP_DAYS = env.int("HEALTH_NOTICE_KEEP_DAYS", default=90)
+
+# Signed documents (signing/). Keys: SIGNING_KEY_STORE names the key store (pkcs12: one file per key
+# under SIGNING_KEY_DIR, opened with SIGNING_PKCS12_PASSPHRASE; csc: a remote signing service).
+# Every document gets an RFC 3161 timestamp from SIGNING_TSA_URL (PAdES B-T); with
+# SIGNING_LONG_TERM the chain's revocation data is embedded too (B-LT). The PDFs people bring
+# to /verify/ and the extracts officers upload are checked against the roots in SIGNING_TRUST_DIR.
+SIGNING_KEY_STORE = env("SIGNING_KEY_STORE", default="pkcs12")
+SIGNING_KEY_DIR = env.path("SIGNING_KEY_DIR", default=BASE_DIR / "var" / "signing" / "keys")
+SIGNING_PKCS12_PASSPHRASE = env("SIGNING_PKCS12_PASSPHRASE", default="")
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa")
+SIGNING_LONG_TERM = env.bool("SIGNING_LONG_TERM", default=True)
+SIGNING_TRUST_DIR = env.path("SIGNING_TRUST_DIR", default=BASE_DIR / "var" / "signing" / "trust")
+# The sweeper hands out again the documents still unsigned after this many seconds.
+SIGNING_SWEEP_AGE = env.float("SIGNING_SWEEP_AGE", default=60.0)

@@ -32,6 +32,7 @@ urlpatterns = [
     re_path(r"^api/[\s\S]*/$", views.api_not_found),  # JSON 404 also for a non-numeric id or a newline
     path("", include("cases.urls")),
     path("reports/", include("reporting.urls")),
+    path("verify/", include("signing.urls")),
     path("citizen/", include("citizens.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
 ]

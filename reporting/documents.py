@@ -16,6 +16,10 @@ from reporting.tables import rate_table, sla_table
 
 
 def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bool) -> bytes:
+    return html_to_pdf(report_html(report, sla, author=author, remap=remap))
+
+
+def report_html(report: RateReport, sla: list[SlaRow], *, author: User, remap: bool) -> str:
     with translation.override("vi"):
         context: dict[str, Any] = {
             "unit": report.unit,
@@ -29,4 +33,4 @@ def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bo
             "author": author.get_full_name() or author.username,
             "place_and_date": place_and_date(report.unit, timezone.localdate()),
         }
-        return html_to_pdf(render_to_string("reporting/pdf/report.html", context))
+        return render_to_string("reporting/pdf/report.html", context)

@@ -21,10 +21,13 @@ from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
 from reporting.charts import trend_months, trend_svg
-from reporting.documents import report_pdf
+from reporting.documents import report_html
 from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
 from reporting.tables import as_csv, as_xlsx, has_total, rate_table, sla_table, total_label, variant_table
+from signing.models import DocumentKind
+from signing.services import document_issue
+from signing.views import issued_response
 
 
 def _period(params: Any, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -85,10 +88,17 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     report = context["report"]
     export = request.GET.get("export", "")
     if export == "report.pdf":
-        pdf = report_pdf(report, context["sla"](), author=request.user, remap=context["remap"])
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="bao-cao-{report.unit.code}-{context["last"]}.pdf"'
-        return response
+        return issued_response(
+            request,
+            lambda: document_issue(
+                kind=DocumentKind.REPORT,
+                html=report_html(report, context["sla"](), author=request.user, remap=context["remap"]),
+                filename=f"bao-cao-{report.unit.code}-{context['last']}.pdf",
+                issuer=request.user.province or report.unit,
+                person=request.user,
+                actor=request.user,
+            ),
+        )
     if export:
         return _export(context, export)
     context["columns"] = _sort_links(request, context["sort"])

@@ -24,12 +24,14 @@ class Pkcs12Key:
     """A signing key and its certificate chain in a PKCS#12 file (the default key store)."""
 
     path: Path
-    passphrase: bytes
+    passphrase: bytes | None
 
-    def signer(self) -> signers.Signer:
+    def signer(self) -> signers.SimpleSigner:
+        if not self.path.is_file():
+            raise ValueError(f"no PKCS#12 file {self.path}")
         signer = signers.SimpleSigner.load_pkcs12(str(self.path), passphrase=self.passphrase)
         if signer is None:
-            raise ValueError(f"cannot read the PKCS#12 file {self.path}")
+            raise ValueError(f"cannot open the PKCS#12 file {self.path} with the configured passphrase")
         return signer
 
 

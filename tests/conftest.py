@@ -91,3 +91,44 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """The test PKI (tests/peers/pki.py) as a process, started once for the tests that ask for it,
+    with a PKCS#12 file of each holder's key (passphrase "pw") in its keys-p12/ folder and its
+    root in trust/."""
+    from tests.faults.harness import free_port
+    from tests.peers.pki import HOLDERS, start_test_pki
+
+    served = start_test_pki(tmp_path_factory.mktemp("pki"), free_port())
+    for label in [*HOLDERS, "stranger"]:
+        served.pkcs12(label, "pw", served.directory / "keys-p12" / f"{label}.p12")
+    (served.directory / "trust").mkdir()
+    (served.directory / "trust" / "root.pem").write_bytes(served.root_pem())
+    yield served
+    served.process.kill()
+    served.process.wait()
+
+
+@pytest.fixture
+def signing(pki, settings, tmp_path):
+    """The portal signs with the test PKI (its timestamp authority; its root the one trusted), B-T, and
+    keeps the signed files under the test's folder. Returns sign_with(**holder): registers the
+    test office's certificate for a People's Committee (unit=) or an office (office=), the test
+    officer's for a person (user=)."""
+    from signing.services import signing_key_register
+
+    settings.SIGNING_TSA_URL = pki.tsa_url
+    settings.SIGNING_KEY_DIR = pki.directory / "keys-p12"
+    settings.SIGNING_PKCS12_PASSPHRASE = "pw"
+    settings.SIGNING_TRUST_DIR = pki.directory / "trust"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # B-T: many tests run on a clock set in the past, where the revocation answers the test PKI
+    # gives today are not valid yet; tests/signing signs B-LT on the real clock.
+    settings.SIGNING_LONG_TERM = False
+
+    def sign_with(label: str = "", **holder):
+        return signing_key_register(reference=f"{label or ('officer' if 'user' in holder else 'office')}.p12", **holder)
+
+    return sign_with

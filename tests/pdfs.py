@@ -59,3 +59,18 @@ def pdf_to_pngs(pdf: bytes, stem: Path, *, dpi: int = 60) -> list[Path]:
         paths.append(path)
     document.close()
     return paths
+
+
+def signed_get(client, url: str, data: dict | None = None, **extra):
+    """Ask for a document the portal issues: it is being signed (202, and no PDF leaves the
+    server); the signing task runs (in-process, as the transaction's on-commit work); asked again,
+    it is the signed PDF."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = client.get(url, data, **extra)
+    assert first.status_code == 202, (url, first.status_code)
+    assert b"%PDF" not in first.content
+    second = client.get(url, data, **extra)
+    assert (second.status_code, second["Content-Type"]) == (200, "application/pdf"), url
+    return second

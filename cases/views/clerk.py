@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
-from cases.choices import AccessChannel, BundleState, Channel
+from cases.choices import BundleState, Channel
 from cases.filters import BundleFilter
 from cases.forms import DESK_FORMS, Intake, unconfirmed
 from cases.models import Bundle
@@ -29,7 +29,7 @@ from cases.selectors import (
     bundle_page_for_user,
 )
 from cases.services import attachment_add
-from cases.views import pdf_response, slip_response
+from cases.views import slip_response
 from cases.views.intake import IntakeFlow
 from health.selectors import filing_data, notice_for_desk
 from portal.access import PortalRequest, role_required
@@ -177,13 +177,14 @@ def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
 def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
-    """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as a PDF."""
-    from cases.documents import receipt_pdf
+    """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả), signed."""
+    from signing import services as signing_services
+    from signing.views import issued_response
 
     bundle = bundle_get_for_user(user=request.user, code=code)
-    pdf = receipt_pdf(bundle)
-    services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{code}-giay-tiep-nhan.pdf")
+    return issued_response(
+        request, lambda: signing_services.receipt_issue(bundle=bundle, actor=request.user), bundle=bundle
+    )
 
 
 @role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)

@@ -31,7 +31,7 @@ from cases.forms import (
 )
 from cases.models import OPEN, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
-from cases.views import pdf_response, slip_response
+from cases.views import slip_response
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
@@ -189,16 +189,17 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
 
 @role_required(UserRole.OFFICER)
 def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
-    """The apology letter with the new appointment date, as a PDF (once the date is recorded)."""
-    from cases.documents import apology_pdf
+    """The apology letter with the new appointment date, signed (once the date is recorded)."""
+    from signing import services as signing_services
+    from signing.views import issued_response
 
     step = step_page_for_user(user=request.user, pk=pk).step
     if step.new_appointment_on is None:
         messages.error(request, _("Record the new appointment date first."))
         return redirect("cases:step", pk=pk)
-    pdf = apology_pdf(step, new_appointment_on=step.new_appointment_on, signer=request.user)
-    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
-    return pdf_response(pdf, f"{step.bundle.code}-thu-xin-loi.pdf")
+    return issued_response(
+        request, lambda: signing_services.apology_issue(step=step, actor=request.user), bundle=step.bundle
+    )
 
 
 @role_required(UserRole.OFFICER)

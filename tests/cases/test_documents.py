@@ -20,7 +20,7 @@ from cases.checks import public_base_url_check
 from cases.models import Bundle
 from cases.services import attachment_add
 from tests.cases.conftest import at, birth, death
-from tests.pdfs import A4_PORTRAIT, pdf_fonts, pdf_lines, pdf_pages, pdf_text
+from tests.pdfs import A4_PORTRAIT, pdf_fonts, pdf_lines, pdf_pages, pdf_text, signed_get
 from tests.scans import PDF
 
 pytestmark = pytest.mark.django_db
@@ -313,12 +313,15 @@ def test_the_national_motto_and_the_desk_never_wrap_in_the_header(birth_bundle, 
     assert lines[2].strip().startswith(f"{birth_bundle.commune.bare_name}, ngày 02 tháng 3 năm 2026")
 
 
-def test_the_receipts_tracking_link_and_qr_code_use_the_public_address_not_the_printers(death_bundle, client, settings):
+def test_the_receipts_tracking_link_and_qr_code_use_the_public_address_not_the_printers(
+    death_bundle, client, settings, signing
+):
+    signing(unit=death_bundle.commune)
     settings.PUBLIC_BASE_URL = "https://dichvucong.nghean.gov.vn"
     settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the desk's own machine, where the clerk prints
     client.force_login(death_bundle.filed_by)
 
-    response = client.get(f"/bundles/{death_bundle.code}/receipt.pdf", HTTP_HOST="127.0.0.1:8000")
+    response = signed_get(client, f"/bundles/{death_bundle.code}/receipt.pdf", HTTP_HOST="127.0.0.1:8000")
     html = documents.receipt_html(death_bundle)
 
     text = pdf_text(response.content)
@@ -503,9 +506,13 @@ def test_the_slips_show_no_id_number_and_no_personal_data_beyond_the_applicants_
         assert "Nguyễn Thị Lan" in text
 
 
-def test_the_desk_and_the_office_print_the_slips_and_nobody_else_gets_them(returned, client, make_user, officer):
+def test_the_desk_and_the_office_print_the_slips_and_nobody_else_gets_them(
+    returned, client, make_user, officer, signing
+):
     code, pk = returned.bundle.code, returned.pk
     desk = make_user(UserRole.CLERK, commune="16690")
+    signing(user=desk)
+    signing(user=officer("civil_status"))
     other_desk = make_user(UserRole.CLERK, commune="17329")
     police = officer("residence")
 
@@ -513,8 +520,8 @@ def test_the_desk_and_the_office_print_the_slips_and_nobody_else_gets_them(retur
         client.force_login(user)
         return client.get(url)
 
-    assert get(desk, f"/bundles/{code}/supplement-request.pdf")["Content-Type"] == "application/pdf"
-    assert get(officer("civil_status"), f"/steps/{pk}/supplement-request.pdf")["Content-Type"] == "application/pdf"
+    assert get(desk, f"/bundles/{code}/supplement-request.pdf").status_code == 202  # issued: being signed
+    assert get(officer("civil_status"), f"/steps/{pk}/supplement-request.pdf").status_code == 202
     assert get(other_desk, f"/bundles/{code}/supplement-request.pdf").status_code == 404
     assert get(police, f"/steps/{pk}/supplement-request.pdf").status_code == 404  # another office's step
     assert get(desk, f"/bundles/{code}/refusal.pdf").status_code == 404  # nothing refused
@@ -528,7 +535,7 @@ def test_the_desk_and_the_office_print_the_slips_and_nobody_else_gets_them(retur
     with time_machine.travel(at(2026, 3, 4, 9), tick=False):
         services.step_refuse(user=officer("civil_status"), step_pk=pk, reason="Không bổ sung.")
 
-    assert get(desk, f"/bundles/{code}/refusal.pdf")["Content-Type"] == "application/pdf"
+    assert get(desk, f"/bundles/{code}/refusal.pdf").status_code == 202
     assert get(other_desk, f"/bundles/{code}/refusal.pdf").status_code == 404
     assert get(police, f"/steps/{pk}/refusal.pdf").status_code == 404
     assert get(desk, f"/bundles/{code}/supplement-request.pdf").status_code == 404  # nothing waits any more

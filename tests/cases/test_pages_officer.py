@@ -14,6 +14,7 @@ from cases.api.serializers import BundleCreateSerializer
 from cases.choices import Action, StepState
 from cases.models import Bundle, Step
 from tests.cases.conftest import at, birth, death
+from tests.pdfs import signed_get
 
 pytestmark = pytest.mark.django_db
 
@@ -225,14 +226,15 @@ def test_another_offices_step_does_not_exist_for_an_officer(client, justice, mak
     assert step.state == StepState.READY
 
 
-def test_a_late_step_gets_a_new_appointment_and_an_apology_letter(client, justice, desk, travel):
+def test_a_late_step_gets_a_new_appointment_and_an_apology_letter(client, justice, desk, travel, signing):
+    signing(user=justice)
     step = first_step(file(desk))
     travel.move_to(at(2026, 3, 4, 9))  # due 2 March: late
     services.lateness_record(today=at(2026, 3, 4).date())
 
     too_early = client.post(f"/steps/{step.pk}/apologise/", {"apology-new_appointment_on": "2026-03-04"})
     recorded = client.post(f"/steps/{step.pk}/apologise/", {"apology-new_appointment_on": "2026-03-06"})
-    letter = client.get(f"/steps/{step.pk}/apology.pdf")
+    letter = signed_get(client, f"/steps/{step.pk}/apology.pdf")
 
     assert too_early.status_code == 400
     assert recorded.status_code == 302

@@ -11,6 +11,7 @@ from agencies.choices import UserRole
 from cases import services
 from cases.models import Bundle, PersonalDataAccess, Step
 from tests.cases.conftest import at, birth
+from tests.pdfs import signed_get
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,14 @@ JUSTICE = "Tư pháp - Hộ tịch, UBND phường Trường Vinh"
 def _public_address(settings, tmp_path):
     settings.PUBLIC_BASE_URL = "https://dichvucong.nghean.gov.vn"
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def keys(signing, bundle, clerk, justice):
+    """The desk, the clerk and the officer can sign what they print."""
+    signing(unit=bundle.commune)
+    signing(user=clerk)
+    signing(user=justice)
 
 
 @pytest.fixture
@@ -66,18 +75,20 @@ def reads() -> list[tuple[str | None, str, str]]:
 def get(user, url: str):
     client = Client()
     client.force_login(user)
+    if url.endswith(".pdf"):  # a signed document: being signed, then signed
+        return signed_get(client, url)
     response = client.get(url)
     assert response.status_code == 200, url
     return response
 
 
-def test_the_desks_receipt_is_recorded(bundle, clerk):
+def test_the_desks_receipt_is_recorded(keys, bundle, clerk):
     assert get(clerk, f"/bundles/{bundle.code}/receipt.pdf")["Content-Type"] == "application/pdf"
 
     assert reads() == [(bundle.code, "clerk-own", "pdf")]
 
 
-def test_the_desks_supplement_request_is_recorded(bundle, clerk, justice):
+def test_the_desks_supplement_request_is_recorded(keys, bundle, clerk, justice):
     returned(bundle, justice)
 
     get(clerk, f"/bundles/{bundle.code}/supplement-request.pdf")
@@ -85,7 +96,7 @@ def test_the_desks_supplement_request_is_recorded(bundle, clerk, justice):
     assert reads() == [(bundle.code, "clerk-own", "pdf")]
 
 
-def test_the_desks_refusal_slip_is_recorded(bundle, clerk, justice):
+def test_the_desks_refusal_slip_is_recorded(keys, bundle, clerk, justice):
     refused(bundle, justice)
 
     get(clerk, f"/bundles/{bundle.code}/refusal.pdf")
@@ -93,7 +104,7 @@ def test_the_desks_refusal_slip_is_recorded(bundle, clerk, justice):
     assert reads() == [(bundle.code, "clerk-own", "pdf")]
 
 
-def test_the_officers_apology_is_recorded(bundle, justice):
+def test_the_officers_apology_is_recorded(keys, bundle, justice):
     Step.objects.filter(pk=first_step(bundle).pk).update(new_appointment_on=datetime.date(2026, 3, 6))
 
     get(justice, f"/steps/{first_step(bundle).pk}/apology.pdf")
@@ -101,7 +112,7 @@ def test_the_officers_apology_is_recorded(bundle, justice):
     assert reads() == [(bundle.code, justice.username, "pdf")]
 
 
-def test_the_officers_supplement_request_is_recorded(bundle, justice):
+def test_the_officers_supplement_request_is_recorded(keys, bundle, justice):
     step = returned(bundle, justice)
 
     get(justice, f"/steps/{step.pk}/supplement-request.pdf")
@@ -109,7 +120,7 @@ def test_the_officers_supplement_request_is_recorded(bundle, justice):
     assert reads() == [(bundle.code, justice.username, "pdf")]
 
 
-def test_the_officers_refusal_slip_is_recorded(bundle, justice):
+def test_the_officers_refusal_slip_is_recorded(keys, bundle, justice):
     step = refused(bundle, justice)
 
     get(justice, f"/steps/{step.pk}/refusal.pdf")
@@ -180,7 +191,9 @@ def test_the_admins_dossier_list_is_not_a_read(bundle, make_user):
     assert reads() == []
 
 
-def test_the_citizen_sees_who_viewed_the_dossier_newest_first_without_names(api, bundle, clerk, justice, make_user):
+def test_the_citizen_sees_who_viewed_the_dossier_newest_first_without_names(
+    keys, api, bundle, clerk, justice, make_user
+):
     root = make_user(UserRole.ADMIN, username="root", is_staff=True, is_superuser=True)
     with time_machine.travel(at(2026, 3, 2, 15), tick=False):
         get(clerk, f"/bundles/{bundle.code}/receipt.pdf")

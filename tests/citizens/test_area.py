@@ -18,6 +18,7 @@ from cases.models import Attachment, Bundle, Event, Step
 from citizens import signin
 from portal.errors import Forbidden, Invalid
 from tests.cases.conftest import at, birth
+from tests.pdfs import signed_get
 from tests.scans import PDF
 
 pytestmark = pytest.mark.django_db
@@ -264,9 +265,13 @@ def test_a_supply_without_a_file_or_with_a_bad_file_changes_nothing(client, lan,
     assert (returned.attachments.count(), returned.events.count()) == (0, events)
 
 
-def test_the_receipt_and_the_request_for_documents_are_the_citizens_to_download(client, lan, returned):
-    receipt = client.get(f"/citizen/dossiers/{returned.code}/receipt.pdf")
-    request = client.get(f"/citizen/dossiers/{returned.code}/supplement-request.pdf")
+def test_the_receipt_and_the_request_for_documents_are_the_citizens_to_download(
+    client, lan, returned, signing, officer
+):
+    signing(unit=returned.commune)
+    signing(user=officer("civil_status"))  # the officer who returned it signs the request
+    receipt = signed_get(client, f"/citizen/dossiers/{returned.code}/receipt.pdf")
+    request = signed_get(client, f"/citizen/dossiers/{returned.code}/supplement-request.pdf")
 
     assert (receipt.status_code, receipt["Content-Type"]) == (200, "application/pdf")
     assert (request.status_code, request["Content-Type"]) == (200, "application/pdf")

@@ -21,7 +21,7 @@ from reporting.services import obstacle_answer, obstacle_file
 from reporting.summaries import summaries_refresh
 from reporting.tasks import summaries_update_task
 from tests.cases.conftest import at
-from tests.pdfs import A4_LANDSCAPE, A4_PORTRAIT, pdf_lines, pdf_pages, pdf_text
+from tests.pdfs import A4_LANDSCAPE, A4_PORTRAIT, pdf_lines, pdf_pages, pdf_text, signed_get
 from tests.reporting.test_rates import file
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,12 @@ def province(client, make_user):
     user = make_user(UserRole.PROVINCIAL, username="province")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def report_key(signing, province):
+    """The province can sign its report."""
+    signing(unit=province.province)
 
 
 def march(partner) -> None:
@@ -195,22 +201,22 @@ def test_the_sla_figures_of_an_office(api, province, partner, officer, django_ca
 
 
 def test_a_unit_reports_an_obstacle_the_province_answers_and_closes_it_and_the_report_lists_it(
-    client, make_user, partner
+    report_key, province, client, make_user, partner
 ):
     desk = make_user(UserRole.CLERK, commune="16690")
-    staff = make_user(UserRole.PROVINCIAL, username="province")
+    staff = province
     client.force_login(desk)
     client.post("/reports/obstacles/", {"title": "Mạng chậm", "description": "Không gửi được hồ sơ lúc 9 giờ."})
     client.force_login(staff)
     obstacle_page = client.get("/reports/", MARCH).content.decode()
-    open_report = client.get("/reports/", {**MARCH, "export": "report.pdf"})
+    open_report = signed_get(client, "/reports/", {**MARCH, "export": "report.pdf"})
 
     from reporting.models import Obstacle
 
     obstacle = Obstacle.objects.get()
     client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Đang kiểm tra."})
     client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Đã nâng băng thông.", "close": "1"})
-    closed_report = client.get("/reports/", {**MARCH, "export": "report.pdf"})
+    closed_report = signed_get(client, "/reports/", {**MARCH, "export": "report.pdf"})
     refused = client.post(f"/reports/obstacles/{obstacle.pk}/answer/", {"answer": "Thêm."}, follow=True)
     page = client.get("/reports/", MARCH).content.decode()
 
@@ -228,10 +234,10 @@ def test_a_unit_reports_an_obstacle_the_province_answers_and_closes_it_and_the_r
     assert "Mạng chậm" in pdf_text(open_report.content) and "Mạng chậm" not in pdf_text(closed_report.content)
 
 
-def test_the_periodic_report_pdf_gives_the_rates_of_the_page(client, province, partner):
+def test_the_periodic_report_pdf_gives_the_rates_of_the_page(report_key, client, province, partner):
     march(partner)
 
-    pdf = client.get("/reports/", {**MARCH, "export": "report.pdf"}).content
+    pdf = signed_get(client, "/reports/", {**MARCH, "export": "report.pdf"}).content
     text = pdf_text(pdf)
 
     assert "BÁO CÁO KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT" in text
@@ -289,10 +295,12 @@ def test_trail_records_are_never_changed(client, province, partner, make_user):
         assert getattr(model.objects.get(pk=record.pk), field) == kept
 
 
-def test_the_periodic_report_puts_the_sla_table_on_a_landscape_page_readable_at_print_size(client, province, partner):
+def test_the_periodic_report_puts_the_sla_table_on_a_landscape_page_readable_at_print_size(
+    report_key, client, province, partner
+):
     march(partner)
 
-    pdf = client.get("/reports/", {**MARCH, "export": "report.pdf"}).content
+    pdf = signed_get(client, "/reports/", {**MARCH, "export": "report.pdf"}).content
 
     lines = [" ".join(line.split()) for line in pdf_lines(pdf)]
     head = lines.index("2. Tình hình giải quyết theo cơ quan và thủ tục")

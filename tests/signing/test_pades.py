@@ -11,8 +11,6 @@ from cases.documents import html_to_pdf
 from signing.pades import Pkcs12Key, sign_pdf
 from signing.verify import verify_pdf
 
-PASSPHRASE = b"test-passphrase"
-
 
 @pytest.fixture(scope="module")
 def document():
@@ -20,9 +18,8 @@ def document():
 
 
 def signed_by(pki, name, document, **options):
-    return sign_pdf(
-        document, Pkcs12Key(pki.pkcs12(name, PASSPHRASE), PASSPHRASE).signer(), tsa_url=pki.tsa_url, **options
-    )
+    signer = Pkcs12Key(pki.directory / "keys-p12" / f"{name}.p12", b"pw").signer()
+    return sign_pdf(document, signer, tsa_url=pki.tsa_url, **options)
 
 
 @pytest.mark.parametrize("long_term", [False, True], ids=["B-T", "B-LT"])

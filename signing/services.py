@@ -1,0 +1,246 @@
+"""Writes of the signing app: issuing a document (the request only writes what it says), signing
+it (a worker on the signing queue), registering a key, and checking a PDF someone brings."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.http import urlencode
+
+from agencies.choices import UserRole
+from agencies.models import AdministrativeUnit, Office, User
+from cases import documents
+from cases.choices import Action
+from cases.documents import html_to_pdf, qr_svg
+from cases.models import Bundle, Step
+from cases.services.audit import event
+from portal.celery import send_on_commit
+from signing import keys, selectors
+from signing.models import DocumentKind, IssuedDocument, SigningKey
+from signing.pades import sign_pdf
+from signing.verify import verify_pdf
+
+logger = logging.getLogger(__name__)
+
+
+class SigningFailed(Exception):
+    """The document could not be signed this time (the key store, the timestamp authority, the
+    revocation servers): its row says why, and the task tries again later."""
+
+
+def document_issue(
+    *,
+    kind: DocumentKind,
+    html: str,
+    filename: str,
+    issuer: AdministrativeUnit | Office,
+    person: User | None,
+    actor: User,
+    bundle: Bundle | None = None,
+) -> IssuedDocument:
+    """The document that says `html`: the one already issued with this content, or a new one
+    handed to the signing queue once this transaction commits (503 when nobody may sign it)."""
+    digest = IssuedDocument.hash_of(html)
+    found = IssuedDocument.objects.filter(content_sha256=digest).first()
+    if found is not None:
+        if found.signed_at is None and found.problem:  # asked again after a failure: try again now
+            send_on_commit(_sign_task(), found.pk)
+        return found
+    key = selectors.signing_key_for(kind=kind, issuer=issuer, person=person)
+    try:
+        with transaction.atomic():
+            document = IssuedDocument.objects.create(
+                kind=kind,
+                content_sha256=digest,
+                bundle=bundle,
+                key=key,
+                requested_by=actor,
+                filename=filename,
+                html=html,
+            )
+            send_on_commit(_sign_task(), document.pk)
+    except IntegrityError:  # the same content asked for at the same moment: one document
+        return IssuedDocument.objects.get(content_sha256=digest)
+    return document
+
+
+def _sign_task():
+    from signing.tasks import document_sign_task
+
+    return document_sign_task
+
+
+def document_sign(*, document_pk: int) -> bool:
+    """Lay out, sign and store one document, once: a second delivery finds it signed and does
+    nothing. Returns whether this call signed it; raises SigningFailed (after noting why on the
+    row) when it could not."""
+    document = IssuedDocument.objects.select_related("key").filter(pk=document_pk, signed_at__isnull=True).first()
+    if document is None:
+        return False
+    try:
+        pdf = html_to_pdf(document.html.replace("</body>", _verify_block(document) + "</body>", 1))
+        signed = sign_pdf(
+            pdf,
+            keys.signer_for(document.key),
+            tsa_url=settings.SIGNING_TSA_URL,
+            long_term_roots=selectors.trust_roots() if settings.SIGNING_LONG_TERM else None,
+            reason=str(document.get_kind_display()),
+            location=settings.PUBLIC_BASE_URL,
+        )
+    except Exception as error:
+        problem = f"{type(error).__name__}: {error}"[:300]
+        IssuedDocument.objects.filter(pk=document.pk).update(problem=problem)
+        logger.warning("document %s not signed: %s", document.pk, problem)
+        raise SigningFailed(problem) from error
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().select_related("key", "bundle").get(pk=document.pk)
+        if document.signed_at is not None:
+            return False
+        document.file.save(f"{document.pk}-{document.filename}", ContentFile(signed), save=False)
+        document.sha256 = hashlib.sha256(signed).hexdigest()
+        document.signer = document.key.subject
+        document.signed_at = timezone.now()
+        document.html, document.problem = "", ""
+        document.save()
+        if document.bundle is not None:
+            event(
+                document.bundle,
+                Action.DOCUMENT_SIGNED,
+                actor=None,
+                data={"document": document.pk, "kind": document.kind, "signer": document.signer},
+            )
+    return True
+
+
+def _verify_block(document: IssuedDocument) -> str:
+    """The line at the end of every document: where and how to check it, with the QR code of
+    its token (its id and content hash, signed by the portal)."""
+    url = f"{settings.PUBLIC_BASE_URL}{reverse('verify')}?{urlencode({'t': selectors.document_token(document)})}"
+    return (
+        '<div style="margin-top:6mm;display:flex;align-items:center;gap:4mm;font-size:9pt;break-inside:avoid">'
+        f"{qr_svg(url)}<div>Văn bản điện tử có chữ ký số của cổng liên thông. Kiểm tra bản này: quét mã QR, "
+        f"hoặc tải tệp lên {escape(settings.PUBLIC_BASE_URL)}{reverse('verify')}</div></div>"
+    )
+
+
+def documents_unsigned(*, older_than: datetime.timedelta) -> list[int]:
+    """Documents asked for at least `older_than` ago and still unsigned (a lost publication, a
+    worker that died, a failure whose retries ran out): the sweeper hands them out again."""
+    return list(
+        IssuedDocument.objects.filter(signed_at__isnull=True, created_at__lt=timezone.now() - older_than)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+
+
+def signing_key_register(
+    *,
+    reference: str,
+    unit: AdministrativeUnit | None = None,
+    office: Office | None = None,
+    user: User | None = None,
+    demo: bool = False,
+) -> SigningKey:
+    """Register the key `reference` of the configured key store for one holder, with its
+    certificate read from the store (so a key that cannot be opened is refused here, not later)."""
+    cert = keys.certificate_of(reference)
+    return SigningKey.objects.create(
+        unit=unit,
+        office=office,
+        user=user,
+        key=reference,
+        certificate=cert.dump(),
+        subject=cert.subject.human_friendly,
+        not_after=cert.not_valid_after,
+        demo=demo,
+    )
+
+
+@dataclass
+class Check:
+    """What /verify/ answers about a PDF (and the token of its QR code, when given)."""
+
+    valid: bool
+    issued_by_portal: bool
+    signer: str
+    signed_at: datetime.datetime | None
+    dossier: str | None
+    document: str | None
+    problems: list[str] = field(default_factory=list)
+
+
+def document_check(*, data: bytes) -> Check:
+    """The verdict on a PDF anyone brings: its signature checked against the province's trust
+    roots, and whether it is, byte for byte, a document this portal issued (then its dossier)."""
+    verdict = verify_pdf(data, trust_roots=selectors.trust_roots())
+    issued = selectors.document_by_file_hash(hashlib.sha256(data).hexdigest())
+    return Check(
+        valid=verdict.valid,
+        issued_by_portal=issued is not None and verdict.valid,
+        signer=verdict.signer,
+        signed_at=verdict.signed_at,
+        dossier=str(issued.bundle.code) if issued is not None and issued.bundle is not None else None,
+        document=str(issued.get_kind_display()) if issued is not None else None,
+        problems=verdict.problems,
+    )
+
+
+# --- The documents of the dossiers and the report, each issued by its body ---------------------
+
+
+def receipt_issue(*, bundle: Bundle, actor: User) -> IssuedDocument:
+    """The receipt and appointment slip: issued by the commune's People's Committee (its one-stop
+    desk); the person is the clerk who received the dossier (none for one filed online)."""
+    clerk = bundle.filed_by if bundle.filed_by.role == UserRole.CLERK else None
+    return document_issue(
+        kind=DocumentKind.RECEIPT,
+        html=documents.receipt_html(bundle),
+        filename=f"{bundle.code}-giay-tiep-nhan.pdf",
+        issuer=bundle.commune,
+        person=clerk,
+        actor=actor,
+        bundle=bundle,
+    )
+
+
+SLIPS = {
+    "supplement-request": (DocumentKind.SUPPLEMENT_REQUEST, "cases/pdf/supplement_request.html", "yeu-cau-bo-sung"),
+    "refusal": (DocumentKind.REFUSAL, "cases/pdf/refusal.html", "tu-choi"),
+}
+
+
+def slip_issue(*, slip: str, bundle: Bundle, steps: list[Step], signer: User, actor: User) -> IssuedDocument:
+    """A slip about some steps (Mẫu 02, Mẫu 03), issued by the commune's desk, by `signer`."""
+    kind, template, ending = SLIPS[slip]
+    return document_issue(
+        kind=kind,
+        html=documents.slip_html(template, bundle, steps=steps, signer=signer),
+        filename=f"{bundle.code}-{ending}.pdf",
+        issuer=bundle.commune,
+        person=signer,
+        actor=actor,
+        bundle=bundle,
+    )
+
+
+def apology_issue(*, step: Step, actor: User) -> IssuedDocument:
+    """The apology letter of a late step, issued by the step's office, by the officer."""
+    assert step.new_appointment_on is not None
+    return document_issue(
+        kind=DocumentKind.APOLOGY,
+        html=documents.apology_html(step, new_appointment_on=step.new_appointment_on, signer=actor),
+        filename=f"{step.bundle.code}-thu-xin-loi.pdf",
+        issuer=step.office,
+        person=actor,
+        actor=actor,
+        bundle=step.bundle,
+    )

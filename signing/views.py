@@ -1,0 +1,63 @@
+"""The signed documents on the pages: one answer for every document a person downloads (the
+signed PDF, or the page that says it is being signed), and the public /verify/ page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cases.choices import AccessChannel
+from cases.models import Bundle
+from cases.views import pdf_response
+from portal.access import PortalRequest
+from portal.errors import Unavailable
+from signing import selectors, services
+from signing.models import IssuedDocument
+
+# The largest file /verify/ reads: a signed extract or slip is tens of kilobytes.
+VERIFY_MAX_BYTES = 10 * 1024 * 1024
+
+
+def issued_response(
+    request: PortalRequest, issue: Callable[[], IssuedDocument], *, bundle: Bundle | None = None
+) -> HttpResponse:
+    """The signed PDF of the document `issue` gives, once it is signed (reading it is recorded);
+    until then a page that says so and looks again by itself. The unsigned document never leaves
+    the server."""
+    try:
+        document = issue()
+    except Unavailable as missing:
+        return render(request, "signing/being_signed.html", {"problem": str(missing)}, status=503)
+    document.refresh_from_db(fields=["file", "signed_at", "problem"])  # signed in-process without a broker
+    if document.signed_at is None:
+        return render(request, "signing/being_signed.html", {"document": document}, status=202)
+    if bundle is not None:
+        from cases import services as case_services
+
+        case_services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
+    with document.file.open("rb") as signed:
+        return pdf_response(signed.read(), document.filename)
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone checks a document: the token of its QR code (?t=) names what the portal issued; an
+    uploaded PDF is checked for its signature and matched against what the portal issued."""
+    context: dict[str, object] = {}
+    token = request.GET.get("t", "")
+    if token:
+        context["by_token"] = selectors.document_by_token(token)
+        context["token_given"] = True
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose the PDF file to check.")
+            return render(request, "signing/verify.html", context, status=400)
+        if upload.size is None or upload.size > VERIFY_MAX_BYTES:
+            context["error"] = _("The file is larger than 10 MB.")
+            return render(request, "signing/verify.html", context, status=400)
+        context["check"] = services.document_check(data=upload.read())
+        context["filename"] = upload.name
+    return render(request, "signing/verify.html", context)

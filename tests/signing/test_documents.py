@@ -1,0 +1,142 @@
+"""Every document the portal issues is signed by a worker, never in the request, by whom the
+signing rule names; until then the page says it is being signed and no PDF leaves the server.
+Signed with the test PKI (certomancer as a process) and checked with pyHanko against its root."""
+
+import datetime
+import hashlib
+
+import pytest
+import time_machine
+from django.test import Client
+
+from agencies.choices import UserRole
+from cases import services
+from cases.models import Bundle, Step
+from signing.models import IssuedDocument, SignerKind, SigningRule
+from signing.verify import verify_pdf
+from tests.cases.conftest import at, birth
+from tests.pdfs import signed_get
+
+pytestmark = pytest.mark.django_db
+
+OFFICE = "Common Name: UBND phường Trường Vinh, Organization: Test PKI, Country: VN"
+OFFICER = "Common Name: Nguyễn Thị Thu Hà, Organization: Test PKI, Country: VN"
+
+
+@pytest.fixture
+def bundle(api, integration) -> Bundle:
+    return Bundle.objects.get(code=api(integration).post("/api/v1/bundles/", birth(), format="json").json()["code"])
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user(UserRole.CLERK, commune="16690", username="clerk-own")
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def first_step(bundle: Bundle) -> Step:
+    return bundle.steps.get(procedure_id="birth_registration")
+
+
+def verdict_of(response, pki):
+    return verify_pdf(response.content, trust_roots=[pki.cert("root")])
+
+
+def test_the_receipt_is_signed_by_the_commune_and_valid(bundle, clerk, signing, pki, settings):
+    settings.SIGNING_LONG_TERM = True  # B-LT: the chain's revocation data embedded
+    signing(unit=bundle.commune)
+
+    response = signed_get(client_of(clerk), f"/bundles/{bundle.code}/receipt.pdf")
+
+    verdict = verdict_of(response, pki)
+    assert (verdict.valid, verdict.problems, verdict.timestamped, verdict.signer) == (True, [], True, OFFICE)
+    document = IssuedDocument.objects.get()
+    assert (document.kind, document.bundle, document.html) == ("receipt", bundle, "")
+    assert document.sha256 == hashlib.sha256(response.content).hexdigest()
+    assert response["Content-Disposition"] == f'inline; filename="{bundle.code}-giay-tiep-nhan.pdf"'
+    assert bundle.events.filter(action="document_signed").count() == 1
+    assert b"/DSS" in response.content  # the validation data of B-LT
+
+
+def test_each_slip_and_the_apology_are_signed_by_the_officer(bundle, clerk, officer, signing, pki):
+    justice = officer("civil_status")
+    signing(user=justice)
+    signing(user=clerk)
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        services.step_return(
+            user=justice, step_pk=first_step(bundle).pk, reason="Mờ.", missing_documents=["Giấy chứng sinh"]
+        )
+    Step.objects.filter(pk=first_step(bundle).pk).update(new_appointment_on=datetime.date(2026, 3, 6))
+
+    slips = [
+        signed_get(client_of(justice), f"/steps/{first_step(bundle).pk}/supplement-request.pdf"),
+        signed_get(client_of(justice), f"/steps/{first_step(bundle).pk}/apology.pdf"),
+        signed_get(client_of(clerk), f"/bundles/{bundle.code}/supplement-request.pdf"),
+    ]
+
+    assert [(verdict_of(slip, pki).valid, verdict_of(slip, pki).signer) for slip in slips] == [(True, OFFICER)] * 3
+    assert sorted(IssuedDocument.objects.values_list("kind", flat=True)) == [
+        "apology",
+        "supplement_request",
+        "supplement_request",
+    ]
+
+
+def test_the_rule_decides_who_signs(bundle, clerk, signing, pki):
+    SigningRule.objects.filter(document="receipt").update(signer=SignerKind.PERSON)
+    bundle.filed_by = clerk
+    bundle.save(update_fields=["filed_by"])
+    signing(user=clerk)
+
+    response = signed_get(client_of(clerk), f"/bundles/{bundle.code}/receipt.pdf")
+
+    assert verdict_of(response, pki).signer == OFFICER
+
+
+def test_the_periodic_report_is_signed_by_the_province(make_user, signing, pki):
+    staff = make_user(UserRole.PROVINCIAL)
+    signing(unit=staff.province)
+
+    response = signed_get(client_of(staff), "/reports/?export=report.pdf")
+
+    assert (verdict_of(response, pki).valid, verdict_of(response, pki).signer) == (True, OFFICE)
+    assert IssuedDocument.objects.get().kind == "report"
+
+
+def test_the_same_content_is_the_same_document(bundle, clerk, signing):
+    signing(unit=bundle.commune)
+    first = signed_get(client_of(clerk), f"/bundles/{bundle.code}/receipt.pdf")
+
+    again = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
+
+    assert (again.status_code, again.content) == (200, first.content)
+    assert IssuedDocument.objects.count() == 1
+
+
+def test_nobody_to_sign_is_said_and_nothing_is_issued(bundle, clerk, signing):
+    response = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
+
+    assert response.status_code == 503
+    assert "UBND phường Trường Vinh chưa có chứng thư số" in response.content.decode()
+    assert IssuedDocument.objects.count() == 0
+
+
+def test_a_timestamp_authority_that_does_not_answer_leaves_it_unsigned_and_said(
+    bundle, clerk, signing, settings, django_capture_on_commit_callbacks
+):
+    signing(unit=bundle.commune)
+    settings.SIGNING_TSA_URL = "http://127.0.0.1:9/tsa"  # nothing listens on the discard port
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
+
+    document = IssuedDocument.objects.get()
+    assert (first.status_code, document.signed_at, document.file.name) == (202, None, "")
+    assert document.problem == "TimestampRequestError: Error while contacting timestamp service"
+    page = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
+    assert page.status_code == 202
+    assert "cổng tiếp tục thử" in page.content.decode()
