@@ -77,7 +77,7 @@ def main() -> None:
             p95 = times[max(0, round(0.95 * len(times)) - 1)]
             print(f"| {name} | {statistics.median(times):.1f} | {p95:.1f} |")
     finally:
-        pki.process.kill()
+        pki.stop()
 
 
 if __name__ == "__main__":

@@ -123,7 +123,10 @@ def write_pki(
         certs.write(f"      {label}: {{issuer: interm, validity: {VALID}, extensions: {LEAF}{revocation}}}\n")
     if strangers:
         entities.write('      stranger-root: {common-name: "Untrusted Root CA"}\n')
-        certs.write(f"      stranger-root: {{subject: stranger-root, issuer: stranger-root, validity: {VALID}, extensions: {CA}}}\n")
+        certs.write(
+            "      stranger-root: {subject: stranger-root, issuer: stranger-root, "
+            f"validity: {VALID}, extensions: {CA}}}\n"
+        )
         for label in strangers:
             certs.write(f"      {label}: {{issuer: stranger-root, validity: {VALID}, extensions: [{LEAF_USAGE}]}}\n")
     config = HEAD
@@ -162,10 +165,16 @@ class Pki:
         return [sys.executable, "-m", "certomancer", "--config", "certomancer.yml", "animate", "--port", str(self.port)]
 
     def serve(self) -> subprocess.Popen:
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        # Our own interpreter and arguments (bandit B603).
+        self.process = subprocess.Popen(  # nosec B603
             self.command(), cwd=self.directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         return self.process
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
 
     def _arch(self):
         from certomancer.registry import ArchLabel, CertomancerConfig

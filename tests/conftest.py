@@ -107,8 +107,7 @@ def pki(tmp_path_factory):
     (served.directory / "trust").mkdir()
     (served.directory / "trust" / "root.pem").write_bytes(served.root_pem())
     yield served
-    served.process.kill()
-    served.process.wait()
+    served.stop()
 
 
 @pytest.fixture
