@@ -7,6 +7,7 @@ DEMO_PASSWORD ?= lienthong-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 IDP_PORT ?= 8001
+PKI_PORT ?= 8002
 # The development identity provider (idp/): its own settings, database and process.
 IDP := DJANGO_SETTINGS_MODULE=idp.settings IDP_ISSUER=http://127.0.0.1:$(IDP_PORT)/o $(BIN)/python -m django
 
@@ -36,15 +37,17 @@ run: system-packages-run $(BIN)/.installed
 	@$(MANAGE) seed_demo_dossiers
 	@echo "Demo health facility and its signed notices (API client password: $(DEMO_PASSWORD)):"
 	@$(MANAGE) seed_demo_notices --password "$(DEMO_PASSWORD)"
+	@$(MANAGE) demo_pki --port $(PKI_PORT)
 	@$(IDP) migrate -v 0
 	@echo "Demo citizens at the development identity provider (password: $(DEMO_PASSWORD)):"
 	@$(IDP) seed_idp --password "$(DEMO_PASSWORD)" \
 	  --redirect-uri http://$(HOST):$(PORT)/oidc/callback/ --redirect-uri http://localhost:$(PORT)/oidc/callback/
 	@trap 'kill 0' EXIT INT TERM; \
 	$(IDP) runserver 127.0.0.1:$(IDP_PORT) --noreload & \
+	(cd var/signing/demo-pki && $(CURDIR)/$(BIN)/python -m certomancer --config certomancer.yml animate --port $(PKI_PORT)) & \
 	if [ "$$($(MANAGE) shell -v 0 -c 'from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)')" = "False" ]; then \
 	  echo "Broker configured: starting a Celery worker and beat beside the server."; \
-	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
+	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 --queues=default,signing & \
 	  $(BIN)/celery -A portal beat --loglevel=INFO & \
 	  $(MANAGE) runserver $(HOST):$(PORT); \
 	else \
@@ -70,7 +73,7 @@ typecheck: $(BIN)/.installed
 # reached by the checks, every other setting at its default): 0 warnings.
 deploy-check: $(BIN)/.installed
 	env -i PATH="$$PATH" ENV_FILE=/dev/null DEBUG=false ALLOWED_HOSTS=portal.example.gov.vn \
-	  PUBLIC_BASE_URL=https://portal.example.gov.vn \
+	  PUBLIC_BASE_URL=https://portal.example.gov.vn SIGNING_TSA_URL=https://tsa.example.gov.vn/tsa \
 	  DATABASE_URL=postgres://lienthong@db.example.gov.vn:5432/lienthong \
 	  CELERY_BROKER_URL=redis://redis.example.gov.vn:6379/0 \
 	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \

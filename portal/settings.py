@@ -394,7 +394,7 @@ HEALTH_NOTICE_KEEP_DAYS = env.int("HEALTH_NOTICE_KEEP_DAYS", default=90)
 SIGNING_KEY_STORE = env("SIGNING_KEY_STORE", default="pkcs12")
 SIGNING_KEY_DIR = env.path("SIGNING_KEY_DIR", default=BASE_DIR / "var" / "signing" / "keys")
 SIGNING_PKCS12_PASSPHRASE = env("SIGNING_PKCS12_PASSPHRASE", default="")
-SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa")
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa" if DEBUG else "")
 SIGNING_LONG_TERM = env.bool("SIGNING_LONG_TERM", default=True)
 SIGNING_TRUST_DIR = env.path("SIGNING_TRUST_DIR", default=BASE_DIR / "var" / "signing" / "trust")
 # The sweeper hands out again the documents still unsigned after this many seconds.

@@ -5,6 +5,7 @@ folder is written; nothing here is trusted outside the demo or the test that mad
 
 from __future__ import annotations
 
+import functools
 import io
 import subprocess
 import sys
@@ -176,7 +177,9 @@ class Pki:
             self.process.kill()
             self.process.wait()
 
+    @functools.cached_property
     def _arch(self):
+        """The architecture, read once: certomancer makes every certificate when it is read."""
         from certomancer.registry import ArchLabel, CertomancerConfig
 
         return CertomancerConfig.from_file(str(self.directory / "certomancer.yml")).get_pki_arch(ArchLabel(ARCH))
@@ -185,7 +188,7 @@ class Pki:
         """The certificate `label` (asn1crypto, as pyHanko takes it)."""
         from certomancer.registry import CertLabel
 
-        return self._arch().get_cert(CertLabel(label))
+        return self._arch.get_cert(CertLabel(label))
 
     def root_pem(self) -> bytes:
         return x509.load_der_x509_certificate(self.cert("root").dump()).public_bytes(serialization.Encoding.PEM)
@@ -195,7 +198,7 @@ class Pki:
         encrypted with `passphrase` (not at all when it is empty)."""
         from certomancer.registry import CertLabel
 
-        arch = self._arch()
+        arch = self._arch
         cert = arch.get_cert(CertLabel(label))
         issuer = "interm" if cert.issuer == arch.get_cert(CertLabel("interm")).subject else "stranger-root"
         key = serialization.load_pem_private_key((self.directory / "keys" / f"{label}.key.pem").read_bytes(), None)

@@ -27,7 +27,7 @@ from portal.celery import send_on_commit
 from signing import keys, selectors
 from signing.models import DocumentKind, IssuedDocument, SigningKey
 from signing.pades import sign_pdf
-from signing.verify import verify_pdf
+from signing.verify import common_name, verify_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def signing_key_register(
         user=user,
         key=reference,
         certificate=cert.dump(),
-        subject=cert.subject.human_friendly,
+        subject=common_name(cert),
         not_after=cert.not_valid_after,
         demo=demo,
     )

@@ -27,11 +27,16 @@ ALLOWED_AFTER = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)  # B-LT'
 @dataclass
 class Verdict:
     valid: bool = False
-    signer: str = ""  # the signing certificate's subject, as a person reads it
+    signer: str = ""  # the signing certificate's common name (its whole subject when it has none)
     signer_fingerprint: str = ""  # SHA-256 of the signing certificate (DER), hex
     signed_at: datetime.datetime | None = None  # the timestamp's time, else the time the signer claims
     timestamped: bool = False
     problems: list[str] = field(default_factory=list)
+
+
+def common_name(cert: asn1_x509.Certificate) -> str:
+    """Who a certificate names, as a person reads it: its common name, else its whole subject."""
+    return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
 
 
 def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verdict:
@@ -52,7 +57,7 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
         verdict.problems.append(_("The signature cannot be checked: %(error)s") % {"error": error})
         return verdict
     cert = status.signing_cert
-    verdict.signer = cert.subject.human_friendly
+    verdict.signer = common_name(cert)
     verdict.signer_fingerprint = hashlib.sha256(cert.dump()).hexdigest()
     timestamp = status.timestamp_validity
     verdict.timestamped = bool(timestamp and timestamp.intact and timestamp.valid and timestamp.trusted)

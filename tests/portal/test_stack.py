@@ -14,13 +14,15 @@ def test_compose_runs_every_service_from_one_image():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    assert sorted(services) == ["beat", "postgres", "redis", "web", "worker"]
-    assert {services[name]["build"] for name in ("web", "worker", "beat")} == {"."}
+    assert sorted(services) == ["beat", "postgres", "redis", "signer", "web", "worker"]
+    assert {services[name]["build"] for name in ("web", "worker", "signer", "beat")} == {"."}
     assert "gunicorn --config gunicorn.conf.py portal.wsgi:application" in services["web"]["command"]
     assert '"--config", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
     assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
+    assert services["worker"]["command"][-1] == "--queues=default"
+    assert services["signer"]["command"][-1] == "--queues=signing"
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "signer", "beat"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://lienthong:lienthong@postgres:5432/")
         assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0"

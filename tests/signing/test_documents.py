@@ -19,8 +19,8 @@ from tests.pdfs import signed_get
 
 pytestmark = pytest.mark.django_db
 
-OFFICE = "Common Name: UBND phường Trường Vinh, Organization: Test PKI, Country: VN"
-OFFICER = "Common Name: Nguyễn Thị Thu Hà, Organization: Test PKI, Country: VN"
+OFFICE = "UBND phường Trường Vinh"
+OFFICER = "Nguyễn Thị Thu Hà"
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""Anyone checks a document: POST /api/v1/verify/ and the /verify/ page answer whether a PDF is one
+this portal issued, unchanged, who signed it and when, for which dossier; the token in a
+document's QR code names what the portal issued."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from agencies.choices import UserRole
+from cases.models import Bundle
+from signing.models import IssuedDocument
+from signing.pades import Pkcs12Key, sign_pdf
+from signing.selectors import document_token
+from tests.cases.conftest import birth
+from tests.pdfs import pdf_text, signed_get
+
+pytestmark = pytest.mark.django_db
+
+OFFICE = "UBND phường Trường Vinh"
+
+
+@pytest.fixture
+def receipt(api, integration, make_user, signing):
+    """A receipt the portal issued and signed, as the clerk downloaded it."""
+    bundle = Bundle.objects.get(code=api(integration).post("/api/v1/bundles/", birth(), format="json").json()["code"])
+    signing(unit=bundle.commune)
+    client = Client()
+    client.force_login(make_user(UserRole.CLERK, commune="16690"))
+    return signed_get(client, f"/bundles/{bundle.code}/receipt.pdf").content
+
+
+def check(api, content: bytes, name: str = "giay-tiep-nhan.pdf"):
+    upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+    return api().post("/api/v1/verify/", {"file": upload}, format="multipart")
+
+
+def test_a_document_the_portal_issued_is_valid_and_names_its_dossier(api, receipt):
+    answer = check(api, receipt)
+
+    document = IssuedDocument.objects.get()
+    body = answer.json()
+    assert answer.status_code == 200
+    assert body.pop("signed_at")[:10] == document.signed_at.date().isoformat()
+    assert body == {
+        "valid": True,
+        "issued_by_portal": True,
+        "signer": OFFICE,
+        "dossier": document.bundle.code,
+        "document": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+        "problems": [],
+    }
+    assert "Kiểm tra bản này: quét mã QR" in pdf_text(receipt)
+
+
+def test_a_changed_copy_is_not_valid_and_not_the_portals(api, receipt):
+    changed = bytearray(receipt)
+    changed[receipt.index(b"/MediaBox") + 1] ^= 0x01
+
+    body = check(api, bytes(changed)).json()
+
+    assert (body["valid"], body["issued_by_portal"], body["dossier"]) == (False, False, None)
+    assert body["problems"] == ["Tài liệu đã bị thay đổi sau khi ký."]
+
+
+def test_a_valid_signature_from_elsewhere_is_said_to_be_not_the_portals(api, pki, signing):
+    from cases.documents import html_to_pdf
+
+    signer = Pkcs12Key(pki.directory / "keys-p12" / "civil-status.p12", b"pw").signer()
+    extract = sign_pdf(html_to_pdf("<p>Trích lục khai sinh</p>"), signer, tsa_url=pki.tsa_url)
+
+    body = check(api, extract).json()
+
+    assert (body["valid"], body["issued_by_portal"], body["problems"]) == (True, False, [])
+    assert body["signer"] == "Hệ thống đăng ký, quản lý hộ tịch"
+
+
+def test_an_untrusted_signer_and_a_file_that_is_no_pdf_are_said(api, pki, signing):
+    from cases.documents import html_to_pdf
+
+    signer = Pkcs12Key(pki.directory / "keys-p12" / "stranger.p12", b"pw").signer()
+    forged = sign_pdf(html_to_pdf("<p>Giấy tiếp nhận</p>"), signer, tsa_url=pki.tsa_url)
+
+    assert check(api, forged).json()["problems"] == ["Chứng thư ký không do tổ chức chứng thực mà cổng tin cậy cấp."]
+    assert check(api, b"GIF89a").json()["problems"] == ["Đây không phải tệp PDF đọc được."]
+
+
+def test_no_file_is_refused_naming_the_field(api, signing):
+    answer = api().post("/api/v1/verify/", {}, format="multipart")
+
+    assert answer.status_code == 400
+    assert "file" in answer.json()["errors"]
+
+
+def test_the_page_checks_an_upload_and_the_token_of_a_qr_code(receipt, client):
+    document = IssuedDocument.objects.get()
+
+    uploaded = client.post("/verify/", {"file": SimpleUploadedFile("r.pdf", receipt, "application/pdf")})
+    by_token = client.get("/verify/", {"t": document_token(document)})
+    forged = client.get("/verify/", {"t": document_token(document)[:-2] + "xx"})
+
+    assert "Hợp lệ: do cổng này ban hành và chưa bị thay đổi" in uploaded.content.decode()
+    assert document.bundle.code in uploaded.content.decode()
+    page = by_token.content.decode()
+    assert "Do cổng này ban hành" in page and document.bundle.code in page and "UBND phường Trường Vinh" in page
+    assert "Giấy tờ có thể bị làm giả" in forged.content.decode()
