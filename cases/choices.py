@@ -87,6 +87,7 @@ class Action(models.TextChoices):
     NOTIFIED = "notified", _("Notice sent to the citizen")
     NOTICES_STOPPED = "notices_stopped", _("The citizen stopped the notices")
     DOCUMENT_SIGNED = "document_signed", _("Document signed")
+    EXTRACT_ATTACHED = "extract_attached", _("Electronic extract attached")
 
 
 class AccessChannel(models.TextChoices):

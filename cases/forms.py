@@ -365,8 +365,16 @@ def result_label(name: str) -> str:
     return str(RESULT_LABELS[name] if name in RESULT_LABELS else kinds.lookup("result_labels", name, name))
 
 
-def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, initial: Any = None) -> forms.Form:
-    """The result fields of a procedure (Procedure.result_fields), under the prefix "result"."""
+def result_form(
+    procedure_fields: list[dict[str, str]],
+    *,
+    data: Any = None,
+    files: Any = None,
+    initial: Any = None,
+    extract: bool = False,
+) -> forms.Form:
+    """The result fields of a procedure (Procedure.result_fields), under the prefix "result"; with
+    `extract`, the file of the electronic extract too (a civil-status step)."""
     fields: dict[str, forms.Field] = {}
     for field in procedure_fields:
         name, kind = field["name"], field["type"]
@@ -383,8 +391,15 @@ def result_form(procedure_fields: list[dict[str, str]], *, data: Any = None, ini
             required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
+    if extract:
+        fields["extract"] = forms.FileField(
+            label=_("Electronic extract (PDF signed by the civil-status system)"),
+            help_text=_("Its signature is checked, and its numbers must be the ones above."),
+            required=False,
+            widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        )
     fields["confirm"] = confirm_field(_("I have checked the result: once recorded it cannot be changed"))
-    return type("ResultForm", (forms.Form,), fields)(data=data, initial=initial, prefix="result")
+    return type("ResultForm", (forms.Form,), fields)(data=data, files=files, initial=initial, prefix="result")
 
 
 def confirm_field(label: Any) -> forms.BooleanField:

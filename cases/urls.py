@@ -20,6 +20,7 @@ urlpatterns = [
     path("steps/<int:pk>/apology.pdf", officer.step_apology, name="apology"),
     path("steps/<int:pk>/supplement-request.pdf", officer.step_supplement_request, name="step-supplement-request"),
     path("steps/<int:pk>/refusal.pdf", officer.step_refusal, name="step-refusal"),
+    path("steps/<int:pk>/extract.pdf", officer.step_extract, name="step-extract"),
     path("steps/<int:pk>/<str:action>/", officer.step_act, name="step-act"),
     # Each kind's own part of the intake page (the death bundle's funeral questions), by HTMX.
     *(

@@ -45,7 +45,7 @@ class Verify(APIView):
     throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "verify"
 
-    @extend_schema(request={"multipart/form-data": VerifyInput}, responses={200: VerifyOutput}, tags=["verify"])
+    @extend_schema(request={"multipart/form-data": VerifyInput}, responses={200: VerifyOutput})
     def post(self, request: Request) -> Response:
         given = VerifyInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -62,4 +62,41 @@ class Verify(APIView):
                     "problems": check.problems,
                 }
             ).data
+        )
+
+
+class ExtractInput(serializers.Serializer):
+    file = serializers.FileField(max_length=200)
+
+    def validate_file(self, value):
+        if value.size > VERIFY_MAX_BYTES:
+            raise serializers.ValidationError(_("The file is larger than 10 MB."))
+        return value
+
+
+class ExtractOutput(serializers.Serializer):
+    signer = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    sha256 = serializers.CharField()
+
+
+class StepExtract(APIView):
+    """POST /steps/<id>/extract/ (multipart `file`): the civil-status step's electronic extract,
+    signed by the civil-status system. Checked on arrival (400 with the reasons under `extract`,
+    nothing stored); its numbers are matched against the result when the step is completed."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": ExtractInput}, responses={201: ExtractOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        given = ExtractInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        extract = services.extract_attach(
+            user=request.user,  # type: ignore[arg-type]
+            step_pk=pk,
+            data=given.validated_data["file"].read(),
+        )
+        return Response(
+            ExtractOutput({"signer": extract.signer, "signed_at": extract.signed_at, "sha256": extract.sha256}).data,
+            status=201,
         )

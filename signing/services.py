@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import logging
 from dataclasses import dataclass, field
 
+import pypdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -15,17 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
-from agencies.choices import UserRole
+from agencies.choices import AgencyRole, UserRole
 from agencies.models import AdministrativeUnit, Office, User
 from cases import documents
 from cases.choices import Action
 from cases.documents import html_to_pdf, qr_svg
 from cases.models import Bundle, Step
-from cases.services.audit import event
+from cases.services.audit import ensure_open, event
 from portal.celery import send_on_commit
+from portal.errors import Invalid
 from signing import keys, selectors
-from signing.models import DocumentKind, IssuedDocument, SigningKey
+from signing.models import DocumentKind, Extract, IssuedDocument, SigningKey
 from signing.pades import sign_pdf
 from signing.verify import common_name, verify_pdf
 
@@ -127,7 +131,7 @@ def _verify_block(document: IssuedDocument) -> str:
     url = f"{settings.PUBLIC_BASE_URL}{reverse('verify')}?{urlencode({'t': selectors.document_token(document)})}"
     return (
         '<div style="margin-top:6mm;display:flex;align-items:center;gap:4mm;font-size:9pt;break-inside:avoid">'
-        f"{qr_svg(url)}<div>Văn bản điện tử có chữ ký số của cổng liên thông. Kiểm tra bản này: quét mã QR, "
+        f"{qr_svg(url, scale=2)}<div>Văn bản điện tử có chữ ký số của cổng liên thông. Kiểm tra bản này: quét mã QR, "
         f"hoặc tải tệp lên {escape(settings.PUBLIC_BASE_URL)}{reverse('verify')}</div></div>"
     )
 
@@ -244,3 +248,83 @@ def apology_issue(*, step: Step, actor: User) -> IssuedDocument:
         actor=actor,
         bundle=step.bundle,
     )
+
+
+# --- Electronic extracts of the civil-status steps ---------------------------------------------
+
+EXTRACT_FIELDS = ("register_number", "personal_id_number")  # matched against the extract's text
+
+
+def extract_attach(*, user: User, step_pk: int, data: bytes) -> Extract:
+    """The officer of a civil-status step (or the civil-status system, as that office's client)
+    attaches the electronic extract before completing the step. It must be intact, signed by a
+    certificate that chains to a root the province trusts, not revoked, and timestamped: else it
+    is refused with the reasons under `extract` and nothing changes. A new one replaces the last."""
+    from cases.services.steps import step_for_action
+
+    with transaction.atomic():
+        step = step_for_action(user=user, step_pk=step_pk)
+        if step.procedure.agency_role != AgencyRole.CIVIL_STATUS:
+            raise Invalid({"extract": [_("Only a civil-status step carries an electronic extract.")]})
+        ensure_open(step, "complete")
+        verdict = verify_pdf(data, trust_roots=selectors.trust_roots())
+        if not verdict.valid:
+            raise Invalid({"extract": verdict.problems})
+        Extract.objects.filter(step=step).delete()
+        extract = Extract(
+            step=step,
+            sha256=hashlib.sha256(data).hexdigest(),
+            signer=verdict.signer,
+            signed_at=verdict.signed_at,
+            uploaded_by=user,
+        )
+        extract.file.save(f"{step.bundle.code}-trich-luc.pdf", ContentFile(data), save=False)
+        extract.save()
+        event(
+            step.bundle,
+            Action.EXTRACT_ATTACHED,
+            actor=user,
+            step=step,
+            data={"signer": extract.signer, "sha256": extract.sha256},
+        )
+    return extract
+
+
+def extract_problems(step: Step, result: dict[str, object]) -> dict[str, list[str]]:
+    """What stops a civil-status step from completing with `result` because of its extract: the
+    register number or personal ID number is not the one the extract shows; or there is no
+    extract where the province requires one (CIVIL_STATUS_EXTRACT_REQUIRED)."""
+    if step.procedure.agency_role != AgencyRole.CIVIL_STATUS:
+        return {}
+    extract = Extract.objects.filter(step=step).first()
+    if extract is None:
+        if settings.CIVIL_STATUS_EXTRACT_REQUIRED:
+            return {"extract": [_("Attach the electronic extract signed by the civil-status system.")]}
+        return {}
+    with extract.file.open("rb") as stored:
+        text = " ".join(pdf_words(stored.read()))
+    return {
+        f"result.{name}": [
+            _("%(value)s is not on the electronic extract: check the number or attach the right extract.")
+            % {"value": value}
+        ]
+        for name in EXTRACT_FIELDS
+        if (value := str(result.get(name) or "").strip()) and value not in text
+    }
+
+
+def pdf_words(data: bytes) -> list[str]:
+    """The words of a PDF's text, in reading order (pypdf)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return " ".join(page.extract_text() or "" for page in reader.pages).split()
+
+
+def step_complete_with_extract(*, user: User, step_pk: int, result: dict[str, object], extract: bytes | None) -> Step:
+    """The step page's completion: the extract attached and the step completed together, or
+    neither (an extract whose numbers are not the result's is refused with the result)."""
+    from cases.services import step_complete
+
+    with transaction.atomic():
+        if extract is not None:
+            extract_attach(user=user, step_pk=step_pk, data=extract)
+        return step_complete(user=user, step_pk=step_pk, result=result)

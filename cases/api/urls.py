@@ -4,7 +4,7 @@ from cases.api import views
 from health.api import HealthNotices
 from portal.tokens import TokenView
 from reporting import api as reports
-from signing.api import Verify
+from signing.api import StepExtract, Verify
 
 app_name = "api"
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("steps/<int:pk>/complete/", views.StepComplete.as_view(), name="step-complete"),
     path("steps/<int:pk>/return/", views.StepReturn.as_view(), name="step-return"),
     path("steps/<int:pk>/refuse/", views.StepRefuse.as_view(), name="step-refuse"),
+    path("steps/<int:pk>/extract/", StepExtract.as_view(), name="step-extract"),
     path("health-notices/", HealthNotices.as_view(), name="health-notices"),
     path("verify/", Verify.as_view(), name="verify"),
     path("track/<str:code>/", views.Track.as_view(), name="track"),

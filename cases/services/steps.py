@@ -38,6 +38,14 @@ def _locked_step(user: User | None, step_pk: int) -> Step:
     return Step.objects.select_related("bundle", "procedure", "office").get(pk=step.pk)
 
 
+def step_for_action(*, user: User, step_pk: int) -> Step:
+    """The step, locked as the actions lock it, that `user` may act on now (403 or 409 if not):
+    for writes of other apps that belong to a step (its electronic extract)."""
+    step = _locked_step(user, step_pk)
+    _officer_may_act(user, step)
+    return step
+
+
 def _officer_may_act(user: User, step: Step) -> None:
     if not access.may(user, access.ACT) or user.office_id != step.office_id:
         raise Forbidden(_("Only an officer of %(office)s can act on this step.") % {"office": step.office})
@@ -107,7 +115,7 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
         step = _locked_step(user, step_pk)
         _officer_may_act(user, step)
         ensure_open(step, "complete")  # a step no longer open answers 409 before its result is judged
-        if problems := _result_problems(step, result):
+        if problems := {**_result_problems(step, result), **_extract_problems(step, result)}:
             raise Invalid(problems)
         wanted = {field["name"] for field in step.procedure.result_fields}
         kept = {name: value for name, value in result.items() if name in wanted}
@@ -125,6 +133,12 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
         publish("step.done", step=step.pk)
         _advance(step.bundle, actor=user)
     return step
+
+
+def _extract_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]:
+    from signing.services import extract_problems  # the signing app reads the extract
+
+    return extract_problems(step, result)
 
 
 def step_return(*, user: User, step_pk: int, reason: str, missing_documents: list[str]) -> Step:

@@ -31,12 +31,14 @@ from cases.forms import (
 )
 from cases.models import OPEN, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
-from cases.views import slip_response
+from cases.views import pdf_response, slip_response
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
 from portal.refusals import on_form
+from signing.selectors import carries_extract, extract_of
+from signing.services import step_complete_with_extract
 
 PAGE_SIZE = 50
 # The claimant with their office in the same prefetch query: the row names the person and office.
@@ -112,7 +114,8 @@ def _step_page(
         ],
         "actions": services.step_actions(user=request.user, step=step),
         "complete_form": forms.get("complete")
-        or result_form(step.procedure.result_fields, initial=kind.result_initial(step)),
+        or result_form(step.procedure.result_fields, initial=kind.result_initial(step), extract=carries_extract(step)),
+        "extract": extract_of(step.bundle),
         "return_form": forms.get("return") or ReturnForm(step.bundle.kind),
         "refuse_form": forms.get("refuse") or ReasonForm(),
         "apology_form": forms.get("apologise") or ApologyForm(initial=_apology_initial(step)),
@@ -142,10 +145,16 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "complete":
             procedure_fields = step.procedure.result_fields
-            form = result_form(procedure_fields, data=request.POST)
+            form = result_form(procedure_fields, data=request.POST, files=request.FILES, extract=carries_extract(step))
             if not_sent := {**result_bad_dates(form, procedure_fields), **unconfirmed(form)}:
                 raise Invalid(not_sent)
-            services.step_complete(user=request.user, step_pk=pk, result=result_values(form, procedure_fields))
+            upload = request.FILES.get("result-extract")
+            step_complete_with_extract(
+                user=request.user,
+                step_pk=pk,
+                result=result_values(form, procedure_fields),
+                extract=upload.read() if upload else None,
+            )
         elif action == "return":
             form = ReturnForm(step.bundle.kind, data=request.POST)
             services.step_return(
@@ -214,3 +223,15 @@ def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
     """The refusal slip of this refused step (Mẫu 03), as a PDF."""
     step = step_page_for_user(user=request.user, pk=pk).step
     return slip_response(request, "refusal", step.bundle, [step])
+
+
+@role_required(UserRole.OFFICER)
+def step_extract(request: PortalRequest, pk: int) -> HttpResponse:
+    """The dossier's checked electronic extract, for the officers of its steps; 404 when none."""
+    step = step_page_for_user(user=request.user, pk=pk).step
+    extract = extract_of(step.bundle)
+    if extract is None:
+        raise Http404
+    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
+    with extract.file.open("rb") as stored:
+        return pdf_response(stored.read(), f"{step.bundle.code}-trich-luc.pdf")

@@ -10,6 +10,7 @@ Does nothing when the demo authority exists (--fresh makes a new one and retires
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -70,9 +71,9 @@ class Command(BaseCommand):
             f"{trust_dir / 'demo-root.pem'} (trust it in a PDF reader to see the signatures valid)."
         )
 
-    def _holders(self) -> dict[str, tuple[str, dict[str, object]]]:
+    def _holders(self) -> dict[str, tuple[str, dict[str, Any]]]:
         """label → (common name, holder) of every demo signer."""
-        holders: dict[str, tuple[str, dict[str, object]]] = {}
+        holders: dict[str, tuple[str, dict[str, Any]]] = {}
         people = User.objects.filter(role__in=[UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL])
         units = AdministrativeUnit.objects.filter(
             pk__in=[*people.values_list("commune", flat=True), *people.values_list("province", flat=True)]
