@@ -1,37 +1,59 @@
 """Where the private keys are: the key store the SIGNING_KEY_STORE setting names. Each gives a
-pyHanko signer for a SigningKey row and reads the certificate of a key when it is registered.
+pyHanko signer for a SigningKey row, for the length of one signing.
 
 - `pkcs12` (the default): one PKCS#12 file per key under SIGNING_KEY_DIR, all opened with the
-  passphrase SIGNING_PKCS12_PASSPHRASE.
+  passphrase SIGNING_PKCS12_PASSPHRASE. The key is the file's name.
+- `csc`: a remote signing service that speaks the Cloud Signature Consortium API v1 (as the
+  Vietnamese remote-signing services do) at SIGNING_CSC_URL, with the bearer token
+  SIGNING_CSC_TOKEN and, where the service asks for one, the PIN SIGNING_CSC_PIN. The key is the
+  service's credential id; each signature is authorised for exactly its own hash.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from pyhanko.sign import signers
+from pyhanko.sign.signers import csc_signer
 
-from signing.models import SigningKey
+from signing import outside_event_loop
 from signing.pades import Pkcs12Key
+
+TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
 class KeyUnavailable(Exception):
-    """The key store cannot give this key (a missing file, a wrong passphrase, a token or service
-    that does not answer): the document waits and is tried again."""
+    """The key store cannot give this key (a missing file, a wrong passphrase, a service that
+    does not answer or does not know the credential): the document waits and is tried again."""
 
 
-def signer_for(key: SigningKey) -> signers.Signer:
-    return _pkcs12_signer(str(Path(settings.SIGNING_KEY_DIR) / key.key), settings.SIGNING_PKCS12_PASSPHRASE)
+@asynccontextmanager
+async def signer_for(reference: str) -> AsyncIterator[signers.Signer]:
+    """The signer of the key `reference` in the configured key store, while the block runs."""
+    if settings.SIGNING_KEY_STORE == "csc":
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+            yield await _csc_signer(session, reference)
+    else:
+        yield _pkcs12_signer(str(Path(settings.SIGNING_KEY_DIR) / reference), settings.SIGNING_PKCS12_PASSPHRASE)
 
 
 def certificate_of(reference: str) -> asn1_x509.Certificate:
     """The certificate of the key `reference` in the configured key store (to register it)."""
-    cert = signer_for(SigningKey(key=reference)).signing_cert
-    assert cert is not None
-    return cert
+
+    async def read() -> asn1_x509.Certificate:
+        async with signer_for(reference) as signer:
+            assert signer.signing_cert is not None
+            return signer.signing_cert
+
+    import asyncio
+
+    return outside_event_loop(lambda: asyncio.run(read()))
 
 
 @functools.lru_cache(maxsize=256)
@@ -41,3 +63,30 @@ def _pkcs12_signer(path: str, passphrase: str) -> signers.SimpleSigner:
         return Pkcs12Key(Path(path), passphrase.encode() or None).signer()
     except (OSError, ValueError) as error:
         raise KeyUnavailable(str(error)) from error
+
+
+class _HashPinnedAuthorization(csc_signer.CSCAuthorizationManager):
+    """Signature activation data asked for each signature, pinned to its hash (SCAL 2)."""
+
+    def __init__(self, session: aiohttp.ClientSession, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+
+    async def authorize_signature(self, hash_b64s: list[str]) -> csc_signer.CSCAuthorizationInfo:
+        body = self.format_csc_auth_request(hash_b64s=hash_b64s, pin=settings.SIGNING_CSC_PIN or None)
+        url = self.csc_session_info.endpoint_url("credentials/authorize")
+        async with self.session.post(url, json=body, headers=self.auth_headers, raise_for_status=True) as answer:
+            return self.parse_csc_auth_response(await answer.json())
+
+
+async def _csc_signer(session: aiohttp.ClientSession, credential_id: str) -> csc_signer.CSCSigner:
+    info = csc_signer.CSCServiceSessionInfo(
+        service_url=settings.SIGNING_CSC_URL,
+        credential_id=credential_id,
+        oauth_token=settings.SIGNING_CSC_TOKEN or None,
+    )
+    try:
+        credential = await csc_signer.fetch_certs_in_csc_credential(session, info)
+    except Exception as error:
+        raise KeyUnavailable(f"{settings.SIGNING_CSC_URL}: {credential_id}: {error}") from error
+    return csc_signer.CSCSigner(session, auth_manager=_HashPinnedAuthorization(session, info, credential))

@@ -1,10 +1,11 @@
 """Signing a PDF the portal issues: PAdES (pyHanko), baseline B-T (an RFC 3161 timestamp from the
 configured authority) or B-LT (the chain's OCSP answers and CRLs embedded, so the signature can be
-checked after the certificates expire). Pure functions over bytes: where the key comes from and
-who signs which document is decided by the caller (issue 14, step by step)."""
+checked after the certificates expire). Functions over bytes: where the key comes from and who
+signs which document is decided by the caller (signing.keys, signing.services)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ def _timestamper(url: str) -> timestamps.HTTPTimeStamper:
     return timestamps.HTTPTimeStamper(url)
 
 
-def sign_pdf(
+async def async_sign_pdf(
     pdf: bytes,
     signer: signers.Signer,
     *,
@@ -66,5 +67,10 @@ def sign_pdf(
         ),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    stamper = _timestamper(tsa_url)
-    return outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper).getvalue())
+    signed = await signers.async_sign_pdf(writer, metadata, signer=signer, timestamper=_timestamper(tsa_url))
+    return signed.getvalue()
+
+
+def sign_pdf(pdf: bytes, signer: signers.Signer, **options) -> bytes:
+    """async_sign_pdf from synchronous code (a worker, a test)."""
+    return outside_event_loop(lambda: asyncio.run(async_sign_pdf(pdf, signer, **options)))

@@ -3,6 +3,7 @@ it (a worker on the signing queue), registering a key, and checking a PDF someon
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import io
@@ -28,9 +29,9 @@ from cases.models import Bundle, Step
 from cases.services.audit import ensure_open, event
 from portal.celery import send_on_commit
 from portal.errors import Invalid
-from signing import keys, selectors
+from signing import keys, outside_event_loop, selectors
 from signing.models import DocumentKind, Extract, IssuedDocument, SigningKey
-from signing.pades import sign_pdf
+from signing.pades import async_sign_pdf
 from signing.verify import common_name, verify_pdf
 
 logger = logging.getLogger(__name__)
@@ -92,15 +93,9 @@ def document_sign(*, document_pk: int) -> bool:
         return False
     try:
         pdf = html_to_pdf(document.html.replace("</body>", _verify_block(document) + "</body>", 1))
-        signed = sign_pdf(
-            pdf,
-            keys.signer_for(document.key),
-            tsa_url=settings.SIGNING_TSA_URL,
-            long_term_roots=selectors.trust_roots() if settings.SIGNING_LONG_TERM else None,
-            reason=str(document.get_kind_display()),
-            location=settings.PUBLIC_BASE_URL,
-        )
-    except Exception as error:
+        key, kind = document.key.key, str(document.get_kind_display())
+        signed = outside_event_loop(lambda: asyncio.run(_signed(pdf, key, reason=kind)))
+    except Exception as error:  # whatever stopped it is noted on the row, and the task tries again
         problem = f"{type(error).__name__}: {error}"[:300]
         IssuedDocument.objects.filter(pk=document.pk).update(problem=problem)
         logger.warning("document %s not signed: %s", document.pk, problem)
@@ -123,6 +118,18 @@ def document_sign(*, document_pk: int) -> bool:
                 data={"document": document.pk, "kind": document.kind, "signer": document.signer},
             )
     return True
+
+
+async def _signed(pdf: bytes, key: str, *, reason: str) -> bytes:
+    async with keys.signer_for(key) as signer:
+        return await async_sign_pdf(
+            pdf,
+            signer,
+            tsa_url=settings.SIGNING_TSA_URL,
+            long_term_roots=selectors.trust_roots() if settings.SIGNING_LONG_TERM else None,
+            reason=reason,
+            location=settings.PUBLIC_BASE_URL,
+        )
 
 
 def _verify_block(document: IssuedDocument) -> str:

@@ -60,8 +60,10 @@ def test_the_local_beat_runs_beats_schedule_with_the_same_cadence():
         "summaries-update": datetime.timedelta(seconds=30),
         "summaries-rebuild": None,  # a crontab: 01:30 each night
         "health-notices-purge": None,  # a crontab: 02:15 each night
+        "documents-sweep": datetime.timedelta(seconds=60),
     }
-    assert beat.entries[-1].schedule == settings.CELERY_BEAT_SCHEDULE["health-notices-purge"]["schedule"]
+    purge = next(entry for entry in beat.entries if entry.name == "health-notices-purge")
+    assert purge.schedule == settings.CELERY_BEAT_SCHEDULE["health-notices-purge"]["schedule"]
 
 
 def test_in_a_fresh_web_process_every_task_of_the_schedule_is_found():

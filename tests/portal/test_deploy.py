@@ -16,6 +16,7 @@ PRODUCTION = {
     "PUBLIC_BASE_URL": "https://portal.example.gov.vn",
     "DATABASE_URL": "postgres://lienthong@db.example.gov.vn:5432/lienthong",  # not reached by the checks
     "CELERY_BROKER_URL": "redis://redis.example.gov.vn:6379/0",
+    "SIGNING_TSA_URL": "https://tsa.example.gov.vn/tsa",
 }
 
 
@@ -34,6 +35,12 @@ def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess[str
 def test_check_deploy_with_a_production_environment_gives_no_warning():
     result = check_deploy(PRODUCTION)
     assert (result.returncode, result.stdout.strip()) == (0, "System check identified no issues (0 silenced).")
+
+
+def test_no_timestamp_authority_is_reported_by_check_deploy():
+    result = check_deploy({name: value for name, value in PRODUCTION.items() if name != "SIGNING_TSA_URL"})
+    assert result.returncode == 1
+    assert "signing.E001" in result.stderr
 
 
 def test_turning_the_https_settings_off_is_reported_by_check_deploy():

@@ -265,10 +265,12 @@ def test_the_schema_describes_every_endpoint_without_warnings(tmp_path):
     assert sorted(p for p in schema["paths"] if p.startswith("/api/v1/steps/")) == [
         "/api/v1/steps/{id}/claim/",
         "/api/v1/steps/{id}/complete/",
+        "/api/v1/steps/{id}/extract/",
         "/api/v1/steps/{id}/refuse/",
         "/api/v1/steps/{id}/release/",
         "/api/v1/steps/{id}/return/",
     ]
+    assert list(schema["paths"]["/api/v1/verify/"]) == ["post"]
 
 
 def test_the_schema_and_the_docs_are_served(api, integration):
