@@ -9,6 +9,7 @@ from agencies.choices import UserRole
 from agencies.models import User
 from reporting.services import obstacle_file
 from reporting.summaries import summaries_rebuild
+from signing.verify import verify_pdf
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.cases.conftest import _fresh_rules_and_in_process_tasks  # noqa: F401
 from tests.pdfs import pdf_text, pdf_to_pngs
@@ -23,7 +24,7 @@ def rate_rows(page) -> dict[str, list[str]]:
     return {unit: figures for unit, *figures in cells}
 
 
-def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, portal):
+def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, portal, signing, pki):
     partner = User.objects.create(username="partner", role=UserRole.INTEGRATION)
     for n, (commune, channel) in enumerate([("16690", "online"), ("16690", "online"), ("16690", "direct")]):
         file(partner, commune, f"2026-03-0{n + 2}T09:00:00+07:00", channel, n)
@@ -33,6 +34,7 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
     obstacle_file(user=User.objects.get(username="clerk.17329"), title="Mạng chậm", description="Không gửi được.")
 
     portal("province.40")
+    signing(unit=User.objects.get(username="province.40").province)  # the province signs its report
     page.get_by_label("Từ ngày").fill("01/03/2026")
     page.get_by_label("Đến ngày").fill("31/03/2026")
     page.get_by_role("button", name="Xem").click()
@@ -91,7 +93,8 @@ def test_the_province_picks_a_period_drills_down_and_downloads_the_report(page, 
 
     link = page.get_by_role("link", name="Báo cáo định kỳ (PDF)").get_attribute("href") or ""
     pdf = page.request.get(urljoin(page.url, link))
-    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-type"] == "application/pdf"  # signed in-process: no broker here
+    assert verify_pdf(pdf.body(), trust_roots=[pki.cert("root")]).valid
     (SCREENSHOTS / "reports-3-periodic.pdf").write_bytes(pdf.body())
     text = pdf_text(pdf.body())
     assert "Phường Trường Vinh" in text and "66,7" in text
