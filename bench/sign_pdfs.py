@@ -86,7 +86,7 @@ def main() -> None:
             "PAdES B-LT (PKCS#12), OCSP and CRLs fetched for each document": lambda: fetched_each_time(
                 document, signer, pki.tsa_url, roots
             ),
-            "PAdES B-LT (PKCS#12), OCSP and CRLs kept 5 minutes (the portal's way)": lambda: sign_pdf(
+            "PAdES B-LT (PKCS#12), OCSP and CRLs kept 5 minutes per signer (the portal's way)": lambda: sign_pdf(
                 document, signer, tsa_url=pki.tsa_url, long_term_roots=roots
             ),
             "PAdES B-T (CSC remote signing: credential, authorisation, signHash)": lambda: asyncio.run(

@@ -16,6 +16,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
 from pyhanko_certvalidator import ValidationContext
 
 from signing import outside_event_loop
@@ -44,20 +45,12 @@ def _timestamper(url: str) -> timestamps.HTTPTimeStamper:
     return timestamps.HTTPTimeStamper(url)
 
 
-# The chain's OCSP answers and CRLs that B-LT embeds, kept per set of roots for this many seconds:
-# every document signed meanwhile embeds the same answers instead of fetching them again (an
-# OCSP answer is valid for hours and a CRL for days; five minutes keeps a revocation visible soon).
+# The chain's OCSP answers and CRLs that B-LT embeds, kept per signer for this many seconds: the
+# documents a key signs meanwhile embed the same answers instead of fetching them again (an OCSP
+# answer is valid for minutes to days and a CRL for days; five minutes keeps a revocation visible
+# soon). Used without fetching; once they no longer validate, they are fetched afresh.
 REVOCATION_KEEP_SECONDS = 300.0
 _revocation: dict[tuple[bytes, ...], tuple[float, list, list]] = {}
-
-
-def _long_term_context(roots: list[asn1_x509.Certificate]) -> tuple[tuple[bytes, ...], ValidationContext]:
-    key = tuple(root.sha256 for root in roots)
-    kept = _revocation.get(key)
-    if kept is not None and time.monotonic() - kept[0] < REVOCATION_KEEP_SECONDS:
-        return key, ValidationContext(trust_roots=roots, crls=kept[1], ocsps=kept[2], allow_fetching=True)
-    _revocation.pop(key, None)
-    return key, ValidationContext(trust_roots=roots, allow_fetching=True)
 
 
 async def async_sign_pdf(
@@ -71,8 +64,33 @@ async def async_sign_pdf(
 ) -> bytes:
     """`pdf` with one more revision holding a PAdES signature by `signer`, timestamped by the
     authority at `tsa_url` (B-T); with `long_term_roots`, the validation data of the chain up to
-    one of them is fetched and embedded too (B-LT)."""
-    key, context = _long_term_context(long_term_roots) if long_term_roots is not None else ((), None)
+    one of them is embedded too (B-LT), fetched or, for REVOCATION_KEEP_SECONDS, kept."""
+    if long_term_roots is None:
+        return await _signed(pdf, signer, tsa_url, None, reason, location)
+    assert signer.signing_cert is not None
+    key = (signer.signing_cert.sha256, *(root.sha256 for root in long_term_roots))
+    kept = _revocation.get(key)
+    if kept is not None and time.monotonic() - kept[0] < REVOCATION_KEEP_SECONDS:
+        context = ValidationContext(trust_roots=long_term_roots, crls=kept[1], ocsps=kept[2], allow_fetching=False)
+        try:
+            return await _signed(pdf, signer, tsa_url, context, reason, location)
+        except SigningError:  # what was kept no longer validates (an answer past its nextUpdate)
+            pass
+    _revocation.pop(key, None)
+    context = ValidationContext(trust_roots=long_term_roots, allow_fetching=True)
+    signed = await _signed(pdf, signer, tsa_url, context, reason, location)
+    _revocation[key] = (time.monotonic(), context.crls, context.ocsps)
+    return signed
+
+
+async def _signed(
+    pdf: bytes,
+    signer: signers.Signer,
+    tsa_url: str,
+    context: ValidationContext | None,
+    reason: str,
+    location: str,
+) -> bytes:
     metadata = signers.PdfSignatureMetadata(
         field_name="Signature1",
         subfilter=SigSeedSubFilter.PADES,
@@ -84,10 +102,6 @@ async def async_sign_pdf(
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     signed = await signers.async_sign_pdf(writer, metadata, signer=signer, timestamper=_timestamper(tsa_url))
-    if context is not None and key not in _revocation:
-        _revocation[key] = (time.monotonic(), context.crls, context.ocsps)
-    elif context is not None:
-        _revocation[key] = (_revocation[key][0], context.crls, context.ocsps)  # what a new signer's chain added
     return signed.getvalue()
 
 

@@ -60,3 +60,25 @@ def test_a_revoked_certificate_is_reported(pki, document):
 def test_an_unsigned_or_unreadable_file_is_reported(document):
     assert verify_pdf(document, trust_roots=[]).problems == ["Tài liệu không có chữ ký số."]
     assert verify_pdf(b"not a pdf", trust_roots=[]).problems == ["Đây không phải tệp PDF đọc được."]
+
+
+def test_b_lt_keeps_the_revocation_answers_for_a_while(pki, document, caplog, monkeypatch):
+    from signing import pades
+
+    roots = [pki.cert("root")]
+    pades._revocation.clear()
+
+    def requests_when_signing() -> tuple[int, bytes]:
+        caplog.clear()
+        with caplog.at_level("INFO", logger="pyhanko_certvalidator"):
+            signed = signed_by(pki, "officer", document, long_term_roots=roots)
+        return sum("Requesting" in record.getMessage() for record in caplog.records), signed
+
+    first, _ = requests_when_signing()
+    second, signed = requests_when_signing()
+    monkeypatch.setattr(pades, "REVOCATION_KEEP_SECONDS", 0.0)
+    after_keeping, _ = requests_when_signing()
+
+    assert (first, second, after_keeping) == (2, 0, 2)  # the officer's OCSP answer and the CA's CRL
+    assert b"/DSS" in signed[len(document) :]
+    assert verify_pdf(signed, trust_roots=roots).valid
