@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache as django_cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -48,6 +49,17 @@ def client_address(request: HttpRequest) -> str:
         if not _trusted(hop):
             return hop
     return forwarded[0] if forwarded else address
+
+
+def too_many(request: HttpRequest, scope: str, per_minute: int) -> bool:
+    """Whether this address asked for `scope` more than `per_minute` times in this minute (the
+    public pages' counters, kept in the cache)."""
+    key = f"{scope}:{client_address(request)}"
+    django_cache.add(key, 0, timeout=60)
+    try:
+        return django_cache.incr(key) > per_minute
+    except ValueError:  # expired between add and incr
+        return False
 
 
 class ClientScopedRateThrottle(ScopedRateThrottle):

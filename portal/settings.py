@@ -402,6 +402,8 @@ SIGNING_LONG_TERM = env.bool("SIGNING_LONG_TERM", default=True)
 SIGNING_TRUST_DIR = env.path("SIGNING_TRUST_DIR", default=BASE_DIR / "var" / "signing" / "trust")
 # The sweeper hands out again the documents still unsigned after this many seconds.
 SIGNING_SWEEP_AGE = env.float("SIGNING_SWEEP_AGE", default=60.0)
+# Checks on the public /verify/ page per address and minute (each fetches revocation data).
+VERIFY_PAGE_ATTEMPTS = env.int("VERIFY_PAGE_ATTEMPTS", default=30)
 # Whether a civil-status step completes only with its electronic extract attached (off until the
 # civil-status system issues signed extracts; an attached extract is always checked).
 CIVIL_STATUS_EXTRACT_REQUIRED = env.bool("CIVIL_STATUS_EXTRACT_REQUIRED", default=False)

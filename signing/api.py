@@ -16,7 +16,9 @@ from signing import services
 from signing.views import VERIFY_MAX_BYTES
 
 
-class VerifyInput(serializers.Serializer):
+class PdfUpload(serializers.Serializer):
+    """One PDF file (multipart `file`), at most 10 MB."""
+
     file = serializers.FileField(max_length=200)
 
     def validate_file(self, value):
@@ -45,9 +47,9 @@ class Verify(APIView):
     throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "verify"
 
-    @extend_schema(request={"multipart/form-data": VerifyInput}, responses={200: VerifyOutput})
+    @extend_schema(request={"multipart/form-data": PdfUpload}, responses={200: VerifyOutput})
     def post(self, request: Request) -> Response:
-        given = VerifyInput(data=request.data)
+        given = PdfUpload(data=request.data)
         given.is_valid(raise_exception=True)
         check = services.document_check(data=given.validated_data["file"].read())
         return Response(
@@ -65,15 +67,6 @@ class Verify(APIView):
         )
 
 
-class ExtractInput(serializers.Serializer):
-    file = serializers.FileField(max_length=200)
-
-    def validate_file(self, value):
-        if value.size > VERIFY_MAX_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 10 MB."))
-        return value
-
-
 class ExtractOutput(serializers.Serializer):
     signer = serializers.CharField()
     signed_at = serializers.DateTimeField(allow_null=True)
@@ -87,9 +80,9 @@ class StepExtract(APIView):
 
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": ExtractInput}, responses={201: ExtractOutput})
+    @extend_schema(request={"multipart/form-data": PdfUpload}, responses={201: ExtractOutput})
     def post(self, request: Request, pk: int) -> Response:
-        given = ExtractInput(data=request.data)
+        given = PdfUpload(data=request.data)
         given.is_valid(raise_exception=True)
         extract = services.extract_attach(
             user=request.user,  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from cases.choices import AccessChannel
 from cases.models import Bundle
 from cases.views import pdf_response
 from portal.access import PortalRequest
+from portal.client import too_many
 from portal.errors import Unavailable
 from signing import selectors, services
 from signing.models import IssuedDocument
@@ -51,6 +53,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         context["by_token"] = selectors.document_by_token(token)
         context["token_given"] = True
     if request.method == "POST":
+        if too_many(request, "verify-page", settings.VERIFY_PAGE_ATTEMPTS):
+            context["error"] = _("Too many attempts. Wait a minute and try again.")
+            return render(request, "signing/verify.html", context, status=429)
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = _("Choose the PDF file to check.")

@@ -5,7 +5,6 @@ personal data (when, which office or desk, role and channel; never a name)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from cases import services
 from cases.selectors import TRACKED_ACCESSES, bundle_accesses_for_citizen, bundle_track
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
-from portal.client import client_address
+from portal.client import too_many
 from portal.errors import NotFound
 
 ATTEMPTS_PER_MINUTE = 30
@@ -46,7 +45,7 @@ def track(request: HttpRequest) -> HttpResponse:
             )
             context["error_field"] = "code" if not code else "id_last4"
             return render(request, "cases/track.html", context, status=400)
-        if _too_many(request):
+        if too_many(request, "track-page", getattr(settings, "TRACK_PAGE_ATTEMPTS", ATTEMPTS_PER_MINUTE)):
             context["error"] = _("Too many attempts. Wait a minute and try again.")
             return render(request, "cases/track.html", context, status=429)
         if track_code_blocked(code=code):
@@ -61,14 +60,3 @@ def track(request: HttpRequest) -> HttpResponse:
         context["accesses"] = bundle_accesses_for_citizen(bundle=bundle)
         context["limit"] = TRACKED_ACCESSES
     return render(request, "cases/track.html", context)
-
-
-def _too_many(request: HttpRequest) -> bool:
-    """At most ATTEMPTS_PER_MINUTE look-ups a minute from one address: the 4 digits are guessable."""
-    address = client_address(request)
-    key = f"track-page:{address}"
-    cache.add(key, 0, timeout=60)
-    try:
-        return cache.incr(key) > getattr(settings, "TRACK_PAGE_ATTEMPTS", ATTEMPTS_PER_MINUTE)
-    except ValueError:  # expired between add and incr
-        return False

@@ -103,3 +103,14 @@ def test_the_page_checks_an_upload_and_the_token_of_a_qr_code(receipt, client):
     page = by_token.content.decode()
     assert "Do cổng này ban hành" in page and document.bundle.code in page and "UBND phường Trường Vinh" in page
     assert "Giấy tờ có thể bị làm giả" in forged.content.decode()
+
+
+def test_the_page_counts_the_checks_of_one_address(client, settings, signing):
+    settings.VERIFY_PAGE_ATTEMPTS = 1
+
+    first = client.post("/verify/", {"file": SimpleUploadedFile("a.pdf", b"GIF89a", "application/pdf")})
+    second = client.post("/verify/", {"file": SimpleUploadedFile("a.pdf", b"GIF89a", "application/pdf")})
+
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert "Đây không phải tệp PDF đọc được." in first.content.decode()
+    assert "Tra cứu quá nhiều lần. Hãy chờ một phút rồi thử lại." in second.content.decode()
