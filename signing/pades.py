@@ -6,6 +6,7 @@ signs which document is decided by the caller (signing.keys, signing.services)."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import io
 import time
@@ -77,8 +78,8 @@ async def async_sign_pdf(
         except SigningError:  # what was kept no longer validates (an answer past its nextUpdate)
             pass
     _revocation.pop(key, None)
-    context = ValidationContext(trust_roots=long_term_roots, allow_fetching=True)
-    signed = await _signed(pdf, signer, tsa_url, context, reason, location)
+    async with contextlib.aclosing(ValidationContext(trust_roots=long_term_roots, allow_fetching=True)) as context:
+        signed = await _signed(pdf, signer, tsa_url, context, reason, location)
     _revocation[key] = (time.monotonic(), context.crls, context.ocsps)
     return signed
 

@@ -101,7 +101,9 @@ def document_sign(*, document_pk: int) -> bool:
         logger.warning("document %s not signed: %s", document.pk, problem)
         raise SigningFailed(problem) from error
     with transaction.atomic():
-        document = IssuedDocument.objects.select_for_update().select_related("key", "bundle").get(pk=document.pk)
+        document = (
+            IssuedDocument.objects.select_for_update(of=("self",)).select_related("key", "bundle").get(pk=document.pk)
+        )
         if document.signed_at is not None:
             return False
         document.file.save(f"{document.pk}-{document.filename}", ContentFile(signed), save=False)

@@ -5,6 +5,8 @@ answer names each problem in words a person can act on."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
 import hashlib
 import io
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
@@ -34,6 +36,11 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
 
 
+async def _validated(signature, trust_roots: list[asn1_x509.Certificate]):
+    async with contextlib.aclosing(ValidationContext(trust_roots=trust_roots, allow_fetching=True)) as context:
+        return await async_validate_pdf_signature(signature, context)
+
+
 def common_name(cert: asn1_x509.Certificate) -> str:
     """Who a certificate names, as a person reads it: its common name, else its whole subject."""
     return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
@@ -50,9 +57,8 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
     if not signatures:
         verdict.problems.append(_("The document carries no digital signature."))
         return verdict
-    context = ValidationContext(trust_roots=trust_roots, allow_fetching=True)
     try:
-        status = outside_event_loop(lambda: validate_pdf_signature(signatures[-1], context))
+        status = outside_event_loop(lambda: asyncio.run(_validated(signatures[-1], trust_roots)))
     except (SignatureValidationError, ValueError) as error:
         verdict.problems.append(_("The signature cannot be checked: %(error)s") % {"error": error})
         return verdict

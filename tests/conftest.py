@@ -130,4 +130,11 @@ def signing(pki, settings, tmp_path):
     def sign_with(label: str = "", **holder):
         return signing_key_register(reference=f"{label or ('officer' if 'user' in holder else 'office')}.p12", **holder)
 
-    return sign_with
+    # The signing task runs in-process, as the transaction's on-commit work, even where a broker is
+    # configured (CI): no worker consumes the signing queue in these tests.
+    from portal.celery import app as celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield sign_with
+    celery_app.conf.task_always_eager = eager

@@ -139,4 +139,4 @@ def test_a_timestamp_authority_that_does_not_answer_leaves_it_unsigned_and_said(
     assert document.problem == "TimestampRequestError: Error while contacting timestamp service"
     page = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
     assert page.status_code == 202
-    assert "cổng tiếp tục thử" in page.content.decode()
+    assert "chưa ký được; cổng tiếp tục thử" in page.content.decode()
