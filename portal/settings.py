@@ -387,7 +387,8 @@ HEALTH_NOTICE_SIGNATURE_LOCATION = env("HEALTH_NOTICE_SIGNATURE_LOCATION", defau
 HEALTH_NOTICE_KEEP_DAYS = env.int("HEALTH_NOTICE_KEEP_DAYS", default=90)
 
 # Signed documents (signing/). Keys: SIGNING_KEY_STORE names the key store (pkcs12: one file per key
-# under SIGNING_KEY_DIR, opened with SIGNING_PKCS12_PASSPHRASE; csc: a remote signing service).
+# under SIGNING_KEY_DIR, opened with SIGNING_PKCS12_PASSPHRASE; pkcs11: a hardware token; csc: a
+# remote signing service; signing/keys.py).
 # Every document gets an RFC 3161 timestamp from SIGNING_TSA_URL (PAdES B-T); with
 # SIGNING_LONG_TERM the chain's revocation data is embedded too (B-LT). The PDFs people bring
 # to /verify/ and the extracts officers upload are checked against the roots in SIGNING_TRUST_DIR.
@@ -397,6 +398,9 @@ SIGNING_PKCS12_PASSPHRASE = env("SIGNING_PKCS12_PASSPHRASE", default="")
 SIGNING_CSC_URL = env("SIGNING_CSC_URL", default="")  # the part before /csc/v1/...
 SIGNING_CSC_TOKEN = env("SIGNING_CSC_TOKEN", default="")
 SIGNING_CSC_PIN = env("SIGNING_CSC_PIN", default="")
+SIGNING_PKCS11_MODULE = env("SIGNING_PKCS11_MODULE", default="")  # e.g. /usr/lib/softhsm/libsofthsm2.so
+SIGNING_PKCS11_TOKEN = env("SIGNING_PKCS11_TOKEN", default="")
+SIGNING_PKCS11_PIN = env("SIGNING_PKCS11_PIN", default="")
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa" if DEBUG else "")
 SIGNING_LONG_TERM = env.bool("SIGNING_LONG_TERM", default=True)
 SIGNING_TRUST_DIR = env.path("SIGNING_TRUST_DIR", default=BASE_DIR / "var" / "signing" / "trust")

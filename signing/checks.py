@@ -21,11 +21,11 @@ def signing_settings_check(app_configs: Any = None, **kwargs: Any) -> list[check
                 id="signing.E001",
             )
         )
-    if settings.SIGNING_KEY_STORE not in ("pkcs12", "csc"):
+    if settings.SIGNING_KEY_STORE not in ("pkcs12", "pkcs11", "csc"):
         errors.append(
             checks.Error(
                 f"SIGNING_KEY_STORE is {settings.SIGNING_KEY_STORE!r}.",
-                hint="Use pkcs12 (key files) or csc (a remote signing service).",
+                hint="Use pkcs12 (key files), pkcs11 (a hardware token) or csc (a remote signing service).",
                 id="signing.E002",
             )
         )

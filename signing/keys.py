@@ -3,6 +3,9 @@ pyHanko signer for a SigningKey row, for the length of one signing.
 
 - `pkcs12` (the default): one PKCS#12 file per key under SIGNING_KEY_DIR, all opened with the
   passphrase SIGNING_PKCS12_PASSPHRASE. The key is the file's name.
+- `pkcs11`: a hardware token or HSM through its PKCS#11 module SIGNING_PKCS11_MODULE, the token
+  labelled SIGNING_PKCS11_TOKEN, logged in with SIGNING_PKCS11_PIN. The key is the label of the
+  private key and of its certificate on the token.
 - `csc`: a remote signing service that speaks the Cloud Signature Consortium API v1 (as the
   Vietnamese remote-signing services do) at SIGNING_CSC_URL, with the bearer token
   SIGNING_CSC_TOKEN and, where the service asks for one, the PIN SIGNING_CSC_PIN. The key is the
@@ -12,13 +15,16 @@ pyHanko signer for a SigningKey row, for the length of one signing.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
+from pyhanko.config.pkcs11 import TokenCriteria
+from pyhanko.sign import pkcs11 as pkcs11_signing
 from pyhanko.sign import signers
 from pyhanko.sign.signers import csc_signer
 
@@ -39,6 +45,16 @@ async def signer_for(reference: str) -> AsyncIterator[signers.Signer]:
     if settings.SIGNING_KEY_STORE == "csc":
         async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
             yield await _csc_signer(session, reference)
+    elif settings.SIGNING_KEY_STORE == "pkcs11":
+        with _pkcs11_session() as session:
+            try:
+                # Every certificate on the token goes into the signature: the issuing CA's too, as
+                # the providers' tokens carry it, so a reader can build the chain to the root.
+                yield pkcs11_signing.PKCS11Signer(
+                    session, cert_label=reference, key_label=reference, other_certs_to_pull=None
+                )
+            except pkcs11_signing.PKCS11Error as error:
+                raise KeyUnavailable(f"{settings.SIGNING_PKCS11_TOKEN}: {reference}: {error}") from error
     else:
         yield _pkcs12_signer(str(Path(settings.SIGNING_KEY_DIR) / reference), settings.SIGNING_PKCS12_PASSPHRASE)
 
@@ -54,6 +70,23 @@ def certificate_of(reference: str) -> asn1_x509.Certificate:
     import asyncio
 
     return outside_event_loop(lambda: asyncio.run(read()))
+
+
+@contextmanager
+def _pkcs11_session() -> Iterator[Any]:
+    """A logged-in session on the configured token, closed after the signature."""
+    try:
+        session = pkcs11_signing.open_pkcs11_session(
+            settings.SIGNING_PKCS11_MODULE,
+            token_criteria=TokenCriteria(label=settings.SIGNING_PKCS11_TOKEN),
+            user_pin=settings.SIGNING_PKCS11_PIN,
+        )
+    except Exception as error:  # the module's own errors (no token, wrong PIN, no module)
+        raise KeyUnavailable(f"{settings.SIGNING_PKCS11_MODULE}: {error}") from error
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 @functools.lru_cache(maxsize=256)
