@@ -29,7 +29,10 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "100"))
 PASSWORD = "lienthong-fuzz"
 # Each role over the operations it works with (the others answer 403/404, checked too but cheaply).
 RUNS = [
-    ("clerk.16690", ["/api/v1/auth/", "/api/v1/units/", "/api/v1/offices/", "/api/v1/bundles", "/api/v1/track/"]),
+    (
+        "clerk.16690",
+        ["/api/v1/auth/", "/api/v1/units/", "/api/v1/offices/", "/api/v1/bundles", "/api/v1/track/", "/api/v1/verify/"],
+    ),
     ("civil_status.16690", ["/api/v1/queue/", "/api/v1/steps/"]),
     ("province.40", ["/api/v1/reports/"]),
 ]
@@ -148,6 +151,7 @@ def main() -> int:
         LOCAL_BEAT="false",
         LOG_LEVEL="WARNING",
         TRACK_THROTTLE="1000/minute",  # the throttle's 429 is documented; the budget goes to the rest
+        VERIFY_THROTTLE="1000/minute",
     )
     log("fresh database, reference and demo data")
     fresh_database(env)

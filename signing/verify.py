@@ -10,19 +10,19 @@ import contextlib
 import datetime
 import hashlib
 import io
+import logging
 from dataclasses import dataclass, field
 
 from asn1crypto import x509 as asn1_x509
 from django.utils.translation import gettext as _
-from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
 from signing import outside_event_loop
 
+logger = logging.getLogger(__name__)
 ALLOWED_AFTER = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)  # B-LT's validation data
 
 
@@ -51,7 +51,8 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
     verdict = Verdict()
     try:
         signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
-    except (PdfReadError, ValueError, KeyError):
+    except Exception:  # anyone's file: whatever the parser trips on, it is not a PDF we can read
+        logger.info("unreadable PDF of %d bytes", len(data), exc_info=True)
         verdict.problems.append(_("This is not a PDF file that can be read."))
         return verdict
     if not signatures:
@@ -59,7 +60,7 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
         return verdict
     try:
         status = outside_event_loop(lambda: asyncio.run(_validated(signatures[-1], trust_roots)))
-    except (SignatureValidationError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - a malformed signature: said, never a server error
         verdict.problems.append(_("The signature cannot be checked: %(error)s") % {"error": error})
         return verdict
     cert = status.signing_cert
