@@ -140,3 +140,52 @@ def test_a_timestamp_authority_that_does_not_answer_leaves_it_unsigned_and_said(
     page = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
     assert page.status_code == 202
     assert "chưa ký được; cổng tiếp tục thử" in page.content.decode()
+
+
+def test_a_key_is_registered_by_command_for_its_holder(signing, make_user):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from signing.models import SigningKey
+
+    clerk = make_user(UserRole.CLERK, commune="16690", username="clerk-own")
+    call_command("signing_key", "office.p12", "--unit", "16690")
+    call_command("signing_key", "officer.p12", "--user", "clerk-own")
+
+    assert list(SigningKey.objects.values_list("unit__code", "user", "subject")) == [
+        ("16690", None, "UBND phường Trường Vinh"),
+        (None, clerk.pk, "Nguyễn Thị Thu Hà"),
+    ]
+    with pytest.raises(CommandError, match="The key cannot be used"):
+        call_command("signing_key", "nobody.p12", "--unit", "16690")
+    with pytest.raises(CommandError, match="No such holder"):
+        call_command("signing_key", "office.p12", "--user", "nobody")
+
+
+def test_the_sweeper_signs_what_was_left_unsigned(bundle, clerk, signing, settings, django_capture_on_commit_callbacks):
+    from signing.tasks import documents_sweep_task
+
+    signing(unit=bundle.commune)
+    client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")  # its publication lost: no on-commit run
+    IssuedDocument.objects.update(created_at=IssuedDocument.objects.get().created_at - datetime.timedelta(minutes=5))
+
+    assert documents_sweep_task.delay().get() == 1
+
+    assert IssuedDocument.objects.get().signed_at is not None
+    assert documents_sweep_task.delay().get() == 0
+
+
+def test_the_refusal_slip_is_signed_by_the_officer_who_refused(bundle, clerk, officer, signing, pki):
+    justice = officer("civil_status")
+    signing(user=justice)
+    signing(user=clerk)
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        services.step_refuse(user=justice, step_pk=first_step(bundle).pk, reason="Không có quyền yêu cầu.")
+
+    slips = [
+        signed_get(client_of(justice), f"/steps/{first_step(bundle).pk}/refusal.pdf"),
+        signed_get(client_of(clerk), f"/bundles/{bundle.code}/refusal.pdf"),
+    ]
+
+    assert [(verdict_of(slip, pki).valid, verdict_of(slip, pki).signer) for slip in slips] == [(True, OFFICER)] * 2
+    assert list(IssuedDocument.objects.values_list("kind", flat=True)) == ["refusal", "refusal"]
