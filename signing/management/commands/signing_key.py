@@ -8,6 +8,8 @@ credential the remote service does not know, is refused here rather than when a 
 
 The older keys of the same holder stay registered; switch them off in the administration."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -29,11 +31,12 @@ class Command(BaseCommand):
         holder.add_argument("--user", help="the user name of the person who signs")
 
     def handle(self, *args: object, **options: object) -> None:
+        holder: dict[str, Any]
         try:
             if options["unit"]:
                 holder = {"unit": unit_get_on(code=str(options["unit"]), on=timezone.localdate())}
             elif options["office"]:
-                holder = {"office": Office.objects.get(pk=options["office"])}
+                holder = {"office": Office.objects.get(pk=int(str(options["office"])))}
             else:
                 holder = {"user": User.objects.get(username=options["user"])}
         except (Office.DoesNotExist, User.DoesNotExist, NotFound) as missing:
