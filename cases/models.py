@@ -220,6 +220,12 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
     )
+    # A dossier that came from the national public-service portal: its code and procedure code
+    # there (MaHoSo, MaTTHC); each change of state goes back to it (outbound/).
+    national_code = models.CharField(_("national portal dossier code"), max_length=50, blank=True, default="")
+    national_procedure_code = models.CharField(
+        _("national portal procedure code"), max_length=50, blank=True, default=""
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("results handed over at"), null=True, blank=True)
     # The citizen asked for no more e-mails or texts about this dossier (a link in each e-mail).
@@ -248,6 +254,10 @@ class Bundle(fsm.ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["duplicate_key"], condition=LIVE & ~Q(duplicate_key=""), name="bundle_one_live_per_key"
+            ),
+            # One dossier per national portal dossier, whatever its state.
+            models.UniqueConstraint(
+                fields=["national_code"], condition=~Q(national_code=""), name="bundle_one_per_national_code"
             ),
         ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "citizens",
     "health",
     "signing",
+    "outbound",
     "mozilla_django_oidc",
 ]
 
@@ -290,6 +291,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
     "health-notices-purge": {"task": "health.tasks.notices_purge_task", "schedule": crontab(hour=2, minute=15)},
     "documents-sweep": {"task": "signing.tasks.documents_sweep_task", "schedule": 60.0},
+    "deliveries-due": {"task": "outbound.tasks.deliveries_due_task", "schedule": 30.0},
 }
 # Signing runs on a queue of its own, so a burst of documents never delays a hand-off.
 CELERY_TASK_ROUTES = {"signing.tasks.document_sign_task": {"queue": "signing"}}
@@ -411,3 +413,14 @@ VERIFY_PAGE_ATTEMPTS = env.int("VERIFY_PAGE_ATTEMPTS", default=30)
 # Whether a civil-status step completes only with its electronic extract attached (off until the
 # civil-status system issues signed extracts; an attached extract is always checked).
 CIVIL_STATUS_EXTRACT_REQUIRED = env.bool("CIVIL_STATUS_EXTRACT_REQUIRED", default=False)
+
+# Connections out (outbound/). The national public-service portal's status call: each change of a
+# dossier that came from it is POSTed there with the bearer token (nothing is sent while the URL is
+# empty). A failed delivery is tried again after OUTBOUND_RETRY_BASE seconds, doubling up to
+# OUTBOUND_RETRY_MAX, for OUTBOUND_GIVE_UP seconds; then it waits in the dead-letter list.
+NATIONAL_PORTAL_STATUS_URL = env("NATIONAL_PORTAL_STATUS_URL", default="")
+NATIONAL_PORTAL_TOKEN = env("NATIONAL_PORTAL_TOKEN", default="")
+OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10.0)
+OUTBOUND_RETRY_BASE = env.float("OUTBOUND_RETRY_BASE", default=30.0)
+OUTBOUND_RETRY_MAX = env.float("OUTBOUND_RETRY_MAX", default=3600.0)
+OUTBOUND_GIVE_UP = env.float("OUTBOUND_GIVE_UP", default=86400.0)

@@ -50,6 +50,10 @@ class BundleCreateSerializer(serializers.Serializer):
     # The hospital notice the dossier is filed from (issue 13): its data fill the dossier, no scan
     # of the paper certificate is needed, and no other live dossier may cite it.
     health_notice = serializers.IntegerField(required=False, min_value=1)
+    # A dossier from the national public-service portal (issue 15): its dossier and procedure
+    # codes there; each change of state goes back to it.
+    national_code = serializers.RegexField(r"^[A-Za-z0-9._/-]{1,50}$", required=False)
+    national_procedure_code = serializers.RegexField(r"^[A-Za-z0-9._/-]{1,50}$", required=False)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -175,6 +175,7 @@ def bundle_hand_over(*, user: User, code: str) -> Bundle:
         bundle.handed_over_at = timezone.now()
         bundle.save(update_fields=["handed_over_at"])
         event(bundle, Action.HANDED_OVER, actor=user)
+        publish("bundle.handed_over", bundle=bundle.pk)
     return bundle
 
 

@@ -43,6 +43,11 @@ def _duplicate_key(data: dict[str, Any]) -> str:
 
 
 def _duplicate_error(data: dict[str, Any]) -> Invalid | None:
+    if national := data.get("national_code"):
+        filed = Bundle.objects.filter(national_code=national).values_list("code", flat=True).first()
+        if filed is not None:
+            message = _("The national portal's dossier %(national)s is already dossier %(code)s.")
+            return Invalid({"national_code": [message % {"national": national, "code": filed}]})
     key = _duplicate_key(data)
     existing = Bundle.objects.filter(LIVE, duplicate_key=key).first() if key else None
     if existing is None:
@@ -107,7 +112,7 @@ def _bundle_file(
     stored = {
         key: value
         for key, value in data.items()
-        if key not in ("received_at", "commune", "kind", "procedures", "health_notice")
+        if key not in ("received_at", "commune", "kind", "procedures", "health_notice", *NATIONAL_FIELDS)
     }
     try:
         with transaction.atomic():
@@ -148,6 +153,7 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         duplicate_key=_duplicate_key(data),
         late_registration=plan.late_registration,
         filed_by=user,
+        **{name: data.get(name, "") for name in NATIONAL_FIELDS},
     )
     year = timezone.localdate(plan.received_at).year
     bundle.code = f"{plan.kind.code_prefix}-{commune_province_code(plan.commune)}-{year}-{bundle.pk:06d}"
@@ -173,7 +179,8 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         [event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
         + [event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
     )
-    publish_many([("step.ready", {"step": step.pk}) for step in opened] + [("bundle.filed", {"bundle": bundle.pk})])
+    # Received first, then handed to the offices: the national portal hears them in this order.
+    publish_many([("bundle.filed", {"bundle": bundle.pk})] + [("step.ready", {"step": step.pk}) for step in opened])
     if data.get("health_notice"):
         notice_cite(user=user, bundle=bundle, pk=data["health_notice"])
     return bundle
@@ -196,6 +203,7 @@ class FilingPlan:
     steps: list[tuple[Procedure, str, Office, datetime.date | None]]
 
 
+NATIONAL_FIELDS = ("national_code", "national_procedure_code")  # Bundle's own columns, not its data
 DESK_CHANNELS = (Channel.DIRECT, Channel.POSTAL)  # what a clerk may file; integration clients send any
 SOURCES: dict[str, str] = {
     UserRole.CLERK: Source.DESK,
@@ -223,6 +231,8 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "") -> 
     received_at = data.get("received_at")
     if received_at is not None and user.role != UserRole.INTEGRATION:
         raise Invalid({"received_at": [_("Only an integration client may give the time of receipt.")]})
+    if user.role != UserRole.INTEGRATION and (given := [name for name in NATIONAL_FIELDS if data.get(name)]):
+        raise Invalid({name: [_("Only the national portal's connection gives its codes.")] for name in given})
     if received_at is not None and received_at > now:
         raise Invalid({"received_at": [_("The time of receipt cannot be in the future.")]})
     received_at = received_at or now

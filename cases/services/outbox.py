@@ -18,6 +18,7 @@ from cases.choices import Action, BundleState, StepState
 from cases.documents import tracking_url
 from cases.models import Bundle, Notification, Outbox, Step
 from cases.services.audit import event, lock_bundle, publish_many
+from outbound.services import deliveries_add
 from portal.errors import NotFound
 from portal.sms import send_sms
 
@@ -62,6 +63,7 @@ def _deliver(message: Outbox) -> None:
         step = Step.objects.select_related("office", "procedure").get(pk=payload["step"])
     else:
         step, bundle = None, lock_bundle(payload["bundle"])
+    deliveries_add(topic=message.topic, bundle=bundle, step=step)  # the national portal hears of it
     if message.topic == "step.ready" and step is not None:
         # The hand-off: the dossier reaches the office that handles this step.
         if step.handed_off_at is None:
@@ -74,6 +76,8 @@ def _deliver(message: Outbox) -> None:
             "due": step.due_date,
         }
         Notification.objects.create(bundle=bundle, step=step, outbox=message, recipient=step.office.name, message=text)
+        return
+    if message.topic not in CITIZEN_TOPICS:  # the results handed over: nothing to tell the citizen
         return
     with translation.override(settings.LANGUAGE_CODE):  # the citizen's notices are in Vietnamese
         text, short = _citizen_texts(message.topic, bundle, step)
@@ -153,7 +157,8 @@ def _notices_queue(bundle: Bundle, step: Step | None, topic: str, text: str, sho
             ]
         )
         rows.append(("notice.email", {**base, "to": applicant["email"], "subject": subject, "text": body}))
-    if applicant.get("phone"):
+    # The national portal texts the appointment of a dossier filed there itself: not a second time.
+    if applicant.get("phone") and not (topic == "bundle.filed" and bundle.national_code):
         rows.append(("notice.sms", {**base, "to": applicant["phone"], "text": short}))
     if rows:
         publish_many(rows)

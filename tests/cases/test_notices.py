@@ -4,12 +4,9 @@ delivery, never twice, retried when the peer fails."""
 
 import email
 import email.header
-import json
 import mailbox
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,18 +14,9 @@ from cases import services
 from cases.models import Bundle, Event, Notification, Outbox
 from tests.cases.conftest import birth
 from tests.faults.harness import free_port
-from tests.peers import wait_for_port
+from tests.peers import Receiver, start_process
 
 pytestmark = pytest.mark.django_db
-PEERS = Path(__file__).resolve().parents[1] / "peers"
-
-
-def _started(command: list[str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not wait_for_port(port, 15):
-        process.kill()
-        raise RuntimeError(f"{command[0]} did not start")
-    return process
 
 
 @pytest.fixture
@@ -46,7 +34,7 @@ def smtp_server(tmp_path, settings):
         "aiosmtpd.handlers.Mailbox",
         str(box),
     ]
-    process = _started(command, port)
+    process = start_process(command, port)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
@@ -58,19 +46,18 @@ def smtp_server(tmp_path, settings):
 @pytest.fixture
 def sms_gateway(tmp_path, settings):
     """The SMS gateway stand-in as a process; sms_gateway("500,200") answers in that order."""
-    processes: list[subprocess.Popen] = []
+    receivers: list[Receiver] = []
 
     def start(answers: str = "200"):
-        port, log = free_port(), tmp_path / f"sms-{len(processes)}.jsonl"
-        processes.append(_started([sys.executable, str(PEERS / "sms_gateway.py"), str(port), str(log), answers], port))
-        settings.SMS_BACKEND, settings.SMS_GATEWAY_URL = "http", f"http://127.0.0.1:{port}/send"
+        receiver = Receiver(free_port(), tmp_path / f"sms-{len(receivers)}.jsonl").start(answers)
+        receivers.append(receiver)
+        settings.SMS_BACKEND, settings.SMS_GATEWAY_URL = "http", f"http://127.0.0.1:{receiver.port}/send"
         settings.SMS_GATEWAY_TOKEN = "gateway-token"
-        return lambda: [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        return receiver.requests
 
     yield start
-    for process in processes:
-        process.kill()
-        process.wait()
+    for receiver in receivers:
+        receiver.stop()
 
 
 def file_birth(integration, **changes):

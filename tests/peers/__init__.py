@@ -1,7 +1,16 @@
-"""Real peers the tests start as processes (a stand-in SMS gateway), and waiting for one to listen."""
+"""Real peers the tests start as processes (an HTTP receiver, a test PKI, a remote signing
+service), and waiting for one to listen."""
 
+from __future__ import annotations
+
+import json
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+PEERS = Path(__file__).resolve().parent
 
 
 def wait_for_port(port: int, seconds: float = 10) -> bool:
@@ -14,3 +23,38 @@ def wait_for_port(port: int, seconds: float = 10) -> bool:
         except OSError:
             time.sleep(0.1)
     return False
+
+
+def start_process(command: list[str], port: int) -> subprocess.Popen:
+    """`command` as a process of its own, once it listens on `port`."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_for_port(port, 15):
+        process.kill()
+        raise RuntimeError(f"{command[0]} did not start")
+    return process
+
+
+class Receiver:
+    """tests/peers/receiver.py on a port of its own: started, stopped (down for a while) and
+    started again on the same address, its requests read back in the order they arrived."""
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port, self.log, self.process = port, log, None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/status"
+
+    def start(self, answers: str = "200") -> Receiver:
+        command = [sys.executable, str(PEERS / "receiver.py"), str(self.port), str(self.log), answers]
+        self.process = start_process(command, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def requests(self) -> list[dict]:
+        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []

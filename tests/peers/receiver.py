@@ -1,7 +1,8 @@
-"""A stand-in for a brand-name SMS gateway's HTTP API, run as its own process by the tests:
-`python tests/peers/sms_gateway.py <port> <log file> <answers>`. Each POST is appended to the log
-as one JSON line ({"headers", "body"}); the answers are status codes given in turn ("500,200"),
-the last one repeated."""
+"""An HTTP receiver run as its own process by the tests, standing for a brand-name SMS gateway's
+API, the national portal's status call or a partner's webhook endpoint:
+`python tests/peers/receiver.py <port> <log file> <answers>`. Each POST is appended to the log as
+one JSON line ({"headers", "body"}); the answers are status codes given in turn ("500,200"), the
+last one repeated."""
 
 import json
 import sys
@@ -11,7 +12,7 @@ PORT, LOG, ANSWERS = int(sys.argv[1]), sys.argv[2], [int(code) for code in sys.a
 served = 0
 
 
-class Gateway(BaseHTTPRequestHandler):
+class Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         global served
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -28,4 +29,4 @@ class Gateway(BaseHTTPRequestHandler):
         pass
 
 
-ThreadingHTTPServer(("127.0.0.1", PORT), Gateway).serve_forever()
+ThreadingHTTPServer(("127.0.0.1", PORT), Receiver).serve_forever()

@@ -1,0 +1,53 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from outbound import services
+from outbound.models import Attempt, Delivery, DeliveryState, NationalState
+
+
+@admin.register(NationalState)
+class NationalStateAdmin(admin.ModelAdmin):
+    list_display = ["event", "code", "label"]
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "status_code", "error", "duration_ms"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What went out and what did not: the dead-letter list is the filter "Given up"; select its
+    deliveries and send them again (each in its place in its dossier's order)."""
+
+    list_display = ["created_at", "target", "bundle", "event", "state", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["state", "target", "event"]
+    search_fields = ["bundle__code", "bundle__national_code"]
+    list_select_related = ["bundle"]
+    readonly_fields = [field.name for field in Delivery._meta.fields]
+    inlines = [AttemptInline]
+    actions = ["replay"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the given-up deliveries again"))
+    def replay(self, request, queryset):
+        dead = list(queryset.filter(state=DeliveryState.DEAD))
+        for delivery in dead:
+            services.delivery_replay(delivery=delivery)
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery sent again.", "%(count)d deliveries sent again.", len(dead))
+            % {"count": len(dead)},
+            messages.SUCCESS,
+        )

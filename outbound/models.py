@@ -1,0 +1,89 @@
+"""What the portal sends out (issue 15): each change of a dossier's state to the national portal
+it came from, as deliveries that keep their order per dossier, are retried with backoff and, after
+a day, wait in a dead-letter list for an administrator to send them again."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Bundle
+
+
+class Target(models.TextChoices):
+    NATIONAL = "national", _("National public-service portal")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    DELIVERED = "delivered", _("Delivered")
+    DEAD = "dead", _("Given up: waiting for an administrator")
+
+
+class NationalState(models.Model):
+    """How one change of a dossier reads on the national portal: its state code there (the
+    synchronisation call's TrangThaiHoSo). Data, because the current codes are unverified."""
+
+    event = models.CharField(_("change"), max_length=40, unique=True)
+    code = models.CharField(_("state code on the national portal"), max_length=40)
+    label = models.CharField(_("meaning"), max_length=200)
+
+    class Meta:
+        verbose_name = _("national portal state")
+        verbose_name_plural = _("national portal states")
+        ordering = ["event"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.code}"
+
+
+class Delivery(models.Model):
+    """One message to one outside system about one dossier. Its id goes with every attempt, so
+    the receiver drops a repeat; the deliveries of a dossier to a target go out in the order they
+    were written, a later one waiting while an earlier one is undelivered."""
+
+    id = models.UUIDField(_("delivery id"), primary_key=True, default=uuid.uuid4, editable=False)
+    target = models.CharField(_("to"), max_length=20, choices=Target.choices)
+    bundle = models.ForeignKey(Bundle, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(_("change"), max_length=40)
+    payload = models.JSONField(_("message"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # The start of the day of tries (its writing, or an administrator's replay).
+    retry_from = models.DateTimeField(_("trying since"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="delivery_due"),
+            models.Index(fields=["target", "bundle", "created_at"], name="delivery_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()}: {self.event} ({self.pk})"
+
+
+class Attempt(models.Model):
+    """One try of a delivery: what the receiver answered, or why it could not be reached."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
