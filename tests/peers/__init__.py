@@ -39,7 +39,8 @@ class Receiver:
     started again on the same address, its requests read back in the order they arrived."""
 
     def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log, self.process = port, log, None
+        self.port, self.log = port, log
+        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
