@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from outbound import services
-from outbound.models import Attempt, Delivery, DeliveryState, NationalState
+from outbound.models import Attempt, Delivery, DeliveryState, NationalState, Subscription
 
 
 @admin.register(NationalState)
@@ -51,3 +51,17 @@ class DeliveryAdmin(admin.ModelAdmin):
             % {"count": len(dead)},
             messages.SUCCESS,
         )
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Partners' webhooks: who, where, which events, whether switched off and why."""
+
+    list_display = ["url", "client", "active", "failures", "disabled_at", "disabled_reason"]
+    list_filter = ["active"]
+    list_select_related = ["client"]
+    exclude = ["secret"]
+    readonly_fields = ["client", "url", "events", "created_at", "failures", "disabled_at", "disabled_reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -11,11 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import User
 from cases.models import Bundle
 
 
 class Target(models.TextChoices):
     NATIONAL = "national", _("National public-service portal")
+    WEBHOOK = "webhook", _("A partner's webhook")
 
 
 class DeliveryState(models.TextChoices):
@@ -41,6 +43,33 @@ class NationalState(models.Model):
         return f"{self.event} → {self.code}"
 
 
+class Subscription(models.Model):
+    """A partner system's webhook: the events it wants about the dossiers it may see, POSTed to
+    its URL and signed with its secret (HMAC-SHA256). Switched off by the portal after a run of
+    failures, with the reason the partner reads."""
+
+    client = models.ForeignKey(User, verbose_name=_("client"), on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(_("secret"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    active = models.BooleanField(_("active"), default=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    disabled_at = models.DateTimeField(_("switched off at"), null=True, blank=True)
+    disabled_reason = models.CharField(_("why it was switched off"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+
 class Delivery(models.Model):
     """One message to one outside system about one dossier. Its id goes with every attempt, so
     the receiver drops a repeat; the deliveries of a dossier to a target go out in the order they
@@ -48,6 +77,14 @@ class Delivery(models.Model):
 
     id = models.UUIDField(_("delivery id"), primary_key=True, default=uuid.uuid4, editable=False)
     target = models.CharField(_("to"), max_length=20, choices=Target.choices)
+    subscription = models.ForeignKey(
+        Subscription,
+        verbose_name=_("webhook"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
     bundle = models.ForeignKey(Bundle, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="+")
     event = models.CharField(_("change"), max_length=40)
     payload = models.JSONField(_("message"))
@@ -66,7 +103,7 @@ class Delivery(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="delivery_due"),
-            models.Index(fields=["target", "bundle", "created_at"], name="delivery_order"),
+            models.Index(fields=["target", "subscription", "bundle", "created_at"], name="delivery_order"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,9 @@ in order per dossier and target, at least once, with backoff, until a day has pa
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+import json
 import logging
 import time
 from typing import Any
@@ -11,12 +14,17 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from agencies.models import User
 from cases.choices import BundleState
 from cases.models import Bundle, Step
-from outbound.models import Attempt, Delivery, DeliveryState, NationalState, Target
+from outbound.addresses import webhook_address_check
+from outbound.models import Attempt, Delivery, DeliveryState, NationalState, Subscription, Target
 from portal.celery import send_on_commit
+from portal.errors import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +46,51 @@ FINISHED = {
 
 
 def deliveries_add(*, topic: str, bundle: Bundle, step: Step | None) -> list[Delivery]:
-    """The deliveries one outbox message causes, written in the outbox's own transaction (so each
-    change is written once, whatever the number of deliveries of the message); sent once it
-    commits."""
+    """The deliveries one outbox message causes: to the national portal for a dossier that came
+    from it, to each partner webhook that wants this event about a dossier its client may see.
+    Written in the outbox's own transaction (so each change is written once, whatever the number
+    of deliveries of the message); sent once it commits."""
     change = FINISHED.get(bundle.state) if topic == "bundle.finished" else NATIONAL_CHANGES.get(topic)
-    if change is None or not bundle.national_code or not settings.NATIONAL_PORTAL_STATUS_URL:
+    if change is None:
         return []
-    delivery = Delivery.objects.create(
-        target=Target.NATIONAL, bundle=bundle, event=change, payload=national_payload(change, bundle, step)
-    )
-    send_on_commit(_send_task(), Target.NATIONAL, bundle.pk)
-    return [delivery]
+    rows = []
+    if bundle.national_code and settings.NATIONAL_PORTAL_STATUS_URL:
+        payload = national_payload(change, bundle, step)
+        rows.append(Delivery(target=Target.NATIONAL, bundle=bundle, event=change, payload=payload))
+    event_type = f"dossier.{change}"
+    for subscription in Subscription.objects.filter(active=True).select_related("client"):
+        if (
+            subscription.wants(event_type)
+            and Bundle.objects.restrict(subscription.client).filter(pk=bundle.pk).exists()
+        ):
+            delivery = Delivery(target=Target.WEBHOOK, subscription=subscription, bundle=bundle, event=change)
+            delivery.payload = webhook_payload(delivery, event_type, bundle)
+            rows.append(delivery)
+    Delivery.objects.bulk_create(rows)
+    for delivery in rows:
+        send_on_commit(_send_task(), delivery.target, bundle.pk, delivery.subscription_id)
+    return rows
+
+
+def webhook_payload(delivery: Delivery, event_type: str, bundle: Bundle) -> dict[str, Any]:
+    """A partner's event: its id (the delivery id), type and time, and the dossier's code and
+    states; no personal data (a partner reads those through the API, in its own scope)."""
+    steps = bundle.steps.order_by("pk").values_list("procedure_id", "state", "due_date")
+    return {
+        "id": str(delivery.pk),
+        "type": event_type,
+        "time": timezone.now().isoformat(),
+        "dossier": {
+            "code": bundle.code,
+            "kind": bundle.kind,
+            "state": bundle.state,
+            "due_date": bundle.due_date.isoformat(),
+            "steps": [
+                {"procedure": procedure, "state": state, "due_date": due.isoformat() if due else None}
+                for procedure, state, due in steps
+            ],
+        },
+    }
 
 
 def _send_task():
@@ -85,17 +127,20 @@ def national_payload(change: str, bundle: Bundle, step: Step | None) -> dict[str
     }
 
 
-def deliveries_send(*, target: str, bundle_pk: int) -> int:
-    """Send what is due for one dossier and target, oldest first, stopping at the first failure
-    (a later change never overtakes an earlier one). Another worker already on this dossier's
-    queue makes this call do nothing. Returns how many were delivered."""
+def deliveries_send(*, target: str, bundle_pk: int, subscription_pk: int | None = None) -> int:
+    """Send what is due for one dossier and target (one webhook), oldest first, stopping at the
+    first failure (a later change never overtakes an earlier one). Another worker already on this
+    queue makes this call do nothing; a switched-off webhook gets nothing. Returns how many were
+    delivered."""
     delivered = 0
     while True:
         try:
             with transaction.atomic():
+                queue = Q(subscription__isnull=True) if subscription_pk is None else Q(subscription_id=subscription_pk)
                 delivery = (
-                    Delivery.objects.select_for_update(nowait=True)
-                    .filter(target=target, bundle_id=bundle_pk)
+                    Delivery.objects.select_for_update(nowait=True, of=("self",))
+                    .select_related("subscription")
+                    .filter(queue, target=target, bundle_id=bundle_pk)
                     .exclude(state=DeliveryState.DELIVERED)
                     .order_by("created_at", "pk")
                     .first()
@@ -104,6 +149,7 @@ def deliveries_send(*, target: str, bundle_pk: int) -> int:
                     delivery is None
                     or delivery.state == DeliveryState.DEAD
                     or delivery.next_attempt_at > timezone.now()
+                    or (delivery.subscription is not None and not delivery.subscription.active)
                 ):
                     return delivered
                 if not _attempt(delivery):
@@ -113,33 +159,43 @@ def deliveries_send(*, target: str, bundle_pk: int) -> int:
             return delivered
 
 
+def _request(delivery: Delivery) -> tuple[str, bytes, dict[str, str]]:
+    """Where a delivery goes, its body and its headers: the national portal's bearer token, or a
+    partner's HMAC-SHA256 signature of "<timestamp>.<body>" under its secret."""
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "X-Lienthong-Delivery": str(delivery.pk)}
+    if delivery.subscription is None:
+        headers["Authorization"] = f"Bearer {settings.NATIONAL_PORTAL_TOKEN}"
+        return settings.NATIONAL_PORTAL_STATUS_URL, body, headers
+    stamp = str(int(time.time()))
+    digest = hmac.new(delivery.subscription.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+    headers["X-Lienthong-Timestamp"] = stamp
+    headers["X-Lienthong-Signature"] = f"sha256={digest.hexdigest()}"
+    return delivery.subscription.url, body, headers
+
+
 def _attempt(delivery: Delivery) -> bool:
-    """One try, recorded; the delivery marked delivered, or its next try set (or given up)."""
+    """One try, recorded; the delivery marked delivered, or its next try set (or given up); a
+    webhook's run of failures counted, and the webhook switched off after WEBHOOK_MAX_FAILURES."""
     started = time.monotonic()
     status, error = None, ""
+    url, body, headers = _request(delivery)
     try:
+        if delivery.subscription is not None:
+            webhook_address_check(url)
         answer = requests.post(
-            settings.NATIONAL_PORTAL_STATUS_URL,
-            json=delivery.payload,
-            headers={
-                "Authorization": f"Bearer {settings.NATIONAL_PORTAL_TOKEN}",
-                "X-Lienthong-Delivery": str(delivery.pk),
-            },
-            timeout=settings.OUTBOUND_TIMEOUT,
+            url, data=body, headers=headers, timeout=settings.OUTBOUND_TIMEOUT, allow_redirects=False
         )
         status = answer.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}: {answer.text[:200]}"
     except requests.RequestException as failure:
         error = f"{type(failure).__name__}: {failure}"[:300]
+    except Invalid as refused:
+        error = "; ".join(refused.errors["url"])[:300]
     now = timezone.now()
-    Attempt.objects.create(
-        delivery=delivery,
-        at=now,
-        status_code=status,
-        error=error,
-        duration_ms=round((time.monotonic() - started) * 1000),
-    )
+    duration = round((time.monotonic() - started) * 1000)
+    Attempt.objects.create(delivery=delivery, at=now, status_code=status, error=error, duration_ms=duration)
     delivery.attempts += 1
     if not error:
         delivery.state, delivery.delivered_at, delivery.last_error = DeliveryState.DELIVERED, now, ""
@@ -151,14 +207,26 @@ def _attempt(delivery: Delivery) -> bool:
             delivery.state = DeliveryState.DEAD
             logger.warning("delivery %s given up after %d attempts: %s", delivery.pk, delivery.attempts, error)
     delivery.save()
+    if delivery.subscription is not None:
+        _count(delivery.subscription, error, now)
     return not error
 
 
-def deliveries_due() -> list[tuple[str, int]]:
-    """The dossier queues with something due now (the beat sweeper sends them)."""
+def _count(subscription: Subscription, error: str, now: datetime.datetime) -> None:
+    subscription.failures = subscription.failures + 1 if error else 0
+    if error and subscription.failures >= settings.WEBHOOK_MAX_FAILURES:
+        subscription.active, subscription.disabled_at = False, now
+        subscription.disabled_reason = f"{subscription.failures} lần gửi liên tiếp không thành công; lần cuối: {error}"[
+            :300
+        ]
+    subscription.save(update_fields=["failures", "active", "disabled_at", "disabled_reason"])
+
+
+def deliveries_due() -> list[tuple[str, int, int | None]]:
+    """The queues (target, dossier, webhook) with something due now (the beat sweeper sends them)."""
     return list(
         Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=timezone.now())
-        .values_list("target", "bundle_id")
+        .values_list("target", "bundle_id", "subscription_id")
         .distinct()[:1000]
     )
 
@@ -168,4 +236,22 @@ def delivery_replay(*, delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.DEAD).update(
         state=DeliveryState.PENDING, next_attempt_at=timezone.now(), retry_from=timezone.now()
     )
-    send_on_commit(_send_task(), delivery.target, delivery.bundle_id)
+    send_on_commit(_send_task(), delivery.target, delivery.bundle_id, delivery.subscription_id)
+
+
+# --- Partners' webhooks ------------------------------------------------------------------------
+
+WEBHOOK_EVENTS = sorted({f"dossier.{change}" for change in [*NATIONAL_CHANGES.values(), *FINISHED.values()]})
+
+
+def webhook_subscribe(*, client: User, url: str, events: list[str], secret: str) -> Subscription:
+    """A partner subscribes its URL to some events (["*"]: all). The address is checked first."""
+    webhook_address_check(url)
+    return Subscription.objects.create(client=client, url=url, events=sorted(set(events)), secret=secret)
+
+
+def webhook_delete(*, client: User, pk: int) -> None:
+    """A partner removes one of its webhooks (its deliveries go with it); 404 for anyone else's."""
+    deleted, _rows = Subscription.objects.filter(client=client, pk=pk).delete()
+    if not deleted:
+        raise NotFound(_("No such webhook."))

@@ -424,3 +424,7 @@ OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10.0)
 OUTBOUND_RETRY_BASE = env.float("OUTBOUND_RETRY_BASE", default=30.0)
 OUTBOUND_RETRY_MAX = env.float("OUTBOUND_RETRY_MAX", default=3600.0)
 OUTBOUND_GIVE_UP = env.float("OUTBOUND_GIVE_UP", default=86400.0)
+# Partners' webhooks: switched off after this many failed deliveries in a row; private or
+# reserved addresses only in these networks (comma-separated CIDRs, e.g. the province's gateway).
+WEBHOOK_MAX_FAILURES = env.int("WEBHOOK_MAX_FAILURES", default=20)
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])

@@ -2,6 +2,7 @@ from django.urls import path
 
 from cases.api import views
 from health.api import HealthNotices
+from outbound.api import WebhookDeliveries, WebhookDetail, WebhookList
 from portal.tokens import TokenView
 from reporting import api as reports
 from signing.api import StepExtract, Verify
@@ -26,6 +27,9 @@ urlpatterns = [
     path("steps/<int:pk>/extract/", StepExtract.as_view(), name="step-extract"),
     path("health-notices/", HealthNotices.as_view(), name="health-notices"),
     path("verify/", Verify.as_view(), name="verify"),
+    path("webhooks/", WebhookList.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", WebhookDetail.as_view(), name="webhook"),
+    path("webhooks/<int:pk>/deliveries/", WebhookDeliveries.as_view(), name="webhook-deliveries"),
     path("track/<str:code>/", views.Track.as_view(), name="track"),
     path("reports/online-rate/", reports.OnlineRate.as_view(), name="report-online-rate"),
     path("reports/sla/", reports.Sla.as_view(), name="report-sla"),

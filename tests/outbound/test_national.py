@@ -44,8 +44,8 @@ def work() -> None:
     while pks := list(Outbox.objects.filter(delivered_at__isnull=True).order_by("pk").values_list("pk", flat=True)):
         for pk in pks:
             services.outbox_deliver(message_pk=pk)
-    for target, bundle_pk in deliveries_due():
-        deliveries_send(target=target, bundle_pk=bundle_pk)
+    for target, bundle_pk, subscription_pk in deliveries_due():
+        deliveries_send(target=target, bundle_pk=bundle_pk, subscription_pk=subscription_pk)
 
 
 def states(receiver: Receiver) -> list[str]:

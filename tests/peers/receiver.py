@@ -1,8 +1,8 @@
 """An HTTP receiver run as its own process by the tests, standing for a brand-name SMS gateway's
 API, the national portal's status call or a partner's webhook endpoint:
 `python tests/peers/receiver.py <port> <log file> <answers>`. Each POST is appended to the log as
-one JSON line ({"headers", "body"}); the answers are status codes given in turn ("500,200"), the
-last one repeated."""
+one JSON line ({"headers", "body", "raw"}: the body parsed, and as sent); the answers are status
+codes given in turn ("500,200"), the last one repeated."""
 
 import json
 import sys
@@ -17,7 +17,8 @@ class Receiver(BaseHTTPRequestHandler):
         global served
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with open(LOG, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"headers": dict(self.headers), "body": json.loads(body)}, ensure_ascii=False) + "\n")
+            entry = {"headers": dict(self.headers), "body": json.loads(body), "raw": body.decode()}
+            log.write(json.dumps(entry, ensure_ascii=False) + "\n")
         status = ANSWERS[min(served, len(ANSWERS) - 1)]
         served += 1
         self.send_response(status)

@@ -1,0 +1,44 @@
+"""Where a webhook may point: no server-side request forgery. An https:// address whose host
+resolves only to public addresses; a private or reserved address only inside the networks the
+WEBHOOK_ALLOWED_NETWORKS setting names (then http:// too); loopback under DEBUG. Checked when
+a partner subscribes and again before each delivery (a name may resolve elsewhere later)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from portal.errors import Invalid
+
+
+def webhook_address_check(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise Invalid({"url": [_("Give the receiver's full address, starting with https://, without a user name.")]})
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        raise Invalid({"url": [_("The receiver's host name cannot be found.")]}) from None
+    allowed = [ipaddress.ip_network(network, strict=False) for network in settings.WEBHOOK_ALLOWED_NETWORKS]
+    inside = True  # every address is in an allowed network (or loopback under DEBUG)
+    for info in found:
+        address = ipaddress.ip_address(info[4][0])
+        if any(address in network for network in allowed) or (settings.DEBUG and address.is_loopback):
+            continue
+        inside = False
+        if not address.is_global:
+            raise Invalid(
+                {
+                    "url": [
+                        _("%(address)s is a private or reserved address, which webhooks may not reach.")
+                        % {"address": address}
+                    ]
+                }
+            )
+    if parts.scheme != "https" and not inside:
+        raise Invalid({"url": [_("Webhooks go to https:// addresses only.")]})
