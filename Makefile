@@ -99,7 +99,7 @@ pytest: $(BIN)/.installed
 fuzz: system-packages-test $(BIN)/.installed
 	$(BIN)/python fuzz/run.py
 
-## faults: the eight faults of issue 11 against real processes (gunicorn, Celery worker and beat, a
+## faults: the faults of issues 11 and 15 against real processes (gunicorn, Celery worker and beat, a
 ## Redis and PostgreSQL databases of their own; tests/faults): needs DATABASE_URL's PostgreSQL
 faults: export SECRET_KEY ?= insecure-key-for-tests-only
 faults: system-packages-test $(BIN)/.installed

@@ -282,6 +282,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # OUTBOX_SWEEP_AGE seconds ago and is still undelivered (a broker that was down, a lost task).
 OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=60.0)
 OUTBOX_SWEEP_AGE = env.float("OUTBOX_SWEEP_AGE", default=60.0)
+# Beat sends the deliveries that are due (retries, lost publications) every this many seconds.
+OUTBOUND_SWEEP_INTERVAL = env.float("OUTBOUND_SWEEP_INTERVAL", default=30.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": OUTBOX_SWEEP_INTERVAL},
     "supplements-expire": {"task": "cases.tasks.supplements_expire_task", "schedule": 3600.0},
@@ -291,7 +293,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
     "health-notices-purge": {"task": "health.tasks.notices_purge_task", "schedule": crontab(hour=2, minute=15)},
     "documents-sweep": {"task": "signing.tasks.documents_sweep_task", "schedule": 60.0},
-    "deliveries-due": {"task": "outbound.tasks.deliveries_due_task", "schedule": 30.0},
+    "deliveries-due": {"task": "outbound.tasks.deliveries_due_task", "schedule": OUTBOUND_SWEEP_INTERVAL},
 }
 # Signing runs on a queue of its own, so a burst of documents never delays a hand-off.
 CELERY_TASK_ROUTES = {"signing.tasks.document_sign_task": {"queue": "signing"}}

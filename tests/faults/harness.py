@@ -137,12 +137,12 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def gunicorn(self) -> Process:
+    def gunicorn(self, **env: str) -> Process:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         command = [str(BIN / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                    "--threads", "4", "--timeout", "60"]  # fmt: skip
-        process = self.start("gunicorn", command)
+        process = self.start("gunicorn", command, **env)
         wait_until(lambda: _answers(f"{self.base}/healthz"), 60, "gunicorn")
         return process
 
@@ -152,11 +152,11 @@ class Stack:
                    "-n", f"{self.name}-{name}-{len(self.processes)}@%h"]  # fmt: skip
         return self.start(name, command, DATABASE_POOL="false", **env)
 
-    def beat(self) -> Process:
+    def beat(self, **env: str) -> Process:
         schedule = LOGS / f"{self.name}-celerybeat-schedule"
         schedule.unlink(missing_ok=True)
         command = [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel=WARNING", "-s", str(schedule)]
-        return self.start("beat", command, DATABASE_POOL="false")
+        return self.start("beat", command, DATABASE_POOL="false", **env)
 
     def stop(self) -> None:
         for process in reversed(self.processes):

@@ -46,8 +46,9 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/status"
 
-    def start(self, answers: str = "200") -> Receiver:
+    def start(self, answers: str = "200", delay: str = "") -> Receiver:
         command = [sys.executable, str(PEERS / "receiver.py"), str(self.port), str(self.log), answers]
+        command += [delay] if delay else []
         self.process = start_process(command, self.port)
         return self
 

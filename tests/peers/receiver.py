@@ -1,14 +1,18 @@
 """An HTTP receiver run as its own process by the tests, standing for a brand-name SMS gateway's
 API, the national portal's status call or a partner's webhook endpoint:
-`python tests/peers/receiver.py <port> <log file> <answers>`. Each POST is appended to the log as
-one JSON line ({"headers", "body", "raw"}: the body parsed, and as sent); the answers are status
-codes given in turn ("500,200"), the last one repeated."""
+`python tests/peers/receiver.py <port> <log file> <answers> [<seconds>:<count>]`. Each POST is
+appended to the log as one JSON line ({"headers", "body", "raw"}: the body parsed, and as sent)
+when it arrives; the answers are status codes given in turn ("500,200"), the last one repeated;
+the first <count> answers wait <seconds> first (a receiver that is slow, so a sender can die
+waiting)."""
 
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, LOG, ANSWERS = int(sys.argv[1]), sys.argv[2], [int(code) for code in sys.argv[3].split(",")]
+DELAY, DELAYED = (float(sys.argv[4].split(":")[0]), int(sys.argv[4].split(":")[1])) if len(sys.argv) > 4 else (0.0, 0)
 served = 0
 
 
@@ -21,6 +25,8 @@ class Receiver(BaseHTTPRequestHandler):
             log.write(json.dumps(entry, ensure_ascii=False) + "\n")
         status = ANSWERS[min(served, len(ANSWERS) - 1)]
         served += 1
+        if served <= DELAYED:
+            time.sleep(DELAY)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
