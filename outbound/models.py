@@ -87,6 +87,8 @@ class Delivery(models.Model):
     )
     bundle = models.ForeignKey(Bundle, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="+")
     event = models.CharField(_("change"), max_length=40)
+    # Its place in the dossier's order: the outbox message it came from (written in commit order).
+    position = models.BigIntegerField(_("position"))
     payload = models.JSONField(_("message"))
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
@@ -100,10 +102,10 @@ class Delivery(models.Model):
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        ordering = ["created_at", "pk"]
+        ordering = ["position", "created_at"]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="delivery_due"),
-            models.Index(fields=["target", "subscription", "bundle", "created_at"], name="delivery_order"),
+            models.Index(fields=["target", "subscription", "bundle", "position"], name="delivery_order"),
         ]
 
     def __str__(self) -> str:

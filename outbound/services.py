@@ -45,25 +45,27 @@ FINISHED = {
 }
 
 
-def deliveries_add(*, topic: str, bundle: Bundle, step: Step | None) -> list[Delivery]:
+def deliveries_add(*, topic: str, position: int, bundle: Bundle, step: Step | None) -> list[Delivery]:
     """The deliveries one outbox message causes: to the national portal for a dossier that came
     from it, to each partner webhook that wants this event about a dossier its client may see.
     Written in the outbox's own transaction (so each change is written once, whatever the number
-    of deliveries of the message); sent once it commits."""
+    of deliveries of the message), in its place (`position`, the message's); sent once it commits."""
     change = FINISHED.get(bundle.state) if topic == "bundle.finished" else NATIONAL_CHANGES.get(topic)
     if change is None:
         return []
     rows = []
     if bundle.national_code and settings.NATIONAL_PORTAL_STATUS_URL:
         payload = national_payload(change, bundle, step)
-        rows.append(Delivery(target=Target.NATIONAL, bundle=bundle, event=change, payload=payload))
+        rows.append(Delivery(target=Target.NATIONAL, bundle=bundle, event=change, position=position, payload=payload))
     event_type = f"dossier.{change}"
     for subscription in Subscription.objects.filter(active=True).select_related("client"):
         if (
             subscription.wants(event_type)
             and Bundle.objects.restrict(subscription.client).filter(pk=bundle.pk).exists()
         ):
-            delivery = Delivery(target=Target.WEBHOOK, subscription=subscription, bundle=bundle, event=change)
+            delivery = Delivery(
+                target=Target.WEBHOOK, subscription=subscription, bundle=bundle, event=change, position=position
+            )
             delivery.payload = webhook_payload(delivery, event_type, bundle)
             rows.append(delivery)
     Delivery.objects.bulk_create(rows)
@@ -142,7 +144,7 @@ def deliveries_send(*, target: str, bundle_pk: int, subscription_pk: int | None 
                     .select_related("subscription")
                     .filter(queue, target=target, bundle_id=bundle_pk)
                     .exclude(state=DeliveryState.DELIVERED)
-                    .order_by("created_at", "pk")
+                    .order_by("position", "created_at")
                     .first()
                 )
                 if (

@@ -63,7 +63,7 @@ def _deliver(message: Outbox) -> None:
         step = Step.objects.select_related("office", "procedure").get(pk=payload["step"])
     else:
         step, bundle = None, lock_bundle(payload["bundle"])
-    deliveries_add(topic=message.topic, bundle=bundle, step=step)  # the national portal hears of it
+    deliveries_add(topic=message.topic, position=message.pk, bundle=bundle, step=step)  # the systems outside
     if message.topic == "step.ready" and step is not None:
         # The hand-off: the dossier reaches the office that handles this step.
         if step.handed_off_at is None:

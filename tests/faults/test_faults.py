@@ -1,7 +1,8 @@
-"""The eight faults of issue 11 and the killed delivery of issue 15, against real processes (`make faults`): gunicorn serving the
-portal, Celery workers and beat, Redis and PostgreSQL, clients over HTTP with API tokens. Each
-test breaks something, lets the system recover, then checks the invariants with SQL
-(tests/faults/invariants.py) and prints `FAULT <name>: attempted N, lost L, doubled D`."""
+"""The eight faults of issue 11 and the killed delivery of issue 15, against real processes
+(`make faults`): gunicorn serving the portal, Celery workers and beat, Redis and PostgreSQL,
+clients over HTTP with API tokens. Each test breaks something, lets the system recover, then
+checks the invariants with SQL (tests/faults/invariants.py) and prints
+`FAULT <name>: attempted N, lost L, doubled D`."""
 
 from __future__ import annotations
 
@@ -323,7 +324,7 @@ def test_worker_killed_mid_delivery_to_the_national_portal(stack: harness.Stack,
         problems = []
         for bundle in set(written.values()):
             arrived = [delivery for delivery in first_arrivals if written.get(delivery) == bundle]
-            order = "SELECT id FROM outbound_delivery WHERE bundle_id = %s ORDER BY created_at, id"
+            order = "SELECT id FROM outbound_delivery WHERE bundle_id = %s ORDER BY position, created_at"
             created = [str(row[0]) for row in stack.sql(order, bundle)]
             if arrived != created:
                 problems.append(f"dossier {bundle}: arrived in the order {arrived}, written {created}")
