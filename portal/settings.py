@@ -293,6 +293,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},
     "health-notices-purge": {"task": "health.tasks.notices_purge_task", "schedule": crontab(hour=2, minute=15)},
     "documents-sweep": {"task": "signing.tasks.documents_sweep_task", "schedule": 60.0},
+    "reports-due": {"task": "reporting.tasks.reports_due_task", "schedule": crontab(hour=7, minute=0)},
     "deliveries-due": {"task": "outbound.tasks.deliveries_due_task", "schedule": OUTBOUND_SWEEP_INTERVAL},
 }
 # Signing runs on a queue of its own, so a burst of documents never delays a hand-off.

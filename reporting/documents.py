@@ -19,7 +19,9 @@ def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bo
     return html_to_pdf(report_html(report, sla, author=author, remap=remap))
 
 
-def report_html(report: RateReport, sla: list[SlaRow], *, author: User, remap: bool) -> str:
+def report_html(
+    report: RateReport, sla: list[SlaRow], *, author: User, remap: bool, silent_units: list | None = None
+) -> str:
     with translation.override("vi"):
         context: dict[str, Any] = {
             "unit": report.unit,
@@ -32,5 +34,7 @@ def report_html(report: RateReport, sla: list[SlaRow], *, author: User, remap: b
             "obstacles": obstacle_list_for_user(user=author).filter(closed_at__isnull=True),
             "author": author.get_full_name() or author.username,
             "place_and_date": place_and_date(report.unit, timezone.localdate()),
+            # The scheduled report names the units that reported no obstacle in the period.
+            "silent_units": silent_units,
         }
         return render_to_string("reporting/pdf/report.html", context)

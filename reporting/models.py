@@ -267,3 +267,34 @@ class ObstacleEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly (each Monday, for the week before)")
+    MONTHLY = "monthly", _("Monthly (on the 1st, for the month before)")
+
+
+class ReportSchedule(models.Model):
+    """Who receives a province's periodic report by e-mail, and how often (issue 15 §3): beat
+    sends each period's report once, through the outbox, the morning after the period ends."""
+
+    province = models.OneToOneField(
+        AdministrativeUnit, verbose_name=_("province"), on_delete=models.PROTECT, related_name="report_schedule"
+    )
+    recipients = models.TextField(_("recipients"), help_text=_("E-mail addresses, one per line."))
+    cadence = models.CharField(_("how often"), max_length=10, choices=Cadence.choices, default=Cadence.MONTHLY)
+    active = models.BooleanField(_("send"), default=True)
+    last_period_end = models.DateField(_("last period sent"), null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
+
+    def __str__(self) -> str:
+        return f"{self.province}: {self.get_cadence_display()}"
+
+    @property
+    def addresses(self) -> list[str]:
+        return [line.strip() for line in self.recipients.replace(",", "\n").splitlines() if line.strip()]

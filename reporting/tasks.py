@@ -28,3 +28,13 @@ def summaries_rebuild_task() -> int:
     if check.rows_changed:
         logger.warning("report summaries disagreed with the raw data: %d rows repaired", check.rows_changed)
     return check.rows_changed
+
+
+@shared_task
+def reports_due_task() -> int:
+    """Beat, each morning at 07:00: the scheduled reports whose period just ended go out."""
+    from django.utils import timezone
+
+    from reporting.schedules import reports_due
+
+    return reports_due(today=timezone.localdate())

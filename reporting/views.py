@@ -9,12 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import UnitLevel
+from agencies.choices import UnitLevel, UserRole
 from cases import access
 from portal.access import PortalRequest, redirect_back, role_required
 from portal.dates import bad_date, parse_date
@@ -199,3 +199,33 @@ def _export(context: dict[str, Any], export: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
+
+
+@role_required(UserRole.PROVINCIAL)
+def report_schedule(request: PortalRequest) -> HttpResponse:
+    """Who receives the province's periodic report by e-mail, and how often."""
+    from reporting.models import Cadence, ReportSchedule
+    from reporting.schedules import report_schedule_set
+
+    schedule = ReportSchedule.objects.filter(province=request.user.province).first()
+    values = {
+        "recipients": schedule.recipients if schedule else "",
+        "cadence": schedule.cadence if schedule else Cadence.MONTHLY,
+        "active": schedule.active if schedule else True,
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {
+            "recipients": request.POST.get("recipients", ""),
+            "cadence": request.POST.get("cadence", ""),
+            "active": request.POST.get("active") == "on",
+        }
+        try:
+            report_schedule_set(user=request.user, **values)  # type: ignore[arg-type]
+        except Invalid as refused:
+            errors = refused.errors
+        else:
+            messages.success(request, _("Saved: the report goes out by itself."))
+            return redirect("reporting:schedule")
+    context = {"schedule": schedule, "values": values, "errors": errors, "cadences": Cadence.choices}
+    return render(request, "reporting/schedule.html", context, status=400 if errors else 200)

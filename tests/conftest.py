@@ -138,3 +138,35 @@ def signing(pki, settings, tmp_path):
     celery_app.conf.task_always_eager = True
     yield sign_with
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def smtp_server(tmp_path, settings):
+    """aiosmtpd as a real SMTP server process, keeping every message in a maildir; returns a function
+    that reads the messages received."""
+    import email
+    import mailbox
+    import sys
+
+    from tests.faults.harness import free_port
+    from tests.peers import start_process
+
+    port, box = free_port(), tmp_path / "maildir"
+    command = [
+        sys.executable,
+        "-m",
+        "aiosmtpd",
+        "-n",
+        "-l",
+        f"127.0.0.1:{port}",
+        "-c",
+        "aiosmtpd.handlers.Mailbox",
+        str(box),
+    ]
+    process = start_process(command, port)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield lambda: [email.message_from_bytes(bytes(m)) for m in mailbox.Maildir(box, create=False)]
+    process.kill()
+    process.wait()

@@ -58,6 +58,11 @@ def _deliver(message: Outbox) -> None:
     if message.topic in NOTICE_TOPICS:
         _send_notice(message)
         return
+    if message.topic == "report.email":  # the province's scheduled report (reporting/schedules.py)
+        from reporting.schedules import report_email_send
+
+        report_email_send(message)
+        return
     if "step" in payload:
         bundle = lock_bundle(Step.objects.values_list("bundle_id", flat=True).get(pk=payload["step"]))
         step = Step.objects.select_related("office", "procedure").get(pk=payload["step"])
@@ -172,7 +177,7 @@ def _send_notice(message: Outbox) -> None:
     bundle = Bundle.objects.get(pk=payload["bundle"])
     if message.topic == "notice.email":
         mail = EmailMessage(subject=payload["subject"], body=payload["text"], to=[payload["to"]])
-        mail.extra_headers["Message-ID"] = f"<notice-{message.pk}@{_mail_domain()}>"
+        mail.extra_headers["Message-ID"] = f"<notice-{message.pk}@{mail_domain()}>"
         mail.send()
         channel = "email"
     else:
@@ -185,7 +190,7 @@ def _send_notice(message: Outbox) -> None:
     event(bundle, Action.NOTIFIED, actor=None, step=step, data={"channel": channel, "topic": payload["topic"]})
 
 
-def _mail_domain() -> str:
+def mail_domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "localhost"
 
 

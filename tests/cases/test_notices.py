@@ -4,9 +4,7 @@ delivery, never twice, retried when the peer fails."""
 
 import email
 import email.header
-import mailbox
 import re
-import sys
 
 import pytest
 
@@ -14,33 +12,9 @@ from cases import services
 from cases.models import Bundle, Event, Notification, Outbox
 from tests.cases.conftest import birth
 from tests.faults.harness import free_port
-from tests.peers import Receiver, start_process
+from tests.peers import Receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_server(tmp_path, settings):
-    """aiosmtpd as a real SMTP server process, keeping every message in a maildir."""
-    port, box = free_port(), tmp_path / "maildir"
-    command = [
-        sys.executable,
-        "-m",
-        "aiosmtpd",
-        "-n",
-        "-l",
-        f"127.0.0.1:{port}",
-        "-c",
-        "aiosmtpd.handlers.Mailbox",
-        str(box),
-    ]
-    process = start_process(command, port)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield lambda: [email.message_from_bytes(bytes(m)) for m in mailbox.Maildir(box, create=False)]
-    process.kill()
-    process.wait()
 
 
 @pytest.fixture

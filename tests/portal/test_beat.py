@@ -61,6 +61,7 @@ def test_the_local_beat_runs_beats_schedule_with_the_same_cadence():
         "summaries-rebuild": None,  # a crontab: 01:30 each night
         "health-notices-purge": None,  # a crontab: 02:15 each night
         "documents-sweep": datetime.timedelta(seconds=60),
+        "reports-due": None,  # a crontab: 07:00 each morning
         "deliveries-due": datetime.timedelta(seconds=30),
     }
     purge = next(entry for entry in beat.entries if entry.name == "health-notices-purge")
