@@ -134,3 +134,17 @@ def test_the_lists_are_the_clients_own_and_cost_the_same_for_one_or_many(api, in
     assert api(integration).delete(f"/api/v1/webhooks/{theirs['id']}/").status_code == 404
     assert api(integration).delete(f"/api/v1/webhooks/{mine['id']}/").status_code == 204
     assert api(make_user(UserRole.CLERK)).get("/api/v1/webhooks/").status_code == 403
+
+
+def test_without_a_broker_the_same_code_delivers_in_process(
+    api, integration, partner, django_capture_on_commit_callbacks
+):
+    partner.start()
+    subscribe(api, integration, partner.url, events=["dossier.received"])
+
+    with django_capture_on_commit_callbacks(execute=True):  # as `make run` does: tasks run in-process
+        code = api(integration).post("/api/v1/bundles/", birth(), format="json").json()["code"]
+
+    assert [(r["body"]["type"], r["body"]["dossier"]["code"]) for r in partner.requests()] == [
+        ("dossier.received", code)
+    ]

@@ -271,6 +271,13 @@ def test_the_schema_describes_every_endpoint_without_warnings(tmp_path):
         "/api/v1/steps/{id}/return/",
     ]
     assert list(schema["paths"]["/api/v1/verify/"]) == ["post"]
+    assert {
+        path: sorted(schema["paths"][path]) for path in schema["paths"] if path.startswith("/api/v1/webhooks/")
+    } == {
+        "/api/v1/webhooks/": ["get", "post"],
+        "/api/v1/webhooks/{id}/": ["delete", "get"],
+        "/api/v1/webhooks/{id}/deliveries/": ["get"],
+    }
 
 
 def test_the_schema_and_the_docs_are_served(api, integration):
