@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from reporting.models import Obstacle, ObstacleEvent, Target
+from reporting.models import Obstacle, ObstacleEvent, ReportSchedule, Target
 from reporting.services import targets_changed
 
 
@@ -63,3 +63,11 @@ class ObstacleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """Set by provincial staff on /reports/schedule/; here an administrator sees them all."""
+
+    list_display = ["province", "cadence", "active", "last_period_end", "updated_by", "updated_at"]
+    list_select_related = ["province", "updated_by"]

@@ -15,25 +15,14 @@ from cases.models import Bundle, Outbox
 from outbound.models import Delivery
 from outbound.services import deliveries_due, deliveries_send, delivery_replay
 from tests.cases.conftest import birth
-from tests.faults.harness import free_port
 from tests.peers import Receiver
 
 pytestmark = pytest.mark.django_db
 RESULT = {"register_number": "KS-123/2026", "personal_id_number": "040326001122"}
 
 
-@pytest.fixture
-def national(tmp_path, settings):
-    """The national portal's status call, as a process; started by the test with its answers."""
-    receiver = Receiver(free_port(), tmp_path / "national.jsonl")
-    settings.NATIONAL_PORTAL_STATUS_URL, settings.NATIONAL_PORTAL_TOKEN = receiver.url, "national-token"
-    settings.OUTBOUND_RETRY_BASE = 60.0
-    yield receiver
-    receiver.stop()
-
-
 def filed(api, integration, **changes) -> Bundle:
-    body = birth(national_code="G22.99-260304-0001", national_procedure_code="1.001193", **changes)
+    body = birth(**{"national_code": "G22.99-260304-0001", "national_procedure_code": "1.001193", **changes})
     answer = api(integration).post("/api/v1/bundles/", body, format="json")
     assert answer.status_code == 201, answer.json()
     return Bundle.objects.get(code=answer.json()["code"])
