@@ -47,7 +47,7 @@ run: system-packages-run $(BIN)/.installed
 	(cd var/signing/demo-pki && $(CURDIR)/$(BIN)/python -m certomancer --config certomancer.yml animate --port $(PKI_PORT)) & \
 	if [ "$$($(MANAGE) shell -v 0 -c 'from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)')" = "False" ]; then \
 	  echo "Broker configured: starting a Celery worker and beat beside the server."; \
-	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 --queues=default,signing & \
+	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & \
 	  $(BIN)/celery -A portal beat --loglevel=INFO & \
 	  $(MANAGE) runserver $(HOST):$(PORT); \
 	else \

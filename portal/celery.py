@@ -14,15 +14,15 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
-def send_on_commit(task: Task, *args: object) -> None:
+def send_on_commit(task: Task, *args: object, queue: str | None = None) -> None:
     """Send a task once the current transaction commits. What committed stays committed and the
     request still answers success when the broker cannot be reached: the failure is logged in one
     line, and the work is picked up later (the outbox sweeper sends undelivered rows again; beat
-    refreshes the report summaries on its own)."""
+    refreshes the report summaries on its own). `queue` overrides the task's route."""
 
     def send() -> None:
         try:
-            task.delay(*args)
+            task.apply_async(args, queue=queue) if queue else task.delay(*args)
         except Exception as error:  # noqa: BLE001 - any failure to publish is recovered later, see above
             logger.warning(
                 "%s%r not sent after commit (%s: %s); it will be sent later",

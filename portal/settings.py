@@ -18,6 +18,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -296,8 +297,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reports-due": {"task": "reporting.tasks.reports_due_task", "schedule": crontab(hour=7, minute=0)},
     "deliveries-due": {"task": "outbound.tasks.deliveries_due_task", "schedule": OUTBOUND_SWEEP_INTERVAL},
 }
-# Signing runs on a queue of its own, so a burst of documents never delays a hand-off.
-CELERY_TASK_ROUTES = {"signing.tasks.document_sign_task": {"queue": "signing"}}
+# A queue per kind of work, so a slow report or a burst of documents never delays a hand-off:
+# "default" the hand-offs (and the sweepers), "notices" the e-mails and texts to citizens,
+# "signing" the documents, "outbound" the deliveries to other systems, "reports" the summaries and
+# the scheduled reports. A worker started without --queues takes them all.
+WORKER_QUEUES = ("default", "notices", "signing", "outbound", "reports")
+CELERY_TASK_QUEUES = [Queue(name) for name in WORKER_QUEUES]
+CELERY_TASK_ROUTES = {
+    "signing.tasks.document_sign_task": {"queue": "signing"},
+    "outbound.tasks.deliveries_send_task": {"queue": "outbound"},
+    "reporting.tasks.*": {"queue": "reports"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # With no broker, the process that serves the pages runs that schedule itself (portal/beat.py).
 LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)

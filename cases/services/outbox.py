@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cases.choices import Action, BundleState, StepState
 from cases.documents import tracking_url
 from cases.models import Bundle, Notification, Outbox, Step
-from cases.services.audit import event, lock_bundle, publish_many
+from cases.services.audit import NOTICE_TOPICS, event, lock_bundle, publish_many
 from outbound.services import deliveries_add
 from portal.errors import NotFound
 from portal.sms import send_sms
@@ -50,7 +50,6 @@ CITIZEN_TOPICS = (
     "step.apologised",
     "bundle.finished",
 )
-NOTICE_TOPICS = ("notice.email", "notice.sms")
 
 
 def _deliver(message: Outbox) -> None:

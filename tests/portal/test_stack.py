@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,15 +15,17 @@ def test_compose_runs_every_service_from_one_image():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    assert sorted(services) == ["beat", "postgres", "redis", "signer", "web", "worker"]
-    assert {services[name]["build"] for name in ("web", "worker", "signer", "beat")} == {"."}
+    workers = ("worker", "notifier", "signer", "reporter")
+    assert sorted(services) == ["beat", "notifier", "postgres", "redis", "reporter", "signer", "web", "worker"]
+    assert {services[name]["build"] for name in ("web", *workers, "beat")} == {"."}
     assert "gunicorn --config gunicorn.conf.py portal.wsgi:application" in services["web"]["command"]
     assert '"--config", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
     assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
-    assert services["worker"]["command"][-1] == "--queues=default"
-    assert services["signer"]["command"][-1] == "--queues=signing"
+    consumed = [services[name]["command"][-1].removeprefix("--queues=").split(",") for name in workers]
+    assert consumed == [["default"], ["notices", "outbound"], ["signing"], ["reports"]]
+    assert sorted(queue for queues in consumed for queue in queues) == sorted(settings.WORKER_QUEUES)
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
-    for name in ("web", "worker", "signer", "beat"):
+    for name in ("web", *workers, "beat"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://lienthong:lienthong@postgres:5432/")
         assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0"
