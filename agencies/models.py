@@ -76,6 +76,11 @@ class AdministrativeUnit(models.Model):
         return self.type.lower() + self.name[len(self.type) :]
 
     @property
+    def people_committee(self) -> str:
+        """ "Phường Trường Vinh" → "UBND phường Trường Vinh": the body that issues the unit's papers."""
+        return "UBND " + self.name_in_sentence
+
+    @property
     def bare_name(self) -> str:
         """ "Huyện Anh Sơn" → "Anh Sơn"."""
         return self.name[len(self.type) + 1 :]

@@ -23,12 +23,18 @@ def sniff(head: bytes) -> str | None:
     return next((kind for signature, kind in SIGNATURES.items() if head.startswith(signature)), None)
 
 
+def attachment_size_check(size: int | None, *, field: str = "file") -> None:
+    """Invalid (under `field`) for a file larger than the largest document the portal accepts
+    (the attachment.max_bytes setting): scans, extracts, PDFs brought to /verify/."""
+    limit = rules.setting(rules.ATTACHMENT_MAX_BYTES, timezone.localdate())
+    if size is None or size > limit:
+        raise Invalid({field: [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]})
+
+
 def attachment_check(file: UploadedFile, *, field: str = "file") -> str:
     """The content type of an acceptable scan; Invalid (under `field`) for a file too large or of
     another type."""
-    limit = rules.setting(rules.ATTACHMENT_MAX_BYTES, timezone.localdate())
-    if file.size is None or file.size > limit:
-        raise Invalid({field: [_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]})
+    attachment_size_check(file.size, field=field)
     file.seek(0)
     content_type = sniff(file.read(8))
     file.seek(0)

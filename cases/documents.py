@@ -67,7 +67,7 @@ def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User)
     offices = list(dict.fromkeys(step.office for step in steps))
     context: dict[str, Any] = {
         "bundle": bundle,
-        "desk": "UBND " + bundle.commune.name_in_sentence,
+        "desk": bundle.commune.people_committee,
         "place_and_date": place_and_date(bundle.commune, timezone.localdate(timezone=ZONE)),
         "received_on": bundle.received_at.astimezone(ZONE).date(),
         "applicant": _applicant(bundle),
@@ -106,7 +106,7 @@ def receipt_html(bundle: Bundle) -> str:
     url = tracking_url(str(bundle.code))
     context: dict[str, Any] = {
         "bundle": bundle,
-        "desk": "UBND " + bundle.commune.name_in_sentence,
+        "desk": bundle.commune.people_committee,
         "place_and_date": place_and_date(bundle.commune, received_at.date()),
         "received_at": received_at.strftime("%d/%m/%Y %H:%M"),
         "channel": CHANNELS.get(bundle.channel, bundle.channel),

@@ -115,7 +115,7 @@ def national_payload(change: str, bundle: Bundle, step: Step | None) -> dict[str
     are NationalState rows, so the province can correct them without a release)."""
     state = NationalState.objects.filter(event=change).first()
     appointment = step.new_appointment_on if change == "late" and step is not None else bundle.due_date
-    office = step.office.name if step is not None else "UBND " + bundle.commune.name_in_sentence
+    office = step.office.name if step is not None else bundle.commune.people_committee
     return {
         "MaHoSo": bundle.national_code,
         "MaTTHC": bundle.national_procedure_code,

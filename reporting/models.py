@@ -297,4 +297,9 @@ class ReportSchedule(models.Model):
 
     @property
     def addresses(self) -> list[str]:
-        return [line.strip() for line in self.recipients.replace(",", "\n").splitlines() if line.strip()]
+        return addresses_in(self.recipients)
+
+
+def addresses_in(text: str) -> list[str]:
+    """The e-mail addresses of a text, one per line or comma-separated."""
+    return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]

@@ -22,7 +22,7 @@ from cases.services.outbox import mail_domain
 from portal.errors import Forbidden, Invalid, Unavailable
 from reporting import selectors
 from reporting.documents import report_html
-from reporting.models import Cadence, Obstacle, ReportSchedule
+from reporting.models import Cadence, Obstacle, ReportSchedule, addresses_in
 from reporting.tables import as_xlsx, rate_table
 
 TOPIC = "report.email"
@@ -32,7 +32,7 @@ def report_schedule_set(*, user: User, recipients: str, cadence: str, active: bo
     """Provincial staff set who receives their province's report and how often."""
     if user.role != UserRole.PROVINCIAL or user.province is None:
         raise Forbidden(_("Only provincial staff set who receives the province's report."))
-    addresses = [line.strip() for line in recipients.replace(",", "\n").splitlines() if line.strip()]
+    addresses = addresses_in(recipients)
     problems: dict[str, list[str]] = {}
     bad = []
     for address in addresses:
@@ -98,8 +98,7 @@ def report_email_send(message: Outbox) -> None:
 
 
 def _report_email_send(message: Outbox) -> None:
-    from signing.models import DocumentKind
-    from signing.services import document_issue, document_sign
+    from signing.services import document_sign, report_issue
 
     schedule = ReportSchedule.objects.select_related("province", "updated_by").get(pk=message.payload["schedule"])
     first = datetime.date.fromisoformat(message.payload["first"])
@@ -114,9 +113,7 @@ def _report_email_send(message: Outbox) -> None:
     mail = EmailMessage(subject=f"Báo cáo định kỳ {province.name}, {period}", to=schedule.addresses)
     try:
         html = report_html(report, sla, author=author, remap=False, silent_units=silent)
-        document = document_issue(
-            kind=DocumentKind.REPORT, html=html, filename=f"{name}.pdf", issuer=province, person=author, actor=author
-        )
+        document = report_issue(html=html, unit=province, last=last, author=author)
         document_sign(document_pk=document.pk)
         document.refresh_from_db()
         with document.file.open("rb") as signed:

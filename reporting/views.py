@@ -25,8 +25,7 @@ from reporting.documents import report_html
 from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
 from reporting.tables import as_csv, as_xlsx, has_total, rate_table, sla_table, total_label, variant_table
-from signing.models import DocumentKind
-from signing.services import document_issue
+from signing.services import report_issue
 from signing.views import issued_response
 
 
@@ -90,13 +89,11 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     if export == "report.pdf":
         return issued_response(
             request,
-            lambda: document_issue(
-                kind=DocumentKind.REPORT,
+            lambda: report_issue(
                 html=report_html(report, context["sla"](), author=request.user, remap=context["remap"]),
-                filename=f"bao-cao-{report.unit.code}-{context['last']}.pdf",
-                issuer=request.user.province or report.unit,
-                person=request.user,
-                actor=request.user,
+                unit=report.unit,
+                last=context["last"],
+                author=request.user,
             ),
         )
     if export:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
@@ -13,18 +12,12 @@ from rest_framework.views import APIView
 
 from portal.client import ClientScopedRateThrottle
 from signing import services
-from signing.views import VERIFY_MAX_BYTES
 
 
 class PdfUpload(serializers.Serializer):
-    """One PDF file (multipart `file`), at most 10 MB."""
+    """One PDF file (multipart `file`); its size is the services' to judge (attachment.max_bytes)."""
 
     file = serializers.FileField(max_length=200)
-
-    def validate_file(self, value):
-        if value.size > VERIFY_MAX_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 10 MB."))
-        return value
 
 
 class VerifyOutput(serializers.Serializer):

@@ -14,6 +14,7 @@ pyHanko signer for a SigningKey row, for the length of one signing.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -66,8 +67,6 @@ def certificate_of(reference: str) -> asn1_x509.Certificate:
         async with signer_for(reference) as signer:
             assert signer.signing_cert is not None
             return signer.signing_cert
-
-    import asyncio
 
     return outside_event_loop(lambda: asyncio.run(read()))
 

@@ -41,7 +41,7 @@ def signing_key_for(*, kind: DocumentKind, issuer: AdministrativeUnit | Office, 
 
 
 def _issuer_name(issuer: AdministrativeUnit | Office) -> str:
-    return issuer.name if isinstance(issuer, Office) else "UBND " + issuer.name_in_sentence
+    return issuer.name if isinstance(issuer, Office) else issuer.people_committee
 
 
 def trust_roots() -> list[asn1_x509.Certificate]:

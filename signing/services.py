@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import AgencyRole, UserRole
 from agencies.models import AdministrativeUnit, Office, User
 from cases import documents
+from cases.attachments import attachment_size_check
 from cases.choices import Action
 from cases.documents import html_to_pdf, qr_svg
 from cases.models import Bundle, Step
@@ -193,7 +194,9 @@ class Check:
 
 def document_check(*, data: bytes) -> Check:
     """The verdict on a PDF anyone brings: its signature checked against the province's trust
-    roots, and whether it is, byte for byte, a document this portal issued (then its dossier)."""
+    roots, and whether it is, byte for byte, a document this portal issued (then its dossier).
+    Invalid under `file` when it is larger than the portal accepts."""
+    attachment_size_check(len(data))
     verdict = verify_pdf(data, trust_roots=selectors.trust_roots())
     issued = selectors.document_by_file_hash(hashlib.sha256(data).hexdigest())
     return Check(
@@ -245,6 +248,19 @@ def slip_issue(*, slip: str, bundle: Bundle, steps: list[Step], signer: User, ac
     )
 
 
+def report_issue(*, html: str, unit: AdministrativeUnit, last: datetime.date, author: User) -> IssuedDocument:
+    """The periodic report of `unit` up to `last`, issued by the author's province (else the
+    unit's People's Committee), by its author: from the dashboard and the scheduled e-mail."""
+    return document_issue(
+        kind=DocumentKind.REPORT,
+        html=html,
+        filename=f"bao-cao-{unit.code}-{last.isoformat()}.pdf",
+        issuer=author.province or unit,
+        person=author,
+        actor=author,
+    )
+
+
 def apology_issue(*, step: Step, actor: User) -> IssuedDocument:
     """The apology letter of a late step, issued by the step's office, by the officer."""
     assert step.new_appointment_on is not None
@@ -271,6 +287,7 @@ def extract_attach(*, user: User, step_pk: int, data: bytes) -> Extract:
     is refused with the reasons under `extract` and nothing changes. A new one replaces the last."""
     from cases.services.steps import step_for_action
 
+    attachment_size_check(len(data), field="extract")
     with transaction.atomic():
         step = step_for_action(user=user, step_pk=step_pk)
         if step.procedure.agency_role != AgencyRole.CIVIL_STATUS:

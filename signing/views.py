@@ -15,12 +15,9 @@ from cases.models import Bundle
 from cases.views import pdf_response
 from portal.access import PortalRequest
 from portal.client import too_many
-from portal.errors import Unavailable
+from portal.errors import Invalid, Unavailable
 from signing import selectors, services
 from signing.models import IssuedDocument
-
-# The largest file /verify/ reads: a signed extract or slip is tens of kilobytes.
-VERIFY_MAX_BYTES = 10 * 1024 * 1024
 
 
 def issued_response(
@@ -60,9 +57,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         if upload is None:
             context["error"] = _("Choose the PDF file to check.")
             return render(request, "signing/verify.html", context, status=400)
-        if upload.size is None or upload.size > VERIFY_MAX_BYTES:
-            context["error"] = _("The file is larger than 10 MB.")
+        try:
+            context["check"] = services.document_check(data=upload.read())
+        except Invalid as refused:  # too large
+            context["error"] = refused.errors["file"][0]
             return render(request, "signing/verify.html", context, status=400)
-        context["check"] = services.document_check(data=upload.read())
         context["filename"] = upload.name
     return render(request, "signing/verify.html", context)

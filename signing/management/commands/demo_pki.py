@@ -79,7 +79,7 @@ class Command(BaseCommand):
             pk__in=[*people.values_list("commune", flat=True), *people.values_list("province", flat=True)]
         )
         for unit in units:
-            holders[_label("unit", unit.code)] = ("UBND " + unit.name_in_sentence, {"unit": unit})
+            holders[_label("unit", unit.code)] = (unit.people_committee, {"unit": unit})
         for office in Office.objects.filter(pk__in=people.values_list("office", flat=True)):
             holders[_label("office", str(office.pk))] = (office.name, {"office": office})
         for person in people.order_by("username"):
