@@ -58,15 +58,22 @@ def deliveries_add(*, topic: str, position: int, bundle: Bundle, step: Step | No
         payload = national_payload(change, bundle, step)
         rows.append(Delivery(target=Target.NATIONAL, bundle=bundle, event=change, position=position, payload=payload))
     event_type = f"dossier.{change}"
-    for subscription in Subscription.objects.filter(active=True).select_related("client"):
-        if (
-            subscription.wants(event_type)
-            and Bundle.objects.restrict(subscription.client).filter(pk=bundle.pk).exists()
-        ):
+    wanted = [s for s in Subscription.objects.filter(active=True).select_related("client") if s.wants(event_type)]
+    clients = {subscription.client for subscription in wanted}
+    # One visibility check per client and one read of the dossier, whatever the number of webhooks.
+    sees = {client.pk: Bundle.objects.restrict(client).filter(pk=bundle.pk).exists() for client in clients}
+    dossier = dossier_view(bundle) if any(sees.values()) else {}
+    for subscription in wanted:
+        if sees[subscription.client_id]:
             delivery = Delivery(
                 target=Target.WEBHOOK, subscription=subscription, bundle=bundle, event=change, position=position
             )
-            delivery.payload = webhook_payload(delivery, event_type, bundle)
+            delivery.payload = {
+                "id": str(delivery.pk),
+                "type": event_type,
+                "time": timezone.now().isoformat(),
+                "dossier": dossier,
+            }
             rows.append(delivery)
     Delivery.objects.bulk_create(rows)
     for delivery in rows:
@@ -74,24 +81,19 @@ def deliveries_add(*, topic: str, position: int, bundle: Bundle, step: Step | No
     return rows
 
 
-def webhook_payload(delivery: Delivery, event_type: str, bundle: Bundle) -> dict[str, Any]:
-    """A partner's event: its id (the delivery id), type and time, and the dossier's code and
-    states; no personal data (a partner reads those through the API, in its own scope)."""
+def dossier_view(bundle: Bundle) -> dict[str, Any]:
+    """What a partner's event says of the dossier: its code and states, no personal data (a
+    partner reads those through the API, in its own scope)."""
     steps = bundle.steps.order_by("pk").values_list("procedure_id", "state", "due_date")
     return {
-        "id": str(delivery.pk),
-        "type": event_type,
-        "time": timezone.now().isoformat(),
-        "dossier": {
-            "code": bundle.code,
-            "kind": bundle.kind,
-            "state": bundle.state,
-            "due_date": bundle.due_date.isoformat(),
-            "steps": [
-                {"procedure": procedure, "state": state, "due_date": due.isoformat() if due else None}
-                for procedure, state, due in steps
-            ],
-        },
+        "code": bundle.code,
+        "kind": bundle.kind,
+        "state": bundle.state,
+        "due_date": bundle.due_date.isoformat(),
+        "steps": [
+            {"procedure": procedure, "state": state, "due_date": due.isoformat() if due else None}
+            for procedure, state, due in steps
+        ],
     }
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.choices import UserRole
+from cases.models import Bundle
 from outbound.models import Subscription
 from tests.cases.conftest import birth
 from tests.faults.harness import free_port
@@ -148,3 +149,26 @@ def test_without_a_broker_the_same_code_delivers_in_process(
     assert [(r["body"]["type"], r["body"]["dossier"]["code"]) for r in partner.requests()] == [
         ("dossier.received", code)
     ]
+
+
+def test_a_change_costs_the_same_for_one_webhook_or_many(api, integration):
+    from cases import services
+    from cases.models import Outbox
+
+    def delivered_with(hooks: int) -> int:
+        for n in range(hooks):
+            Subscription.objects.create(
+                client=integration, url=f"https://h{n}.example.gov.vn/", events=["*"], secret=SECRET
+            )
+        code = (
+            api(integration)
+            .post("/api/v1/bundles/", birth(child__birth_certificate_number=f"GCS-{hooks}"), format="json")
+            .json()["code"]
+        )
+        message = Outbox.objects.get(topic="bundle.filed", payload__bundle=Bundle.objects.get(code=code).pk)
+        with CaptureQueriesContext(connection) as queries:
+            services.outbox_deliver(message_pk=message.pk)
+        return len(queries)
+
+    one = delivered_with(1)
+    assert delivered_with(4) == one  # five webhooks of one client: one check, one read, one insert
