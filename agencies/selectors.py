@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import time
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
@@ -11,10 +13,35 @@ from agencies.choices import AgencyRole, UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
 from portal.errors import NotFound
 
+ROUTING_CACHE_SECONDS = 60
+
+
+def _minute() -> int:
+    """The cache key's part that makes a routing answer a minute old at most (like cases.rules)."""
+    return int(time.monotonic() // ROUTING_CACHE_SECONDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_on(code: str, on: datetime.date, minute: int) -> AdministrativeUnit | None:
+    return AdministrativeUnit.objects.valid_on(on).filter(code=code).select_related("parent").first()
+
+
+@functools.lru_cache(maxsize=4096)
+def _jurisdictions(commune: int, roles: frozenset[str], on: datetime.date, minute: int) -> dict[str, Office]:
+    rows = Jurisdiction.objects.valid_on(on).filter(unit=commune, role__in=roles).select_related("office")
+    return {jurisdiction.role: jurisdiction.office for jurisdiction in rows}
+
+
+def routing_cache_clear() -> None:
+    """Forget the units and offices filing looked up (after an edit, and between tests)."""
+    _unit_on.cache_clear()
+    _jurisdictions.cache_clear()
+
 
 def unit_get_on(*, code: str, on: datetime.date) -> AdministrativeUnit:
-    """The unit that carried `code` on day `on` (codes were reused, so the day matters)."""
-    unit = AdministrativeUnit.objects.valid_on(on).filter(code=code).select_related("parent").first()
+    """The unit that carried `code` on day `on` (codes were reused, so the day matters). Kept in the
+    process for a minute: every filing asks, and units change a few times a decade."""
+    unit = _unit_on(code, on, _minute())
     if unit is None:
         raise NotFound(_("No administrative unit %(code)s on %(day)s.") % {"code": code, "day": on.isoformat()})
     return unit
@@ -35,13 +62,9 @@ def office_for_role(*, role: AgencyRole | str, commune_code: str, on: datetime.d
 
 
 def offices_for_roles(*, roles: set[str], commune: AdministrativeUnit, on: datetime.date) -> dict[str, Office]:
-    """The offices playing each of `roles` for `commune` on `on`, in one query."""
-    found = {
-        jurisdiction.role: jurisdiction.office
-        for jurisdiction in Jurisdiction.objects.valid_on(on)
-        .filter(unit=commune, role__in=roles)
-        .select_related("office")
-    }
+    """The offices playing each of `roles` for `commune` on `on`, in one query, kept in the process
+    for a minute as the units are."""
+    found = _jurisdictions(commune.pk, frozenset(roles), on, _minute())
     for role in sorted(roles - found.keys()):
         raise NotFound(
             _("No office plays the role %(role)s for %(unit)s on %(day)s.")

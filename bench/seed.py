@@ -37,7 +37,8 @@ GIVEN = ["Văn An", "Thị Lan", "Minh Đức", "Thị Hoa", "Quang Huy", "Thu H
 BUNDLE_COLUMNS = (
     "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
     "funeral_category, state, data, applicant_id_last4, duplicate_key, "
-    "late_registration, filed_by_id, finished_at, search_text, id_numbers"
+    "late_registration, filed_by_id, finished_at, search_text, id_numbers, applicant_id_number, source, "
+    "national_code, national_procedure_code"
 )
 STEP_COLUMNS = (
     "bundle_id, procedure_id, agency_role, office_id, state, clock_starts_on, due_date, result, reason, "
@@ -114,6 +115,7 @@ def main(total: int) -> None:
                             None if open_ else received + datetime.timedelta(days=3),
                             bundle_search_text(code, {"kind": "birth", **dossiers[dossier]}),  # the names in it
                             " 040090001234 ",  # the applicant's ID number, as the desk's search stores it
+                            "040090001234", "desk", "", "",
                         ))  # fmt: skip
                         for position, procedure in enumerate(steps):
                             role = procedure.agency_role or kind.category_role(category)

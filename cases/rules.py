@@ -4,6 +4,7 @@ filing reads them and the admin changes them a few times a year."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import time
 from collections import defaultdict
@@ -13,6 +14,7 @@ from functools import cache
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from agencies.selectors import routing_cache_clear
 from cases import kinds
 from cases.choices import FUNERAL_RATE, FuneralCategory
 from cases.models import BundleVariant, CalendarOverride, Procedure, Setting
@@ -40,10 +42,12 @@ def _fresh() -> None:
 
 def clear_cache() -> None:
     """Forget the cached settings, calendar and routing (after an edit, and between tests)."""
+    routing_cache_clear()
     _settings.cache_clear()
     _calendar.cache_clear()
     _variants.cache_clear()
     _role_less.cache_clear()
+    _procedures.cache_clear()
 
 
 @cache
@@ -81,6 +85,31 @@ def variant_for(kind: str, procedures: Iterable[str]) -> tuple[BundleVariant, li
         if {procedure.code for procedure in members} == wanted:
             return variant, members
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ProcedureShape:
+    """What a page or an answer needs of a procedure: the dossier's sections its office reads and
+    the procedures whose results it needs first."""
+
+    data_sections: frozenset[str]
+    requires: frozenset[str]
+
+
+@cache
+def _procedures() -> dict[str, ProcedureShape]:
+    return {
+        procedure.code: ProcedureShape(
+            frozenset(procedure.data_sections), frozenset(p.code for p in procedure.requires.all())
+        )
+        for procedure in Procedure.objects.prefetch_related("requires")
+    }
+
+
+def procedures() -> dict[str, ProcedureShape]:
+    """Every procedure's shape by its code."""
+    _fresh()
+    return _procedures()
 
 
 @cache

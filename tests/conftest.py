@@ -87,10 +87,14 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Reports are cached per summary refresh; a test starts with none from another test."""
+    """Reports are cached per summary refresh, units and offices per process: a test starts with
+    none from another test."""
     from django.core.cache import cache
 
+    from agencies.selectors import routing_cache_clear
+
     cache.clear()
+    routing_cache_clear()
 
 
 @pytest.fixture(scope="session")

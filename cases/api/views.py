@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.choices import AgencyRole, UnitLevel
-from agencies.models import AdministrativeUnit, Jurisdiction, User
+from agencies.models import AdministrativeUnit, Jurisdiction
 from cases import kinds, services
+from cases.api import rows
 from cases.api import serializers as s
 from cases.choices import AccessChannel, BundleState, Channel, StepState
 from cases.models import OPEN, Bundle, Event, Step
@@ -149,9 +150,11 @@ class BundleListCreate(generics.ListAPIView):
             data=payload.validated_data,
             idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
         )
-        bundle = _bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()
+        if not created:  # the earlier filing of this Idempotency-Key, as it is now
+            bundle = _bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()
         return Response(
-            s.BundleSerializer(bundle).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            rows.bundle_row(bundle, bundle.steps.all()),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
@@ -233,26 +236,18 @@ class Queue(generics.ListAPIView):
         steps = steps.filter(state=state) if state else steps.filter(OPEN)
         if query_bool(self.request, "overdue"):
             steps = steps.overdue(timezone.localdate())
-        done = Step.objects.filter(state=StepState.DONE).only("bundle_id", "procedure_id", "result").order_by()
-        # Related rows come by prefetch, not joins: the page query then stays on cases_step alone and
-        # walks the partial index of open steps in order instead of sorting the office's whole queue.
-        return steps.prefetch_related(
-            "bundle__commune",
-            "procedure__requires",
-            "office",
-            Prefetch("claimant", queryset=User.objects.select_related("office")),
-            Prefetch("bundle__steps", queryset=done),
-        )
+        # The page query reads cases_step alone, so it walks the partial index of open steps in
+        # order instead of sorting the office's whole queue; rows.queue_rows reads the rest.
+        return steps.values(*rows.QUEUE_COLUMNS)  # type: ignore[return-value]
 
-    def paginate_queryset(self, queryset: Any) -> Any:
-        page = super().paginate_queryset(queryset)
-        if page:
-            services.personal_data_access_record(
-                user=self.request.user,  # type: ignore[arg-type]
-                bundles={step.bundle for step in page},
-                channel="api",
-            )
-        return page
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        services.personal_data_access_record(
+            user=request.user,  # type: ignore[arg-type]
+            bundle_ids={step["bundle_id"] for step in page},
+            channel=AccessChannel.API,
+        )
+        return self.get_paginated_response(rows.queue_rows(page))
 
 
 class _StepAction(APIView):

@@ -84,16 +84,28 @@ def bundle_file(
     Requests that repeat one Idempotency-Key at the same time queue behind the first (a lock on the
     client and key for the transaction: PostgreSQL's advisory lock; SQLite's transactions already
     take the write lock when they begin) and then answer like it, never "already in dossier"."""
-    with transaction.atomic():
-        if idempotency_key and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                    [f"idempotency:{user.pk}:{idempotency_key}"],
-                )
-        return _bundle_file(
-            user=user, data=data, idempotency_key=idempotency_key, documents=documents, assurance=assurance
-        )
+    try:
+        with transaction.atomic():
+            if idempotency_key and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                        [f"idempotency:{user.pk}:{idempotency_key}"],
+                    )
+            return _bundle_file(
+                user=user, data=data, idempotency_key=idempotency_key, documents=documents, assurance=assurance
+            )
+    except IntegrityError:
+        # A live dossier already holds its key (the check is the unique constraint's, not a read
+        # before every filing), or two filings raced: say which dossier; or the same Idempotency-Key
+        # was filed meanwhile: answer like it.
+        if duplicate := _duplicate_error(data):
+            raise duplicate from None
+        if idempotency_key:
+            return bundle_file(
+                user=user, data=data, idempotency_key=idempotency_key, documents=documents, assurance=assurance
+            )
+        raise
 
 
 def _bundle_file(
@@ -107,31 +119,18 @@ def _bundle_file(
                 raise Conflict(_("This Idempotency-Key was already used with a different request."))
             return record.bundle, False
 
-    plan = bundle_preview(user=user, data=data, assurance=assurance)
+    plan = bundle_preview(user=user, data=data, assurance=assurance, duplicates=False)
     content_types = documents_checked(documents)
     stored = {
         key: value
         for key, value in data.items()
         if key not in ("received_at", "commune", "kind", "procedures", "health_notice", *NATIONAL_FIELDS)
     }
-    try:
-        with transaction.atomic():
-            bundle = _bundle_create(user, data, stored, plan)
-            for document, content_type in zip(documents, content_types, strict=True):
-                attach(bundle, user, label=document.label, file=document.file, content_type=content_type)
-            if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    client=user, key=idempotency_key, fingerprint=fingerprint, bundle=bundle
-                )
-    except IntegrityError:
-        # Two filings raced past the checks above: the unique constraints decide, and say which.
-        if duplicate := _duplicate_error(data):
-            raise duplicate from None
-        if idempotency_key:
-            return _bundle_file(
-                user=user, data=data, idempotency_key=idempotency_key, documents=documents, assurance=assurance
-            )
-        raise
+    bundle = _bundle_create(user, data, stored, plan)
+    for document, content_type in zip(documents, content_types, strict=True):
+        attach(bundle, user, label=document.label, file=document.file, content_type=content_type)
+    if idempotency_key:
+        IdempotencyRecord.objects.create(client=user, key=idempotency_key, fingerprint=fingerprint, bundle=bundle)
     return bundle, True
 
 
@@ -159,7 +158,9 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
     bundle.code = f"{plan.kind.code_prefix}-{commune_province_code(plan.commune)}-{year}-{bundle.pk:06d}"
     bundle.search_text = bundle_search_text(bundle.code, data)
     bundle.id_numbers = bundle_id_numbers(stored, plan.kind.code)
-    bundle.save(update_fields=["code", "search_text", "id_numbers"])
+    Bundle.objects.filter(pk=bundle.pk).update(
+        code=bundle.code, search_text=bundle.search_text, id_numbers=bundle.id_numbers
+    )
     steps = Step.objects.bulk_create(
         [
             Step(
@@ -174,6 +175,8 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
             for procedure, role, office, due in plan.steps
         ]
     )
+    # The response shows the bundle with its steps: these are they (in the order a read gives).
+    bundle._prefetched_objects_cache = {"steps": steps}  # type: ignore[attr-defined]
     opened = [step for step in steps if step.state == StepState.READY]
     Event.objects.bulk_create(
         [event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
@@ -224,9 +227,11 @@ def _citizen_problems(user: User, data: dict[str, Any], assurance: str) -> dict[
     return problems
 
 
-def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "") -> FilingPlan:
+def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "", duplicates: bool = True) -> FilingPlan:
     """Check a dossier as filing would, and say where each step would go, without writing
-    anything: the clerk's review page shows this before the dossier is filed."""
+    anything: the clerk's review page shows this before the dossier is filed. Filing itself
+    leaves the check for a dossier that already holds its key (`duplicates`) to the database's
+    unique constraints, which decide anyway when two filings race."""
     now = timezone.now()
     received_at = data.get("received_at")
     if received_at is not None and user.role != UserRole.INTEGRATION:
@@ -259,7 +264,7 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "") -> 
         raise Invalid(problems)
     assert routing is not None
     variant, procedures = routing
-    if duplicate := _duplicate_error(data):
+    if duplicates and (duplicate := _duplicate_error(data)):
         raise duplicate
 
     category = kind.category(data)
