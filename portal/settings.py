@@ -122,6 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Through PgBouncer in transaction mode (docs/deployment.md): a server connection is lent for a
+    # transaction only, so nothing may outlive one: no server-side cursor, no prepared statement,
+    # and no pool of our own (DATABASE_POOL=false with it).
+    if env.bool("DATABASE_PGBOUNCER", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing: a transaction takes SQLite's write lock when it begins
     # (IMMEDIATE), so two officers on one step wait for each other (up to SQLITE_TIMEOUT seconds)
@@ -134,6 +140,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         }
     )
+# The reports read a streaming replica when DATABASE_REPLICA_URL names one (portal/db_router.py):
+# only the reads that ask for it, and only while it answers within 2 s and is less than
+# DATABASE_REPLICA_MAX_LAG seconds behind, asked at most every DATABASE_REPLICA_CHECK_SECONDS;
+# else they read the primary. Its pool as the primary's, but waiting no longer than its connect.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"]["OPTIONS"]["pool"] = {**DATABASES["default"]["OPTIONS"]["pool"], "timeout": 2}
+    elif "CONN_MAX_AGE" in DATABASES["default"]:
+        DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5)
+DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- People ---------------------------------------------------------------------------------
@@ -179,7 +200,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -187,6 +208,23 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Scans, signed documents and extracts: under MEDIA_ROOT unless STORAGE_S3_BUCKET names a bucket of
+# an S3-compatible store (django-storages). Never public: objects get no ACL (the bucket's private
+# default), the portal reads them back and serves them through its own scoped views, and any URL
+# the storage makes is a signed one that expires. Keys left unset come from boto's own chain.
+if env.str("STORAGE_S3_BUCKET", default=""):
+    _s3_options = {
+        "bucket_name": env.str("STORAGE_S3_BUCKET"),
+        "endpoint_url": env.str("STORAGE_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("STORAGE_S3_REGION", default="") or None,
+        "access_key": env.str("STORAGE_S3_ACCESS_KEY", default="") or None,
+        "secret_key": env.str("STORAGE_S3_SECRET_KEY", default="") or None,
+        "location": env.str("STORAGE_S3_PREFIX", default="").strip("/"),
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
 
 # --- Security when served for real ----------------------------------------------------------
 # Outside DEBUG the portal is HTTPS only: plain HTTP is redirected (except /healthz, which the

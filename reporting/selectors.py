@@ -4,7 +4,11 @@ their province, a clerk their commune, an officer the communes their office serv
 Units are taken as they were on the last day of the period. Before 1 July 2025 a province has
 districts and communes; from then on only communes. With `remap`, dossiers of communes that no
 longer exist are counted under today's commune through the old → new mapping; an old commune
-split between several new ones is counted once, in the one that holds its seat (see `seat_of`)."""
+split between several new ones is counted once, in the one that holds its seat (see `seat_of`).
+
+The reports read the replica when there is a healthy one (`replica_reads`, portal/db_router.py):
+they need not show a dossier of the last seconds, and each is cached under the refresh of the
+summaries it read. The obstacles, answered on the same page, are read from the primary."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from cases.choices import Channel, FuneralCategory, Source, StepState
 from cases.kinds.death import FUNERAL
 from cases.models import BundleVariant, Procedure, Step
 from cases.selectors import bundle_list_for_user
+from portal.db_router import primary_reads, replica_reads
 from portal.errors import Invalid, NotFound
 from reporting.cache import per_refresh, summaries_version
 from reporting.models import (
@@ -223,6 +228,7 @@ def targets_on(codes: list[str], on: datetime.date) -> dict[str, Target]:
     return {target.unit_code: target for target in Target.objects.valid_on(on).filter(unit_code__in=codes)}
 
 
+@replica_reads()
 def online_rate(
     *,
     user: User | None = None,
@@ -385,6 +391,7 @@ def _percentile(histogram: dict[int, int], share: float) -> int | None:
     return max(histogram)
 
 
+@replica_reads()
 def sla(
     *,
     user: User | None = None,
@@ -492,6 +499,7 @@ def _within(report: RateReport) -> Q:
     return Q(commune_id__any=_units_within(report.unit.code))
 
 
+@replica_reads()
 def variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
     """(kind, variant, dossiers, online) over the report's period, most dossiers first per kind."""
     key = ("variants", report.unit.code, report.first, report.last)
@@ -510,6 +518,7 @@ def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
     return [(str(kinds[kind]), variant, total, online) for (kind, variant), (total, online) in ordered]
 
 
+@replica_reads()
 def monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
     """(first day of month, dossiers, online) for the unit over the report's period."""
     key = ("trend", report.unit.code, report.first, report.last)
@@ -538,6 +547,7 @@ def _monthly_trend(report: RateReport) -> list[tuple[datetime.date, int, int]]:
     return every
 
 
+@primary_reads()  # right after the refresh: the replica may not have it yet
 def reports_warm(today: datetime.date) -> None:
     """Compute each province's default dashboard (this month so far) into the cache, as beat does
     right after each refresh of the summaries: nobody opening it waits for the computation."""
@@ -579,6 +589,7 @@ class AmountException:
     decided_at: datetime.datetime
 
 
+@replica_reads()
 def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetime.date) -> list[AmountException]:
     """The funeral allowances decided in the period at another amount than the rate table gives,
     per office (then by date): provincial staff see their province's, in one query however many.
@@ -613,6 +624,7 @@ def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetim
     ]
 
 
+@replica_reads()
 def online_from_hospital_notices(
     *, user: User, unit: AdministrativeUnit, first: datetime.date, last: datetime.date
 ) -> int:

@@ -16,7 +16,9 @@ def test_compose_runs_every_service_from_one_image():
     services = compose["services"]
 
     workers = ("worker", "notifier", "signer", "reporter")
-    assert sorted(services) == ["beat", "notifier", "postgres", "redis", "reporter", "signer", "web", "worker"]
+    assert sorted(services) == [
+        "beat", "notifier", "pgbouncer", "postgres", "redis", "reporter", "signer", "web", "worker",
+    ]  # fmt: skip
     assert {services[name]["build"] for name in ("web", *workers, "beat")} == {"."}
     assert "gunicorn --config gunicorn.conf.py portal.wsgi:application" in services["web"]["command"]
     assert '"--config", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
@@ -30,6 +32,21 @@ def test_compose_runs_every_service_from_one_image():
         assert environment["DATABASE_URL"].startswith("postgres://lienthong:lienthong@postgres:5432/")
         assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert (ROOT / "Dockerfile").read_text().count("FROM ") == 1
+    # PgBouncer only when asked for (a profile), in transaction mode, in front of the same database.
+    bouncer = services["pgbouncer"]
+    assert (bouncer["profiles"], bouncer["environment"]["POOL_MODE"]) == (["pgbouncer"], "transaction")
+    assert bouncer["environment"]["DATABASE_URL"] == services["web"]["environment"]["DATABASE_URL"]
+
+
+def test_through_pgbouncer_nothing_outlives_a_transaction():
+    result = settings_in_subprocess(
+        {"DEBUG": "false", "SECRET_KEY": "x", "SIGNING_TSA_URL": "http://tsa", "CELERY_BROKER_URL": "redis://r/0",
+         "DATABASE_URL": "postgres://u@pgbouncer:6432/db", "DATABASE_POOL": "false", "DATABASE_PGBOUNCER": "true"},
+        's.DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"], s.DATABASES["default"]["OPTIONS"]',
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(True, {'prepare_threshold': None})"
 
 
 def settings_in_subprocess(environment: dict[str, str], expression: str) -> subprocess.CompletedProcess[str]:
