@@ -13,6 +13,7 @@ Usage (bench/run.sh sets the environment): python bench/cpu.py [requests per pat
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import os
@@ -37,7 +38,7 @@ PATHS = [
 PROCESSES = 4
 
 
-def worker(count: int) -> dict[str, list[float]]:
+def worker(count: int) -> dict[str, dict]:
     import django
 
     django.setup()
@@ -58,7 +59,7 @@ def worker(count: int) -> dict[str, list[float]]:
     clerk, officer = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
     clerk.force_login(User.objects.get(username="bench.clerk"))
     officer.force_login(User.objects.get(username="bench.officer"))
-    born = (timezone.localdate() - timezone.timedelta(days=10)).isoformat()
+    born = (timezone.localdate() - datetime.timedelta(days=10)).isoformat()
     serial = itertools.count()
 
     def filing():

@@ -12,6 +12,13 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- THINK_MS: each connection waits about that long (half to one and a half times) between requests,
+-- as a person does between two clicks; without it, each sends its next request at once.
+local think = tonumber(os.getenv("THINK_MS") or "0")
+if think > 0 then
+  function delay() return math.random(math.floor(think / 2), math.floor(think * 3 / 2)) end
+end
+
 function request()
   counter = counter + 1
   local body = string.format([[{"kind":"birth","procedures":["birth_registration","permanent_residence","health_insurance_card"],
@@ -25,7 +32,7 @@ function request()
 "id_number":"040093005678","relationship_to_child":"father"},"household_head_consent":true,"owner_consent":true},
 "insurance":{"initial_clinic":"Trạm y tế phường Trường Vinh"},"delivery":"electronic"}]],
     communes[(counter % 2) + 1], born, run, tid, counter)
-  return wrk.format("POST", "/api/v1/bundles/",
+  return wrk.format("POST", os.getenv("PATH_UNDER_TEST") or "/api/v1/bundles/",
     {["Content-Type"] = "application/json", ["Authorization"] = "Token " .. token}, body)
 end
 

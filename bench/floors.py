@@ -30,7 +30,7 @@ def create_table() -> None:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, data jsonb NOT NULL)")
 
 
-def _rows(office_id: int) -> list[dict]:
+def _rows(office_id: int | None) -> list[dict]:
     return list(Step.objects.filter(OPEN, office=office_id).order_by("due_date", "id").values(*COLUMNS)[:50])
 
 

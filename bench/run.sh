@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
-# The case engine's benchmark: seed N bundles (default 1,000,000) into a fresh PostgreSQL database,
-# serve the portal with gunicorn as in production, and measure with wrk
-#   1. filing bundles through POST /api/v1/bundles/ with 16 concurrent clients,
-#   2. the officer queue GET /api/v1/queue/ with 50 concurrent clients,
-#   3. the queue's SQL query count for a page of 1 and of 50 rows,
-#   4. the pages: the clerk's home /clerk/ and the officer's queue /queue/, 20 browsers each
-#      (signed-in sessions), and their query counts for 1 and 50 rows.
-# Needs the machine's PostgreSQL and Redis (as CI); installs wrk from Debian if missing.
-# Usage: bench/run.sh [bundles] [seconds per measurement]; REUSE_DATABASE=1 skips the seeding;
-# MEASURE="filing queue pages" (the default) chooses the measurements.
+# The speed targets of issue 16, each beside its floor from the same run (docs/benchmarks.md).
+# Seeds N bundles (default 1,000,000) into a fresh PostgreSQL database, then
+#   cpu:   CPU per request in-process for filing, the API queue and the two list pages, each beside
+#          the framework's floor for it (bench/cpu.py, bench/floors.py), and their SQL statements;
+#   wrk:   requests per second under wrk, the same server and concurrency for a path and its floor:
+#          filing against the bare 3-insert endpoint (16 clients), the API queue against the bare
+#          50-row list (50 clients);
+#   mixed: a working day's load with think time: 200 officers opening their queue every ~5 s,
+#          40 clerks filing every ~10 s, 10 provincial staff on the dashboard every ~10 s; p95 and
+#          errors per kind of request;
+#   sql:   the queue's and pages' SQL statement counts for 1 row and for 50.
+# The server is gunicorn as in production (bench/wsgi.py adds the floors' URLs); needs the machine's
+# PostgreSQL and Redis (as CI); installs wrk from Debian if missing.
+# Usage: bench/run.sh [bundles] [seconds per wrk measurement]; REUSE_DATABASE=1 skips the seeding;
+# MEASURE="cpu wrk mixed sql" (the default) chooses the measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLES=${1:-1000000}
 SECONDS_EACH=${2:-30}
-MEASURE=" ${MEASURE:-filing queue pages} "
-DB=lienthong_bench
+MEASURE=" ${MEASURE:-cpu wrk mixed sql} "
+DB=${BENCH_DATABASE:-lienthong_bench}
 OUT=var/bench
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 make -s .venv/bin/.installed
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" CELERY_BROKER_URL="redis://127.0.0.1:6379/13"
-export SECRET_KEY=bench-only DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false LOG_LEVEL=WARNING
-export PUBLIC_BASE_URL=http://127.0.0.1:8000
+export SECRET_KEY=bench-only DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false SECURE_SSL_REDIRECT=false
+export LOG_LEVEL=WARNING PUBLIC_BASE_URL=http://127.0.0.1:8000 SIGNING_TSA_URL=http://127.0.0.1:9/
 PY=.venv/bin/python
 
 if [ -z "${REUSE_DATABASE:-}" ]; then  # REUSE_DATABASE=1 measures again without seeding again
@@ -32,34 +37,67 @@ fi
 $PY manage.py migrate -v 0
 $PY manage.py load_reference_data -v 0
 $PY manage.py collectstatic --noinput -v 0
-TOKENS=$($PY bench/prepare.py)
+BENCH_TOKENS=$($PY bench/prepare.py)
+export BENCH_TOKENS
 [ -n "${REUSE_DATABASE:-}" ] || $PY bench/seed.py "$BUNDLES" | tee "$OUT/seed.txt"
 psql -h 127.0.0.1 -U postgres "$DB" -qc "VACUUM ANALYZE cases_bundle" -c "VACUUM ANALYZE cases_step"
+$PY manage.py shell -v 0 -c "from reporting.summaries import summaries_rebuild; summaries_rebuild()"  # the dashboard reads these
 redis-cli -n 13 flushdb >/dev/null
+{ uname -srm; nproc; free -g | awk '/Mem/ {print $2 " GiB"}'; psql -h 127.0.0.1 -U postgres -tAc "SHOW server_version";
+  $PY -c "import django, rest_framework; print('Django', django.get_version(), 'DRF', rest_framework.VERSION)"; } \
+  | tee "$OUT/machine.txt"
 
-.venv/bin/gunicorn portal.wsgi:application --bind 127.0.0.1:8010 --workers 5 \
-  --log-level warning > "$OUT/gunicorn.log" 2>&1 &
-GUNICORN=$!
-trap 'kill $GUNICORN 2>/dev/null || true' EXIT
-for _ in $(seq 60); do curl -sf http://127.0.0.1:8010/healthz >/dev/null && break; sleep 1; done
+if [[ $MEASURE == *" cpu "* ]]; then
+  $PY bench/cpu.py 200 | tee "$OUT/cpu.txt"
+fi
 
-token() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$TOKENS" "$1"; }
-if [[ $MEASURE == *" filing "* ]]; then
-  BEFORE=$($PY manage.py shell -v 0 -c "from cases.models import Bundle; print(Bundle.objects.count())")
-  TOKEN=$(token bench.integration) BIRTH_DATE=$(date -d "-10 days" +%F) RUN_ID=$(date +%s) \
-    wrk -t4 -c16 -d"${SECONDS_EACH}s" --timeout 10s -s bench/create.lua http://127.0.0.1:8010 | tee "$OUT/create.txt"
-  AFTER=$($PY manage.py shell -v 0 -c "from cases.models import Bundle; print(Bundle.objects.count())")
-  echo "RESULT created=$((AFTER - BEFORE))" | tee -a "$OUT/create.txt"
+token() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$BENCH_TOKENS" "$1"; }
+serve() {
+  .venv/bin/gunicorn wsgi:application --chdir bench --bind 127.0.0.1:8010 --workers 5 \
+    --log-level warning > "$OUT/gunicorn.log" 2>&1 &
+  GUNICORN=$!
+  trap 'kill $GUNICORN 2>/dev/null || true' EXIT
+  for _ in $(seq 60); do curl -sf http://127.0.0.1:8010/healthz >/dev/null && break; sleep 1; done
+}
+rate() { sed -n 's/.*per_second=\([0-9.]*\).*/\1/p' "$1"; }
+if [[ $MEASURE == *" wrk "* || $MEASURE == *" mixed "* ]]; then
+  $PY -c "import sys; sys.path[:0] = ['.', 'bench']; import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'
+import django; django.setup(); import floors; floors.create_table()"
+  serve
 fi
-if [[ $MEASURE == *" queue "* ]]; then
-  TOKEN=$(token bench.officer) PATH_UNDER_TEST=/api/v1/queue/ \
-    wrk -t4 -c50 -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8010 | tee "$OUT/queue.txt"
-fi
-if [[ $MEASURE == *" pages "* ]]; then
-  for page in clerk:/clerk/ officer:/queue/; do
-    SESSION=$(token "bench.${page%%:*}.session") PATH_UNDER_TEST=${page#*:} \
-      wrk -t4 -c20 -d"${SECONDS_EACH}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8010 | tee "$OUT/page-${page%%:*}.txt"
+if [[ $MEASURE == *" wrk "* ]]; then
+  common=(-t2 --timeout 10s)
+  for run in filing:/api/v1/bundles/:create floor-insert:/bench/floor/insert/:create \
+             queue:/api/v1/queue/:get floor-list:/bench/floor/list/:get; do
+    IFS=: read -r name path script <<<"$run"
+    if [ "$script" = create ]; then who=bench.integration; clients=16; else who=bench.officer; clients=50; fi
+    TOKEN=$(token $who) PATH_UNDER_TEST=$path BIRTH_DATE=$(date -d "-10 days" +%F) RUN_ID=$(date +%s) \
+      wrk "${common[@]}" -c$clients -d"${SECONDS_EACH}s" -s bench/$script.lua http://127.0.0.1:8010 \
+      | tee "$OUT/wrk-$name.txt"
+  done
+  for pair in filing:floor-insert queue:floor-list; do
+    path=${pair%%:*} floor=${pair#*:}
+    awk -v a="$(rate "$OUT/wrk-$path.txt")" -v b="$(rate "$OUT/wrk-$floor.txt")" -v p="$path" -v f="$floor" \
+      'BEGIN { printf "RESULT wrk path=%s per_second=%.1f floor=%s floor_per_second=%.1f share=%.0f%% target=33%% %s\n",
+               p, a, f, b, 100 * a / b, (a / b >= 0.33 ? "met" : "missed") }' | tee -a "$OUT/wrk.txt"
   done
 fi
-$PY bench/queries.py | tee "$OUT/queries.txt"
+if [[ $MEASURE == *" mixed "* ]]; then
+  MIXED=${MIXED_SECONDS:-60}
+  TOKEN=$(token bench.integration) THINK_MS=10000 BIRTH_DATE=$(date -d "-10 days" +%F) RUN_ID=$(date +%s)x \
+    wrk -t1 -c40 -d"${MIXED}s" --timeout 10s -s bench/create.lua http://127.0.0.1:8010 > "$OUT/mixed-filing.txt" &
+  loads=($!)
+  SESSION=$(token bench.officer.session) PATH_UNDER_TEST=/queue/ THINK_MS=5000 \
+    wrk -t1 -c200 -d"${MIXED}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8010 > "$OUT/mixed-queue.txt" &
+  loads+=($!)
+  SESSION=$(token bench.province.session) PATH_UNDER_TEST=/reports/ THINK_MS=10000 \
+    wrk -t1 -c10 -d"${MIXED}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8010 > "$OUT/mixed-dashboard.txt" &
+  loads+=($!)
+  wait "${loads[@]}"
+  for kind in filing queue dashboard; do echo "mixed $kind: $(grep RESULT "$OUT/mixed-$kind.txt")"; done \
+    | tee "$OUT/mixed.txt"
+fi
+if [[ $MEASURE == *" sql "* ]]; then
+  $PY bench/queries.py | tee "$OUT/queries.txt"
+fi
 $PY manage.py shell -v 0 -c "from cases.models import Bundle, Step; print('RESULT bundles=%d steps=%d' % (Bundle.objects.count(), Step.objects.count()))" | tee "$OUT/size.txt"

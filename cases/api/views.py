@@ -153,7 +153,7 @@ class BundleListCreate(generics.ListAPIView):
         if not created:  # the earlier filing of this Idempotency-Key, as it is now
             bundle = _bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()
         return Response(
-            rows.bundle_row(bundle, bundle.steps.all()),
+            rows.bundle_row(bundle, list(bundle.steps.all())),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -230,7 +230,7 @@ class Queue(generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self) -> QuerySet[Step]:
+    def get_queryset(self) -> QuerySet[Step, dict[str, Any]]:
         steps = step_list_for_user(user=self.request.user)  # type: ignore[arg-type]
         state = query_choice(self.request, "state", OPEN_STATES)
         steps = steps.filter(state=state) if state else steps.filter(OPEN)
@@ -238,10 +238,10 @@ class Queue(generics.ListAPIView):
             steps = steps.overdue(timezone.localdate())
         # The page query reads cases_step alone, so it walks the partial index of open steps in
         # order instead of sorting the office's whole queue; rows.queue_rows reads the rest.
-        return steps.values(*rows.QUEUE_COLUMNS)  # type: ignore[return-value]
+        return steps.values(*rows.QUEUE_COLUMNS)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset()) or []
+        page: list[dict[str, Any]] = self.paginate_queryset(self.get_queryset()) or []
         services.personal_data_access_record(
             user=request.user,  # type: ignore[arg-type]
             bundle_ids={step["bundle_id"] for step in page},

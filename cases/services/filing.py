@@ -175,8 +175,11 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
             for procedure, role, office, due in plan.steps
         ]
     )
-    # The response shows the bundle with its steps: these are they (in the order a read gives).
-    bundle._prefetched_objects_cache = {"steps": steps}  # type: ignore[attr-defined]
+    # The response shows the bundle with its steps: these are they, in the order a read gives, held
+    # as a prefetch would hold them (a queryset with its rows), so nobody reads them back.
+    written = bundle.steps.all()
+    written._result_cache, written._prefetch_done = steps, True
+    bundle._prefetched_objects_cache = {"steps": written}
     opened = [step for step in steps if step.state == StepState.READY]
     Event.objects.bulk_create(
         [event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
