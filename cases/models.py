@@ -367,8 +367,10 @@ class Step(fsm.ConcurrentTransitionMixin, ChoiceLabels):
         verbose_name_plural = _("steps")
         ordering = ["bundle", "procedure__position", "pk"]
         indexes = [
-            models.Index(fields=["office", "state", "due_date", "id"], name="step_queue"),
-            # The queue's default view (every open step, most urgent first) reads this in order.
+            # The queue (the office's open steps, most urgent first, any or one state) reads this in
+            # order and stops after a page. It is the only index on the office and the state, so the
+            # planner cannot prefer fetching and sorting the whole queue when its statistics lag a
+            # burst of filings (tests/cases/test_queue_plan.py).
             models.Index(fields=["office", "due_date", "id"], name="step_open_queue", condition=OPEN),
             # The reports' days: when a step reached its office, when it finished.
             models.Index(fields=["handed_off_at"], name="step_handed_off"),

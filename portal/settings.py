@@ -96,6 +96,12 @@ TEMPLATES = [
             ],
         },
     },
+    {  # the rows of the busiest lists (portal/jinja2.py), rendered inside the Django templates
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.jinja2.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

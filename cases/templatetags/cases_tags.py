@@ -8,9 +8,12 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.template import engines
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -52,6 +55,7 @@ def _countdown(due_date: datetime.date, today: datetime.date, calendar: WorkingC
 
 
 PLACEHOLDER = "2147483647"  # no URL of the portal holds it but where an argument goes
+URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what django.urls.reverse leaves unquoted
 
 
 @register.simple_tag
@@ -59,7 +63,7 @@ def row_url(name: str, key: Any, *fixed: str) -> str:
     """`{% url name key *fixed %}` for a list's rows: the URL is reversed once per process with a
     placeholder for the row's key, which each row then fills in (a page of 50 rows reversed up to
     150 URLs, each a walk through the URL resolver). The key is quoted as `reverse` quotes it."""
-    return _url_pattern(name, fixed, get_script_prefix()).replace(PLACEHOLDER, quote(str(key), safe=""))
+    return _url_pattern(name, fixed, get_script_prefix()).replace(PLACEHOLDER, quote(str(key), safe=URL_SAFE))
 
 
 @functools.lru_cache(maxsize=256)
@@ -67,6 +71,15 @@ def _url_pattern(name: str, fixed: tuple[str, ...], _prefix: str) -> str:
     url = reverse(name, args=[PLACEHOLDER, *fixed])
     assert url.count(PLACEHOLDER) == 1, url
     return url
+
+
+@register.simple_tag(takes_context=True)
+def rows(context: template.Context, name: str) -> str:
+    """`{% rows "cases/queue_rows.html" %}`: a list's rows, rendered by Jinja2 (portal/jinja2.py)
+    with this template's context."""
+    values = {str(key): value for key, value in context.flatten().items()}
+    rendered = engines["jinja2"].get_template(name).render(values, context.get("request"))
+    return mark_safe(rendered)  # nosec B308 B703: Jinja2 escaped every value (autoescape)
 
 
 def _badge(text: str, tone: str) -> str:

@@ -29,7 +29,7 @@ from cases.forms import (
     section_rows,
     unconfirmed,
 )
-from cases.models import OPEN, Step
+from cases.models import OPEN, Bundle, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
 from cases.views import pdf_response, slip_response
 from portal.access import PortalRequest, redirect_back, role_required
@@ -43,6 +43,8 @@ from signing.services import step_complete_with_extract
 PAGE_SIZE = 50
 # The claimant with their office in the same prefetch query: the row names the person and office.
 CLAIMANT = Prefetch("claimant", queryset=User.objects.select_related("office"))
+# What a queue row shows of its dossier: the code and the name of the person it is about.
+ROW_BUNDLE = Prefetch("bundle", queryset=Bundle.objects.only("id", "code", "kind", "state", "data"))
 
 
 @role_required(UserRole.OFFICER)
@@ -51,7 +53,7 @@ def queue(request: PortalRequest) -> HttpResponse:
     steps = step_list_for_user(user=request.user).filter(OPEN)
     listed = StepFilter(request.GET, queryset=steps)
     # Related rows by prefetch, not joins: the page query then walks the open-steps index in order.
-    rows = listed.qs.prefetch_related("bundle", "procedure", CLAIMANT)
+    rows = listed.qs.prefetch_related(ROW_BUNDLE, "procedure", CLAIMANT)
     page = keyset_page(rows, order="due_date", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
     services.personal_data_access_record(user=request.user, bundles={step.bundle for step in page.rows}, channel="web")
     context = {
@@ -93,7 +95,7 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
     # The row names the person the dossier is about.
     services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB)
-    return render(request, "cases/_queue_row.html", {"step": step, "actions": actions})
+    return render(request, "cases/queue_rows.html", {"page": {"rows": [step]}, "actions": actions}, using="jinja2")
 
 
 def _step_page(

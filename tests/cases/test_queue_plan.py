@@ -39,10 +39,9 @@ def test_the_database_prices_random_reads_for_ssd():
         assert fresh.execute("SHOW random_page_cost").fetchone() == ("1.1",)
 
 
-@pytest.mark.parametrize(("random_page_cost", "walks_the_index"), [("1.1", True), ("4", False)])
-def test_the_queue_walks_its_index_after_a_burst_without_analyze(
-    api, integration, officer, random_page_cost, walks_the_index
-):
+def test_the_queue_walks_its_index_after_a_burst_without_analyze(api, integration, officer):
+    """Failed before the fix: the index on (office, state, due date) let the planner fetch the
+    queue's steps of each open state and sort them (Index Scan using step_queue, then Sort)."""
     bundle = filed(api, integration)
     justice = officer("civil_status")
     pages = {}
@@ -55,7 +54,8 @@ def test_the_queue_walks_its_index_after_a_burst_without_analyze(
         pages[path] = next(q["sql"] for q in queries if 'FROM "cases_step"' in q["sql"] and "ORDER BY" in q["sql"])
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL random_page_cost = {random_page_cost}")
+        # This test's session began before the migration set it on the database (the test above).
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
         # What the statistics know: a province's history, mostly finished, this office's queue short.
         _burst(cursor, justice.office_id, bundle.pk, 20_000, "done")
         _burst(cursor, justice.office_id, bundle.pk, 20, "ready")
@@ -65,5 +65,5 @@ def test_the_queue_walks_its_index_after_a_burst_without_analyze(
 
     for path, sql in pages.items():
         plan = _plan(sql)
-        on_index = "Index Scan using step_open_queue" in plan and "Sort" not in plan
-        assert on_index is walks_the_index, (path, plan)
+        assert "Index Scan using step_open_queue" in plan, (path, plan)
+        assert "Sort" not in plan, (path, plan)
