@@ -1,5 +1,6 @@
 """Seed N bundles (default 1,000,000) with their steps into the database DATABASE_URL names, with
-PostgreSQL's COPY, spread over the communes of Nghệ An and Hà Tĩnh as they are today.
+PostgreSQL's COPY, spread over the communes of Nghệ An and Hà Tĩnh as they are today, or with
+PROVINCES=34 over the whole country's 34 provinces (provinces_add).
 
 Run through bench/run.sh, which prepares the database first. Most bundles are finished (filed over
 the past two years); about 2% are still open, so each office has a queue of a few dozen steps.
@@ -25,7 +26,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from agencies.models import AdministrativeUnit, Jurisdiction, User  # noqa: E402
+from agencies.models import AdministrativeUnit, Jurisdiction, Office, User  # noqa: E402
 from cases import kinds  # noqa: E402
 from cases.choices import FuneralCategory  # noqa: E402
 from cases.identity import bundle_search_text  # noqa: E402
@@ -60,9 +61,46 @@ def secondary_indexes(cursor) -> list[tuple[str, str]]:
     return cursor.fetchall()
 
 
+def provinces_add(count: int, today: datetime.date) -> None:
+    """The country at 34 provinces (the 2025 structure) for the benchmark at national scale: the
+    portal's reference data holds Nghệ An and Hà Tĩnh only, so the others are copies of them (their
+    communes, offices and jurisdictions) under made-up codes: provinces 60, 61, …, communes 50000,
+    51000, …. Nothing is made when they exist already."""
+    real = list(AdministrativeUnit.objects.valid_on(today).filter(level="province").order_by("code"))
+    if count <= len(real) or AdministrativeUnit.objects.filter(code="60").exists():
+        return
+    served = Jurisdiction.objects.valid_on(today).filter(unit__parent__in=real).select_related("office", "unit")
+    for n in range(count - len(real)):
+        source = real[n % len(real)]
+        province = AdministrativeUnit.objects.create(
+            code=str(60 + n), name=f"Tỉnh mẫu {n + 1}", type=source.type, level=source.level,
+            valid_from=source.valid_from, source="bench/seed.py",
+        )  # fmt: skip
+        rows = [j for j in served if j.unit.parent_id == source.pk]
+        originals = sorted({j.unit for j in rows}, key=lambda unit: unit.code)
+        communes = dict(zip(originals, AdministrativeUnit.objects.bulk_create([
+            AdministrativeUnit(code=f"{(50 + n) * 1000 + i:05d}", name=f"{unit.name} ({province.name})", type=unit.type,
+                               level=unit.level, parent=province, valid_from=unit.valid_from, source="bench/seed.py")
+            for i, unit in enumerate(originals)
+        ]), strict=True))  # fmt: skip
+        by_pk = {unit.pk: copy for unit, copy in communes.items()}
+        originals_offices = sorted({j.office for j in rows}, key=lambda office: office.pk)
+        offices = dict(zip(originals_offices, Office.objects.bulk_create([
+            Office(name=f"{office.name} ({province.name})", agency=office.agency,
+                   unit=by_pk.get(office.unit_id, province))
+            for office in originals_offices
+        ]), strict=True))  # fmt: skip
+        Jurisdiction.objects.bulk_create([
+            Jurisdiction(office=offices[j.office], role=j.role, unit=by_pk[j.unit_id], valid_from=j.valid_from)
+            for j in rows
+        ])  # fmt: skip
+    print(f"provinces: {count} ({count - len(real)} made from {len(real)})", flush=True)
+
+
 def main(total: int) -> None:
     random.seed(589)
     today = timezone.localdate()
+    provinces_add(int(os.environ.get("PROVINCES", "0")), today)
     communes = list(AdministrativeUnit.objects.valid_on(today).filter(level="commune").select_related("parent"))
     offices = {(j.unit_id, j.role): j.office_id for j in Jurisdiction.objects.valid_on(today).filter(unit__in=communes)}
     variants = [
