@@ -6,9 +6,9 @@
 #   wrk:   requests per second under wrk, the same server and concurrency for a path and its floor:
 #          filing against the bare 3-insert endpoint (16 clients), the API queue against the bare
 #          50-row list (50 clients);
-#   mixed: a working day's load with think time: 200 officers opening their queue every ~5 s,
-#          40 clerks filing every ~10 s, 10 provincial staff on the dashboard every ~10 s; p95 and
-#          errors per kind of request;
+#   mixed: a working day's load with think time (bench/mixed.py), through nginx as in production:
+#          200 officers opening their queue every ~5 s, 40 clerks filing every ~10 s, 10 provincial
+#          staff on the dashboard every ~10 s; p95 and errors per kind of request;
 #   sql:   the queue's and pages' SQL statement counts for 1 row and for 50.
 # The server is gunicorn as in production (bench/wsgi.py adds the floors' URLs); needs the machine's
 # PostgreSQL and Redis (as CI); installs wrk from Debian if missing.
@@ -23,11 +23,13 @@ DB=${BENCH_DATABASE:-lienthong_bench}
 OUT=var/bench
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light; }
 make -s .venv/bin/.installed
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" CELERY_BROKER_URL="redis://127.0.0.1:6379/13"
 export SECRET_KEY=bench-only DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false SECURE_SSL_REDIRECT=false
 export LOG_LEVEL=WARNING PUBLIC_BASE_URL=http://127.0.0.1:8000 SIGNING_TSA_URL=http://127.0.0.1:9/
+export CACHE_URL=redis://127.0.0.1:6379/14  # shared by the workers, as in docker-compose.yml
 PY=.venv/bin/python
 
 if [ -z "${REUSE_DATABASE:-}" ]; then  # REUSE_DATABASE=1 measures again without seeding again
@@ -41,8 +43,11 @@ BENCH_TOKENS=$($PY bench/prepare.py)
 export BENCH_TOKENS
 [ -n "${REUSE_DATABASE:-}" ] || $PY bench/seed.py "$BUNDLES" | tee "$OUT/seed.txt"
 psql -h 127.0.0.1 -U postgres "$DB" -qc "VACUUM ANALYZE cases_bundle" -c "VACUUM ANALYZE cases_step"
-$PY manage.py shell -v 0 -c "from reporting.summaries import summaries_rebuild; summaries_rebuild()"  # the dashboard reads these
 redis-cli -n 13 flushdb >/dev/null
+redis-cli -n 14 flushdb >/dev/null
+# The dashboard reads the summaries, and beat computes each province's dashboard after refreshing them.
+$PY manage.py shell -v 0 -c "from django.utils import timezone; from reporting.summaries import summaries_rebuild
+from reporting.selectors import reports_warm; summaries_rebuild(); reports_warm(timezone.localdate())"
 { uname -srm; nproc; free -g | awk '/Mem/ {print $2 " GiB"}'; psql -h 127.0.0.1 -U postgres -tAc "SHOW server_version";
   $PY -c "import django, rest_framework; print('Django', django.get_version(), 'DRF', rest_framework.VERSION)"; } \
   | tee "$OUT/machine.txt"
@@ -83,19 +88,11 @@ if [[ $MEASURE == *" wrk "* ]]; then
   done
 fi
 if [[ $MEASURE == *" mixed "* ]]; then
-  MIXED=${MIXED_SECONDS:-60}
-  TOKEN=$(token bench.integration) THINK_MS=10000 BIRTH_DATE=$(date -d "-10 days" +%F) RUN_ID=$(date +%s)x \
-    wrk -t1 -c40 -d"${MIXED}s" --timeout 10s -s bench/create.lua http://127.0.0.1:8010 > "$OUT/mixed-filing.txt" &
-  loads=($!)
-  SESSION=$(token bench.officer.session) PATH_UNDER_TEST=/queue/ THINK_MS=5000 \
-    wrk -t1 -c200 -d"${MIXED}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8010 > "$OUT/mixed-queue.txt" &
-  loads+=($!)
-  SESSION=$(token bench.province.session) PATH_UNDER_TEST=/reports/ THINK_MS=10000 \
-    wrk -t1 -c10 -d"${MIXED}s" --timeout 10s -s bench/get.lua http://127.0.0.1:8010 > "$OUT/mixed-dashboard.txt" &
-  loads+=($!)
-  wait "${loads[@]}"
-  for kind in filing queue dashboard; do echo "mixed $kind: $(grep RESULT "$OUT/mixed-$kind.txt")"; done \
-    | tee "$OUT/mixed.txt"
+  # People think between clicks: their connections idle in nginx, as in production, not in a worker.
+  mkdir -p "$OUT/nginx"
+  nginx -p "$PWD/$OUT/nginx" -c "$PWD/bench/nginx.conf"
+  trap 'kill $GUNICORN 2>/dev/null || true; kill "$(cat "$OUT/nginx/nginx.pid")" 2>/dev/null || true' EXIT
+  $PY bench/mixed.py http://127.0.0.1:8020 "${MIXED_SECONDS:-120}" | tee "$OUT/mixed.txt"
 fi
 if [[ $MEASURE == *" sql "* ]]; then
   $PY bench/queries.py | tee "$OUT/queries.txt"

@@ -1,0 +1,82 @@
+"""A working day's mixed load with think time (issue 16, target 3), against a running portal:
+200 officers open their queue every ~5 s, 40 clerks file a dossier every ~10 s, 10 provincial
+staff open the dashboard every ~10 s. Each person waits a random part of their think time before
+their first click (people do not all click at the same instant), then clicks, reads the answer,
+and thinks for half to one and a half times their think time. Prints, per kind of request, the
+requests, errors and latency percentiles over the measured period.
+
+Usage (bench/run.sh sets the environment): python bench/mixed.py BASE_URL SECONDS
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+BODY = json.loads((Path(__file__).parent / "filing.json").read_text())
+# kind: (people, think seconds, how they sign in, method, path)
+PEOPLE = {
+    "officer queue page /queue/": (200, 5.0, "bench.officer.session", "GET", "/queue/"),
+    "clerk filing POST /api/v1/bundles/": (40, 10.0, "bench.integration", "POST", "/api/v1/bundles/"),
+    "provincial dashboard /reports/": (10, 10.0, "bench.province.session", "GET", "/reports/"),
+}
+
+
+async def person(session, base, kind, think, credential, method, path, until, results, serial):
+    await asyncio.sleep(random.uniform(0, think))
+    headers = {"Cookie": f"sessionid={credential}"} if method == "GET" else {"Authorization": f"Token {credential}"}
+    while time.monotonic() < until:
+        body = None
+        if method == "POST":
+            body = copy.deepcopy(BODY)
+            body["child"]["date_of_birth"] = (datetime.date.today() - datetime.timedelta(days=10)).isoformat()
+            body["child"]["birth_certificate_number"] = f"MIXED-{os.getpid()}-{next(serial)}"
+        started = time.monotonic()
+        try:
+            async with session.request(method, base + path, json=body, headers=headers) as response:
+                await response.read()
+                ok = response.status in (200, 201)
+        except (TimeoutError, aiohttp.ClientError):
+            ok = False
+        results[kind].append((time.monotonic() - started, ok))
+        await asyncio.sleep(think * random.uniform(0.5, 1.5))
+
+
+async def main(base: str, seconds: float) -> None:
+    tokens = json.loads(os.environ["BENCH_TOKENS"])
+    results: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in PEOPLE}
+    serial = iter(range(10**9))
+    until = time.monotonic() + seconds
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        await asyncio.gather(*(
+            person(session, base, kind, think, tokens[credential], method, path, until, results, serial)
+            for kind, (count, think, credential, method, path) in PEOPLE.items()
+            for _ in range(count)
+        ))  # fmt: skip
+    print("| request | people | think | requests | per second | errors | p50 ms | p95 ms | p99 ms | target |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for kind, samples in results.items():
+        count, think = PEOPLE[kind][:2]
+        latencies = sorted(latency * 1000 for latency, _ in samples)
+        errors = sum(not ok for _, ok in samples)
+        p50, p95, p99 = (statistics.quantiles(latencies, n=100)[q - 1] for q in (50, 95, 99))
+        verdict = "met" if p95 <= 150 and errors == 0 else "missed"
+        print(
+            f"| {kind} | {count} | ~{think:g} s | {len(samples)} | {len(samples) / seconds:.1f} | {errors} "
+            f"| {p50:.0f} | {p95:.0f} | {p99:.0f} | p95 <= 150 ms, no errors: {verdict} |"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], float(sys.argv[2])))
