@@ -2,10 +2,12 @@
 200 officers open their queue every ~5 s, 40 clerks file a dossier every ~10 s, 10 provincial
 staff open the dashboard every ~10 s. Each person waits a random part of their think time before
 their first click (people do not all click at the same instant), then clicks, reads the answer,
-and thinks for half to one and a half times their think time. Prints, per kind of request, the
-requests, errors and latency percentiles over the measured period.
+and thinks for half to one and a half times their think time. The first WARMUP seconds are not
+counted: freshly started workers import, compile templates and open connections on their first
+requests. Prints, per kind of request, the requests, errors and latency percentiles over the
+measured period.
 
-Usage (bench/run.sh sets the environment): python bench/mixed.py BASE_URL SECONDS
+Usage (bench/run.sh sets the environment): python bench/mixed.py BASE_URL SECONDS [WARMUP]
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ PEOPLE = {
 }
 
 
-async def person(session, base, kind, think, credential, method, path, until, results, serial):
+async def person(session, base, kind, think, credential, method, path, since, until, results, serial):
     await asyncio.sleep(random.uniform(0, think))
     headers = {"Cookie": f"sessionid={credential}"} if method == "GET" else {"Authorization": f"Token {credential}"}
     while time.monotonic() < until:
@@ -48,19 +50,21 @@ async def person(session, base, kind, think, credential, method, path, until, re
                 ok = response.status in (200, 201)
         except (TimeoutError, aiohttp.ClientError):
             ok = False
-        results[kind].append((time.monotonic() - started, ok))
+        if started >= since:
+            results[kind].append((time.monotonic() - started, ok))
         await asyncio.sleep(think * random.uniform(0.5, 1.5))
 
 
-async def main(base: str, seconds: float) -> None:
+async def main(base: str, seconds: float, warmup: float) -> None:
     tokens = json.loads(os.environ["BENCH_TOKENS"])
     results: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in PEOPLE}
     serial = iter(range(10**9))
-    until = time.monotonic() + seconds
+    since = time.monotonic() + warmup
+    until = since + seconds
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
         await asyncio.gather(*(
-            person(session, base, kind, think, tokens[credential], method, path, until, results, serial)
+            person(session, base, kind, think, tokens[credential], method, path, since, until, results, serial)
             for kind, (count, think, credential, method, path) in PEOPLE.items()
             for _ in range(count)
         ))  # fmt: skip
@@ -79,4 +83,4 @@ async def main(base: str, seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], float(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], float(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 20))

@@ -92,7 +92,7 @@ if [[ $MEASURE == *" mixed "* ]]; then
   mkdir -p "$OUT/nginx"
   nginx -p "$PWD/$OUT/nginx" -c "$PWD/bench/nginx.conf"
   trap 'kill $GUNICORN 2>/dev/null || true; kill "$(cat "$OUT/nginx/nginx.pid")" 2>/dev/null || true' EXIT
-  $PY bench/mixed.py http://127.0.0.1:8020 "${MIXED_SECONDS:-120}" | tee "$OUT/mixed.txt"
+  $PY bench/mixed.py http://127.0.0.1:8020 "${MIXED_SECONDS:-120}" 20 | tee "$OUT/mixed.txt"
 fi
 if [[ $MEASURE == *" sql "* ]]; then
   $PY bench/queries.py | tee "$OUT/queries.txt"
