@@ -104,6 +104,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets through Django's own Jinja2 templates for them: the same HTML, several times faster
+# (the list pages' filters render a template per option); the admin's own widgets as before.
+FORM_RENDERER = "portal.jinja2.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 # The embedded default (module docstring): SQLite beside manage.py and tasks in-process for what
 # DATABASE_URL and CELERY_BROKER_URL leave unset, only with EMBEDDED=true (the default under DEBUG).
