@@ -45,9 +45,11 @@ export BENCH_TOKENS
 psql -h 127.0.0.1 -U postgres "$DB" -qc "VACUUM ANALYZE cases_bundle" -c "VACUUM ANALYZE cases_step"
 redis-cli -n 13 flushdb >/dev/null
 redis-cli -n 14 flushdb >/dev/null
-# The dashboard reads the summaries, and beat computes each province's dashboard after refreshing them.
-$PY manage.py shell -v 0 -c "from django.utils import timezone; from reporting.summaries import summaries_rebuild
+if [[ $MEASURE == *" mixed "* ]]; then
+  # The dashboard reads the summaries; beat computes each province's dashboard after refreshing them.
+  $PY manage.py shell -v 0 -c "from django.utils import timezone; from reporting.summaries import summaries_rebuild
 from reporting.selectors import reports_warm; summaries_rebuild(); reports_warm(timezone.localdate())"
+fi
 { uname -srm; nproc; free -g | awk '/Mem/ {print $2 " GiB"}'; psql -h 127.0.0.1 -U postgres -tAc "SHOW server_version";
   $PY -c "import django, rest_framework; print('Django', django.get_version(), 'DRF', rest_framework.VERSION)"; } \
   | tee "$OUT/machine.txt"
