@@ -32,7 +32,8 @@ def environment(**options: Any) -> Environment:
     from cases.templatetags.cases_tags import countdown, row_url
 
     # A missing key or attribute shows as nothing, as in Django's templates.
-    env = Environment(**{**options, "extensions": ["jinja2.ext.i18n"], "undefined": ChainableUndefined})
+    options = {name: value for name, value in options.items() if name not in ("autoescape", "extensions", "undefined")}
+    env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], undefined=ChainableUndefined, **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(row_url=row_url, countdown=countdown)
     env.filters.update(day=day, minute=minute)
