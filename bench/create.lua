@@ -1,4 +1,4 @@
--- wrk script: file birth bundles through POST /api/v1/bundles/, each with its own child.
+-- wrk script: file birth bundles through POST /api/v1/bundles/ (or PATH_UNDER_TEST), each with its own child.
 -- TOKEN and BIRTH_DATE come from the environment (bench/run.sh sets them).
 local token = os.getenv("TOKEN")
 local born = os.getenv("BIRTH_DATE")
@@ -12,26 +12,18 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
--- THINK_MS: each connection waits about that long (half to one and a half times) between requests,
--- as a person does between two clicks; without it, each sends its next request at once.
-local think = tonumber(os.getenv("THINK_MS") or "0")
-if think > 0 then
-  function delay() return math.random(math.floor(think / 2), math.floor(think * 3 / 2)) end
-end
+-- The dossier of bench/filing.json (bench/cpu.py files the same), its blanks filled per request.
+local file = assert(io.open("bench/filing.json"))
+local dossier = file:read("*a")
+file:close()
 
 function request()
   counter = counter + 1
-  local body = string.format([[{"kind":"birth","procedures":["birth_registration","permanent_residence","health_insurance_card"],
-"channel":"online","commune":"%s","needs_verification":false,
-"applicant":{"full_name":"Nguyễn Thị Lan","id_number":"040195001234","relationship":"mother","phone":"0912345678"},
-"child":{"full_name":"Trần Minh An","sex":"female","date_of_birth":"%s","place_of_birth":"Bệnh viện Sản Nhi Nghệ An",
-"ethnicity":"Kinh","nationality":"VN","birth_certificate_number":"BENCH-%s-%d-%d"},
-"mother":{"full_name":"Nguyễn Thị Lan","date_of_birth":"1995-05-01","id_number":"040195001234"},
-"father":{"full_name":"Trần Văn Bình","date_of_birth":"1993-01-09","id_number":"040093005678"},
-"residence":{"address":"Số 5, đường Lê Hồng Phong","household_head":{"full_name":"Trần Văn Bình",
-"id_number":"040093005678","relationship_to_child":"father"},"household_head_consent":true,"owner_consent":true},
-"insurance":{"initial_clinic":"Trạm y tế phường Trường Vinh"},"delivery":"electronic"}]],
-    communes[(counter % 2) + 1], born, run, tid, counter)
+  local body = dossier
+    :gsub('"commune": "16690"', '"commune": "' .. communes[(counter % 2) + 1] .. '"', 1)
+    :gsub('"date_of_birth": ""', '"date_of_birth": "' .. born .. '"', 1)
+    :gsub('"birth_certificate_number": ""',
+          string.format('"birth_certificate_number": "BENCH-%s-%d-%d"', run, tid, counter), 1)
   return wrk.format("POST", os.getenv("PATH_UNDER_TEST") or "/api/v1/bundles/",
     {["Content-Type"] = "application/json", ["Authorization"] = "Token " .. token}, body)
 end

@@ -4,13 +4,6 @@ local token = os.getenv("TOKEN")
 local session = os.getenv("SESSION")
 local path = os.getenv("PATH_UNDER_TEST")
 
--- THINK_MS: each connection waits about that long (half to one and a half times) between requests,
--- as a person does between two clicks; without it, each sends its next request at once.
-local think = tonumber(os.getenv("THINK_MS") or "0")
-if think > 0 then
-  function delay() return math.random(math.floor(think / 2), math.floor(think * 3 / 2)) end
-end
-
 function request()
   if session then
     return wrk.format("GET", path, {["Cookie"] = "sessionid=" .. session})
