@@ -7,4 +7,10 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
-        from reporting import lookups  # noqa: F401  (registers the `__any` lookup the reports filter with)
+        from cases.services.outbox import TOPIC_HANDLERS
+        from reporting import (
+            lookups,  # noqa: F401  (registers the `__any` lookup the reports filter with)
+            schedules,
+        )
+
+        TOPIC_HANDLERS[schedules.TOPIC] = schedules.report_email_send

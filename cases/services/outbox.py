@@ -4,6 +4,7 @@ each delivered once whatever the number of deliveries."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -52,15 +53,18 @@ CITIZEN_TOPICS = (
 )
 
 
+# The outbox's topics that other apps deliver themselves, each registered by its app when Django
+# starts (reporting: "report.email", the province's scheduled report).
+TOPIC_HANDLERS: dict[str, Callable[[Outbox], None]] = {}
+
+
 def _deliver(message: Outbox) -> None:
     payload = message.payload
     if message.topic in NOTICE_TOPICS:
         _send_notice(message)
         return
-    if message.topic == "report.email":  # the province's scheduled report (reporting/schedules.py)
-        from reporting.schedules import report_email_send
-
-        report_email_send(message)
+    if handler := TOPIC_HANDLERS.get(message.topic):
+        handler(message)
         return
     if "step" in payload:
         bundle = lock_bundle(Step.objects.values_list("bundle_id", flat=True).get(pk=payload["step"]))
