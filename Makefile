@@ -108,7 +108,7 @@ faults: system-packages-test $(BIN)/.installed
 ## messages: refresh the Vietnamese catalogue after changing user-facing strings (needs gettext)
 messages: export DEBUG ?= true
 messages: $(BIN)/.installed
-	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=tests --no-obsolete
+	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=tests --no-obsolete --add-location=file
 	$(MANAGE) compilemessages --ignore=.venv
 
 ## graphs: draw the bundle and step state machines from the code into docs/ (needs Debian's graphviz)
