@@ -11,7 +11,7 @@ PKI_PORT ?= 8002
 # The development identity provider (idp/): its own settings, database and process.
 IDP := DJANGO_SETTINGS_MODULE=idp.settings IDP_ISSUER=http://127.0.0.1:$(IDP_PORT)/o $(BIN)/python -m django
 
-.PHONY: run test fuzz faults system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
+.PHONY: run run-addresses test fuzz faults system-packages-run system-packages-test lint typecheck deploy-check security audit pytest messages graphs lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,14 @@ system-packages-run system-packages-test: system-packages-%:
 
 ## run: install, migrate, load reference and demo data, start the portal on http://127.0.0.1:8000
 ## and the development identity provider (citizens' e-ID sign-in) on http://127.0.0.1:8001
-run: export DEBUG ?= true
-run: export OIDC_ISSUER ?= http://127.0.0.1:$(IDP_PORT)/o
-run: system-packages-run $(BIN)/.installed
+## (HOST, PORT, IDP_PORT and PKI_PORT move them: `make run PORT=9000 IDP_PORT=9001 PKI_PORT=9002`)
+run run-addresses: export DEBUG ?= true
+run run-addresses: export OIDC_ISSUER ?= http://127.0.0.1:$(IDP_PORT)/o
+# The links printed on receipts, QR codes and e-mails, and the demo timestamp authority, follow the
+# ports given (portal/settings.py: PUBLIC_BASE_URL and SIGNING_TSA_URL, when neither is set).
+run run-addresses: export DEV_BASE_URL = http://$(HOST):$(PORT)
+run run-addresses: export DEV_TSA_URL = http://127.0.0.1:$(PKI_PORT)/demo/tsa/tsa
+run: system-packages-run $(BIN)/.installed run-addresses
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_reference_data
@@ -54,6 +59,11 @@ run: system-packages-run $(BIN)/.installed
 	  echo "No broker configured: tasks run in-process."; \
 	  $(MANAGE) runserver $(HOST):$(PORT); \
 	fi
+
+## run-addresses: the addresses `make run` (with the same variables) serves and prints in its links
+run-addresses: $(BIN)/.installed
+	@$(MANAGE) shell -v 0 -c 'from django.conf import settings as s; \
+	print(f"Portal and its links: {s.PUBLIC_BASE_URL} · e-ID: {s.OIDC_ISSUER} · timestamps: {s.SIGNING_TSA_URL}")'
 
 ## test: lint, type-check and run the whole test suite (SQLite unless DATABASE_URL is set)
 test: export SECRET_KEY ?= insecure-key-for-tests-only

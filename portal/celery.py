@@ -18,9 +18,15 @@ def send_on_commit(task: Task, *args: object, queue: str | None = None) -> None:
     """Send a task once the current transaction commits. What committed stays committed and the
     request still answers success when the broker cannot be reached: the failure is logged in one
     line, and the work is picked up later (the outbox sweeper sends undelivered rows again; beat
-    refreshes the report summaries on its own). `queue` overrides the task's route."""
+    refreshes the report summaries on its own). `queue` overrides the task's route. On the
+    embedded default the slow queues' tasks run in the local worker's thread (portal/local_worker.py)."""
 
     def send() -> None:
+        from portal import local_worker
+
+        if local_worker.takes(task, queue):
+            local_worker.submit(task, args)
+            return
         try:
             task.apply_async(args, queue=queue) if queue else task.delay(*args)
         except Exception as error:  # noqa: BLE001 - any failure to publish is recovered later, see above

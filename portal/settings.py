@@ -12,6 +12,7 @@ database with its tasks in the web process.
 """
 
 import datetime
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -30,7 +31,11 @@ if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-never-use-in-production")
 else:
     SECRET_KEY = env("SECRET_KEY")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+# `make run HOST=… PORT=…` exports DEV_BASE_URL (http://HOST:PORT): under DEBUG the portal answers
+# on that host and prints it in its links unless ALLOWED_HOSTS and PUBLIC_BASE_URL say otherwise.
+_DEV_BASE_URL = env.str("DEV_BASE_URL", default="http://127.0.0.1:8000")
+_DEV_HOST = urllib.parse.urlsplit(_DEV_BASE_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=sorted({"127.0.0.1", "localhost", _DEV_HOST}) if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -293,7 +298,7 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Printed on the receipts (the tracking link and its QR code): the address citizens reach from
 # outside, never the address of whoever printed the paper. Required when DEBUG is off: the system
 # check cases.E001 stops `manage.py migrate` and `check` without an absolute http(s) address.
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=_DEV_BASE_URL if DEBUG else "").rstrip("/")
 
 # --- Notices to citizens ----------------------------------------------------------------------
 # E-mail through Django's mail (EMAIL_URL, django-environ's form: "smtp://user:password@host:587/?tls=True",
@@ -359,6 +364,9 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # With no broker, the process that serves the pages runs that schedule itself (portal/beat.py).
 LOCAL_BEAT = env.bool("LOCAL_BEAT", default=True)
+# ... and runs these queues' tasks in a thread of its own, not inside the request (portal/local_worker.py).
+LOCAL_WORKER = env.bool("LOCAL_WORKER", default=True)
+LOCAL_WORKER_QUEUES = ("signing",)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -464,7 +472,9 @@ SIGNING_CSC_PIN = env("SIGNING_CSC_PIN", default="")
 SIGNING_PKCS11_MODULE = env("SIGNING_PKCS11_MODULE", default="")  # e.g. /usr/lib/softhsm/libsofthsm2.so
 SIGNING_PKCS11_TOKEN = env("SIGNING_PKCS11_TOKEN", default="")
 SIGNING_PKCS11_PIN = env("SIGNING_PKCS11_PIN", default="")
-SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa" if DEBUG else "")
+# Under DEBUG, the demo authority of `make run` (DEV_TSA_URL: the Makefile's PKI_PORT).
+_DEV_TSA_URL = env("DEV_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa")
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", default=_DEV_TSA_URL if DEBUG else "")
 SIGNING_LONG_TERM = env.bool("SIGNING_LONG_TERM", default=True)
 SIGNING_TRUST_DIR = env.path("SIGNING_TRUST_DIR", default=BASE_DIR / "var" / "signing" / "trust")
 # The sweeper hands out again the documents still unsigned after this many seconds.

@@ -22,6 +22,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.LOCAL_BEAT = False
+    settings.LOCAL_WORKER = False  # tasks run in the request, so a test sees their result at once
     # The test client and the live server speak plain HTTP: outside DEBUG the portal would answer
     # every request with a redirect to HTTPS. Servers the tests start inherit the environment.
     settings.SECURE_SSL_REDIRECT = False

@@ -189,3 +189,31 @@ def test_the_refusal_slip_is_signed_by_the_officer_who_refused(bundle, clerk, of
 
     assert [(verdict_of(slip, pki).valid, verdict_of(slip, pki).signer) for slip in slips] == [(True, OFFICER)] * 2
     assert list(IssuedDocument.objects.values_list("kind", flat=True)) == ["refusal", "refusal"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_the_embedded_default_the_page_answers_at_once_and_a_thread_signs(bundle, clerk, signing, settings):
+    """`make run` (no broker): the request that asks for the receipt is not the one that signs it.
+    It answers "being signed" (202) at once; the local worker's thread signs it; the next look
+    gets the signed PDF. The worker is held behind a gate so the first answer cannot race it."""
+    import threading
+    import time
+
+    from portal import local_worker
+
+    signing(unit=bundle.commune)
+    settings.LOCAL_WORKER = True
+    gate = threading.Event()
+    local_worker._submit(gate.wait, name="gate")
+
+    first = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
+
+    assert first.status_code == 202
+    assert "đang được ký số" in first.content.decode()
+    assert IssuedDocument.objects.get().signed_at is None
+    gate.set()
+    deadline = time.monotonic() + 60
+    while IssuedDocument.objects.get().signed_at is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    second = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
+    assert (second.status_code, second["Content-Type"]) == (200, "application/pdf")
