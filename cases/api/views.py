@@ -23,7 +23,7 @@ from agencies.models import AdministrativeUnit, Jurisdiction
 from cases import kinds, services
 from cases.api import rows
 from cases.api import serializers as s
-from cases.choices import AccessChannel, BundleState, Channel, StepState
+from cases.choices import AccessChannel, BundleState, Channel, ReadKind, StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from cases.services import attachment_add
@@ -134,6 +134,7 @@ class BundleListCreate(generics.ListAPIView):
                 user=self.request.user,  # type: ignore[arg-type]
                 bundles=page,
                 channel=AccessChannel.API,
+                kind=ReadKind.LISTED,
             )
         return page
 
@@ -246,6 +247,7 @@ class Queue(generics.ListAPIView):
             user=request.user,  # type: ignore[arg-type]
             bundle_ids={step["bundle_id"] for step in page},
             channel=AccessChannel.API,
+            kind=ReadKind.LISTED,
         )
         return self.get_paginated_response(rows.queue_rows(page))
 
