@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 LAN = "040195001234"  # Nguyễn Thị Lan, the mother in tests.cases.conftest.BIRTH
 CITIZEN_LIST_QUERIES = 4  # the user, the page of dossiers, the record of who saw them, the hospital notices offered
-# The dossier's page: 8 before issue 26, then who viewed it: the summary, the number, the latest 50.
+# The dossier's page, of which 3 say who viewed it: the summary, the number of reads, the latest 50.
 CITIZEN_DOSSIER_QUERIES = 11
 
 BIRTH_FORM = {
