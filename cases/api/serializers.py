@@ -189,6 +189,14 @@ class TrackStepSerializer(serializers.ModelSerializer):
         return step.supplement_deadline if step.state == StepState.RETURNED else None
 
 
+class TrackLookupSerializer(serializers.Serializer):
+    """The body of POST track/<code>/: the digits, kept out of the URL."""
+
+    id_last4 = serializers.CharField(
+        allow_blank=True, max_length=20, help_text="The last 4 digits of the applicant's ID number."
+    )
+
+
 class TrackAccessSerializer(serializers.Serializer):
     """One read of the dossier's personal data: when, where, in which role, through which channel,
     and whether the dossier was opened or appeared in a list."""

@@ -93,3 +93,16 @@ def test_the_page_still_counts_look_ups_per_address(bundle, settings):
     ]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_partners_may_post_the_digits_to_the_api_too_with_the_same_answer_and_count(api, bundle):
+    by_query = api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"})
+    by_body = api().post(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}, format="json")
+    wrong = [
+        api().post(f"/api/v1/track/{bundle.code}/", {"id_last4": f"{i:04d}"}, format="json").status_code
+        for i in range(2, 12)
+    ]
+
+    assert (by_body.status_code, by_body.json()) == (200, by_query.json())
+    assert wrong == [404] * 10
+    assert api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).status_code == 429
