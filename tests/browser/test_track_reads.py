@@ -42,7 +42,7 @@ def busy_dossier() -> Bundle:
     return bundle
 
 
-def look_up(page, live_server, code: str, last4: str) -> None:
+def look_up(page, live_server, code: str | None, last4: str) -> None:
     page.goto(f"{live_server.url}/track/?code={code}")  # what the receipt's QR code opens
     assert page.get_by_label("Mã hồ sơ (trên giấy tiếp nhận)").input_value() == code
     page.get_by_label("4 chữ số cuối số định danh của người nộp").fill(last4)

@@ -27,8 +27,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _get(url: str, data: bytes | None = None, **headers: str) -> tuple[int, dict[str, str], str]:
-    request = urllib.request.Request(url, data=data, headers=headers)
+def _get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    return _send(urllib.request.Request(url, headers=headers))
+
+
+def _post(url: str, data: bytes, **headers: str) -> tuple[int, dict[str, str], str]:
+    return _send(urllib.request.Request(url, data=data, headers=headers))
+
+
+def _send(request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), response.read().decode()
@@ -84,7 +91,7 @@ def test_a_page_answers_503_in_its_language_and_the_log_has_no_traceback(server)
     _, form_headers, form = _get(f"{base}/track/?code=KS-40-2026-000001")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     fields = {"csrfmiddlewaretoken": token, "code": "KS-40-2026-000001", "id_last4": "1234"}
-    status, headers, body = _get(
+    status, headers, body = _post(
         f"{base}/track/", urllib.parse.urlencode(fields).encode(), Cookie=form_headers["Set-Cookie"].split(";")[0]
     )
 
