@@ -97,3 +97,12 @@ class AccessChannel(models.TextChoices):
     PDF = "pdf", _("Printed document (PDF)")
     API = "api", _("Partner system (API)")
     ADMIN = "admin", _("Administration")
+
+
+class ReadKind(models.TextChoices):
+    """How a dossier's personal data was read (PersonalDataAccess.kind): the dossier appeared in a
+    list someone opened (the desk's list, an officer's queue, an API page), or was opened itself
+    (its page, a printed document, the API's dossier, the administration)."""
+
+    LISTED = "list", _("Seen in a list")
+    OPENED = "open", _("Opened the dossier")

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.choices import AgencyRole
 from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, person_label
 from cases import kinds
-from cases.choices import Action, BundleState, Channel, FuneralCategory, Source, StepState
+from cases.choices import Action, BundleState, Channel, FuneralCategory, ReadKind, Source, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
 
@@ -548,7 +548,9 @@ class PersonalDataAccess(models.Model):
     bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    channel = models.CharField(max_length=10)  # "api" or "web"
+    channel = models.CharField(max_length=10)  # AccessChannel
+    # Listed or opened (ReadKind); the reads recorded before the kind was are counted as opened.
+    kind = models.CharField(max_length=4, choices=ReadKind.choices, default=ReadKind.OPENED)
 
     class Meta:
         verbose_name = _("personal data access")

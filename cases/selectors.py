@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.choices import UserRole
 from agencies.models import User
 from cases import access, rules
-from cases.choices import Action, BundleState, StepState
+from cases.choices import AccessChannel, Action, BundleState, ReadKind, StepState
 from cases.models import (
     BUNDLE_CLOCK_RUNS,
     Attachment,
@@ -162,12 +164,14 @@ def attachment_get_for_user(*, user: User, pk: int) -> Attachment:
 @dataclass(frozen=True)
 class TrackedAccess:
     """One read of a dossier's personal data as its citizen sees it: when, from which office or
-    desk, in which role and through which channel; never the person's name or login."""
+    desk, in which role, through which channel and how (in a list or opened); never the person's
+    name or login."""
 
     at: datetime.datetime
     office: str
     role: str
     channel: str
+    kind: str = ReadKind.OPENED
 
     @property
     def role_label(self) -> str:
@@ -175,12 +179,58 @@ class TrackedAccess:
 
     @property
     def channel_label(self) -> str:
-        from cases.choices import AccessChannel
-
         return str(AccessChannel(self.channel).label) if self.channel in AccessChannel.values else self.channel
+
+    @property
+    def kind_label(self) -> str:
+        return str(ReadKind(self.kind).label) if self.kind in ReadKind.values else self.kind
+
+
+@dataclass(frozen=True)
+class ReadsSummaryRow(TrackedAccess):
+    """The reads of one day by one office (or desk) in one role, of one kind, through one channel:
+    `count` of them, the latest at `at`."""
+
+    count: int = 0
+
+    @property
+    def day(self) -> datetime.date:
+        return timezone.localtime(self.at).date()
+
+
+@dataclass(frozen=True)
+class TrackedReads:
+    """What the citizen sees of who read their dossier: the summary (the latest READ_SUMMARY_ROWS
+    groups), how many reads in all, and the latest TRACKED_ACCESSES reads one by one."""
+
+    summary: list[ReadsSummaryRow]
+    total: int
+    latest: list[TrackedAccess]
+
+    @property
+    def summary_complete(self) -> bool:
+        return sum(row.count for row in self.summary) == self.total
 
 
 TRACKED_ACCESSES = 50
+READ_SUMMARY_ROWS = 30
+
+
+def _workplace(office: str | None, commune: str | None, commune_type: str | None, province: str | None,
+               province_type: str | None) -> str:  # fmt: skip
+    """User.workplace from the names a grouped query returns (one row per group, not per user)."""
+    if office:
+        return office
+    if commune:
+        return _("One-stop desk of %(commune)s") % {"commune": _in_sentence(commune, commune_type or "")}
+    if province:
+        return _("Provincial office of %(province)s") % {"province": _in_sentence(province, province_type or "")}
+    return ""
+
+
+def _in_sentence(name: str, unit_type: str) -> str:
+    """AdministrativeUnit.name_in_sentence from the name and type alone."""
+    return unit_type.lower() + name[len(unit_type) :]
 
 
 def bundle_accesses_for_citizen(*, bundle: Bundle, limit: int = TRACKED_ACCESSES) -> list[TrackedAccess]:
@@ -193,5 +243,57 @@ def bundle_accesses_for_citizen(*, bundle: Bundle, limit: int = TRACKED_ACCESSES
         .order_by("-at", "-pk")[:limit]
     )
     return [
-        TrackedAccess(at=row.at, office=row.user.workplace, role=row.user.role, channel=row.channel) for row in rows
+        TrackedAccess(at=row.at, office=row.user.workplace, role=row.user.role, channel=row.channel, kind=row.kind)
+        for row in rows
     ]
+
+
+def bundle_reads_summary_for_citizen(*, bundle: Bundle, limit: int = READ_SUMMARY_ROWS) -> list[ReadsSummaryRow]:
+    """The reads of the dossier grouped in the database by day (local time), office or desk, role,
+    kind and channel, each group with its count; the latest `limit` groups, newest first (one query,
+    whatever the number of reads)."""
+    from cases.models import PersonalDataAccess
+
+    groups = (
+        PersonalDataAccess.objects.filter(bundle=bundle)
+        .annotate(day=TruncDate("at"))
+        .values(
+            "day",
+            "kind",
+            "channel",
+            "user__role",
+            "user__office__name",
+            "user__commune__name",
+            "user__commune__type",
+            "user__province__name",
+            "user__province__type",
+        )
+        .annotate(count=Count("pk"), last=Max("at"))
+        .order_by("-day", "-last", "-kind", "channel", "user__role")[:limit]
+    )
+    return [
+        ReadsSummaryRow(
+            at=group["last"],
+            office=_workplace(
+                group["user__office__name"],
+                group["user__commune__name"],
+                group["user__commune__type"],
+                group["user__province__name"],
+                group["user__province__type"],
+            ),
+            role=group["user__role"],
+            channel=group["channel"],
+            kind=group["kind"],
+            count=group["count"],
+        )
+        for group in groups
+    ]
+
+
+def bundle_reads_for_citizen(*, bundle: Bundle) -> TrackedReads:
+    """Who read the dossier, as its citizen sees it (three queries, whatever the number of reads)."""
+    return TrackedReads(
+        summary=bundle_reads_summary_for_citizen(bundle=bundle),
+        total=bundle.accesses.count(),
+        latest=bundle_accesses_for_citizen(bundle=bundle),
+    )

@@ -2,7 +2,7 @@
 sequential dossier codes an attacker rotating addresses would still walk one code's 10,000 digit
 combinations, so failed look-ups are also counted per code: after settings.TRACK_CODE_FAILURES
 failures within TRACK_CODE_WINDOW seconds that code answers 429 to everyone, the right digits
-included, until the window ends. The tracking page and GET /api/v1/track/<code>/ share the count."""
+included, until the window ends. The tracking page and /api/v1/track/<code>/ (GET or POST) share the count."""
 
 from __future__ import annotations
 

@@ -23,10 +23,15 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
 from cases import kinds, services
-from cases.choices import Channel, StepState
+from cases.choices import Channel, ReadKind, StepState
 from cases.forms import Intake
 from cases.models import Bundle
-from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_page_for_user
+from cases.selectors import (
+    bundle_get_for_user,
+    bundle_list_for_user,
+    bundle_page_for_user,
+    bundle_reads_for_citizen,
+)
 from cases.services.outbox import notices_stop_url
 from cases.views import slip_response
 from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
@@ -64,7 +69,7 @@ def home(request: PortalRequest) -> HttpResponse:
     """My dossiers, newest first, each with what it waits for; what I may file."""
     rows = bundle_list_for_user(user=request.user).with_documents_due().select_related("commune")
     page = keyset_page(rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web")
+    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web", kind=ReadKind.LISTED)
     context = {
         "page": page,
         "may_file": signin.may_file(request),
@@ -209,7 +214,7 @@ def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
 @citizen_required
 def bundle(request: PortalRequest, code: str, *, refused: dict[int, list[str]] | None = None) -> HttpResponse:
     """One of my dossiers: each step, what is missing and by when (and a form to supply it), the
-    results of the finished steps, the receipt and the slips."""
+    results of the finished steps, the receipt and the slips; then who viewed it (a summary)."""
     page = bundle_page_for_user(user=request.user, code=code)
     services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
     returned = [step for step in page.steps if step.state == StepState.RETURNED]
@@ -222,6 +227,7 @@ def bundle(request: PortalRequest, code: str, *, refused: dict[int, list[str]] |
         "supply_rows": [(row, (refused or {}).get(row, [])) for row in SUPPLY_ROWS],
         "to_bring": sorted({name for step in returned for name in step.missing_documents}),
         "notices_stop_url": notices_stop_url(page.bundle) if page.bundle.notices_stopped_at is None else "",
+        "reads": bundle_reads_for_citizen(bundle=page.bundle),
     }
     return render(request, "citizens/bundle.html", context, status=400 if refused else 200)
 

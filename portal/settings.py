@@ -416,6 +416,8 @@ SPECTACULAR_SETTINGS = {
         "AgencyRoleEnum": "agencies.choices.AgencyRole",
         "UserRoleEnum": "agencies.choices.UserRole",
         "AccessChannelEnum": "cases.choices.AccessChannel",
+        "ReadKindEnum": "cases.choices.ReadKind",
+        "KindEnum": "cases.kinds.choices",  # the bundle kinds (birth, death): "kind" names two choice sets
         "ChannelEnum": "cases.choices.Channel",
     },
 }

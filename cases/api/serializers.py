@@ -12,9 +12,9 @@ from rest_framework import serializers
 
 from agencies.choices import AgencyRole, UserRole
 from cases import kinds
-from cases.choices import AccessChannel, Channel, StepState
+from cases.choices import AccessChannel, Channel, ReadKind, StepState
 from cases.models import Bundle, Event, Step
-from cases.selectors import bundle_accesses_for_citizen
+from cases.selectors import READ_SUMMARY_ROWS, TrackedReads, bundle_reads_for_citizen
 
 SEX = [("male", _("male")), ("female", _("female"))]
 DELIVERY = [("electronic", _("electronic")), ("desk", _("at the desk")), ("post", _("by post"))]
@@ -189,13 +189,36 @@ class TrackStepSerializer(serializers.ModelSerializer):
         return step.supplement_deadline if step.state == StepState.RETURNED else None
 
 
+class TrackLookupSerializer(serializers.Serializer):
+    """The body of POST track/<code>/: the digits, kept out of the URL."""
+
+    id_last4 = serializers.CharField(
+        allow_blank=True, max_length=20, help_text="The last 4 digits of the applicant's ID number."
+    )
+
+
 class TrackAccessSerializer(serializers.Serializer):
-    """One read of the dossier's personal data: when, where, in which role, through which channel."""
+    """One read of the dossier's personal data: when, where, in which role, through which channel,
+    and whether the dossier was opened or appeared in a list."""
 
     at = serializers.DateTimeField()
     office = serializers.CharField(help_text="The office, one-stop desk or provincial office; empty for others.")
     role = serializers.ChoiceField(choices=UserRole.choices)
     channel = serializers.ChoiceField(choices=AccessChannel.choices)
+    kind = serializers.ChoiceField(
+        choices=ReadKind.choices, help_text="`open`: the dossier was opened; `list`: it appeared in a list."
+    )
+
+
+class TrackReadsSummarySerializer(serializers.Serializer):
+    """The reads of one day (local time) by one office in one role, of one kind, through one channel."""
+
+    day = serializers.DateField()
+    office = serializers.CharField(help_text="The office, one-stop desk or provincial office; empty for others.")
+    role = serializers.ChoiceField(choices=UserRole.choices)
+    kind = serializers.ChoiceField(choices=ReadKind.choices)
+    channel = serializers.ChoiceField(choices=AccessChannel.choices)
+    count = serializers.IntegerField()
 
 
 class TrackSerializer(serializers.ModelSerializer):
@@ -203,14 +226,44 @@ class TrackSerializer(serializers.ModelSerializer):
     accesses = serializers.SerializerMethodField(
         help_text="Who read the dossier's personal data, newest first (at most 50); no names."
     )
+    accesses_summary = serializers.SerializerMethodField(
+        help_text="Every read of the dossier's personal data, counted per day, office, role, kind and channel; "
+        f"newest first (at most {READ_SUMMARY_ROWS} rows)."
+    )
+    accesses_total = serializers.SerializerMethodField(help_text="How many reads in all.")
 
     class Meta:
         model = Bundle
-        fields = ["code", "kind", "state", "received_at", "due_date", "steps", "accesses"]
+        fields = [
+            "code",
+            "kind",
+            "state",
+            "received_at",
+            "due_date",
+            "steps",
+            "accesses",
+            "accesses_summary",
+            "accesses_total",
+        ]
+
+    def _reads(self, bundle: Bundle) -> TrackedReads:
+        """The three queries once for the three fields."""
+        tracked: dict[int, TrackedReads] = self.__dict__.setdefault("_tracked", {})
+        if bundle.pk not in tracked:
+            tracked[bundle.pk] = bundle_reads_for_citizen(bundle=bundle)
+        return tracked[bundle.pk]
 
     @extend_schema_field(TrackAccessSerializer(many=True))
     def get_accesses(self, bundle: Bundle) -> list[dict[str, Any]]:
-        return TrackAccessSerializer(bundle_accesses_for_citizen(bundle=bundle), many=True).data  # type: ignore[return-value]
+        return TrackAccessSerializer(self._reads(bundle).latest, many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(TrackReadsSummarySerializer(many=True))
+    def get_accesses_summary(self, bundle: Bundle) -> list[dict[str, Any]]:
+        return TrackReadsSummarySerializer(self._reads(bundle).summary, many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_accesses_total(self, bundle: Bundle) -> int:
+        return self._reads(bundle).total
 
 
 class UnitSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from agencies.models import AdministrativeUnit, Jurisdiction
 from cases import kinds, services
 from cases.api import rows
 from cases.api import serializers as s
-from cases.choices import AccessChannel, BundleState, Channel, StepState
+from cases.choices import AccessChannel, BundleState, Channel, ReadKind, StepState
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from cases.services import attachment_add
@@ -134,6 +134,7 @@ class BundleListCreate(generics.ListAPIView):
                 user=self.request.user,  # type: ignore[arg-type]
                 bundles=page,
                 channel=AccessChannel.API,
+                kind=ReadKind.LISTED,
             )
         return page
 
@@ -246,6 +247,7 @@ class Queue(generics.ListAPIView):
             user=request.user,  # type: ignore[arg-type]
             bundle_ids={step["bundle_id"] for step in page},
             channel=AccessChannel.API,
+            kind=ReadKind.LISTED,
         )
         return self.get_paginated_response(rows.queue_rows(page))
 
@@ -305,27 +307,35 @@ class StepRefuse(_StepAction):
 
 
 class Track(APIView):
-    """A citizen follows a dossier with its code and the last 4 digits of the applicant's ID."""
+    """A citizen follows a dossier with its code and the last 4 digits of the applicant's ID: in the
+    query (GET, as the contract has it) or in the body (POST), which keeps them out of URLs and logs."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "track"
+    RESPONSES = {
+        200: s.TrackSerializer,
+        404: OpenApiResponse(description="No dossier with this code and these digits."),
+        429: OpenApiResponse(
+            description="Too many look-ups from this address, or too many wrong answers for this code."
+        ),
+    }
 
-    @extend_schema(
-        parameters=[OpenApiParameter("id_last4", required=True)],
-        responses={
-            200: s.TrackSerializer,
-            404: OpenApiResponse(description="No dossier with this code and these digits."),
-            429: OpenApiResponse(
-                description="Too many look-ups from this address, or too many wrong answers for this code."
-            ),
-        },
-    )
+    @extend_schema(parameters=[OpenApiParameter("id_last4", required=True)], responses=RESPONSES)
     def get(self, request: Request, code: str) -> Response:
+        return self.answer(code, request.query_params.get("id_last4", ""))
+
+    @extend_schema(request=s.TrackLookupSerializer, responses=RESPONSES)
+    def post(self, request: Request, code: str) -> Response:
+        payload = s.TrackLookupSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self.answer(code, payload.validated_data["id_last4"])
+
+    def answer(self, code: str, id_last4: str) -> Response:
         if track_code_blocked(code=code):
             raise Throttled(detail=track_code_blocked_message())
-        bundle = bundle_track(code=code, id_last4=request.query_params.get("id_last4", ""))
+        bundle = bundle_track(code=code, id_last4=id_last4)
         if bundle is None:
             track_code_failed(code=code)
             raise NotFound(_("No dossier with this code and these digits."))

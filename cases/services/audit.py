@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from cases.choices import (
     Action,
+    ReadKind,
 )
 from cases.models import (
     Bundle,
@@ -140,21 +141,27 @@ def lock_bundle(pk: int) -> Bundle:
 
 
 def personal_data_access_record(
-    *, user: User, bundles: Iterable[Bundle] = (), bundle_ids: Iterable[int] = (), channel: str
+    *,
+    user: User,
+    bundles: Iterable[Bundle] = (),
+    bundle_ids: Iterable[int] = (),
+    channel: str,
+    kind: str = ReadKind.OPENED,
 ) -> None:
-    """Note that `user` saw these bundles' personal data (Decree 13/2023/NĐ-CP): one statement for
-    a page of any length (on PostgreSQL without building a model instance per row)."""
+    """Note that `user` saw these bundles' personal data (Decree 13/2023/NĐ-CP), in a list
+    (`kind=ReadKind.LISTED`) or by opening the dossier: one statement for a page of any length (on
+    PostgreSQL without building a model instance per row)."""
     ids = [*bundle_ids, *(bundle.pk for bundle in bundles)]
     if not ids:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO cases_personaldataaccess (bundle_id, user_id, at, channel)"
-                " SELECT unnest(%s::bigint[]), %s, %s, %s",
-                [ids, user.pk, timezone.now(), channel],
+                "INSERT INTO cases_personaldataaccess (bundle_id, user_id, at, channel, kind)"
+                " SELECT unnest(%s::bigint[]), %s, %s, %s, %s",
+                [ids, user.pk, timezone.now(), channel, kind],
             )
     else:
         PersonalDataAccess.objects.bulk_create(
-            [PersonalDataAccess(bundle_id=pk, user=user, channel=channel) for pk in ids]
+            [PersonalDataAccess(bundle_id=pk, user=user, channel=channel, kind=kind) for pk in ids]
         )

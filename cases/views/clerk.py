@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
-from cases.choices import BundleState, Channel
+from cases.choices import BundleState, Channel, ReadKind
 from cases.filters import BundleFilter
 from cases.forms import DESK_FORMS, Intake, unconfirmed
 from cases.models import Bundle
@@ -48,7 +48,7 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
     listed = BundleFilter(request.GET, queryset=bundles)
     rows = listed.qs.with_documents_due().defer("search_text", "id_numbers")  # the search's columns
     page = keyset_page(rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web")
+    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web", kind=ReadKind.LISTED)
     today = timezone.localdate()
     context = {
         "filter": listed,

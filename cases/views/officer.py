@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UserRole
 from agencies.models import User
 from cases import kinds, rules, services
-from cases.choices import AccessChannel
+from cases.choices import AccessChannel, ReadKind
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
     ApologyForm,
@@ -55,7 +55,9 @@ def queue(request: PortalRequest) -> HttpResponse:
     # Related rows by prefetch, not joins: the page query then walks the open-steps index in order.
     rows = listed.qs.prefetch_related(ROW_BUNDLE, "procedure", CLAIMANT)
     page = keyset_page(rows, order="due_date", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(user=request.user, bundles={step.bundle for step in page.rows}, channel="web")
+    services.personal_data_access_record(
+        user=request.user, bundles={step.bundle for step in page.rows}, channel="web", kind=ReadKind.LISTED
+    )
     context = {
         "filter": listed,
         "page": page,
@@ -72,7 +74,9 @@ def history(request: PortalRequest) -> HttpResponse:
     listed = HistoryFilter(request.GET, queryset=step_history_for_user(user=request.user, mine=mine))
     rows = listed.qs.select_related("step__bundle", "step__procedure", "actor")
     page = keyset_page(rows, order="-at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(user=request.user, bundles={e.step.bundle for e in page.rows}, channel="web")
+    services.personal_data_access_record(
+        user=request.user, bundles={e.step.bundle for e in page.rows}, channel="web", kind=ReadKind.LISTED
+    )
     context = {"filter": listed, "page": page, "mine": mine, "keep_query": keep_query(request.GET)}
     template = "cases/_history_rows.html" if request.htmx and request.GET.get("after") else "cases/history.html"
     return render(request, template, context)
@@ -93,8 +97,10 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         return redirect_back(request, "cases:queue")
     step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
-    # The row names the person the dossier is about.
-    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB)
+    # The row names the person the dossier is about: a row of the queue, so a list read.
+    services.personal_data_access_record(
+        user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB, kind=ReadKind.LISTED
+    )
     return render(request, "cases/queue_rows.html", {"page": {"rows": [step]}, "actions": actions}, using="jinja2")
 
 

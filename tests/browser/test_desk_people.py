@@ -45,7 +45,9 @@ def test_waiting_for_documents_and_the_people_behind_each_action(page, live_serv
 
     # The citizen: which documents are missing and the last day, nothing personal.
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/track/?code={waiting.code}&id_last4=4321")
+    page.goto(f"{live_server.url}/track/?code={waiting.code}")  # the receipt's QR code; the digits are posted
+    page.get_by_label("4 chữ số cuối số định danh của người nộp").fill("4321")
+    page.get_by_role("button", name="Tra cứu").click()
     box = page.locator(".documents-missing")
     assert box.locator("li").all_inner_texts() == ["Giấy báo tử hoặc giấy tờ thay thế"]
     assert day in box.locator("p").inner_text()

@@ -248,8 +248,8 @@ def test_a_late_step_gets_a_new_appointment_and_an_apology_letter(client, justic
 def test_the_tracking_page_shows_states_and_dates_and_nothing_personal(client, desk, travel):
     bundle = file(desk)
 
-    found = client.get("/track/", {"code": bundle.code, "id_last4": "1234"})
-    wrong = client.get("/track/", {"code": bundle.code, "id_last4": "9999"})
+    found = client.post("/track/", {"code": bundle.code, "id_last4": "1234"})
+    wrong = client.post("/track/", {"code": bundle.code, "id_last4": "9999"})
 
     page = found.content.decode()
     assert found.status_code == 200 and wrong.status_code == 404

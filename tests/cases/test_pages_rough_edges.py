@@ -90,7 +90,7 @@ def test_the_tracking_page_opened_from_the_qr_code_is_filled_in_without_an_error
     client.logout()
 
     opened = client.get("/track/", {"code": bundle.code})
-    sent_without_digits = client.get("/track/", {"code": bundle.code, "id_last4": ""})
+    sent_without_digits = client.post("/track/", {"code": bundle.code, "id_last4": ""})
 
     page = opened.content.decode()
     assert opened.status_code == 200

@@ -2,6 +2,7 @@
 the citizen's tracking answer lists them (when, office, role, channel) without anyone's name."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -70,6 +71,22 @@ def refused(bundle: Bundle, justice) -> Step:
 
 def reads() -> list[tuple[str | None, str, str]]:
     return [(a.bundle.code, a.user.username, a.channel) for a in PersonalDataAccess.objects.order_by("pk")]
+
+
+def kinds() -> list[tuple[str, str, str]]:
+    return [(a.user.username, a.channel, a.kind) for a in PersonalDataAccess.objects.order_by("pk")]
+
+
+def track_page(code: str, last4: str = "1234") -> str:
+    response = Client().post("/track/", {"code": code, "id_last4": last4})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def table(page: str, css_class: str) -> list[list[str]]:
+    """The rows of the table with this class, each as its cells' text."""
+    body = page.split(f'<table class="{css_class}">')[1].split("</table>")[0].split("<tbody>")[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in body.split("<tr")[1:]]
 
 
 def get(user, url: str):
@@ -203,13 +220,13 @@ def test_the_citizen_sees_who_viewed_the_dossier_newest_first_without_names(
         get(root, f"/admin/cases/bundle/{bundle.pk}/change/")
 
     answer = api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).json()
-    page = Client().get("/track/", {"code": bundle.code, "id_last4": "1234"}).content.decode()
+    page = track_page(bundle.code)
 
     assert answer["accesses"] == [
-        {"at": "2026-03-03T10:00:00+07:00", "office": "", "role": "admin", "channel": "admin"},
-        {"at": "2026-03-03T08:00:00+07:00", "office": JUSTICE, "role": "officer", "channel": "web"},
+        {"at": "2026-03-03T10:00:00+07:00", "office": "", "role": "admin", "channel": "admin", "kind": "open"},
+        {"at": "2026-03-03T08:00:00+07:00", "office": JUSTICE, "role": "officer", "channel": "web", "kind": "open"},
         {"at": "2026-03-02T15:00:00+07:00", "office": "Bộ phận một cửa phường Trường Vinh", "role": "clerk",
-         "channel": "pdf"},
+         "channel": "pdf", "kind": "open"},
     ]  # fmt: skip
     rows = page.split('<table class="accesses">')[1].split("</table>")[0]
     assert "03/03/2026 10:00" in rows and "Quản trị" in rows
@@ -225,3 +242,97 @@ def test_the_citizen_sees_at_most_50_reads(api, bundle, clerk):
     answer = api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).json()
 
     assert len(answer["accesses"]) == 50
+
+
+# --- Issue 26 §5: the citizen's "who looked at my data" is a summary, the detail on request -------
+
+
+def test_a_list_shows_the_dossier_and_a_page_opens_it_and_each_read_says_which(bundle, clerk, justice):
+    get(clerk, "/clerk/")
+    get(clerk, f"/bundles/{bundle.code}/")
+    get(justice, "/queue/")
+    get(justice, f"/steps/{first_step(bundle).pk}/")
+
+    assert kinds() == [
+        ("clerk-own", "web", "list"),
+        ("clerk-own", "web", "open"),
+        (justice.username, "web", "list"),
+        (justice.username, "web", "open"),
+    ]
+
+
+def test_the_api_lists_record_list_reads_and_the_dossier_an_open_read(api, integration, bundle):
+    api(integration).get("/api/v1/bundles/")
+    api(integration).get(f"/api/v1/bundles/{bundle.code}/")
+
+    assert kinds() == [("portal.integration", "api", "list"), ("portal.integration", "api", "open")]
+
+
+@pytest.fixture
+def busy(bundle, clerk, justice):
+    """A day of normal work: the officer's queue showed the dossier 50 times in the morning, then
+    the officer opened it; the desk had listed it 3 times and printed its receipt the day before."""
+    with time_machine.travel(at(2026, 3, 2, 15), tick=False):
+        services.personal_data_access_record(user=clerk, bundles=[bundle] * 3, channel="web", kind="list")
+    with time_machine.travel(at(2026, 3, 2, 16), tick=False):
+        services.personal_data_access_record(user=clerk, bundles=[bundle], channel="pdf")
+    for minute in range(50):
+        with time_machine.travel(at(2026, 3, 3, 8, minute), tick=False):
+            services.personal_data_access_record(user=justice, bundles=[bundle], channel="web", kind="list")
+    with time_machine.travel(at(2026, 3, 3, 9), tick=False):
+        get(justice, f"/steps/{first_step(bundle).pk}/")
+    return bundle
+
+
+DESK = "Bộ phận một cửa phường Trường Vinh"
+
+
+def test_the_api_sums_up_the_reads_per_day_office_role_and_kind(api, busy):
+    answer = api().get(f"/api/v1/track/{busy.code}/", {"id_last4": "1234"}).json()
+
+    assert answer["accesses_summary"] == [
+        {"day": "2026-03-03", "office": JUSTICE, "role": "officer", "kind": "open", "channel": "web", "count": 1},
+        {"day": "2026-03-03", "office": JUSTICE, "role": "officer", "kind": "list", "channel": "web", "count": 50},
+        {"day": "2026-03-02", "office": DESK, "role": "clerk", "kind": "open", "channel": "pdf", "count": 1},
+        {"day": "2026-03-02", "office": DESK, "role": "clerk", "kind": "list", "channel": "web", "count": 3},
+    ]
+    assert answer["accesses_total"] == 55
+    assert len(answer["accesses"]) == 50  # the detail, as before: the latest 50
+    assert answer["accesses"][0] == {
+        "at": "2026-03-03T09:00:00+07:00", "office": JUSTICE, "role": "officer", "channel": "web", "kind": "open",
+    }  # fmt: skip
+
+
+def test_the_tracking_page_shows_the_steps_then_one_row_per_day_office_role_and_kind(busy):
+    page = track_page(busy.code)
+
+    assert page.index('<th scope="col">Thủ tục</th>') < page.index('class="accesses reads-summary"')
+    assert table(page, "accesses reads-summary") == [
+        ["03/03/2026", JUSTICE, "Cán bộ chuyên môn", "Mở hồ sơ · Trang của cổng", "1"],
+        ["03/03/2026", JUSTICE, "Cán bộ chuyên môn", "Thấy trong danh sách · Trang của cổng", "50"],
+        ["02/03/2026", DESK, "Cán bộ một cửa", "Mở hồ sơ · Giấy tờ in (PDF)", "1"],
+        ["02/03/2026", DESK, "Cán bộ một cửa", "Thấy trong danh sách · Trang của cổng", "3"],
+    ]
+    # The detail is there on request only: inside a closed <details>.
+    detail = page.split('<details class="reads-detail">')[1].split("</details>")[0]
+    assert len(table(detail, "accesses")) == 50
+    assert table(detail, "accesses")[0] == [
+        "03/03/2026 09:00",
+        JUSTICE,
+        "Cán bộ chuyên môn",
+        "Mở hồ sơ · Trang của cổng",
+    ]
+
+
+@pytest.mark.parametrize("reads", [1, 60])
+def test_the_tracking_page_and_api_cost_the_same_queries_for_1_or_60_reads(
+    api, bundle, clerk, justice, reads, django_assert_num_queries
+):
+    services.personal_data_access_record(user=clerk, bundles=[bundle] * reads, channel="web", kind="list")
+    services.personal_data_access_record(user=justice, bundles=[bundle] * reads, channel="web")
+
+    # the dossier, its steps, the summary (grouped in the database), the number of reads, the latest 50
+    with django_assert_num_queries(5):
+        track_page(bundle.code)
+    with django_assert_num_queries(5):
+        assert api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).status_code == 200

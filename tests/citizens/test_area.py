@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db
 
 LAN = "040195001234"  # Nguyễn Thị Lan, the mother in tests.cases.conftest.BIRTH
 CITIZEN_LIST_QUERIES = 4  # the user, the page of dossiers, the record of who saw them, the hospital notices offered
+# The dossier's page, of which 3 say who viewed it: the summary, the number of reads, the latest 50.
+CITIZEN_DOSSIER_QUERIES = 11
 
 BIRTH_FORM = {
     "commune": "16690",
@@ -328,3 +330,45 @@ def test_a_death_dossier_online_asks_the_funeral_questions_for_the_chosen_commun
     assert "Trợ giúp khẩn cấp" in text and "25.000.000 đồng" in text and "UBND phường Trường Vinh" in text
     assert review.status_code == 200, re.findall(r'id="([^"]*-errors)"', review.content.decode())
     assert "25.000.000 đồng" in review.content.decode()
+
+
+# --- Issue 26 §5: who viewed my dossier, summed up, after the steps ------------------------------
+
+
+def summary_rows(page: str) -> list[list[str]]:
+    body = page.split('<table class="accesses reads-summary">')[1].split("</table>")[0].split("<tbody>")[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in body.split("<tr")[1:]]
+
+
+def test_my_dossier_shows_who_viewed_it_summed_up_after_the_steps(client, make_user, lan, travel):
+    bundle = desk_filed(make_user)
+    clerk = User.objects.get(role=UserRole.CLERK)
+    services.personal_data_access_record(user=clerk, bundles=[bundle] * 50, channel="web", kind="list")
+    services.personal_data_access_record(user=clerk, bundles=[bundle], channel="web")
+
+    page = client.get(f"/citizen/dossiers/{bundle.code}/").content.decode()
+
+    assert page.index("<h2>Các bước</h2>") < page.index('<h2 id="reads-title">')
+    assert summary_rows(page) == [
+        ["02/03/2026", "—", "Công dân", "Mở hồ sơ · Trang của cổng", "1"],  # this page, just now
+        ["02/03/2026", "Bộ phận một cửa phường Trường Vinh", "Cán bộ một cửa", "Mở hồ sơ · Trang của cổng", "1"],
+        ["02/03/2026", "Bộ phận một cửa phường Trường Vinh", "Cán bộ một cửa", "Thấy trong danh sách · Trang của cổng",
+         "50"],
+    ]  # fmt: skip
+    detail = page.split('<details class="reads-detail">')[1].split("</details>")[0]
+    assert detail.count("<tr>") == 1 + 50  # the header, then the latest 50 reads
+
+
+def test_my_dossier_costs_the_same_queries_for_1_or_60_reads(client, make_user, lan, travel):
+    bundle = desk_filed(make_user)
+    clerk = User.objects.get(role=UserRole.CLERK)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/citizen/dossiers/{bundle.code}/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    services.personal_data_access_record(user=clerk, bundles=[bundle] * 60, channel="web", kind="list")
+
+    assert queries() == one == CITIZEN_DOSSIER_QUERIES

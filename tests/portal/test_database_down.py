@@ -4,11 +4,13 @@ naming a port where no database listens (a port this test bound and closed)."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -26,7 +28,14 @@ def _free_port() -> int:
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
-    request = urllib.request.Request(url, headers=headers)
+    return _send(urllib.request.Request(url, headers=headers))
+
+
+def _post(url: str, data: bytes, **headers: str) -> tuple[int, dict[str, str], str]:
+    return _send(urllib.request.Request(url, data=data, headers=headers))
+
+
+def _send(request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), response.read().decode()
@@ -78,7 +87,13 @@ def test_the_api_answers_503_with_a_clear_message(server):
 def test_a_page_answers_503_in_its_language_and_the_log_has_no_traceback(server):
     base, log = server
 
-    status, headers, body = _get(f"{base}/track/?code=KS-40-2026-000001&id_last4=1234")
+    # The tracking form needs no database; its look-up (a POST with the form's CSRF token) does.
+    _, form_headers, form = _get(f"{base}/track/?code=KS-40-2026-000001")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    fields = {"csrfmiddlewaretoken": token, "code": "KS-40-2026-000001", "id_last4": "1234"}
+    status, headers, body = _post(
+        f"{base}/track/", urllib.parse.urlencode(fields).encode(), Cookie=form_headers["Set-Cookie"].split(";")[0]
+    )
 
     assert status == 503
     assert headers["Retry-After"] == "30"
@@ -87,4 +102,4 @@ def test_a_page_answers_503_in_its_language_and_the_log_has_no_traceback(server)
     time.sleep(0.5)
     text = log.read_text()
     assert "Traceback" not in text
-    assert text.count("Database unreachable, answered 503: GET /track/") == 1
+    assert text.count("Database unreachable, answered 503: POST /track/") == 1

@@ -61,6 +61,8 @@ def test_tracking_shows_states_and_dates_and_no_personal_data(api, integration):
              "due_date": None, "missing_documents": [], "supplement_deadline": None},
         ],
         "accesses": [],
+        "accesses_summary": [],
+        "accesses_total": 0,
     }  # fmt: skip
 
 

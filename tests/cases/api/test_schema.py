@@ -52,6 +52,7 @@ def test_every_operation_documents_its_error_responses(schema):
     assert codes("/api/v1/bundles/", "get") == ["400", "401", "403", "404", "503"]
     assert codes("/api/v1/bundles/", "post") == ["400", "401", "403", "409", "413", "503"]
     assert codes("/api/v1/track/{code}/", "get") == ["400", "404", "429", "503"]
+    assert codes("/api/v1/track/{code}/", "post") == ["400", "404", "413", "429", "503"]
     assert codes("/api/v1/auth/token/", "post") == ["400", "413", "429", "503"]
     assert codes("/api/v1/auth/token/", "delete") == ["401", "403", "409", "503"]
     error = schema["paths"]["/api/v1/queue/"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]

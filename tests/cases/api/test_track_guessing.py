@@ -89,10 +89,10 @@ def test_the_page_and_the_api_share_the_count_per_code(api, code):
             == 404
         )
     for i in range(7, 12):
-        page = Client().get("/track/", {"code": code, "id_last4": f"{i:04d}"}, REMOTE_ADDR=f"198.51.100.{i}")
+        page = Client().post("/track/", {"code": code, "id_last4": f"{i:04d}"}, REMOTE_ADDR=f"198.51.100.{i}")
         assert page.status_code == 404
 
-    page = Client().get("/track/", {"code": code, "id_last4": "1234"}, REMOTE_ADDR="198.51.100.99")
+    page = Client().post("/track/", {"code": code, "id_last4": "1234"}, REMOTE_ADDR="198.51.100.99")
 
     assert page.status_code == 429
     assert "Nhập sai quá nhiều lần cho mã hồ sơ này. Hãy thử lại sau một giờ." in page.content.decode()
