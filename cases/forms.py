@@ -5,6 +5,7 @@ for child.full_name), so every refusal lands next to the field it names."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -365,6 +366,18 @@ def result_label(name: str) -> str:
     return str(RESULT_LABELS[name] if name in RESULT_LABELS else kinds.lookup("result_labels", name, name))
 
 
+def result_items(result: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """A recorded result as (field, value) in the order the labels list the fields (the
+    procedure's, then the figures a kind keeps beside them: the rate table's amount, the reason)."""
+    order = [*RESULT_LABELS, *(name for kind in kinds.registered() for name in kind.result_labels)]
+    return sorted((result or {}).items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+
+
+def result_facts(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A recorded result as the API labels it: name, label (the request's language) and value."""
+    return [{"name": name, "label": result_label(name), "value": value} for name, value in result_items(result)]
+
+
 def result_form(
     procedure_fields: list[dict[str, str]],
     *,
@@ -430,8 +443,7 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
     for field in procedure_fields:
         raw = (form[field["name"]].value() or "").strip()
         if field["type"] == "amount":
-            digits = raw.replace(".", "").replace(",", "").replace(" ", "")
-            values[field["name"]] = int(digits) if digits.isdigit() else raw
+            values[field["name"]] = whole_dong(raw)
         elif field["type"] == "date" and (day := parse_date(raw)):
             values[field["name"]] = day.isoformat()
         else:
@@ -439,6 +451,16 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
     if "amount_reason" in form.fields and (reason := (form["amount_reason"].value() or "").strip()):
         values["amount_reason"] = reason
     return values
+
+
+# Whole đồng as Vietnamese writes them: digits, grouped by threes with dots or spaces (12.000.000).
+WHOLE_DONG = re.compile(r"\d+|\d{1,3}(?:[. \u00a0]\d{3})+")
+
+
+def whole_dong(raw: str) -> int | str:
+    """A typed amount as a whole number, or the text as typed when it is not whole đồng (a comma or
+    a dot that is not a thousands separator is a decimal part: refused by the service, never dropped)."""
+    return int(re.sub(r"\D", "", raw)) if WHOLE_DONG.fullmatch(raw) else raw
 
 
 class ReturnForm(forms.Form):

@@ -5,6 +5,7 @@ optional survivor benefit. Its sections, rules and result checks."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -85,6 +86,34 @@ def date_of_death(data: dict[str, Any]) -> datetime.date | None:
     return as_date(died) if isinstance(died, str) else died
 
 
+REASON_MIN_LENGTH = 20
+# A Vietnamese legal document's number: "12/2025/NQ-HĐND", "589/KH-UBND", "1449/QĐ-BHXH".
+DECISION_NUMBER = re.compile(r"\b\d+/(?:\d{4}/)?[A-ZĐ]{1,10}(?:-[A-ZĐ0-9]{1,12})*", re.IGNORECASE)
+# Its date: "10/07/2025", "10-7-2025" or "ngày 10 tháng 7 năm 2025".
+DECISION_DATE = re.compile(
+    r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b|ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+)
+
+
+def reason_cites_a_decision(reason: str) -> bool:
+    """A reason for paying more than the rate table says something: some words, and the number
+    and date of the decision (a province's resolution, say) that allows it."""
+    text = reason.strip()
+    return (
+        len(text) >= REASON_MIN_LENGTH
+        and bool(DECISION_NUMBER.search(text))
+        and any(_real_date(*(part for part in match.groups() if part)) for match in DECISION_DATE.finditer(text))
+    )
+
+
+def _real_date(day: str, month: str, year: str) -> bool:
+    try:
+        datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
 def rule_amount(step: Step) -> int:
     """What the rate table gives for the bundle's category and month of death: the amount paid
     unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
@@ -141,6 +170,9 @@ class Death(Kind):
     result_labels = {
         "decision_number": gettext_lazy("Decision number"),
         "amount_vnd": gettext_lazy("Amount (đồng)"),
+        # Kept beside an amount other than the rate table's (result_kept).
+        "amount_rule_vnd": gettext_lazy("Amount set by the rules"),
+        "amount_reason": gettext_lazy("Reason for the different amount"),
     }
 
     intake_template = "cases/kinds/death_intake.html"
@@ -238,26 +270,42 @@ class Death(Kind):
         return [_("Funeral allowance: %(amount)s đồng.") % {"amount": rules.vnd(rules.funeral_amount(category, died))}]
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
+        """The funeral amount: never below the rate table; above it only with a reason that cites
+        the decision allowing it, and never beyond the category's ceiling (a multiple of the table)."""
         if step.procedure_id != FUNERAL:
             return {}
         minimum = rule_amount(step)
-        reason = result.get("amount_reason", "")
-        if result["amount_vnd"] < minimum:
-            return {
-                "result.amount_vnd": [
-                    _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
-                ]
-            }
+        problems: Problems = {}
+        amount, reason = result.get("amount_vnd"), result.get("amount_reason", "")
+        if not isinstance(amount, int):
+            return problems  # its type is refused under its field already
+        died = date_of_death(step.bundle.data)
+        assert died is not None
+        multiple = rules.funeral_ceiling_multiple(step.bundle.funeral_category, died)
+        if amount < minimum:
+            problems["result.amount_vnd"] = [
+                _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
+            ]
+        elif amount > minimum * multiple:
+            problems["result.amount_vnd"] = [
+                _(
+                    "At most %(amount)s đồng (%(multiple)s times the rate table's %(rule)s đồng) for this "
+                    "category: check the amount."
+                )
+                % {"amount": rules.vnd(minimum * multiple), "multiple": multiple, "rule": rules.vnd(minimum)}
+            ]
         if not isinstance(reason, str) or len(reason) > 2000:
-            return {"result.amount_reason": [_("Enter the reason as text of at most 2,000 characters.")]}
-        if result["amount_vnd"] != minimum and not reason.strip():
-            return {
-                "result.amount_reason": [
-                    _("The rate table gives %(amount)s đồng: say why a different amount is paid.")
-                    % {"amount": rules.vnd(minimum)}
-                ]
-            }
-        return {}
+            problems["result.amount_reason"] = [_("Enter the reason as text of at most 2,000 characters.")]
+        elif amount > minimum and not reason_cites_a_decision(reason):
+            problems["result.amount_reason"] = [
+                _(
+                    "The rate table gives %(amount)s đồng. To pay more, say why in at least %(length)s characters "
+                    "and cite the decision that allows it, with its number and date (for example: Nghị quyết "
+                    "12/2025/NQ-HĐND ngày 10/07/2025)."
+                )
+                % {"amount": rules.vnd(minimum), "length": REASON_MIN_LENGTH}
+            ]
+        return problems
 
     def result_kept(self, step: Step, kept: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         """Another amount than the rate table's is kept with its reason and both figures, in the

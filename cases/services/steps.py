@@ -28,6 +28,8 @@ from cases.selectors import step_get_for_user
 from cases.services.audit import available_actions, ensure_open, event, lock_bundle, move, publish
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 
+AMOUNT_MAX = 2**63 - 1  # the largest whole number the database keeps (bigint)
+
 
 def _locked_step(user: User | None, step_pk: int) -> Step:
     """The step, in the user's scope (any step for the system itself), read again after locking
@@ -104,8 +106,26 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
             except ValueError:
                 problems[path] = [_("Enter a date as YYYY-MM-DD.")]
         elif type_ == "amount" and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-            problems[path] = [_("Enter a whole number of đồng greater than 0.")]
-    return problems or kind.result_problems(step, result)
+            problems[path] = [
+                _(
+                    "Enter the amount in đồng as a whole number greater than 0, without a decimal part "
+                    "(for example 12.000.000)."
+                )
+            ]
+    # The kind's checks see only the fields whose type is right, and every problem is told at once.
+    typed = {name: value for name, value in result.items() if f"result.{name}" not in problems}
+    problems.update(kind.result_problems(step, typed))
+    for field in step.procedure.result_fields:  # no amount beyond what the database keeps, whatever the kind says
+        path = f"result.{field['name']}"
+        if field["type"] == "amount" and path not in problems and typed.get(field["name"], 0) > AMOUNT_MAX:
+            problems[path] = [_("At most %(amount)s đồng.") % {"amount": rules.vnd(AMOUNT_MAX)}]
+    return problems
+
+
+def step_result_problems(*, step: Step, result: dict[str, Any]) -> dict[str, list[str]]:
+    """What a result would be refused for, without acting: a page shows these with the problems
+    of its own (a missing confirmation tick), all in one round."""
+    return _result_problems(step, result)
 
 
 def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
