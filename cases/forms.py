@@ -20,6 +20,7 @@ from cases.api import serializers as s
 from cases.choices import Channel
 from cases.models import BundleVariant
 from cases.services import DESK_CHANNELS
+from cases.validation import flat_problems
 from portal.dates import bad_date, date_widget, parse_date, shown_date
 
 APPLICANT = {"applicant": (_("Applicant"), s.ApplicantSerializer)}
@@ -208,9 +209,9 @@ class Intake:
     def refuse(self, problems: dict[str, Any]) -> None:
         """Put each problem next to its field (paths as the API names them). A whole section left
         blank ("mother": required) marks each field that section needs."""
-        for path, messages in _flat(problems).items():
-            if path in self.bad_dates:
-                messages = [bad_date(self.bad_dates[path])]
+        for path, messages in flat_problems(problems).items():
+            if path in self.bad_dates:  # the summary names the field: the message does not repeat it
+                messages = [bad_date()]
             whole = next((sec for sec in self.sections if sec.path == path), None)
             if whole is not None:
                 for sec, name in self._needed_fields(whole):
@@ -344,18 +345,6 @@ def _date_fields(kind: str, path: str) -> set[str]:
     }
 
 
-def _flat(problems: Any, prefix: str = "") -> dict[str, list[str]]:
-    """{"child": {"sex": ["..."]}, "mother.id_number": ["..."]} → {"child.sex": [...], "mother.id_number": [...]}"""
-    if not isinstance(problems, dict):
-        return {prefix: [str(problem) for problem in problems] if isinstance(problems, list) else [str(problems)]}
-    flat: dict[str, list[str]] = {}
-    for key, value in problems.items():
-        path = ".".join(part for part in (prefix, "" if key == "non_field_errors" else str(key)) if part)
-        for inner, messages in _flat(value, path).items():
-            flat.setdefault(inner, []).extend(messages)
-    return flat
-
-
 # --- Officers' forms: like the intake, they only collect; the services check -----------------------
 
 RESULT_LABELS = {"register_number": _("Register number"), "registration_number": _("Registration number")}
@@ -464,7 +453,10 @@ def whole_dong(raw: str) -> int | str:
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label=_("Why the dossier is returned"), widget=forms.Textarea(attrs={"rows": 3}))
+    # Not required here: the service says what is missing, once (issue 26).
+    reason = forms.CharField(
+        label=_("Why the dossier is returned"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     missing = forms.MultipleChoiceField(
         label=_("Missing documents"), required=False, widget=forms.CheckboxSelectMultiple, choices=[]
     )
@@ -514,7 +506,9 @@ DESK_FORMS: dict[str, type[forms.Form]] = {
 
 class ReasonForm(forms.Form):
     prefix = "refuse"
-    reason = forms.CharField(label=_("Reason for the refusal"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason for the refusal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     confirm = confirm_field(_("I confirm the refusal: it cannot be undone"))
 
 

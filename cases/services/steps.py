@@ -161,15 +161,25 @@ def _extract_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]
     return extract_problems(step, result)
 
 
-def step_return(*, user: User, step_pk: int, reason: str, missing_documents: list[str]) -> Step:
-    """An officer returns a step for missing documents; the citizen has a number of working days
-    (a setting, 7 by default) to supply them, after which the step is refused automatically."""
+def return_problems(*, reason: str, missing_documents: list[str]) -> dict[str, list[str]]:
+    """What a return for documents would be refused for (every problem at once)."""
     problems = {}
     if not reason.strip():
         problems["reason"] = [_("Say why the dossier is returned.")]
     if not [document for document in missing_documents if document.strip()]:
         problems["missing_documents"] = [_("List at least one missing document.")]
-    if problems:
+    return problems
+
+
+def refusal_problems(*, reason: str) -> dict[str, list[str]]:
+    """What a refusal would be refused for."""
+    return {} if reason.strip() else {"reason": [_("Say why the step is refused.")]}
+
+
+def step_return(*, user: User, step_pk: int, reason: str, missing_documents: list[str]) -> Step:
+    """An officer returns a step for missing documents; the citizen has a number of working days
+    (a setting, 7 by default) to supply them, after which the step is refused automatically."""
+    if problems := return_problems(reason=reason, missing_documents=missing_documents):
         raise Invalid(problems)
     with transaction.atomic():
         step = _locked_step(user, step_pk)
@@ -196,8 +206,8 @@ def step_return(*, user: User, step_pk: int, reason: str, missing_documents: lis
 def step_refuse(*, user: User | None, step_pk: int, reason: str) -> Step:
     """An officer (or, with no user, the supplement timeout) refuses a step. Steps that needed it
     are cancelled; steps already done stay done."""
-    if not reason.strip():
-        raise Invalid({"reason": [_("Say why the step is refused.")]})
+    if problems := refusal_problems(reason=reason):
+        raise Invalid(problems)
     with transaction.atomic():
         step = _locked_step(user, step_pk)
         if user is not None:
