@@ -409,6 +409,7 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "agencies.choices.UserRole",
         "AccessChannelEnum": "cases.choices.AccessChannel",
         "ChannelEnum": "cases.choices.Channel",
+        "FuneralCategoryEnum": "cases.choices.FuneralCategory",
     },
 }
 

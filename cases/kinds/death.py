@@ -10,8 +10,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone, translation
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -191,10 +191,11 @@ class Death(Kind):
         category = rules.funeral_category_for(eligible, died) if eligible and died else ""
         if category:
             payload["funeral_category"] = category
+            payload["funeral_answers"] = [str(answer) for answer in eligible]
 
     def intake_post(self, payload: dict[str, Any]) -> dict[str, str]:
-        category = payload.get("funeral_category")
-        return {f"funeral-{category}": "on"} if category else {}
+        answers = payload.get("funeral_answers") or [payload.get("funeral_category")]
+        return {f"funeral-{answer}": "on" for answer in answers if answer}
 
     def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
         """The category the answers lead to, with the office that pays it and the amount."""
@@ -222,7 +223,13 @@ class Death(Kind):
         }
 
     def api_fields(self) -> dict[str, serializers.Field]:
-        return {"funeral_category": serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True)}
+        return {
+            "funeral_category": serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True),
+            # The categories whose question the family answered yes to (the desk's page sends them).
+            "funeral_answers": serializers.ListField(
+                child=serializers.ChoiceField(FuneralCategory.choices), required=False, max_length=4
+            ),
+        }
 
     def problems(self, problems: Problems, data: dict[str, Any], procedures: set[str], on: datetime.date) -> None:
         require(
@@ -252,6 +259,11 @@ class Death(Kind):
             problems["funeral_category"].append(_("Choose exactly one beneficiary category for the funeral allowance."))
         if FUNERAL not in procedures and data.get("funeral_category"):
             problems["funeral_category"].append(_("Only for a bundle that asks for the funeral allowance."))
+        answers = data.get("funeral_answers")
+        if answers and data.get("funeral_category") and data["funeral_category"] not in answers:
+            problems["funeral_answers"].append(
+                _("The funeral allowance's category must be one the family answered yes to.")
+            )
         if "survivor_benefit" in procedures:
             require(problems, data, "survivor_benefit.mode")
         elif data.get("survivor_benefit"):
@@ -263,11 +275,28 @@ class Death(Kind):
     def category_role(self, category: str) -> str:
         return FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
 
-    def filing_facts(self, data: dict[str, Any]) -> list[str]:
+    def filing_facts(self, data: dict[str, Any]) -> list[tuple[Any, Any]]:
+        """The funeral allowance's category, the amount the rate table gives for the month of death,
+        and the questions the family answered yes to (when the desk's page asked them)."""
         category, died = self.category(data), date_of_death(data)
         if not category or died is None:
             return []
-        return [_("Funeral allowance: %(amount)s đồng.") % {"amount": rules.vnd(rules.funeral_amount(category, died))}]
+        amount = rules.funeral_amount(category, died)
+        facts: list[tuple[Any, Any]] = [
+            (_("Funeral category"), FuneralCategory(category).label),
+            (
+                _("Amount set by the rules"),
+                _("%(amount)s đồng (rate table of %(month)s)")
+                % {"amount": rules.vnd(amount), "month": f"{died:%m/%Y}"},
+            ),
+        ]
+        if answers := [
+            FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())
+        ]:
+            facts.append(
+                (_("The family answered “yes”"), format_html_join(mark_safe("<br>"), "{}", ((a,) for a in answers)))
+            )
+        return facts
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
         """The funeral amount: never below the rate table; above it only with a reason that cites
