@@ -389,7 +389,10 @@ def result_form(
     if any(field["type"] == "amount" for field in procedure_fields):
         fields["amount_reason"] = forms.CharField(
             label=_("Reason for an amount other than the rate table's"),
-            help_text=_("Only when the amount differs from the one filled in from the rate table."),
+            help_text=_(
+                "Only for an amount above the one filled in from the rate table: say why, with the number and "
+                "date of the decision that allows it."
+            ),
             required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
