@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -56,8 +57,10 @@ def problems_in_one_round(payload: dict[str, Any], refused: dict[str, Any], *, o
                 accepted[name] = fields[name].run_validation(value)
             except ValidationError:
                 continue
-    if kinds.find(str(accepted.get("kind"))) is None:
-        return flat
+    if kinds.find(str(accepted.get("kind"))) is None or "procedures" not in accepted:
+        return flat  # the rules depend on both
+    if accepted.get("received_at"):  # an integration client's time of receipt: the rules judge on that day
+        on = timezone.localdate(accepted["received_at"])
     told = list(flat)
     return {
         **flat,

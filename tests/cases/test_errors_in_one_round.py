@@ -165,3 +165,21 @@ def test_the_empty_refusal_form_tells_the_reason_and_the_tick_together_once_each
     }
     step.refresh_from_db()
     assert step.state == StepState.READY
+
+
+def test_the_api_names_every_error_of_a_dossier_in_one_answer(api, integration):
+    from tests.cases.conftest import birth
+
+    response = api(integration).post(
+        "/api/v1/bundles/",
+        birth(child__sex="unknown", mother__id_number="040095001234", insurance=None, received_at=None),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "child.sex": ['"unknown" không phải là một lựa chọn hợp lệ.'],
+        "mother.id_number": ["Chữ số thứ 4 (giới tính và thế kỷ) không khớp với nữ sinh năm 1995."],
+        "insurance": [REQUIRED],
+    }
+    assert Bundle.objects.count() == 0
