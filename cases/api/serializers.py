@@ -76,7 +76,7 @@ class ResultFactSerializer(serializers.Serializer):
     """One recorded result field with its label in the request's language."""
 
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     value = serializers.JSONField()
 
 

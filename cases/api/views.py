@@ -145,11 +145,10 @@ class BundleListCreate(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         payload = s.BundleCreateSerializer(data=request.data)
-        if not payload.is_valid():
-            if not isinstance(request.data, dict):
-                payload.is_valid(raise_exception=True)
+        if not payload.is_valid() and isinstance(data := request.data, dict):
             # Every error at once, as on the pages: the rules of each part the serializer accepted too.
-            raise Invalid(problems_in_one_round(request.data, payload.errors, on=timezone.localdate()))
+            raise Invalid(problems_in_one_round(data, payload.errors, on=timezone.localdate()))
+        payload.is_valid(raise_exception=True)  # a body that is not an object
         bundle, created = services.bundle_file(
             user=request.user,  # type: ignore[arg-type]
             data=payload.validated_data,

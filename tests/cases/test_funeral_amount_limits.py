@@ -60,7 +60,7 @@ def field_errors(response, name: str) -> list[str]:
     return re.findall(r"<li>([^<]+)</li>", found[0]) if found else []
 
 
-def complete(client, step: Step, amount: str, reason: str = "") -> object:
+def complete(client, step: Step, amount: str, reason: str = ""):
     form = {"result-decision_number": "QĐ-5", "result-amount_vnd": amount, "result-confirm": "on"}
     return client.post(f"/steps/{step.pk}/complete/", {**form, "result-amount_reason": reason})
 
