@@ -102,3 +102,36 @@ def test_an_amount_above_the_table_is_refused_beyond_the_ceiling_and_shown_label
     assert re.search(r"Số tiền theo quy định\s+10\.000\.000", facts)
     assert re.search(r"Lý do khác mức\s+Nghị quyết 12/2025/NQ-HĐND", facts)
     assert "amount_" not in facts
+
+
+def test_the_review_and_dossier_pages_show_the_funeral_category_amount_and_answers(page, live_server, portal):
+    died = timezone.localdate() - datetime.timedelta(days=3)
+    portal("clerk.16690")
+    page.goto(f"{live_server.url}/clerk/new/death/")
+    page.get_by_label("Khai tử, xóa thường trú, mai táng phí", exact=True).check()
+    for name, value in {
+        "applicant-full_name": "Lê Văn Hùng", "applicant-id_number": "040080004321", "applicant-relationship": "con",
+        "deceased-full_name": "Lê Văn Tâm", "deceased-date_of_birth": "12/04/1950",
+        "deceased-id_number": "040050009876", "deceased-date_of_death": f"{died:%d/%m/%Y}",
+        "deceased-place_of_death": "Tại nhà", "deceased-last_residence": "Số 9, phường Trường Vinh",
+        "death_notice-number": "BT-2026-0456", "death_notice-issuer": "Trạm y tế phường Trường Vinh",
+        "death_notice-date": f"{died:%d/%m/%Y}",
+    }.items():  # fmt: skip
+        page.locator(f'[name="{name}"]').fill(value)
+    page.locator('[name="deceased-sex"][value="male"]').check()
+    page.get_by_label(re.compile("trợ cấp xã hội hằng tháng")).check()
+    page.locator("#funeral-result").get_by_text("10.000.000 đồng").wait_for()
+    page.get_by_role("button", name="Kiểm tra và xem lại").click()
+    page.get_by_role("heading", level=1, name="Xem lại hồ sơ").wait_for()
+    review = page.locator("section.card").first.inner_text()
+    screenshot(page, "issue26-death-review-1280")
+    page.get_by_role("button", name="Nộp hồ sơ").click()
+    page.get_by_text("Đã tiếp nhận hồ sơ").wait_for()
+    dossier = page.locator("dl.facts.card").inner_text()
+    screenshot(page, "issue26-death-dossier-1280")
+
+    month = f"{died:%m/%Y}"
+    for text in (review, dossier):
+        assert re.search(r"Diện hưởng mai táng\s+Đối tượng bảo trợ xã hội", text)
+        assert re.search(rf"Số tiền theo quy định\s+10\.000\.000 đồng \(bảng mức hưởng tháng {month}\)", text)
+        assert re.search(r"Gia đình trả lời “có”\s+Người chết có đang hưởng trợ cấp xã hội hằng tháng", text)
