@@ -5,6 +5,7 @@ for child.full_name), so every refusal lands next to the field it names."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from cases.api import serializers as s
 from cases.choices import Channel
 from cases.models import BundleVariant
 from cases.services import DESK_CHANNELS
+from cases.validation import flat_problems
 from portal.dates import bad_date, date_widget, parse_date, shown_date
 
 APPLICANT = {"applicant": (_("Applicant"), s.ApplicantSerializer)}
@@ -207,9 +209,9 @@ class Intake:
     def refuse(self, problems: dict[str, Any]) -> None:
         """Put each problem next to its field (paths as the API names them). A whole section left
         blank ("mother": required) marks each field that section needs."""
-        for path, messages in _flat(problems).items():
-            if path in self.bad_dates:
-                messages = [bad_date(self.bad_dates[path])]
+        for path, messages in flat_problems(problems).items():
+            if path in self.bad_dates:  # the summary names the field: the message does not repeat it
+                messages = [bad_date()]
             whole = next((sec for sec in self.sections if sec.path == path), None)
             if whole is not None:
                 for sec, name in self._needed_fields(whole):
@@ -343,18 +345,6 @@ def _date_fields(kind: str, path: str) -> set[str]:
     }
 
 
-def _flat(problems: Any, prefix: str = "") -> dict[str, list[str]]:
-    """{"child": {"sex": ["..."]}, "mother.id_number": ["..."]} → {"child.sex": [...], "mother.id_number": [...]}"""
-    if not isinstance(problems, dict):
-        return {prefix: [str(problem) for problem in problems] if isinstance(problems, list) else [str(problems)]}
-    flat: dict[str, list[str]] = {}
-    for key, value in problems.items():
-        path = ".".join(part for part in (prefix, "" if key == "non_field_errors" else str(key)) if part)
-        for inner, messages in _flat(value, path).items():
-            flat.setdefault(inner, []).extend(messages)
-    return flat
-
-
 # --- Officers' forms: like the intake, they only collect; the services check -----------------------
 
 RESULT_LABELS = {"register_number": _("Register number"), "registration_number": _("Registration number")}
@@ -363,6 +353,18 @@ RESULT_LABELS = {"register_number": _("Register number"), "registration_number":
 def result_label(name: str) -> str:
     """A result field's label: a common one, else the first kind that names it."""
     return str(RESULT_LABELS[name] if name in RESULT_LABELS else kinds.lookup("result_labels", name, name))
+
+
+def result_items(result: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """A recorded result as (field, value) in the order the labels list the fields (the
+    procedure's, then the figures a kind keeps beside them: the rate table's amount, the reason)."""
+    order = [*RESULT_LABELS, *(name for kind in kinds.registered() for name in kind.result_labels)]
+    return sorted((result or {}).items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+
+
+def result_facts(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A recorded result as the API labels it: name, label (the request's language) and value."""
+    return [{"name": name, "label": result_label(name), "value": value} for name, value in result_items(result)]
 
 
 def result_form(
@@ -387,7 +389,10 @@ def result_form(
     if any(field["type"] == "amount" for field in procedure_fields):
         fields["amount_reason"] = forms.CharField(
             label=_("Reason for an amount other than the rate table's"),
-            help_text=_("Only when the amount differs from the one filled in from the rate table."),
+            help_text=_(
+                "Only for an amount above the one filled in from the rate table: say why, with the number and "
+                "date of the decision that allows it."
+            ),
             required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
@@ -430,8 +435,7 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
     for field in procedure_fields:
         raw = (form[field["name"]].value() or "").strip()
         if field["type"] == "amount":
-            digits = raw.replace(".", "").replace(",", "").replace(" ", "")
-            values[field["name"]] = int(digits) if digits.isdigit() else raw
+            values[field["name"]] = whole_dong(raw)
         elif field["type"] == "date" and (day := parse_date(raw)):
             values[field["name"]] = day.isoformat()
         else:
@@ -441,8 +445,21 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
     return values
 
 
+# Whole đồng as Vietnamese writes them: digits, grouped by threes with dots or spaces (12.000.000).
+WHOLE_DONG = re.compile(r"\d+|\d{1,3}(?:[. \u00a0]\d{3})+")
+
+
+def whole_dong(raw: str) -> int | str:
+    """A typed amount as a whole number, or the text as typed when it is not whole đồng (a comma or
+    a dot that is not a thousands separator is a decimal part: refused by the service, never dropped)."""
+    return int(re.sub(r"\D", "", raw)) if WHOLE_DONG.fullmatch(raw) else raw
+
+
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label=_("Why the dossier is returned"), widget=forms.Textarea(attrs={"rows": 3}))
+    # Not required here: the service says what is missing, once (issue 26).
+    reason = forms.CharField(
+        label=_("Why the dossier is returned"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     missing = forms.MultipleChoiceField(
         label=_("Missing documents"), required=False, widget=forms.CheckboxSelectMultiple, choices=[]
     )
@@ -492,7 +509,9 @@ DESK_FORMS: dict[str, type[forms.Form]] = {
 
 class ReasonForm(forms.Form):
     prefix = "refuse"
-    reason = forms.CharField(label=_("Reason for the refusal"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason for the refusal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     confirm = confirm_field(_("I confirm the refusal: it cannot be undone"))
 
 

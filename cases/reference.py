@@ -98,6 +98,12 @@ SETTINGS = [
     ("funeral.multiple.merit", 10, SINCE, None, "× base salary"),
     ("funeral.multiple.social_protection", 20, SINCE, None, "× standard social-assistance level (minimum)"),
     ("funeral.multiple.emergency", 50, SINCE, None, "× standard social-assistance level (minimum)"),
+    # The most an office may record, as a multiple of the table's amount (an amount above the table
+    # needs a reason citing the decision that allows it; beyond this it is refused as a mistake).
+    ("funeral.ceiling.social_insurance", 2, SINCE, None, "× the rate table's amount (most recorded)"),
+    ("funeral.ceiling.merit", 2, SINCE, None, "× the rate table's amount (most recorded)"),
+    ("funeral.ceiling.social_protection", 3, SINCE, None, "× the rate table's amount (most recorded)"),
+    ("funeral.ceiling.emergency", 3, SINCE, None, "× the rate table's amount (most recorded)"),
     ("rate.base_salary", 1_490_000, D("2019-07-01"), D("2023-06-30"), "base salary"),
     ("rate.base_salary", 1_800_000, D("2023-07-01"), D("2024-06-30"), "base salary"),
     ("rate.base_salary", 2_340_000, D("2024-07-01"), D("2026-06-30"), "base salary"),

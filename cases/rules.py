@@ -167,6 +167,12 @@ def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date
     return setting(f"funeral.multiple.{category}", month) * setting(FUNERAL_RATE[FuneralCategory(category)], month)
 
 
+def funeral_ceiling_multiple(category: FuneralCategory | str, date_of_death: datetime.date) -> int:
+    """The most an office may record for the category, as a multiple of the table's amount
+    (`funeral.ceiling.<category>`, in force in the month of death): beyond it is a mistake."""
+    return setting(f"funeral.ceiling.{category}", date_of_death.replace(day=1))
+
+
 def vnd(amount: int) -> str:
     """25000000 → "25.000.000": an amount as Vietnamese writes it, on pages, in messages and papers."""
     return f"{amount:,}".replace(",", ".")

@@ -7,7 +7,9 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 
 from cases import kinds, rules
 from cases.identity import id_number_problems
@@ -38,6 +40,48 @@ def bundle_problems(data: dict[str, Any], *, on: datetime.date) -> Problems:
     person_problems(problems, "applicant", data.get("applicant"), None, on)
     kinds.get(data["kind"]).problems(problems, data, procedures, on)
     return dict(problems)
+
+
+def problems_in_one_round(payload: dict[str, Any], refused: dict[str, Any], *, on: datetime.date) -> Problems:
+    """The input serializer's refusals of a dossier (`refused`, as DRF gives them) together with
+    the rules' problems of every part it accepted, so that a page shows every error in one round.
+    A rule about a part the serializer refused is left out: the refusal already says what is wrong."""
+    from cases.api.serializers import BundleCreateSerializer
+
+    flat = flat_problems(refused)
+    fields = BundleCreateSerializer().fields
+    accepted: dict[str, Any] = {}
+    for name, value in payload.items():
+        if name in fields and name not in refused:
+            try:
+                accepted[name] = fields[name].run_validation(value)
+            except ValidationError:
+                continue
+    if kinds.find(str(accepted.get("kind"))) is None or "procedures" not in accepted:
+        return flat  # the rules depend on both
+    if accepted.get("received_at"):  # an integration client's time of receipt: the rules judge on that day
+        on = timezone.localdate(accepted["received_at"])
+    told = list(flat)
+    return {
+        **flat,
+        **{
+            path: messages
+            for path, messages in bundle_problems(accepted, on=on).items()
+            if not any(path == p or p.startswith(path + ".") or path.startswith(p + ".") for p in told)
+        },
+    }
+
+
+def flat_problems(problems: Any, prefix: str = "") -> Problems:
+    """{"child": {"sex": ["..."]}, "mother.id_number": ["..."]} → {"child.sex": [...], "mother.id_number": [...]}"""
+    if not isinstance(problems, dict):
+        return {prefix: [str(problem) for problem in problems] if isinstance(problems, list) else [str(problems)]}
+    flat: Problems = {}
+    for key, value in problems.items():
+        path = ".".join(part for part in (prefix, "" if key == "non_field_errors" else str(key)) if part)
+        for inner, messages in flat_problems(value, path).items():
+            flat.setdefault(inner, []).extend(messages)
+    return flat
 
 
 def require(problems: Problems, data: dict[str, Any], *paths: str) -> None:

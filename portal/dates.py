@@ -34,7 +34,11 @@ def shown_date(value: Any) -> str:
     return day.strftime("%d/%m/%Y") if day else str(value)
 
 
-def bad_date(label: Any) -> str:
+def bad_date(label: Any = None) -> str:
+    """The refusal of a date that is not dd/mm/yyyy, naming the field; without a label for a page
+    that shows it under the field and names the field in its error summary already."""
+    if label is None:
+        return gettext("Enter the date as dd/mm/yyyy, for example 20/02/2026.")
     return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
 
 

@@ -419,6 +419,7 @@ SPECTACULAR_SETTINGS = {
         "ReadKindEnum": "cases.choices.ReadKind",
         "KindEnum": "cases.kinds.choices",  # the bundle kinds (birth, death): "kind" names two choice sets
         "ChannelEnum": "cases.choices.Channel",
+        "FuneralCategoryEnum": "cases.choices.FuneralCategory",
     },
 }
 

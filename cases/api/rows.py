@@ -16,6 +16,7 @@ from rest_framework import serializers
 from agencies.models import Office, User
 from cases import rules
 from cases.choices import StepState
+from cases.forms import result_facts
 from cases.models import BUNDLE_CLOCK_RUNS, STEP_CLOCK_RUNS, Bundle, Step, is_overdue
 
 _date = serializers.DateField()
@@ -43,6 +44,7 @@ def step_row(step: Step) -> dict[str, Any]:
         "due_date": _day(step.due_date),
         "overdue": step.overdue,
         "result": step.result,
+        "result_facts": result_facts(step.result),
     }
 
 
@@ -105,6 +107,7 @@ def queue_rows(steps: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "due_date": _day(step["due_date"]),
             "overdue": is_overdue(STEP_CLOCK_RUNS, step["state"], step["due_date"]),
             "result": step["result"],
+            "result_facts": result_facts(step["result"]),
             "bundle": bundle["code"],
             "commune": bundle["commune__code"],
             "received_at": _datetime.to_representation(bundle["received_at"]),

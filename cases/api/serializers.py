@@ -72,14 +72,31 @@ class OfficeRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ResultFactSerializer(serializers.Serializer):
+    """One recorded result field with its label in the request's language."""
+
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    value = serializers.JSONField()
+
+
 class StepSerializer(serializers.ModelSerializer):
     procedure = serializers.CharField(source="procedure_id")
     office = OfficeRefSerializer()
     overdue = serializers.BooleanField()
+    result_facts = serializers.SerializerMethodField(
+        help_text="The result's fields in order, each labelled as the pages show it; [] before a result."
+    )
 
     class Meta:
         model = Step
-        fields = ["id", "procedure", "agency_role", "office", "state", "due_date", "overdue", "result"]
+        fields = ["id", "procedure", "agency_role", "office", "state", "due_date", "overdue", "result", "result_facts"]
+
+    @extend_schema_field(ResultFactSerializer(many=True))
+    def get_result_facts(self, step: Step) -> list[dict[str, Any]]:
+        from cases.forms import result_facts  # the pages' labels (cases.forms builds on this module)
+
+        return result_facts(step.result)
 
 
 class BundleSerializer(serializers.ModelSerializer):

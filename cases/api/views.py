@@ -28,9 +28,10 @@ from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from cases.services import attachment_add
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
+from cases.validation import problems_in_one_round
 from portal.api import DATE_OR_EMPTY, CursorPagination, query_bool, query_choice, query_date
 from portal.client import ClientScopedRateThrottle
-from portal.errors import NotFound
+from portal.errors import Invalid, NotFound
 
 
 def _day(request: Request, name: str = "on") -> datetime.date:
@@ -145,7 +146,10 @@ class BundleListCreate(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         payload = s.BundleCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid() and isinstance(data := request.data, dict):
+            # Every error at once, as on the pages: the rules of each part the serializer accepted too.
+            raise Invalid(problems_in_one_round(data, payload.errors, on=timezone.localdate()))
+        payload.is_valid(raise_exception=True)  # a body that is not an object
         bundle, created = services.bundle_file(
             user=request.user,  # type: ignore[arg-type]
             data=payload.validated_data,

@@ -98,8 +98,9 @@ class Kind:
         """The agency role that handles a role-less procedure for this category."""
         raise NotImplementedError(f"{self.code} has no procedure without an agency role")
 
-    def filing_facts(self, data: dict[str, Any]) -> list[str]:
-        """What the desk's review page says beyond the routing (e.g. the allowance's amount)."""
+    def filing_facts(self, data: dict[str, Any]) -> list[tuple[Any, Any]]:
+        """(label, value) facts the desk's review page and the dossier's page show beyond the
+        routing (e.g. the allowance's category and amount); `data` is the dossier's data."""
         return []
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:

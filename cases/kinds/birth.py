@@ -137,7 +137,7 @@ class Birth(Kind):
             problems["insurance"].append(_("Only for a bundle that asks for a health-insurance card."))
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
-        if step.procedure_id != "health_insurance_card":
+        if step.procedure_id != "health_insurance_card" or "valid_to" not in result:
             return {}
         born = datetime.date.fromisoformat(step.bundle.data["child"]["date_of_birth"])
         if datetime.date.fromisoformat(result["valid_to"]) <= sixth_birthday_eve(born):

@@ -5,12 +5,13 @@ optional survivor benefit. Its sections, rules and result checks."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
 from django.utils import timezone, translation
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -85,6 +86,34 @@ def date_of_death(data: dict[str, Any]) -> datetime.date | None:
     return as_date(died) if isinstance(died, str) else died
 
 
+REASON_MIN_LENGTH = 20
+# A Vietnamese legal document's number: "12/2025/NQ-HĐND", "589/KH-UBND", "1449/QĐ-BHXH".
+DECISION_NUMBER = re.compile(r"\b\d+/(?:\d{4}/)?[A-ZĐ]{1,10}(?:-[A-ZĐ0-9]{1,12})*", re.IGNORECASE)
+# Its date: "10/07/2025", "10-7-2025" or "ngày 10 tháng 7 năm 2025".
+DECISION_DATE = re.compile(
+    r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b|ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+)
+
+
+def reason_cites_a_decision(reason: str) -> bool:
+    """A reason for paying more than the rate table says something: some words, and the number
+    and date of the decision (a province's resolution, say) that allows it."""
+    text = reason.strip()
+    return (
+        len(text) >= REASON_MIN_LENGTH
+        and bool(DECISION_NUMBER.search(text))
+        and any(_real_date(*(part for part in match.groups() if part)) for match in DECISION_DATE.finditer(text))
+    )
+
+
+def _real_date(day: str, month: str, year: str) -> bool:
+    try:
+        datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
 def rule_amount(step: Step) -> int:
     """What the rate table gives for the bundle's category and month of death: the amount paid
     unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
@@ -141,6 +170,9 @@ class Death(Kind):
     result_labels = {
         "decision_number": gettext_lazy("Decision number"),
         "amount_vnd": gettext_lazy("Amount (đồng)"),
+        # Kept beside an amount other than the rate table's (result_kept).
+        "amount_rule_vnd": gettext_lazy("Amount set by the rules"),
+        "amount_reason": gettext_lazy("Reason for the different amount"),
     }
 
     intake_template = "cases/kinds/death_intake.html"
@@ -159,10 +191,11 @@ class Death(Kind):
         category = rules.funeral_category_for(eligible, died) if eligible and died else ""
         if category:
             payload["funeral_category"] = category
+            payload["funeral_answers"] = [str(answer) for answer in eligible]
 
     def intake_post(self, payload: dict[str, Any]) -> dict[str, str]:
-        category = payload.get("funeral_category")
-        return {f"funeral-{category}": "on"} if category else {}
+        answers = payload.get("funeral_answers") or [payload.get("funeral_category")]
+        return {f"funeral-{answer}": "on" for answer in answers if answer}
 
     def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
         """The category the answers lead to, with the office that pays it and the amount."""
@@ -190,7 +223,13 @@ class Death(Kind):
         }
 
     def api_fields(self) -> dict[str, serializers.Field]:
-        return {"funeral_category": serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True)}
+        return {
+            "funeral_category": serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True),
+            # The categories whose question the family answered yes to (the desk's page sends them).
+            "funeral_answers": serializers.ListField(
+                child=serializers.ChoiceField(FuneralCategory.choices), required=False, max_length=4
+            ),
+        }
 
     def problems(self, problems: Problems, data: dict[str, Any], procedures: set[str], on: datetime.date) -> None:
         require(
@@ -220,6 +259,11 @@ class Death(Kind):
             problems["funeral_category"].append(_("Choose exactly one beneficiary category for the funeral allowance."))
         if FUNERAL not in procedures and data.get("funeral_category"):
             problems["funeral_category"].append(_("Only for a bundle that asks for the funeral allowance."))
+        answers = data.get("funeral_answers")
+        if answers and data.get("funeral_category") and data["funeral_category"] not in answers:
+            problems["funeral_answers"].append(
+                _("The funeral allowance's category must be one the family answered yes to.")
+            )
         if "survivor_benefit" in procedures:
             require(problems, data, "survivor_benefit.mode")
         elif data.get("survivor_benefit"):
@@ -231,33 +275,66 @@ class Death(Kind):
     def category_role(self, category: str) -> str:
         return FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
 
-    def filing_facts(self, data: dict[str, Any]) -> list[str]:
+    def filing_facts(self, data: dict[str, Any]) -> list[tuple[Any, Any]]:
+        """The funeral allowance's category, the amount the rate table gives for the month of death,
+        and the questions the family answered yes to (when the desk's page asked them)."""
         category, died = self.category(data), date_of_death(data)
         if not category or died is None:
             return []
-        return [_("Funeral allowance: %(amount)s đồng.") % {"amount": rules.vnd(rules.funeral_amount(category, died))}]
+        amount = rules.funeral_amount(category, died)
+        facts: list[tuple[Any, Any]] = [
+            (_("Funeral category"), FuneralCategory(category).label),
+            (
+                _("Amount set by the rules"),
+                _("%(amount)s đồng (rate table of %(month)s)")
+                % {"amount": rules.vnd(amount), "month": f"{died:%m/%Y}"},
+            ),
+        ]
+        if answers := [
+            FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())
+        ]:
+            facts.append(
+                (_("The family answered “yes”"), format_html_join(mark_safe("<br>"), "{}", ((a,) for a in answers)))
+            )
+        return facts
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
+        """The funeral amount: never below the rate table; above it only with a reason that cites
+        the decision allowing it, and never beyond the category's ceiling (a multiple of the table)."""
         if step.procedure_id != FUNERAL:
             return {}
         minimum = rule_amount(step)
-        reason = result.get("amount_reason", "")
-        if result["amount_vnd"] < minimum:
-            return {
-                "result.amount_vnd": [
-                    _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
-                ]
-            }
+        problems: Problems = {}
+        amount, reason = result.get("amount_vnd"), result.get("amount_reason", "")
+        if not isinstance(amount, int):
+            return problems  # its type is refused under its field already
+        died = date_of_death(step.bundle.data)
+        assert died is not None
+        multiple = rules.funeral_ceiling_multiple(step.bundle.funeral_category, died)
+        if amount < minimum:
+            problems["result.amount_vnd"] = [
+                _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
+            ]
+        elif amount > minimum * multiple:
+            problems["result.amount_vnd"] = [
+                _(
+                    "At most %(amount)s đồng (%(multiple)s times the rate table's %(rule)s đồng) for this "
+                    "category: check the amount."
+                )
+                % {"amount": rules.vnd(minimum * multiple), "multiple": multiple, "rule": rules.vnd(minimum)}
+            ]
         if not isinstance(reason, str) or len(reason) > 2000:
-            return {"result.amount_reason": [_("Enter the reason as text of at most 2,000 characters.")]}
-        if result["amount_vnd"] != minimum and not reason.strip():
-            return {
-                "result.amount_reason": [
-                    _("The rate table gives %(amount)s đồng: say why a different amount is paid.")
-                    % {"amount": rules.vnd(minimum)}
-                ]
-            }
-        return {}
+            problems["result.amount_reason"] = [_("Enter the reason as text of at most 2,000 characters.")]
+        elif amount > minimum and not reason_cites_a_decision(reason):
+            problems["result.amount_reason"] = [
+                _(
+                    "The rate table gives %(amount)s đồng. To pay more, say why in at least %(length)s characters "
+                    "and cite the decision that allows it, with its number and date (for example: Nghị quyết "
+                    "12/2025/NQ-HĐND ngày 10/07/2025)."
+                )
+                % {"amount": rules.vnd(minimum), "length": REASON_MIN_LENGTH}
+            ]
+        return problems
 
     def result_kept(self, step: Step, kept: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         """Another amount than the rate table's is kept with its reason and both figures, in the

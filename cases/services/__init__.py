@@ -18,12 +18,15 @@ from cases.services.desk import attachment_add, bundle_actions, bundle_hand_over
 from cases.services.filing import DESK_CHANNELS, Document, FilingPlan, bundle_file, bundle_preview
 from cases.services.outbox import bundle_notices_stop, outbox_deliver, outbox_pending
 from cases.services.steps import (
+    refusal_problems,
+    return_problems,
     step_actions,
     step_apologise,
     step_claim,
     step_complete,
     step_refuse,
     step_release,
+    step_result_problems,
     step_return,
 )
 from cases.services.timed import lateness_record, supplements_expire
@@ -44,12 +47,15 @@ __all__ = [
     "outbox_deliver",
     "outbox_pending",
     "personal_data_access_record",
+    "refusal_problems",
+    "return_problems",
     "step_actions",
     "step_apologise",
     "step_claim",
     "step_complete",
     "step_refuse",
     "step_release",
+    "step_result_problems",
     "step_return",
     "supplements_expire",
 ]

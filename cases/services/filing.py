@@ -203,7 +203,7 @@ class FilingPlan:
     clock: datetime.date
     due_date: datetime.date
     category: str  # the kind's category that picks the office of a procedure without a role of its own
-    facts: list[str]  # what the review page shows beyond the routing (the kind's)
+    facts: list[tuple[Any, Any]]  # (label, value) the review page shows beyond the routing (the kind's)
     late_registration: bool
     # (procedure, agency role, office, due date of a step that opens at once, else None)
     steps: list[tuple[Procedure, str, Office, datetime.date | None]]

@@ -28,6 +28,8 @@ from cases.selectors import step_get_for_user
 from cases.services.audit import available_actions, ensure_open, event, lock_bundle, move, publish
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 
+AMOUNT_MAX = 2**63 - 1  # the largest whole number the database keeps (bigint)
+
 
 def _locked_step(user: User | None, step_pk: int) -> Step:
     """The step, in the user's scope (any step for the system itself), read again after locking
@@ -104,8 +106,26 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
             except ValueError:
                 problems[path] = [_("Enter a date as YYYY-MM-DD.")]
         elif type_ == "amount" and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-            problems[path] = [_("Enter a whole number of đồng greater than 0.")]
-    return problems or kind.result_problems(step, result)
+            problems[path] = [
+                _(
+                    "Enter the amount in đồng as a whole number greater than 0, without a decimal part "
+                    "(for example 12.000.000)."
+                )
+            ]
+    # The kind's checks see only the fields whose type is right, and every problem is told at once.
+    typed = {name: value for name, value in result.items() if f"result.{name}" not in problems}
+    problems.update(kind.result_problems(step, typed))
+    for field in step.procedure.result_fields:  # no amount beyond what the database keeps, whatever the kind says
+        path = f"result.{field['name']}"
+        if field["type"] == "amount" and path not in problems and typed.get(field["name"], 0) > AMOUNT_MAX:
+            problems[path] = [_("At most %(amount)s đồng.") % {"amount": rules.vnd(AMOUNT_MAX)}]
+    return problems
+
+
+def step_result_problems(*, step: Step, result: dict[str, Any]) -> dict[str, list[str]]:
+    """What a result would be refused for, without acting: a page shows these with the problems
+    of its own (a missing confirmation tick), all in one round."""
+    return _result_problems(step, result)
 
 
 def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
@@ -141,15 +161,25 @@ def _extract_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]
     return extract_problems(step, result)
 
 
-def step_return(*, user: User, step_pk: int, reason: str, missing_documents: list[str]) -> Step:
-    """An officer returns a step for missing documents; the citizen has a number of working days
-    (a setting, 7 by default) to supply them, after which the step is refused automatically."""
+def return_problems(*, reason: str, missing_documents: list[str]) -> dict[str, list[str]]:
+    """What a return for documents would be refused for (every problem at once)."""
     problems = {}
     if not reason.strip():
         problems["reason"] = [_("Say why the dossier is returned.")]
     if not [document for document in missing_documents if document.strip()]:
         problems["missing_documents"] = [_("List at least one missing document.")]
-    if problems:
+    return problems
+
+
+def refusal_problems(*, reason: str) -> dict[str, list[str]]:
+    """What a refusal would be refused for."""
+    return {} if reason.strip() else {"reason": [_("Say why the step is refused.")]}
+
+
+def step_return(*, user: User, step_pk: int, reason: str, missing_documents: list[str]) -> Step:
+    """An officer returns a step for missing documents; the citizen has a number of working days
+    (a setting, 7 by default) to supply them, after which the step is refused automatically."""
+    if problems := return_problems(reason=reason, missing_documents=missing_documents):
         raise Invalid(problems)
     with transaction.atomic():
         step = _locked_step(user, step_pk)
@@ -176,8 +206,8 @@ def step_return(*, user: User, step_pk: int, reason: str, missing_documents: lis
 def step_refuse(*, user: User | None, step_pk: int, reason: str) -> Step:
     """An officer (or, with no user, the supplement timeout) refuses a step. Steps that needed it
     are cancelled; steps already done stay done."""
-    if not reason.strip():
-        raise Invalid({"reason": [_("Say why the step is refused.")]})
+    if problems := refusal_problems(reason=reason):
+        raise Invalid(problems)
     with transaction.atomic():
         step = _locked_step(user, step_pk)
         if user is not None:

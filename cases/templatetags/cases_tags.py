@@ -101,9 +101,20 @@ def result_label(name: str) -> str:
 
 
 @register.filter
+def result_items(result: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """A step's result as (field, value), in its procedure's order."""
+    from cases.forms import result_items
+
+    return result_items(result)
+
+
+@register.filter
 def vnd(amount: int | None) -> str:
     """25000000 → "25.000.000" (rules.vnd); "" for anything that is not an amount."""
     return rules.vnd(amount) if isinstance(amount, int) else ""
+
+
+AMOUNTS = ("amount_vnd", "amount_rule_vnd")  # shown with dots: 10.000.000
 
 
 @register.filter
@@ -111,7 +122,7 @@ def shown(value: Any, name: str) -> Any:
     """A result or dossier value as people read it (dates dd/mm/yyyy, amounts with dots)."""
     from cases.forms import shown_value
 
-    return vnd(value) if name == "amount_vnd" else shown_value(name, value)
+    return vnd(value) if name in AMOUNTS else shown_value(name, value)
 
 
 @register.filter

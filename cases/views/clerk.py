@@ -132,6 +132,7 @@ def _bundle_page(
             for name, form_class in DESK_FORMS.items()
         },
         "document_kinds": kinds.get(page.bundle.kind).documents,
+        "kind_facts": kinds.get(page.bundle.kind).filing_facts(page.bundle.data),
         # The desk's actions open now to this person (none for provincial staff, who only read).
         "actions": services.bundle_actions(user=request.user, bundle=page.bundle),
     }

@@ -12,12 +12,14 @@ from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.forms import Intake, payload_as_post, payload_sections
 from cases.models import Bundle, BundleVariant
+from cases.validation import problems_in_one_round
 from health.selectors import notice_get
 from portal.access import PortalRequest
 from portal.errors import Invalid
@@ -105,7 +107,7 @@ class IntakeFlow:
         payload = self.payload(form)
         checked = BundleCreateSerializer(data=payload)
         if not checked.is_valid():
-            form.refuse(checked.errors)
+            form.refuse(problems_in_one_round(payload, checked.errors, on=timezone.localdate()))
             return self.form_page(form, status=400)
         try:
             plan = self.preview(checked.validated_data)
@@ -179,7 +181,7 @@ class IntakeFlow:
         checked = BundleCreateSerializer(data=payload)
         form = self.form(payload_as_post(payload))
         if not checked.is_valid():
-            form.refuse(checked.errors)
+            form.refuse(problems_in_one_round(payload, checked.errors, on=timezone.localdate()))
             return self.form_page(form, status=400)
         try:
             bundle = self.file(checked.validated_data, documents)

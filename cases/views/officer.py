@@ -154,14 +154,13 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         if action == "complete":
             procedure_fields = step.procedure.result_fields
             form = result_form(procedure_fields, data=request.POST, files=request.FILES, extract=carries_extract(step))
+            result = result_values(form, procedure_fields)
             if not_sent := {**result_bad_dates(form, procedure_fields), **unconfirmed(form)}:
-                raise Invalid(not_sent)
+                # Told with what the service would refuse in the result: every error in one round.
+                raise Invalid({**services.step_result_problems(step=step, result=result), **not_sent})
             upload = request.FILES.get("result-extract")
             step_complete_with_extract(
-                user=request.user,
-                step_pk=pk,
-                result=result_values(form, procedure_fields),
-                extract=upload.read() if upload else None,
+                user=request.user, step_pk=pk, result=result, extract=upload.read() if upload else None
             )
         elif action == "return":
             form = ReturnForm(step.bundle.kind, data=request.POST)
@@ -173,9 +172,10 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "refuse":
             form = ReasonForm(data=request.POST)
+            reason = request.POST.get("refuse-reason", "")
             if not_sent := unconfirmed(form):
-                raise Invalid(not_sent)
-            services.step_refuse(user=request.user, step_pk=pk, reason=request.POST.get("refuse-reason", ""))
+                raise Invalid({**services.refusal_problems(reason=reason), **not_sent})
+            services.step_refuse(user=request.user, step_pk=pk, reason=reason)
         elif action == "apologise":
             form = ApologyForm(data=request.POST)
             day = parse_date(request.POST.get("apology-new_appointment_on", ""))

@@ -155,7 +155,7 @@ def test_the_funeral_amount_is_filled_from_the_table_and_another_amount_needs_a_
         {
             "result-decision_number": "QĐ-5",
             "result-amount_vnd": "12.000.000",
-            "result-amount_reason": "Mức của tỉnh",
+            "result-amount_reason": "Mức của tỉnh: Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025",
             "result-confirm": "on",
         },
     )
@@ -165,18 +165,22 @@ def test_the_funeral_amount_is_filled_from_the_table_and_another_amount_needs_a_
     assert silent.status_code == 400
     errors = re.findall(r'id="id_result-amount_reason-errors">(.*?)</ul>', silent.content.decode(), re.S)
     assert re.findall(r"<li>([^<]+)</li>", errors[0]) == [
-        "Bảng mức hưởng cho 10.000.000 đồng: nêu lý do chi một số tiền khác."
+        "Bảng mức hưởng cho 10.000.000 đồng. Để chi cao hơn, nêu lý do (ít nhất 20 ký tự) và trích dẫn văn bản "
+        "cho phép, có số và ngày (ví dụ: Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025)."
     ]
     assert explained.status_code == 302
     funeral.refresh_from_db()
     assert funeral.result == {
         "decision_number": "QĐ-5", "amount_vnd": 12_000_000, "amount_rule_vnd": 10_000_000,
-        "amount_reason": "Mức của tỉnh",
+        "amount_reason": "Mức của tỉnh: Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025",
     }  # fmt: skip
     client.force_login(clerk)
     trail = client.get(f"/bundles/{bundle.code}/").content.decode()
-    assert re.findall(r"<td>(Mức của tỉnh)<br><small>([^<]+)</small></td>", trail) == [
-        ("Mức của tỉnh", "Theo bảng mức: 10.000.000 đ; đã ghi: 12.000.000 đ")
+    assert re.findall(r"<td>(Mức của tỉnh[^<]*)<br><small>([^<]+)</small></td>", trail) == [
+        (
+            "Mức của tỉnh: Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025",
+            "Theo bảng mức: 10.000.000 đ; đã ghi: 12.000.000 đ",
+        )
     ]
 
 

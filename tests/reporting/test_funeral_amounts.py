@@ -15,7 +15,8 @@ from tests.conftest import D2026
 
 pytestmark = pytest.mark.django_db
 
-REASON = "Nghị quyết 12/2025/NQ-HĐND tỉnh nâng mức hỗ trợ mai táng"
+REASON = "Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025 của tỉnh nâng mức hỗ trợ mai táng"
+SLIP = "Nhập nhầm: chi theo Quyết định 7/QĐ-UBND ngày 01/03/2026"
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_the_province_sees_each_amount_that_differs_from_the_table_per_office_wi
 ):
     anh_son = funeral_paid(partner, officer, 1, "17329", 12_000_000, REASON)
     funeral_paid(partner, officer, 2, "17329", 10_000_000)  # the table's amount: not an exception
-    vinh = funeral_paid(partner, officer, 3, "16690", 999_999_999, "Nhập nhầm")
+    vinh = funeral_paid(partner, officer, 3, "16690", 29_999_999, SLIP)
 
     page = client.get(f"/reports/funeral-amounts/?{period()}").content.decode()
     rows = api(province).get(f"/api/v1/reports/funeral-amounts/?{period()}").json()["rows"]
@@ -79,13 +80,13 @@ def test_the_province_sees_each_amount_that_differs_from_the_table_per_office_wi
     assert re.findall(
         r"<tr><td>([^<]+)</td><td>[^<]+</td><td>[^<]+</td><td>([^<]+)</td><td><strong>([^<]+)</strong>", page
     ) == [
-        (vinh, "10.000.000 đ", "999.999.999 đ"),
+        (vinh, "10.000.000 đ", "29.999.999 đ"),
         (anh_son, "10.000.000 đ", "12.000.000 đ"),
     ]
     assert [{key: row[key] for key in ("office", "code", "commune", "rule_vnd", "amount_vnd", "reason", "officer")}
             for row in rows] == [
         {"office": "Chủ tịch UBND phường Trường Vinh", "code": vinh, "commune": "Phường Trường Vinh",
-         "rule_vnd": 10_000_000, "amount_vnd": 999_999_999, "reason": "Nhập nhầm", "officer": "Lê Văn An"},
+         "rule_vnd": 10_000_000, "amount_vnd": 29_999_999, "reason": SLIP, "officer": "Lê Văn An"},
         {"office": "Chủ tịch UBND xã Anh Sơn", "code": anh_son, "commune": "Xã Anh Sơn",
          "rule_vnd": 10_000_000, "amount_vnd": 12_000_000, "reason": REASON, "officer": "Lê Văn An"},
     ]  # fmt: skip

@@ -318,6 +318,7 @@ def test_a_queue_row_carries_what_its_procedure_needs(api, integration, officer)
             "due_date": residence.due_date.isoformat(),
             "overdue": False,  # opened today, when the birth was registered
             "result": None,
+            "result_facts": [],
             "bundle": bundle.code,
             "commune": "16690",
             "received_at": "2026-03-02T14:10:00+07:00",
@@ -386,14 +387,17 @@ def test_a_funeral_amount_other_than_the_rate_tables_is_refused_without_a_reason
 
     response = api(chairman).post(
         f"/api/v1/steps/{funeral.pk}/complete/",
-        {"result": {"decision_number": "QĐ-5", "amount_vnd": 999_999_999, "amount_reason": "  "}},
+        {"result": {"decision_number": "QĐ-5", "amount_vnd": 15_000_000, "amount_reason": "  "}},
         format="json",
     )
 
     funeral.refresh_from_db()
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "result.amount_reason": ["Bảng mức hưởng cho 10.000.000 đồng: nêu lý do chi một số tiền khác."]
+        "result.amount_reason": [
+            "Bảng mức hưởng cho 10.000.000 đồng. Để chi cao hơn, nêu lý do (ít nhất 20 ký tự) và trích dẫn văn bản "
+            "cho phép, có số và ngày (ví dụ: Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025)."
+        ]
     }
     assert (funeral.state, funeral.result) == ("ready", None)
     assert Event.objects.filter(step=funeral, action="completed").count() == 0
@@ -402,7 +406,7 @@ def test_a_funeral_amount_other_than_the_rate_tables_is_refused_without_a_reason
 def test_a_different_funeral_amount_with_a_reason_keeps_both_figures_and_the_reason(api, integration, officer):
     funeral = funeral_ready(api, integration, officer)
     chairman = officer("social_protection", commune="17329")
-    reason = "Nghị quyết 12/2025/NQ-HĐND tỉnh nâng mức hỗ trợ mai táng"
+    reason = "Nghị quyết 12/2025/NQ-HĐND ngày 10/07/2025 của tỉnh nâng mức hỗ trợ mai táng"
 
     response = api(chairman).post(
         f"/api/v1/steps/{funeral.pk}/complete/",
