@@ -25,6 +25,7 @@ from cases.models import (
     Step,
 )
 from cases.selectors import step_get_for_user
+from cases.services.appointment import appointment_update
 from cases.services.audit import available_actions, ensure_open, event, lock_bundle, move, publish
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 
@@ -170,6 +171,7 @@ def step_return(*, user: User, step_pk: int, reason: str, missing_documents: lis
             deadline=deadline,
         )
         publish("step.returned", step=step.pk)
+        appointment_update(step.bundle, actor=user)  # the step's clock stopped
     return step
 
 
@@ -235,6 +237,7 @@ def _advance(bundle: Bundle, *, actor: User | None) -> None:
         method = "complete" if done == len(states) else "complete_partly" if done else "refuse"
         move(bundle, method, action=Action.FINISHED, actor=actor)
         publish("bundle.finished", bundle=bundle.pk)
+    appointment_update(bundle, actor=actor)  # the opened steps' clocks started
 
 
 def step_apologise(*, user: User, step_pk: int, new_appointment_on: datetime.date) -> Step:
