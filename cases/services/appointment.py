@@ -3,13 +3,16 @@ of its steps: a step waiting for documents stops its clock (Decree 118/2025/NĐ-
 supply documents is not counted), so the day the results can be ready moves, and so does the
 appointment the citizen was given; when the documents come, it is counted again from the new clock.
 
+It is recomputed where a step's clock stops or starts again (a step returned, its documents
+supplied), never when a step merely opens: a step that opens late because the one before it was
+late is the office's delay, which lateness and its apology answer, and must stay overdue.
+
 The appointment is the latest of
 - the date the dossier was given when it was filed (the bundle's legal limit from its clock, or the
   end of its plan), so that a dossier running on time keeps the date on its receipt; and
 - the day each open step would end: a step at work on its due date; a step waiting for documents
   on the last day of the wait plus its own limit (its clock restarts when they come); a step not
   yet open, its limit from the working day after the steps it follows would end (as filing plans).
-A step late through the office's fault does not move it: that is lateness, with its apology.
 """
 
 from __future__ import annotations

@@ -237,7 +237,6 @@ def _advance(bundle: Bundle, *, actor: User | None) -> None:
         method = "complete" if done == len(states) else "complete_partly" if done else "refuse"
         move(bundle, method, action=Action.FINISHED, actor=actor)
         publish("bundle.finished", bundle=bundle.pk)
-    appointment_update(bundle, actor=actor)  # the opened steps' clocks started
 
 
 def step_apologise(*, user: User, step_pk: int, new_appointment_on: datetime.date) -> Step:

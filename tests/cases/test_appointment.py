@@ -121,6 +121,20 @@ def test_a_dossier_that_runs_on_time_keeps_the_appointment_it_was_given(bundle, 
     assert not Outbox.objects.filter(topic="bundle.rescheduled").exists()
 
 
+def test_a_step_finished_late_by_its_office_leaves_the_dossier_overdue(bundle, officer):
+    with time_machine.travel(at(2026, 12, 10, 9), tick=False):
+        services.step_complete(
+            user=officer("civil_status"),
+            step_pk=bundle.steps.get(procedure_id="birth_registration").pk,
+            result={"register_number": "KS-01/2026", "personal_id_number": "040326000001"},
+        )
+        bundle.refresh_from_db()
+
+        assert [step.due_date for step in bundle.steps.order_by("pk")][1:] == [D("2026-12-11"), D("2026-12-11")]
+        assert (bundle.due_date, bundle.overdue) == (D("2026-12-09"), True)
+    assert rescheduled(bundle) == []
+
+
 def test_the_citizen_is_told_the_new_appointment(bundle, officer):
     return_first(bundle, officer)
     while pks := list(Outbox.objects.filter(delivered_at__isnull=True).values_list("pk", flat=True)):
