@@ -55,6 +55,10 @@ class AdministrativeUnit(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(_("source file"), max_length=100, blank=True)
+    # Where the unit's People's Committee receives dossiers (its one-stop desk), as its papers print
+    # it: seeded from agencies/data/ (desk_contacts.csv, else "Trụ sở UBND xã X"), edited in the admin.
+    desk_address = models.CharField(_("one-stop desk address"), max_length=300, blank=True)
+    desk_phone = models.CharField(_("one-stop desk phone"), max_length=30, blank=True)
 
     objects = ValidityQuerySet.as_manager()
 

@@ -430,3 +430,34 @@ def user_upsert(
         user.full_clean()
         user.save()
     return user
+
+
+DESK_CONTACTS = Path(__file__).resolve().parent / "data" / "desk_contacts.csv"
+DESK_CONTACT_COLUMNS = ["code", "name", "address", "phone", "source"]
+
+
+def desk_contacts_seed(*, path: Path = DESK_CONTACTS) -> int:
+    """Give each commune's one-stop desk the contacts its papers print: the official ones listed in
+    `path` (a unit by its code and name, since codes were reused in 2025), else the seat of the
+    commune's People's Committee ("Trụ sở UBND xã X"), where the desk sits. A phone number is only
+    ever taken from the file: none is made up. Only what is blank is filled, so edits made in the
+    admin survive a re-run. Returns the number of units changed."""
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != DESK_CONTACT_COLUMNS:
+            columns = ",".join(DESK_CONTACT_COLUMNS)
+            raise ImportRejected(
+                _("%(file)s: the columns must be %(columns)s.") % {"file": path.name, "columns": columns}
+            )
+        listed = {(row["code"].strip(), row["name"].strip()): row for row in reader}
+    changed = []
+    with transaction.atomic():
+        for unit in AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE).select_for_update().order_by("pk"):
+            row = listed.get((unit.code, unit.name), {})
+            address = unit.desk_address or row.get("address", "").strip() or "Trụ sở " + unit.people_committee
+            phone = unit.desk_phone or row.get("phone", "").strip()
+            if (address, phone) != (unit.desk_address, unit.desk_phone):
+                unit.desk_address, unit.desk_phone = address, phone
+                changed.append(unit)
+        AdministrativeUnit.objects.bulk_update(changed, ["desk_address", "desk_phone"], batch_size=500)
+    return len(changed)

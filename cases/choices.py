@@ -88,6 +88,7 @@ class Action(models.TextChoices):
     NOTICES_STOPPED = "notices_stopped", _("The citizen stopped the notices")
     DOCUMENT_SIGNED = "document_signed", _("Document signed")
     EXTRACT_ATTACHED = "extract_attached", _("Electronic extract attached")
+    RESCHEDULED = "rescheduled", _("Appointment date moved")
 
 
 class AccessChannel(models.TextChoices):

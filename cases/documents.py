@@ -12,6 +12,7 @@ templates show and render them with WeasyPrint; they read the database but never
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,10 @@ CHANNELS: dict[str, str] = {
     Channel.DIRECT: "Trực tiếp",
     Channel.POSTAL: "Qua bưu chính",
 }
+# The documents a dossier brought electronically besides its scans, as a receipt lists them: each
+# app that holds some registers a function here from its AppConfig.ready() (health: the hospital
+# notice a dossier was filed from), so that the engine never imports it.
+RECEIPT_DOCUMENTS: list[Callable[[Bundle], list[str]]] = []
 
 
 def receipt_pdf(bundle: Bundle) -> bytes:
@@ -61,14 +66,26 @@ def refusal_pdf(bundle: Bundle, *, steps: list[Step], signer: User) -> bytes:
     return html_to_pdf(slip_html("cases/pdf/refusal.html", bundle, steps=steps, signer=signer))
 
 
+def slip_office(steps: list[Step], signer: User) -> Office | None:
+    """The office that issues a slip: the signer's, when the signer is an officer of the office of
+    every step the slip is about (an office's own slip, under its header and signed by its officer);
+    None when the commune's one-stop desk issues it (a clerk signs, or the steps are several offices')."""
+    if signer.office_id is None or any(step.office_id != signer.office_id for step in steps):
+        return None
+    return steps[0].office
+
+
 def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User) -> str:
-    """A slip about some steps of a bundle as HTML, issued by the commune's one-stop desk, dated
-    today in Vietnam; each step with the day and the person of the decision the slip is about."""
+    """A slip about some steps of a bundle as HTML, dated today in Vietnam, issued by the office
+    of its steps when that office's officer signs it (`slip_office`), else by the commune's
+    one-stop desk; each step with the day and the person of the decision the slip is about."""
     offices = list(dict.fromkeys(step.office for step in steps))
+    office = slip_office(steps, signer)
     context: dict[str, Any] = {
         "bundle": bundle,
         "desk": bundle.commune.people_committee,
-        "place_and_date": place_and_date(bundle.commune, timezone.localdate(timezone=ZONE)),
+        "office": office,
+        "place_and_date": place_and_date(office.unit if office else bundle.commune, timezone.localdate(timezone=ZONE)),
         "received_on": bundle.received_at.astimezone(ZONE).date(),
         "applicant": _applicant(bundle),
         "procedures": [step.procedure.name for step in bundle.steps.select_related("procedure")],
@@ -104,9 +121,14 @@ def receipt_html(bundle: Bundle) -> str:
     steps = list(bundle.steps.select_related("procedure", "office"))
     received_at = bundle.received_at.astimezone(ZONE)
     url = tracking_url(str(bundle.code))
+    electronic = [line for listed in RECEIPT_DOCUMENTS for line in listed(bundle)]
     context: dict[str, Any] = {
         "bundle": bundle,
         "desk": bundle.commune.people_committee,
+        # Online, the commune's one-stop desk received the dossier (whoever sent it: the citizen,
+        # the national portal), so the receipt names the desk, with its contacts, as the receiver.
+        "online": bundle.channel == Channel.ONLINE,
+        "desk_contacts": desk_contacts(bundle.commune),
         "place_and_date": place_and_date(bundle.commune, received_at.date()),
         "received_at": received_at.strftime("%d/%m/%Y %H:%M"),
         "channel": CHANNELS.get(bundle.channel, bundle.channel),
@@ -114,7 +136,7 @@ def receipt_html(bundle: Bundle) -> str:
         "steps": steps,
         "contacts": [(office.name, contacts(office)) for office in dict.fromkeys(step.office for step in steps)],
         "kind_facts": kinds.get(bundle.kind).receipt_facts(bundle, steps),
-        "attachments": list(bundle.attachments.values_list("kind", flat=True)),
+        "attachments": electronic + list(bundle.attachments.values_list("kind", flat=True)),
         "clerk": _person(bundle.filed_by),
         "tracking_url": url,
         "qr": qr_svg(url),
@@ -142,6 +164,13 @@ def contacts(office: Office) -> str:
     """An office's contacts as a document prints them, leaving out what is not known:
     "Địa chỉ: …; Điện thoại: …; Thư điện tử: …", or "" when none is known."""
     known = [("Địa chỉ", office.address), ("Điện thoại", office.phone), ("Thư điện tử", office.email)]
+    return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
+
+
+def desk_contacts(commune: AdministrativeUnit) -> str:
+    """The contacts of a commune's one-stop desk as a document prints them, leaving out what is
+    not known (the reference data has no phone for most): "Địa chỉ: …; Điện thoại: …"."""
+    known = [("Địa chỉ", commune.desk_address), ("Điện thoại", commune.desk_phone)]
     return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
 
 

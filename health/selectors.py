@@ -11,7 +11,7 @@ from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, UnitSuccession, User
 from agencies.selectors import seat_of
 from cases.models import LIVE, Bundle
-from health.models import HealthNotice
+from health.models import HealthNotice, NoticeKind
 
 
 def unused() -> Q:
@@ -69,3 +69,15 @@ def notice_get(pk: Any, user: User) -> HealthNotice | None:
     if user.role == UserRole.CITIZEN:
         found = found.filter(offered_to=user.personal_id)
     return found.first()
+
+
+def receipt_documents(bundle: Bundle) -> list[str]:
+    """The hospital notices a dossier was filed from, as its receipt lists them among the documents
+    received electronically (registered in cases.documents.RECEIPT_DOCUMENTS): the certificate's
+    number and the facility; a signed XML notice was stored only once its signature checked out."""
+    names = {NoticeKind.BIRTH: "Giấy chứng sinh", NoticeKind.DEATH: "Giấy báo tử"}
+    return [
+        f"{names[NoticeKind(notice.kind)]} số {notice.certificate_number} của {notice.facility.name}"
+        + (" (đã kiểm tra chữ ký số)" if notice.signer else " (nhận từ hệ thống của cơ sở y tế)")
+        for notice in HealthNotice.objects.filter(bundle=bundle).select_related("facility").order_by("pk")
+    ]

@@ -235,13 +235,14 @@ SLIPS = {
 
 
 def slip_issue(*, slip: str, bundle: Bundle, steps: list[Step], signer: User, actor: User) -> IssuedDocument:
-    """A slip about some steps (Mẫu 02, Mẫu 03), issued by the commune's desk, by `signer`."""
+    """A slip about some steps (Mẫu 02, Mẫu 03), by `signer`: issued by the steps' office when its
+    officer signs (documents.slip_office), else by the commune's desk, as its header says."""
     kind, template, ending = SLIPS[slip]
     return document_issue(
         kind=kind,
         html=documents.slip_html(template, bundle, steps=steps, signer=signer),
         filename=f"{bundle.code}-{ending}.pdf",
-        issuer=bundle.commune,
+        issuer=documents.slip_office(steps, signer) or bundle.commune,
         person=signer,
         actor=actor,
         bundle=bundle,

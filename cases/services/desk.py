@@ -23,6 +23,7 @@ from cases.models import (
     Step,
 )
 from cases.selectors import bundle_get_for_user
+from cases.services.appointment import appointment_update
 from cases.services.audit import event, lock_bundle, move, open_refusal, publish
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 
@@ -144,6 +145,7 @@ def bundle_supplement(*, user: User, code: str, note: str, documents: Sequence[D
                 due_date=rules.step_due(step.procedure_id, bundle.funeral_category, clock),
             )
             publish("step.ready", step=step.pk)
+        appointment_update(bundle, actor=user)  # the returned steps' clocks start again
     return bundle
 
 

@@ -50,6 +50,7 @@ CITIZEN_TOPICS = (
     "bundle.late",
     "step.apologised",
     "bundle.finished",
+    "bundle.rescheduled",
 )
 
 
@@ -128,6 +129,8 @@ def _citizen_texts(topic: str, bundle: Bundle, step: Step | None) -> tuple[str, 
             "code": code,
             "day": _day(step.new_appointment_on),
         }
+    elif topic == "bundle.rescheduled":
+        text = _("Dossier %(code)s: the results are now due %(due)s.") % {"code": code, "due": _day(bundle.due_date)}
     elif topic == "bundle.filed":
         text = _("Dossier %(code)s received, due %(due)s.") % {"code": code, "due": _day(bundle.due_date)}
     else:

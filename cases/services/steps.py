@@ -25,6 +25,7 @@ from cases.models import (
     Step,
 )
 from cases.selectors import step_get_for_user
+from cases.services.appointment import appointment_update
 from cases.services.audit import available_actions, ensure_open, event, lock_bundle, move, publish
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 
@@ -200,6 +201,7 @@ def step_return(*, user: User, step_pk: int, reason: str, missing_documents: lis
             deadline=deadline,
         )
         publish("step.returned", step=step.pk)
+        appointment_update(step.bundle, actor=user)  # the step's clock stopped
     return step
 
 

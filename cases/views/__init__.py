@@ -36,6 +36,10 @@ def slip_response(
     if not chosen:
         raise Http404
     signer = (chosen[0].claimant if by_officer else None) or request.user
+    if signer.office_id is not None:
+        # An officer signs the slip of the office's own steps, under the office's header: never
+        # another office's request or refusal (the desk's slip lists them all, signed by a clerk).
+        chosen = [step for step in chosen if step.office_id == signer.office_id] or chosen
     return issued_response(
         request,
         lambda: signing_services.slip_issue(slip=slip, bundle=bundle, steps=chosen, signer=signer, actor=request.user),

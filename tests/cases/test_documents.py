@@ -103,8 +103,9 @@ def test_the_receipt_of_a_birth_bundle_gives_the_code_steps_offices_dates_and_tr
     ) in text  # no contact is known: none is printed, not even a dash
     assert tracking_url(birth_bundle) in text
     assert "4 chữ số cuối số định danh cá nhân" in text
-    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
-    assert "portal.integration" in text  # filed by the partner system, which has no person's name
+    # Received online: the commune's desk is the receiver, never the partner system that sent it.
+    assert "CƠ QUAN TIẾP NHẬN HỒ SƠ (tiếp nhận trực tuyến) Bộ phận Một cửa UBND phường Trường Vinh" in text
+    assert "portal.integration" not in text
 
 
 def test_the_receipt_shows_no_id_number_and_no_personal_data_beyond_the_applicants_name_and_phone(

@@ -1,7 +1,8 @@
 """Load the reference data the portal ships with: administrative units of Nghệ An and Hà Tĩnh in
 their three periods, the 2025 merge mapping, the offices and jurisdictions of both agency
-structures, and the procedures, bundle variants, limits, rates and calendar changes of the case
-engine. Safe to run again: it updates units in place and only adds what is missing."""
+structures, the contacts of the communes' one-stop desks, and the procedures, bundle variants,
+limits, rates and calendar changes of the case engine. Safe to run again: it updates units in
+place and only adds what is missing."""
 
 import csv
 import datetime
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agencies.services import ImportRejected, agencies_seed, reference_file_import
+from agencies.services import ImportRejected, agencies_seed, desk_contacts_seed, reference_file_import
 from cases.reference import cases_reference_seed
 from reporting.reference import reporting_reference_seed
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 added = agencies_seed(province_code=province)
                 if options["verbosity"]:
                     self.stdout.write(f"jurisdictions added for province {province}: {added}")
+            desk_contacts_seed()
             cases_reference_seed()
             reporting_reference_seed()
         except ImportRejected as rejected:
