@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cases.choices import BundleState, StepState
 from cases.models import Bundle, Step
+from tests.browser.conftest import screenshot
 from tests.citizens.conftest import LAN, provider, providers  # noqa: F401  (the citizen's e-ID sign-in)
 from tests.citizens.test_signin import sign_in
 
@@ -88,16 +89,19 @@ def visit(page, url: str, expected: int = 200) -> None:
     assert response.status == expected, (url, response.status)
 
 
-def choose_variant(page, procedures: list[str]) -> None:
-    """Tick the variant made of these procedures, whatever the page's language."""
-    value = page.evaluate(
+def variant(page, procedures: list[str]) -> str:
+    """The value of the variant made of these procedures, whatever the page's language."""
+    return page.evaluate(
         """(wanted) => {
             const variants = JSON.parse(document.querySelector("form[data-intake]").dataset.variants);
             return Object.keys(variants).find((key) => variants[key].join(" ") === wanted);
         }""",
         " ".join(procedures),
     )
-    page.locator(f'input[name="variant"][value="{value}"]').check()
+
+
+def choose_variant(page, procedures: list[str]) -> None:
+    page.locator(f'input[name="variant"][value="{variant(page, procedures)}"]').check()
 
 
 BORN = timezone.localdate() - datetime.timedelta(days=10)
@@ -267,3 +271,78 @@ def test_every_page_of_every_role_has_no_serious_accessibility_violation(
         if rules
     }
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+# Where the focus is, and how it shows: the outline drawn round the focused element, and the
+# contrast of its colour with the background around it (WCAG 1.4.11: 3:1 at least).
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const rgba = (colour) => colour.match(/[\\d.]+/g).map(Number);
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  let around = [255, 255, 255];
+  for (let node = el.parentElement; node; node = node.parentElement) {
+    const colour = rgba(getComputedStyle(node).backgroundColor);
+    if (colour.length < 4 || colour[3] > 0) { around = colour; break; }
+  }
+  const [light, dark] = [luminance(rgba(style.outlineColor)), luminance(around)].sort((a, b) => b - a);
+  return {
+    tag: el.tagName.toLowerCase(), type: el.type || "", name: el.name || "", value: el.value || "",
+    checked: Boolean(el.checked), text: (el.innerText || "").trim().slice(0, 60),
+    form: el.form ? el.form.id || (el.form.hasAttribute("data-intake") ? "intake" : "") : "",
+    outline: style.outlineStyle, width: parseFloat(style.outlineWidth), contrast: (light + 0.05) / (dark + 0.05),
+  };
+}"""
+
+
+def tab(page, key: str = "Tab") -> dict:
+    page.keyboard.press(key)
+    return page.evaluate(FOCUSED)
+
+
+def test_the_birth_intake_with_the_keyboard_alone_and_the_focus_always_visible(page, live_server, portal):
+    portal("clerk.16690")
+    page.goto(live_server.url + "/clerk/new/birth/")
+    to_type = dict(BIRTH)
+    choices = {"variant": variant(page, ["birth_registration", "health_insurance_card"]), "child-sex": "female"}
+    unseen: list[str] = []
+    focused = tab(page)
+    assert (focused["tag"], focused["text"]) == ("a", "Bỏ qua đến nội dung chính")  # the skip link first
+    previous = None
+    for _ in range(120):
+        if focused["outline"] == "none" or focused["width"] < 2 or focused["contrast"] < 3:
+            unseen.append(f"{focused['tag']} {focused['name'] or focused['text']}: {focused}")
+        name = focused["name"]
+        if name in choices and focused["value"] != choices[name]:
+            focused = tab(page, "ArrowDown")  # the arrows move through a group of radios, ticking each
+            continue
+        if name in choices and not focused["checked"]:
+            page.keyboard.press("Space")
+        if name in to_type:
+            page.keyboard.type(to_type.pop(name))
+            if name == "child-full_name":  # Shift+Tab goes back to the field before, Tab comes back
+                screenshot(page, "a11y-focus-ring")
+                assert tab(page, "Shift+Tab")["name"] == previous
+                assert tab(page)["name"] == name
+        if focused["tag"] == "button" and focused["form"] == "intake":
+            break
+        previous = name
+        focused = tab(page)
+    assert to_type == {}, f"never reached with Tab: {sorted(to_type)}"
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Xem lại hồ sơ"
+
+    # The review: Tab to the button that files the dossier, and Enter files it.
+    focused = tab(page)
+    for _ in range(60):
+        if focused["outline"] == "none" or focused["width"] < 2 or focused["contrast"] < 3:
+            unseen.append(f"{focused['tag']} {focused['name'] or focused['text']}: {focused}")
+        if focused["tag"] == "button" and focused["text"] == "Nộp hồ sơ":
+            break
+        focused = tab(page)
+    assert focused["text"] == "Nộp hồ sơ"
+    page.keyboard.press("Enter")
+    page.get_by_text("Đã tiếp nhận hồ sơ").wait_for()
+    assert unseen == []
