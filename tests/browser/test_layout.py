@@ -80,6 +80,9 @@ def test_pills_codes_and_header_stay_on_one_line_at_desktop_tablet_and_phone_wid
                         continue  # the dashboard shows no state
                     if found := on_more_than_one_line(page, selector):
                         wrapped[f"{name} at {width} px: {what}"] = found
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 0:  # WCAG 1.4.10: a wide table scrolls in its card, the page does not
+                    wrapped[f"{name} at {width} px: page"] = [f"{overflow} px wider than the window"]
                 if page.evaluate(LANGUAGE_ALONE):
                     wrapped[f"{name} at {width} px: language button"] = ["on a row of its own"]
                 footer = page.evaluate(MEASURE, ".site-footer, .site-footer a")
