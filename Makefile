@@ -101,7 +101,14 @@ security: $(BIN)/.installed
 audit: $(BIN)/.installed
 	$(BIN)/pip-audit --requirement requirements.lock --strict --no-deps --disable-pip --progress-spinner off
 
-pytest: $(BIN)/.installed
+# axe-core, the accessibility engine the browser tests inject (package.json, pinned by
+# package-lock.json): `npm ci` when node_modules is missing or older than the lock. Without npm
+# (optional for `make test`, required by CI) the accessibility tests skip and say why.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not installed: the accessibility browser tests will be skipped (apt-get install npm)"; fi
+
+pytest: $(BIN)/.installed node_modules/.installed
 	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)
 
 ## fuzz: schemathesis against a live server on /api/schema/: every check, fixed seed, bounded budget;
@@ -118,8 +125,8 @@ faults: system-packages-test $(BIN)/.installed
 ## messages: refresh the Vietnamese catalogue after changing user-facing strings (needs gettext)
 messages: export DEBUG ?= true
 messages: $(BIN)/.installed
-	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=tests --no-obsolete --add-location=file
-	$(MANAGE) compilemessages --ignore=.venv
+	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=tests --ignore=node_modules --no-obsolete --add-location=file
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 ## graphs: draw the bundle and step state machines from the code into docs/ (needs Debian's graphviz)
 graphs: export DEBUG ?= true
@@ -134,4 +141,4 @@ lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^polib==' > requirements.lock
 
 clean:
-	rm -rf $(VENV) var db.sqlite3 .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules var db.sqlite3 .mypy_cache .ruff_cache .pytest_cache

@@ -94,6 +94,18 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 
 
 @register.filter
+def described(field: Any) -> str:
+    """A form field's widget described by what portal/field.html shows beside it: its error list
+    (`<id>-errors`, the id the pages and their tests name) and its help text (`<id>_helptext`).
+    Django's own widget attributes point at `<id>_error`, an element only its default templates
+    make: a screen reader would find nothing and read neither the error nor the help."""
+    ids = [f"{field.auto_id}_helptext"] if field.help_text else []
+    if field.errors:
+        ids.append(f"{field.auto_id}-errors")
+    return field.as_widget(attrs={"aria-describedby": " ".join(ids)} if ids else None)
+
+
+@register.filter
 def result_label(name: str) -> str:
     from cases.forms import result_label
 

@@ -54,7 +54,7 @@ def counts(page: str) -> dict[str, int]:
 
 
 def row_of(page: str, code: str) -> str:
-    return re.search(rf'<tr class="[^"]*">\s*<td><a href="/bundles/{code}/">.*?</tr>', page, re.S).group(0)
+    return re.search(rf'<tr class="[^"]*">\s*<td><a class="code" href="/bundles/{code}/">.*?</tr>', page, re.S).group(0)
 
 
 def test_the_desk_counts_and_filters_the_dossiers_waiting_for_documents(client, clerk, officer, travel):
