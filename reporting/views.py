@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -98,12 +98,14 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     report = context["report"]
     export = request.GET.get("export", "")
     if export == "report.pdf":
+        with translation.override("vi"):  # an official document in Vietnamese, whatever the page's language
+            sla_rows = context["sla"]()
         return issued_response(
             request,
             lambda: report_issue(
                 html=report_html(
                     report,
-                    context["sla"](),
+                    sla_rows,
                     author=request.user,
                     remap=context["remap"],
                     rows=context["rows"],  # the page's filter and sort, as its CSV and XLSX
