@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
-from cases.forms import Intake, payload_as_post, payload_sections
+from cases.forms import Intake, payload_as_post, payload_sections, with_defaults
 from cases.models import Bundle, BundleVariant
 from health.selectors import notice_get
 from portal.access import PortalRequest
@@ -52,8 +52,9 @@ class IntakeFlow:
 
     def prefilled(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The form data of a new dossier that starts from `payload` (the bundle with every
-        procedure, the newest variant, unless it says otherwise)."""
-        data = payload_as_post({"kind": self.kind, "delivery": "electronic", **payload})
+        procedure, the newest variant, unless it says otherwise; the fields it leaves empty at
+        their defaults, as on the desk's empty form)."""
+        data = with_defaults(self.kind, payload_as_post({"kind": self.kind, "delivery": "electronic", **payload}))
         if not data.get("variant"):
             latest = BundleVariant.objects.filter(kind=self.kind).order_by("-pk").first()
             data["variant"] = str(latest.pk) if latest else ""

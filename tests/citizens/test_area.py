@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agencies.choices import UserRole
@@ -180,6 +181,26 @@ def test_the_form_starts_with_the_applicant_from_the_e_id_and_keeps_it(client, l
     form = {**BIRTH_FORM, "variant": variant_id(client, "Khai sinh, thẻ BHYT"), "applicant-id_number": "040093005678"}
     review = client.post("/citizen/file/birth/", form).content.decode()
     assert f"<dd>{LAN}</dd>" in review and "040093005678" not in review
+
+
+def test_the_citizens_form_starts_with_the_ethnicity_and_nationality_the_desk_starts_with(
+    client, make_user, lan, travel
+):
+    """Issue 26 §7.4: the same defaults as the desk's form, which the citizen may change."""
+    desk = Client()
+    desk.force_login(make_user(UserRole.CLERK))
+
+    pages = {"desk": desk.get("/clerk/new/birth/").content.decode()}
+    pages["citizen"] = client.get("/citizen/file/birth/").content.decode()
+    changed = client.post(
+        "/citizen/file/birth/",
+        {**BIRTH_FORM, "variant": variant_id(client, "Khai sinh, thẻ BHYT"), "child-ethnicity": "Thái"},
+    ).content.decode()
+
+    for page in pages.values():
+        assert re.search(r'name="child-ethnicity" value="([^"]*)"', page).group(1) == "Kinh"
+        assert re.search(r'name="child-nationality" value="([^"]*)"', page).group(1) == "VN"
+    assert "<dt>Dân tộc</dt><dd>Thái</dd>" in changed
 
 
 def test_a_level_1_sign_in_may_track_but_not_file(client, make_user, travel):
