@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
@@ -35,7 +37,7 @@ from citizens.oidc import SESSION_ERROR
 from health.models import NoticeKind
 from health.selectors import filing_data, offers_for
 from portal.access import PortalRequest
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Conflict, Invalid
 from portal.paging import keyset_page
 
 PAGE_SIZE = 50
@@ -186,17 +188,24 @@ def commune_choices(request: PortalRequest) -> list[tuple[str, list[tuple[str, s
     return list(groups.items())
 
 
-def _filing_allowed(request: PortalRequest) -> None:
-    if not signin.may_file(request):
-        raise Forbidden(_("Your e-ID sign-in lets you track your dossiers but not file one: sign in again at level 2."))
-
-
 @citizen_required
 def file(request: PortalRequest, kind: str) -> HttpResponse:
-    """File a dossier online: enter it, review where it goes, attach the scans, file."""
+    """File a dossier online: enter it, review where it goes, attach the scans, file. A sign-in
+    below the filing level is told so, with a way to sign in again at that level (403)."""
     known_kind(kind)
-    _filing_allowed(request)
+    if not signin.may_file(request):
+        return render(request, "citizens/level_needed.html", {"next": request.get_full_path()}, status=403)
     return CitizenIntake(request, kind).handle()
+
+
+class SignInAgain(OIDCAuthenticationRequestView):
+    """Sign in again at a level that may file: the identity provider is asked for those levels
+    (`acr_values`, settings.OIDC_ACR_FILING) and to sign the person in anew (`prompt=login`);
+    then back to `next`, as with the first sign-in (the new level replaces the old in the session)."""
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        levels = " ".join(sorted(settings.OIDC_ACR_FILING))
+        return {**super().get_extra_params(request), "acr_values": levels, "prompt": "login"}
 
 
 @require_POST

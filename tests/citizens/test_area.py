@@ -3,6 +3,7 @@
 that sign-in leaves (citizens.signin), so each page's rules are tested on their own."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -216,6 +217,35 @@ def test_a_level_1_sign_in_may_track_but_not_file(client, make_user, travel):
     with pytest.raises(Forbidden):
         services.bundle_file(user=user, data=data, assurance="1")
     assert Bundle.objects.filter(filed_by=user).count() == 0
+
+
+def test_a_level_1_sign_in_opening_the_filing_page_is_asked_to_sign_in_again_at_level_2(client, settings, travel):
+    """Issue 26 §7.5: not the generic 403 ("ask the administrator") but what to do, and a button
+    that asks the identity provider for a level-2 sign-in and comes back to the page."""
+    settings.OIDC_ACR_FILING = frozenset({"2", "3"})
+    sign_in(client, citizen_user(), level="1")
+
+    response = client.get("/citizen/file/birth/")
+    posted = client.post("/citizen/file/birth/", BIRTH_FORM)
+    again = client.get(re.search(r'<a class="button primary" href="([^"]+)"', response.content.decode()).group(1))
+
+    page = response.content.decode()
+    assert (response.status_code, posted.status_code) == (403, 403)
+    assert re.search(r"<h1 id=\"level-needed-title\">([^<]+)</h1>", page).group(1) == (
+        "Cần tài khoản định danh điện tử mức độ 2 để nộp hồ sơ"
+    )
+    assert re.search(r'<a class="button primary" href="([^"]+)">([^<]+)</a>', page).groups() == (
+        "/citizen/sign-in/level-2/?next=%2Fcitizen%2Ffile%2Fbirth%2F",
+        "Đăng nhập lại bằng định danh điện tử mức độ 2",
+    )
+    assert "quản trị viên" not in page and 'href="/citizen/"' in page
+    location = urlsplit(again["Location"])
+    query = parse_qs(location.query)
+    assert again.status_code == 302
+    assert f"{location.scheme}://{location.netloc}{location.path}" == settings.OIDC_OP_AUTHORIZATION_ENDPOINT
+    assert (query["acr_values"], query["prompt"]) == (["2 3"], ["login"])
+    assert client.session["oidc_login_next"] == "/citizen/file/birth/"
+    assert Bundle.objects.count() == 0
 
 
 def test_the_service_files_a_citizens_dossier_only_online_and_only_as_themselves(lan, travel):
