@@ -31,7 +31,7 @@ from cases.models import Bundle
 from cases.selectors import bundle_get_for_user, bundle_list_for_user, bundle_page_for_user
 from cases.services.outbox import notices_stop_url
 from cases.views import slip_response
-from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
+from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_errors, scan_slots, scans
 from citizens import signin
 from citizens.oidc import SESSION_ERROR
 from health.models import NoticeKind
@@ -42,6 +42,7 @@ from portal.paging import keyset_page
 
 PAGE_SIZE = 50
 SUPPLY_ROWS = range(1, 4)  # scans supplied at once on a dossier's page
+OTHER_DOCUMENT = "Giấy tờ khác"  # always offered: the checklists' name of any other paper
 
 
 def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -216,20 +217,22 @@ def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
 
 
 @citizen_required
-def bundle(request: PortalRequest, code: str, *, refused: dict[int, list[str]] | None = None) -> HttpResponse:
+def bundle(request: PortalRequest, code: str, *, refused: list[ScanSlot] | None = None) -> HttpResponse:
     """One of my dossiers: each step, what is missing and by when (and a form to supply it), the
     results of the finished steps, the receipt and the slips."""
     page = bundle_page_for_user(user=request.user, code=code)
     services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
     returned = [step for step in page.steps if step.state == StepState.RETURNED]
+    to_bring = sorted({name for step in returned for name in step.missing_documents})
     context = {
         "bundle": page.bundle,
         "steps": page.steps,
         "returned": returned,
         "refused": any(step.state == StepState.REFUSED for step in page.steps),
         "attachments": page.attachments,
-        "supply_rows": [(row, (refused or {}).get(row, [])) for row in SUPPLY_ROWS],
-        "to_bring": sorted({name for step in returned for name in step.missing_documents}),
+        "supply_slots": refused or [ScanSlot(row) for row in SUPPLY_ROWS],
+        "to_bring": to_bring,
+        "supply_kinds": [*to_bring, *([] if OTHER_DOCUMENT in to_bring else [OTHER_DOCUMENT])],
         "notices_stop_url": notices_stop_url(page.bundle) if page.bundle.notices_stopped_at is None else "",
     }
     return render(request, "citizens/bundle.html", context, status=400 if refused else 200)
@@ -248,8 +251,11 @@ def supply(request: PortalRequest, code: str) -> HttpResponse:
             user=request.user, code=code, note=request.POST.get("note", "").strip(), documents=documents
         )
     except Invalid as problems:
-        by_row = scan_errors(problems, rows or [1])
-        return bundle(request, code, refused=by_row or {1: [m for ms in problems.errors.values() for m in ms]})
+        if scan_errors(problems, rows or [1]) is None:  # not a scan's refusal: said at the first file
+            problems = Invalid({"documents.1.file": [m for ms in problems.errors.values() for m in ms]})
+        # Each refusal at the field of its slot, the types chosen kept, the files named to choose again.
+        slots = scan_slots(request, SUPPLY_ROWS, "supply", refused=problems, sent=rows or [1])
+        return bundle(request, code, refused=slots)
     except Conflict as conflict:
         messages.error(request, str(conflict))
         return redirect("citizen:bundle", code=code)

@@ -316,6 +316,31 @@ def test_a_supply_without_a_file_or_with_a_bad_file_changes_nothing(client, lan,
     assert (returned.attachments.count(), returned.events.count()) == (0, events)
 
 
+def test_a_refused_supply_scan_is_refused_at_its_slot_and_the_types_stay_chosen(client, lan, returned):
+    """Issue 26 §7.3, on the page that supplies missing documents too."""
+    response = client.post(
+        f"/citizen/dossiers/{returned.code}/supply/",
+        {
+            "supply-1-kind": "Giấy tờ khác",
+            "supply-1-file": SimpleUploadedFile("khac.pdf", PDF, content_type="application/pdf"),
+            "supply-2-kind": "Giấy chứng sinh",
+            "supply-2-file": SimpleUploadedFile("gcs.pdf", b"not a pdf", content_type="application/pdf"),
+        },
+    )
+
+    page = response.content.decode()
+    slots = {row: page.split(f'id="supply-{row}"')[1].split("</fieldset>")[0] for row in (1, 2, 3)}
+    assert response.status_code == 400
+    assert [re.findall(r'<option value="([^"]+)" selected>', slots[row]) for row in (1, 2, 3)] == [
+        ["Giấy tờ khác"],
+        ["Giấy chứng sinh"],
+        [],
+    ]
+    assert ["field-errors" in slots[row] for row in (1, 2, 3)] == [False, True, False]
+    assert re.search(r'<label for="supply-2-file">[^<]+</label>\s*<ul class="field-errors" id="supply-2-errors">', page)
+    assert returned.attachments.count() == 0
+
+
 def test_the_receipt_and_the_request_for_documents_are_the_citizens_to_download(
     client, lan, returned, signing, officer
 ):
