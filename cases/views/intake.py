@@ -259,7 +259,7 @@ def scan_slots(
             ScanSlot(
                 row,
                 kind=request.POST.get(f"{prefix}-{row}-kind", "").strip(),
-                file_name=upload.name if upload else "",
+                file_name=(upload.name or "") if upload else "",
                 kind_errors=tuple(problems.get((row, "kind"), [])),
                 file_errors=tuple(problems.get((row, "file"), [])),
             )
