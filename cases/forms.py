@@ -306,6 +306,21 @@ def payload_sections(payload: dict[str, Any]) -> list[tuple[Any, list[tuple[str,
     ]
 
 
+def with_defaults(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Form data `data` with each dossier field it leaves empty at its default (the child's
+    ethnicity "Kinh" and nationality "VN"): what an empty form shows, for a form that starts
+    filled (the citizen's, one filled from a hospital's notice)."""
+    filled = dict(data)
+    for path, (_legend, serializer_class) in kind_sections(kind).items():
+        for name, field in serializer_class().fields.items():
+            if isinstance(field, serializers.BaseSerializer | serializers.BooleanField):
+                continue
+            key = f"{path.replace('.', '-')}-{name}"
+            if field.default is not serializers.empty and not filled.get(key):
+                filled[key] = str(field.default)
+    return filled
+
+
 def payload_as_post(payload: dict[str, Any]) -> dict[str, Any]:
     """The form data that shows a payload again (back from the review page to correct it)."""
     kind = payload["kind"]

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
@@ -34,17 +36,18 @@ from cases.selectors import (
 )
 from cases.services.outbox import notices_stop_url
 from cases.views import slip_response
-from cases.views.intake import IntakeFlow, known_kind, scan_errors, scans
+from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_errors, scan_slots, scans
 from citizens import signin
 from citizens.oidc import SESSION_ERROR
 from health.models import NoticeKind
 from health.selectors import filing_data, offers_for
 from portal.access import PortalRequest
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Conflict, Invalid
 from portal.paging import keyset_page
 
 PAGE_SIZE = 50
 SUPPLY_ROWS = range(1, 4)  # scans supplied at once on a dossier's page
+OTHER_DOCUMENT = "Giấy tờ khác"  # always offered: the checklists' name of any other paper
 
 
 def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -191,17 +194,24 @@ def commune_choices(request: PortalRequest) -> list[tuple[str, list[tuple[str, s
     return list(groups.items())
 
 
-def _filing_allowed(request: PortalRequest) -> None:
-    if not signin.may_file(request):
-        raise Forbidden(_("Your e-ID sign-in lets you track your dossiers but not file one: sign in again at level 2."))
-
-
 @citizen_required
 def file(request: PortalRequest, kind: str) -> HttpResponse:
-    """File a dossier online: enter it, review where it goes, attach the scans, file."""
+    """File a dossier online: enter it, review where it goes, attach the scans, file. A sign-in
+    below the filing level is told so, with a way to sign in again at that level (403)."""
     known_kind(kind)
-    _filing_allowed(request)
+    if not signin.may_file(request):
+        return render(request, "citizens/level_needed.html", {"next": request.get_full_path()}, status=403)
     return CitizenIntake(request, kind).handle()
+
+
+class SignInAgain(OIDCAuthenticationRequestView):
+    """Sign in again at a level that may file: the identity provider is asked for those levels
+    (`acr_values`, settings.OIDC_ACR_FILING) and to sign the person in anew (`prompt=login`);
+    then back to `next`, as with the first sign-in (the new level replaces the old in the session)."""
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        levels = " ".join(sorted(settings.OIDC_ACR_FILING))
+        return {**super().get_extra_params(request), "acr_values": levels, "prompt": "login"}
 
 
 @require_POST
@@ -212,20 +222,22 @@ def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
 
 
 @citizen_required
-def bundle(request: PortalRequest, code: str, *, refused: dict[int, list[str]] | None = None) -> HttpResponse:
+def bundle(request: PortalRequest, code: str, *, refused: list[ScanSlot] | None = None) -> HttpResponse:
     """One of my dossiers: each step, what is missing and by when (and a form to supply it), the
     results of the finished steps, the receipt and the slips; then who viewed it (a summary)."""
     page = bundle_page_for_user(user=request.user, code=code)
     services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
     returned = [step for step in page.steps if step.state == StepState.RETURNED]
+    to_bring = sorted({name for step in returned for name in step.missing_documents})
     context = {
         "bundle": page.bundle,
         "steps": page.steps,
         "returned": returned,
         "refused": any(step.state == StepState.REFUSED for step in page.steps),
         "attachments": page.attachments,
-        "supply_rows": [(row, (refused or {}).get(row, [])) for row in SUPPLY_ROWS],
-        "to_bring": sorted({name for step in returned for name in step.missing_documents}),
+        "supply_slots": refused or [ScanSlot(row) for row in SUPPLY_ROWS],
+        "to_bring": to_bring,
+        "supply_kinds": [*to_bring, *([] if OTHER_DOCUMENT in to_bring else [OTHER_DOCUMENT])],
         "notices_stop_url": notices_stop_url(page.bundle) if page.bundle.notices_stopped_at is None else "",
         "reads": bundle_reads_for_citizen(bundle=page.bundle),
     }
@@ -245,8 +257,11 @@ def supply(request: PortalRequest, code: str) -> HttpResponse:
             user=request.user, code=code, note=request.POST.get("note", "").strip(), documents=documents
         )
     except Invalid as problems:
-        by_row = scan_errors(problems, rows or [1])
-        return bundle(request, code, refused=by_row or {1: [m for ms in problems.errors.values() for m in ms]})
+        if scan_errors(problems, rows or [1]) is None:  # not a scan's refusal: said at the first file
+            problems = Invalid({"documents.1.file": [m for ms in problems.errors.values() for m in ms]})
+        # Each refusal at the field of its slot, the types chosen kept, the files named to choose again.
+        slots = scan_slots(request, SUPPLY_ROWS, "supply", refused=problems, sent=rows or [1])
+        return bundle(request, code, refused=slots)
     except Conflict as conflict:
         messages.error(request, str(conflict))
         return redirect("citizen:bundle", code=code)

@@ -55,6 +55,29 @@ class DomainErrorMiddleware:
         return None
 
 
+class PortalNotFoundMiddleware:
+    """Under DEBUG (`make run`) too, an address that matches nothing and a view's Http404 give the
+    portal's own 404 page, not Django's technical page that lists every URL pattern; a 500 keeps
+    Django's traceback there. After CommonMiddleware, which still redirects an address missing
+    only its slash (it looks at the 404 this returns), and after the sign-in, for the header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG:  # without DEBUG, Django renders templates/404.html itself
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as missing:
+                return page_not_found(request, missing)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None
+
+
 def _nul_field(request: HttpRequest) -> str | None:
     """The first query parameter (or path part, by its URL name) that holds a NUL character."""
     for name, values in request.GET.lists():

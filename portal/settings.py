@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.DomainErrorMiddleware",
+    "portal.middleware.PortalNotFoundMiddleware",  # the portal's 404 under DEBUG too (tracebacks stay)
     "portal.middleware.DatabaseUnavailableMiddleware",  # sees the views' errors before the others
     # Last: turns a sign-in refused for too many failures into the page or JSON that says so.
     "axes.middleware.AxesMiddleware",

@@ -7,8 +7,12 @@ password check gets the request, so failures are counted per account and per cli
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -65,3 +69,24 @@ class TokenView(APIView):
     def delete(self, request: Request) -> Response:
         Token.objects.filter(user=request.user).delete()  # type: ignore[misc]  # authenticated: a User
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """Whether a person holds an API token, when it was issued and until when it works; never the
+    token itself, which only the answer to POST /api/v1/auth/token/ gives."""
+
+    issued: datetime.datetime
+    expires: datetime.datetime
+
+    @property
+    def expired(self) -> bool:
+        return self.expires <= timezone.now()
+
+
+def token_state_for_user(*, user: Any) -> TokenState | None:
+    """The state of the person's own token (None: they have none); the key is not read."""
+    issued = Token.objects.filter(user=user).values_list("created", flat=True).first()
+    if issued is None:
+        return None
+    return TokenState(issued, issued + datetime.timedelta(days=settings.API_TOKEN_LIFETIME))

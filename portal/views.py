@@ -35,7 +35,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(UserRole.INTEGRATION, UserRole.HEALTH_FACILITY)
 def integration(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/integration.html")
+    """A partner system's account: its API token's state (never the token), and for a partner
+    that may subscribe, its webhooks and their latest deliveries; its own only."""
+    from outbound.selectors import RECENT_DELIVERIES, delivery_list_for_user, webhook_list_for_user
+    from portal.tokens import token_state_for_user
+
+    user = request.user
+    context: dict[str, Any] = {"token": token_state_for_user(user=user)}
+    if user.role == UserRole.INTEGRATION:  # type: ignore[union-attr]
+        context["webhooks"] = list(webhook_list_for_user(user=user))  # type: ignore[arg-type]
+        context["deliveries"] = delivery_list_for_user(user=user)  # type: ignore[arg-type]
+        context["recent"] = RECENT_DELIVERIES
+    return render(request, "portal/integration.html", context)
 
 
 def _database_state() -> dict[str, Any]:

@@ -4,6 +4,7 @@ as an official document; the tables are the dashboard's own rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -11,7 +12,7 @@ from django.utils import timezone, translation
 
 from agencies.models import User
 from cases.documents import html_to_pdf, place_and_date
-from reporting.selectors import RateReport, SlaRow, obstacle_list_for_user
+from reporting.selectors import RateReport, RateRow, SlaRow, obstacle_list_for_user
 from reporting.tables import rate_table, sla_table
 
 
@@ -20,8 +21,18 @@ def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bo
 
 
 def report_html(
-    report: RateReport, sla: list[SlaRow], *, author: User, remap: bool, silent_units: list | None = None
+    report: RateReport,
+    sla: list[SlaRow],
+    *,
+    author: User,
+    remap: bool,
+    silent_units: list | None = None,
+    rows: Sequence[RateRow] | None = None,
+    selection: Callable[[], str] | None = None,
 ) -> str:
+    """The report's HTML. `rows`: the units as the dashboard shows them (its filter and sort; every
+    unit by code by default), `selection` saying in words how they were chosen (Vietnamese: the
+    report is read in Vietnamese whatever the page's language)."""
     with translation.override("vi"):
         context: dict[str, Any] = {
             "unit": report.unit,
@@ -29,7 +40,8 @@ def report_html(
             "first": report.first,
             "last": report.last,
             "remap": remap,
-            "rates": rate_table(report),
+            "rates": rate_table(report, rows),
+            "selection": selection() if selection else "",
             "sla": sla_table(sla),
             "obstacles": obstacle_list_for_user(user=author).filter(closed_at__isnull=True),
             "author": author.get_full_name() or author.username,

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from django.db.models import Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
@@ -407,7 +408,8 @@ def sla(
     days to result (median, 90th percentile); and now: in progress and overdue. The unit as for
     `online_rate`; kept until the next refresh."""
     unit = unit or report_unit(user=user, code=code, on=last)
-    key = ("sla", unit.code, first, last, today, by_agency)
+    # In the page's language: the kinds of agency and the procedures are named in it.
+    key = ("sla", unit.code, first, last, today, by_agency, get_language())
     return per_refresh(key, lambda: _sla(unit, first, last, today, by_agency))
 
 
@@ -422,7 +424,7 @@ def _sla(
         office.pk: str(office.get_agency_display()) if by_agency else office.name
         for office in Office.objects.filter(pk__in=served)
     }
-    names = dict(Procedure.objects.values_list("code", "name"))
+    names = {procedure.code: procedure.shown_name for procedure in Procedure.objects.only("code", "name", "name_en")}
     rows: dict[tuple[str, str], SlaRow] = {}
 
     def row(office: int, procedure: str) -> SlaRow:  # one row per office (or agency) and procedure
@@ -501,14 +503,15 @@ def _within(report: RateReport) -> Q:
 
 @replica_reads()
 def variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
-    """(kind, variant, dossiers, online) over the report's period, most dossiers first per kind."""
-    key = ("variants", report.unit.code, report.first, report.last)
+    """(kind, variant, dossiers, online) over the report's period, most dossiers first per kind;
+    the kinds and variants named in the page's language."""
+    key = ("variants", report.unit.code, report.first, report.last, get_language())
     return per_refresh(key, lambda: _variant_split(report), report.version)
 
 
 def _variant_split(report: RateReport) -> list[tuple[str, str, int, int]]:
     counts = received(report.first, report.last, ("variant_id", "channel"), _within(report))
-    variants = {v.pk: (v.kind, v.name) for v in BundleVariant.objects.all()}
+    variants = {v.pk: (v.kind, v.shown_name) for v in BundleVariant.objects.all()}
     split: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for (variant, channel), n in counts.items():
         split[variants[variant]][0] += n

@@ -46,6 +46,32 @@ def rate_table(report: RateReport, rows: Sequence[RateRow] | None = None) -> tup
     return head, table
 
 
+def rate_sort_labels() -> dict[str, str]:
+    """The rate table's columns a page sorts by, with their titles on the page."""
+    return {"name": _("Unit"), "total": _("Dossiers"), "online": _("Online"), "rate": _("Online rate"),
+            "target": _("Target"), "verdict": _("Result")}  # fmt: skip
+
+
+def rate_selection(report: RateReport, rows: Sequence[RateRow], *, only: str, sort: str, pilot_first: bool) -> str:
+    """In words, which of the report's units the rows are and in what order, as the page chose them
+    (filter, sort, pilot units first); "" when they are every unit in the order of their codes."""
+    column = sort.removeprefix("-")
+    if not (only or column not in ("", "code") or sort.startswith("-") or pilot_first):
+        return ""
+    filters = {"below": _("below the target"), "empty": _("with no dossier")}
+    parts = [
+        _("Units in the table: %(filter)s, %(shown)s/%(units)s units")
+        % {"filter": filters.get(only, _("every unit")), "shown": len(rows), "units": len(report.rows)}
+    ]
+    if column not in ("", "code") or sort.startswith("-"):
+        label = {"code": _("Code"), **rate_sort_labels()}.get(column or "code", column)
+        direction = _("descending") if sort.startswith("-") else _("ascending")
+        parts.append(_("sorted by the column «%(column)s», %(direction)s") % {"column": label, "direction": direction})
+    if pilot_first:
+        parts.append(_("pilot units first"))
+    return "; ".join(parts) + "."
+
+
 def has_total(report: RateReport) -> bool:
     """A total line only where it adds up several units: a commune's own report is its one row."""
     return not (report.unit.level == report.level == UnitLevel.COMMUNE)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,17 @@ from reporting.charts import trend_months, trend_svg
 from reporting.documents import report_html
 from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
-from reporting.tables import as_csv, as_xlsx, has_total, rate_table, sla_table, total_label, variant_table
+from reporting.tables import (
+    as_csv,
+    as_xlsx,
+    has_total,
+    rate_selection,
+    rate_sort_labels,
+    rate_table,
+    sla_table,
+    total_label,
+    variant_table,
+)
 from signing.services import report_issue
 from signing.views import issued_response
 
@@ -66,6 +76,7 @@ def _report(request: PortalRequest) -> dict[str, Any]:
         "sort": sort,
         "only": only,
         "pilot_first": pilot_first,
+        "selection": lambda: rate_selection(report, rows, only=only, sort=sort, pilot_first=pilot_first),
         "has_total": has_total(report),
         "total_label": total_label(report),
         "sla": lambda: selectors.sla(
@@ -87,10 +98,19 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     report = context["report"]
     export = request.GET.get("export", "")
     if export == "report.pdf":
+        with translation.override("vi"):  # an official document in Vietnamese, whatever the page's language
+            sla_rows = context["sla"]()
         return issued_response(
             request,
             lambda: report_issue(
-                html=report_html(report, context["sla"](), author=request.user, remap=context["remap"]),
+                html=report_html(
+                    report,
+                    sla_rows,
+                    author=request.user,
+                    remap=context["remap"],
+                    rows=context["rows"],  # the page's filter and sort, as its CSV and XLSX
+                    selection=context["selection"],
+                ),
                 unit=report.unit,
                 last=context["last"],
                 author=request.user,
@@ -157,8 +177,7 @@ def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
 def _sort_links(request: PortalRequest, sort: str) -> list[dict[str, str]]:
     """The rate table's column heads: each a link sorting by it (ascending first; again, descending),
     keeping every other parameter of the page, so sorting works without JavaScript."""
-    labels = {"name": _("Unit"), "total": _("Dossiers"), "online": _("Online"), "rate": _("Online rate"),
-              "target": _("Target"), "verdict": _("Result")}  # fmt: skip
+    labels = rate_sort_labels()
     current, descending = sort.removeprefix("-"), sort.startswith("-")
     columns = []
     for key, label in labels.items():

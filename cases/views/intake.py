@@ -6,6 +6,7 @@ what then) is a subclass's hooks; the checks and the filing are the one filing s
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
-from cases.forms import Intake, payload_as_post, payload_sections
+from cases.forms import Intake, payload_as_post, payload_sections, with_defaults
 from cases.models import Bundle, BundleVariant
 from cases.validation import problems_in_one_round
 from health.selectors import notice_get
@@ -53,8 +54,9 @@ class IntakeFlow:
 
     def prefilled(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The form data of a new dossier that starts from `payload` (the bundle with every
-        procedure, the newest variant, unless it says otherwise)."""
-        data = payload_as_post({"kind": self.kind, "delivery": "electronic", **payload})
+        procedure, the newest variant, unless it says otherwise; the fields it leaves empty at
+        their defaults, as on the desk's empty form)."""
+        data = with_defaults(self.kind, payload_as_post({"kind": self.kind, "delivery": "electronic", **payload}))
         if not data.get("variant"):
             latest = BundleVariant.objects.filter(kind=self.kind).order_by("-pk").first()
             data["variant"] = str(latest.pk) if latest else ""
@@ -148,7 +150,7 @@ class IntakeFlow:
         payload: dict[str, Any],
         plan: services.FilingPlan,
         *,
-        file_errors: dict[int, list[str]] | None = None,
+        slots: list[ScanSlot] | None = None,
         status: int = 200,
     ) -> HttpResponse:
         context = {
@@ -159,8 +161,8 @@ class IntakeFlow:
             "signed": signing.dumps(payload, salt=SIGNED, compress=True),
             "plan": plan,
             "document_kinds": form.spec.documents,
-            "document_rows": [(row, (file_errors or {}).get(row, [])) for row in DOCUMENT_ROWS],
-            "file_errors": bool(file_errors),
+            "scan_slots": slots or [ScanSlot(row) for row in DOCUMENT_ROWS],
+            "scan_problems": [problem for slot in slots or [] for problem in slot.problems],
             "notice": notice_get(payload.get("health_notice"), self.request.user),
             **self.extra_context(),
         }
@@ -186,13 +188,14 @@ class IntakeFlow:
         try:
             bundle = self.file(checked.validated_data, documents)
         except Invalid as refused:
-            file_errors = scan_errors(refused, rows)
-            if file_errors is None:
+            if scan_errors(refused, rows) is None:
                 form.refuse(refused.errors)
                 return self.form_page(form, status=400)
-            # The dossier itself passed: the review page again, each refused scan under its row.
+            # The dossier itself passed: the review page again, each refusal at the field of its
+            # slot, the types chosen kept (a browser cannot keep the files: their names are shown).
             plan = self.preview(checked.validated_data)
-            return self._review(form, payload, plan, file_errors=file_errors, status=400)
+            slots = scan_slots(self.request, DOCUMENT_ROWS, "document", refused=refused, sent=rows)
+            return self._review(form, payload, plan, slots=slots, status=400)
         return self.filed(bundle)
 
 
@@ -218,3 +221,49 @@ def scan_errors(refused: Invalid, rows: list[int]) -> dict[int, list[str]] | Non
     for path, problems in found.items():
         by_row.setdefault(rows[int(path.split(".")[1]) - 1], []).extend(problems)
     return by_row
+
+
+@dataclass(frozen=True)
+class ScanSlot:
+    """One upload slot of a page, as it is shown again after a refusal: the document type chosen
+    (kept), the name of the file chosen (a browser cannot keep the file itself), and the refusals
+    of each of its two fields, shown at that field."""
+
+    row: int
+    kind: str = ""
+    file_name: str = ""
+    kind_errors: tuple[str, ...] = ()
+    file_errors: tuple[str, ...] = ()
+
+    @property
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(row, field, message) of each refusal, for the page's summary that links to the field."""
+        fields = (("kind", self.kind_errors), ("file", self.file_errors))
+        return [(str(self.row), field, problem) for field, problems in fields for problem in problems]
+
+
+def scan_slots(
+    request: PortalRequest, rows: range, prefix: str, *, refused: Invalid, sent: list[int]
+) -> list[ScanSlot]:
+    """The page's slots (`<prefix>-<row>-kind`, `<prefix>-<row>-file`) as sent, with the refusals
+    of the scans (`documents.<n>.file` or `.label`, n counting the `sent` rows from 1) at their
+    field."""
+    problems: dict[tuple[int, str], list[str]] = {}
+    for path, refusals in refused.errors.items():
+        parts = path.split(".")
+        if parts[0] == "documents" and len(parts) == 3 and parts[1].isdigit() and 0 < int(parts[1]) <= len(sent):
+            field = "kind" if parts[2] == "label" else "file"
+            problems.setdefault((sent[int(parts[1]) - 1], field), []).extend(refusals)
+    slots = []
+    for row in rows:
+        upload = request.FILES.get(f"{prefix}-{row}-file")
+        slots.append(
+            ScanSlot(
+                row,
+                kind=request.POST.get(f"{prefix}-{row}-kind", "").strip(),
+                file_name=(upload.name or "") if upload else "",
+                kind_errors=tuple(problems.get((row, "kind"), [])),
+                file_errors=tuple(problems.get((row, "file"), [])),
+            )
+        )
+    return slots

@@ -168,6 +168,67 @@ def test_a_file_that_only_starts_like_a_pdf_files_nothing_and_says_why(client, c
     assert (Bundle.objects.count(), Attachment.objects.count()) == (0, 0)
 
 
+def slot(page: str, row: int) -> str:
+    return page.split(f'id="document-{row}"')[1].split("</fieldset>")[0]
+
+
+def test_a_refused_scan_is_refused_at_its_slot_and_every_slot_keeps_its_document_type(client, clerk, travel):
+    """Issue 26 §7.3: the refusal sits at the file it concerns (the summary links to it), not above
+    the four slots; the types chosen stay chosen and each slot names the file to choose again."""
+    review = client.post(
+        "/clerk/new/birth/", {**BIRTH_FORM, "variant": variant_id(client, "birth", "Khai sinh, thẻ BHYT")}
+    )
+
+    response = client.post(
+        "/clerk/new/birth/",
+        {
+            "action": "file",
+            "payload": signed_payload(review),
+            "document-1-kind": "Tờ khai đăng ký khai sinh",
+            "document-1-file": SimpleUploadedFile("to-khai.pdf", PDF, content_type="application/pdf"),
+            "document-3-kind": "Giấy chứng sinh",
+            "document-3-file": SimpleUploadedFile(
+                "chung-sinh.pdf", b"MZ\x90\x00 not a scan", content_type="application/pdf"
+            ),
+            "document-4-file": SimpleUploadedFile("khac.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+
+    page = response.content.decode()
+    refusal = "Chỉ nhận bản quét PDF, JPEG hoặc PNG; tệp này không thuộc loại nào trong đó."
+    assert response.status_code == 400
+    assert re.findall(r'<a href="#document-(\d)-(kind|file)">([^<]+)</a>', page) == [
+        ("3", "file", f"Giấy tờ 3: {refusal}"),
+        ("4", "kind", "Giấy tờ 4: Chọn loại giấy tờ."),
+    ]
+    assert re.findall(r'<option value="([^"]+)" selected>', slot(page, 1)) == ["Tờ khai đăng ký khai sinh"]
+    assert "field-errors" not in slot(page, 1) and "field-errors" not in slot(page, 2)
+    assert re.findall(r'<option value="([^"]+)" selected>', slot(page, 3)) == ["Giấy chứng sinh"]
+    assert (
+        re.search(
+            r'<div class="field has-error">\s*<label for="document-3-file">[^<]+</label>\s*'
+            r'<ul class="field-errors" id="document-3-errors"><li>([^<]+)</li></ul>',
+            slot(page, 3),
+        ).group(1)
+        == refusal
+    )
+    assert 'id="document-3-kind-errors"' not in page
+    assert (
+        re.search(
+            r'<div class="field has-error">\s*<label for="document-4-kind">[^<]+</label>\s*'
+            r'<ul class="field-errors" id="document-4-kind-errors"><li>([^<]+)</li></ul>',
+            slot(page, 4),
+        ).group(1)
+        == "Chọn loại giấy tờ."
+    )
+    assert re.findall(r'class="help scan-chosen">([^<]+)<', page) == [
+        "Tệp đã chọn: to-khai.pdf. Chưa có gì được nộp: hãy chọn lại tệp.",
+        "Tệp đã chọn: chung-sinh.pdf. Chưa có gì được nộp: hãy chọn lại tệp.",
+        "Tệp đã chọn: khac.pdf. Chưa có gì được nộp: hãy chọn lại tệp.",
+    ]
+    assert (Bundle.objects.count(), Attachment.objects.count()) == (0, 0)
+
+
 def test_a_tampered_review_page_files_nothing(client, clerk, travel):
     response = client.post("/clerk/new/birth/", {"action": "file", "payload": "eyJraW5kIjoiYmlydGgifQ:forged"})
 

@@ -3,11 +3,13 @@
 that sign-in leaves (citizens.signin), so each page's rules are tested on their own."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agencies.choices import UserRole
@@ -184,6 +186,26 @@ def test_the_form_starts_with_the_applicant_from_the_e_id_and_keeps_it(client, l
     assert f"<dd>{LAN}</dd>" in review and "040093005678" not in review
 
 
+def test_the_citizens_form_starts_with_the_ethnicity_and_nationality_the_desk_starts_with(
+    client, make_user, lan, travel
+):
+    """Issue 26 §7.4: the same defaults as the desk's form, which the citizen may change."""
+    desk = Client()
+    desk.force_login(make_user(UserRole.CLERK))
+
+    pages = {"desk": desk.get("/clerk/new/birth/").content.decode()}
+    pages["citizen"] = client.get("/citizen/file/birth/").content.decode()
+    changed = client.post(
+        "/citizen/file/birth/",
+        {**BIRTH_FORM, "variant": variant_id(client, "Khai sinh, thẻ BHYT"), "child-ethnicity": "Thái"},
+    ).content.decode()
+
+    for page in pages.values():
+        assert re.search(r'name="child-ethnicity" value="([^"]*)"', page).group(1) == "Kinh"
+        assert re.search(r'name="child-nationality" value="([^"]*)"', page).group(1) == "VN"
+    assert "<dt>Dân tộc</dt><dd>Thái</dd>" in changed
+
+
 def test_a_level_1_sign_in_may_track_but_not_file(client, make_user, travel):
     user = citizen_user()
     sign_in(client, user, level="1")
@@ -197,6 +219,35 @@ def test_a_level_1_sign_in_may_track_but_not_file(client, make_user, travel):
     with pytest.raises(Forbidden):
         services.bundle_file(user=user, data=data, assurance="1")
     assert Bundle.objects.filter(filed_by=user).count() == 0
+
+
+def test_a_level_1_sign_in_opening_the_filing_page_is_asked_to_sign_in_again_at_level_2(client, settings, travel):
+    """Issue 26 §7.5: not the generic 403 ("ask the administrator") but what to do, and a button
+    that asks the identity provider for a level-2 sign-in and comes back to the page."""
+    settings.OIDC_ACR_FILING = frozenset({"2", "3"})
+    sign_in(client, citizen_user(), level="1")
+
+    response = client.get("/citizen/file/birth/")
+    posted = client.post("/citizen/file/birth/", BIRTH_FORM)
+    again = client.get(re.search(r'<a class="button primary" href="([^"]+)"', response.content.decode()).group(1))
+
+    page = response.content.decode()
+    assert (response.status_code, posted.status_code) == (403, 403)
+    assert re.search(r"<h1 id=\"level-needed-title\">([^<]+)</h1>", page).group(1) == (
+        "Cần tài khoản định danh điện tử mức độ 2 để nộp hồ sơ"
+    )
+    assert re.search(r'<a class="button primary" href="([^"]+)">([^<]+)</a>', page).groups() == (
+        "/citizen/sign-in/level-2/?next=%2Fcitizen%2Ffile%2Fbirth%2F",
+        "Đăng nhập lại bằng định danh điện tử mức độ 2",
+    )
+    assert "quản trị viên" not in page and 'href="/citizen/"' in page
+    location = urlsplit(again["Location"])
+    query = parse_qs(location.query)
+    assert again.status_code == 302
+    assert f"{location.scheme}://{location.netloc}{location.path}" == settings.OIDC_OP_AUTHORIZATION_ENDPOINT
+    assert (query["acr_values"], query["prompt"]) == (["2 3"], ["login"])
+    assert client.session["oidc_login_next"] == "/citizen/file/birth/"
+    assert Bundle.objects.count() == 0
 
 
 def test_the_service_files_a_citizens_dossier_only_online_and_only_as_themselves(lan, travel):
@@ -266,6 +317,31 @@ def test_a_supply_without_a_file_or_with_a_bad_file_changes_nothing(client, lan,
     assert 'id="supply-1-errors"' in bad.content.decode()
     assert returned.steps.get(procedure_id="birth_registration").state == StepState.RETURNED
     assert (returned.attachments.count(), returned.events.count()) == (0, events)
+
+
+def test_a_refused_supply_scan_is_refused_at_its_slot_and_the_types_stay_chosen(client, lan, returned):
+    """Issue 26 §7.3, on the page that supplies missing documents too."""
+    response = client.post(
+        f"/citizen/dossiers/{returned.code}/supply/",
+        {
+            "supply-1-kind": "Giấy tờ khác",
+            "supply-1-file": SimpleUploadedFile("khac.pdf", PDF, content_type="application/pdf"),
+            "supply-2-kind": "Giấy chứng sinh",
+            "supply-2-file": SimpleUploadedFile("gcs.pdf", b"not a pdf", content_type="application/pdf"),
+        },
+    )
+
+    page = response.content.decode()
+    slots = {row: page.split(f'id="supply-{row}"')[1].split("</fieldset>")[0] for row in (1, 2, 3)}
+    assert response.status_code == 400
+    assert [re.findall(r'<option value="([^"]+)" selected>', slots[row]) for row in (1, 2, 3)] == [
+        ["Giấy tờ khác"],
+        ["Giấy chứng sinh"],
+        [],
+    ]
+    assert ["field-errors" in slots[row] for row in (1, 2, 3)] == [False, True, False]
+    assert re.search(r'<label for="supply-2-file">[^<]+</label>\s*<ul class="field-errors" id="supply-2-errors">', page)
+    assert returned.attachments.count() == 0
 
 
 def test_the_receipt_and_the_request_for_documents_are_the_citizens_to_download(

@@ -115,6 +115,19 @@ def test_the_mother_is_offered_her_childs_birth_with_everything_filled(client, n
     assert re.search(r'<option value="16690" selected>Phường Trường Vinh</option>', page)
 
 
+def test_a_dossier_filled_from_a_notice_starts_with_the_default_ethnicity_and_nationality(client, make_user, notice):
+    """Issue 26 §7.4: what the hospital does not say starts as on an empty form, at the desk and online."""
+    sign_in(client, citizen_user(LAN))
+    online = client.get(f"/citizen/file/birth/?notice={notice.pk}").content.decode()
+    client.force_login(make_user(UserRole.CLERK))
+    desk = client.get("/clerk/new/birth/", {"certificate": NUMBER}).content.decode()
+
+    for page in (online, desk):
+        assert 'name="mother-full_name" value="Nguyễn Thị Lan"' in page
+        assert re.search(r'name="child-ethnicity" value="([^"]*)"', page).group(1) == "Kinh"
+        assert re.search(r'name="child-nationality" value="([^"]*)"', page).group(1) == "VN"
+
+
 def test_nobody_else_is_offered_the_notice_or_can_open_it(client, notice):
     sign_in(client, citizen_user(HUNG))
     assert "offers-title" not in client.get("/citizen/").content.decode()

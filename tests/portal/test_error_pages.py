@@ -59,3 +59,38 @@ def test_a_failing_view_gives_the_portals_500_without_touching_the_database(sett
     assert (response.status_code, heading(response)) == (500, "Đã có lỗi xảy ra")
     assert '<header class="site-header">' in page
     assert '<a class="button primary" href="/">Về trang chủ</a>' in page
+
+
+def test_under_debug_an_unknown_address_still_gives_the_portals_404_not_the_url_list(client, settings):
+    """Issue 26 §7.7: `make run` (DEBUG) shows the portal's 404, never Django's page listing every
+    URL pattern; an address missing only its slash is still redirected to it."""
+    settings.DEBUG = True
+
+    response = client.get("/no-such-page/")
+    without_slash = client.get("/track")
+
+    page = response.content.decode()
+    assert (response.status_code, heading(response)) == (404, "Không tìm thấy trang")
+    assert "URLconf" not in page and "admin/" not in page
+    assert '<header class="site-header">' in page
+    assert (without_slash.status_code, without_slash["Location"]) == (301, "/track/")
+
+
+def test_under_debug_a_views_404_is_the_portals_too(client, settings, make_user):
+    settings.DEBUG = True
+    client.force_login(make_user(UserRole.CLERK))
+
+    response = client.get("/clerk/new/no-such-kind/")
+
+    assert (response.status_code, heading(response)) == (404, "Không tìm thấy trang")
+    assert "Django" not in response.content.decode()
+
+
+def test_under_debug_a_failing_view_keeps_djangos_traceback(settings):
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = "tests.portal.urls_boom"
+
+    response = Client(raise_request_exception=False).get("/boom/")
+
+    assert response.status_code == 500
+    assert "RuntimeError" in response.content.decode() and "a bug" in response.content.decode()

@@ -318,3 +318,29 @@ def test_a_period_date_that_is_not_dd_mm_yyyy_is_refused_under_its_own_field(cli
 
     assert page.status_code == 400
     assert "Từ ngày: nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026." in page.content.decode()
+
+
+def test_the_bundle_and_office_tables_are_in_english_when_the_page_is(client, province, partner):
+    """Issue 26 §7.2: the variant and per-office tables follow the page's language, also when the
+    Vietnamese page was rendered (and its figures kept) first; the offices' names stay as they are."""
+    march(partner)
+    client.get("/reports/", MARCH)
+    client.get("/reports/", {**MARCH, "unit": "16690"})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    html = client.get("/reports/", MARCH).content.decode()
+    commune = client.get("/reports/", {**MARCH, "unit": "16690"}).content.decode()
+    exported = client.get("/reports/", {**MARCH, "export": "variants.csv"}).content.decode("utf-8-sig")
+
+    assert "<tr><td>Birth</td><td>Birth, health-insurance card</td><td>5</td><td>3</td></tr>" in html
+    assert exported.splitlines() == [
+        "Bundle,Procedures asked for,Dossiers,Online",
+        'Birth,"Birth, health-insurance card",5,3',
+    ]
+    row = r"<tr class=\"[a-z]*\"><td>([^<]+)</td><td>([^<]+)</td><td>\d+</td><td>(\d+)</td>"
+    assert re.findall(row, html.split("On time, per office and procedure")[1]) == [
+        ("Justice (civil status)", "Birth registration", "5")
+    ]
+    assert re.findall(row, commune.split("On time, per office and procedure")[1]) == [
+        ("Tư pháp - Hộ tịch, UBND phường Trường Vinh", "Birth registration", "3")
+    ]

@@ -4,12 +4,14 @@ total line that repeats a unit's row."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
 from reporting.summaries import summaries_refresh
+from tests.pdfs import pdf_text, signed_get
 from tests.reporting.test_dashboard import MARCH, page_rows
 from tests.reporting.test_rates import file
 
@@ -83,3 +85,26 @@ def test_a_commune_report_has_its_one_row_and_no_total_repeating_it(client, prov
     assert page_rows(html) == {"Phường Trường Vinh": ["7", "1", "14,3%", "90%"]}
     table = html.split('id="rates"')[1].split("</table>")[0]
     assert "<tfoot>" not in table and "sort=" not in table and 'name="only"' not in html  # nothing to sort
+
+
+def test_the_periodic_report_pdf_lists_the_units_the_page_shows_in_its_order(signing, client, province_staff, partner):
+    """Issue 26 §7.1: the PDF follows the page's filter and sort, as the CSV does."""
+    signing(unit=province_staff.province)
+    for n in range(7):  # Trường Vinh: 1 of 7 online, 14,3% (below its 90%)
+        file(partner, "16690", f"2026-03-0{n + 2}T09:00:00+07:00", "online" if n == 0 else "direct", n)
+    for n in range(7, 9):  # Anh Sơn: 0 of 2, 0,0% (below its 50%)
+        file(partner, "17329", f"2026-03-{n + 2:02d}T09:00:00+07:00", "direct", n)
+    file(partner, "17380", "2026-03-12T09:00:00+07:00", "online", 9)  # Yên Xuân: 100% (meets)
+    summaries_refresh(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    shown = {**MARCH, "only": "below", "sort": "rate"}
+
+    page = page_rows(client.get("/reports/", shown).content.decode())
+    exported = lines(client.get("/reports/", {**shown, "export": "rates.csv"}))
+    text = pdf_text(signed_get(client, "/reports/", {**shown, "export": "report.pdf"}).content)
+
+    assert list(page) == ["Xã Anh Sơn", "Phường Trường Vinh"]
+    assert [line.split(";")[0] for line in exported[1:]] == ["17329", "16690", ""]
+    rates = text.split("1. Tỷ lệ hồ sơ")[1].split("2. Tình hình")[0]
+    assert re.findall(r"\b1\d{4}\b", rates) == ["17329", "16690"]
+    assert "Tổng cộng: Tỉnh Nghệ An" in rates
+    assert "Đơn vị trong bảng: chưa đạt chỉ tiêu, 2/130 đơn vị; xếp theo cột «Tỷ lệ trực tuyến», tăng dần." in text
