@@ -57,3 +57,12 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def track(page, base_url: str, code: str, last4: str) -> None:
+    """Look a dossier up as a citizen does: the receipt's QR code opens the form with the code,
+    the last 4 digits are typed and posted (never put in the address)."""
+    page.goto(f"{base_url}/track/?code={code}")
+    page.locator("#track-last4").fill(last4)
+    page.locator("#track-last4").press("Enter")
+    page.wait_for_load_state()

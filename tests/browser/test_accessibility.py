@@ -19,10 +19,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from agencies.models import User
 from cases.choices import BundleState, StepState
 from cases.models import Bundle, Step
+from outbound.models import Delivery, Subscription, Target
 from tests.browser.conftest import screenshot
-from tests.citizens.conftest import LAN, provider, providers  # noqa: F401  (the citizen's e-ID sign-in)
+from tests.chromium import track
+from tests.citizens.conftest import BINH, LAN, provider, providers  # noqa: F401  (the citizen's e-ID sign-in)
 from tests.citizens.test_signin import sign_in
 from tests.scans import PDF
 
@@ -141,9 +144,9 @@ def anonymous_pages(page, url: str, check: Check) -> None:
     check("login")
     visit(page, url + "/track/")
     check("track")
-    visit(page, f"{url}/track/?code={bundle.code}&id_last4=1234")
+    track(page, url, bundle.code, bundle.applicant_id_last4)
     check("track: a dossier")
-    visit(page, url + "/track/?code=KS-40-2026-999999&id_last4=0000", None)
+    track(page, url, "KS-40-2026-999999", "0000")
     check("track: not found")
     visit(page, url + "/verify/")
     check("verify")
@@ -183,6 +186,9 @@ def clerk_pages(page, url: str, check: Check) -> None:
         bundle = Bundle.objects.filter(state=state).order_by("pk").first()
         visit(page, f"{url}/bundles/{bundle.code}/")
         check(f"bundle ({state.value})")
+    death = Bundle.objects.filter(kind="death").order_by("pk").first()  # the funeral category and amount
+    visit(page, f"{url}/bundles/{death.code}/")
+    check("bundle (death, funeral facts)")
     returned = Bundle.objects.filter(steps__state=StepState.RETURNED).first()
     visit(page, f"{url}/bundles/{returned.code}/")
     check("bundle (documents missing)")
@@ -237,6 +243,15 @@ def provincial_pages(page, url: str, check: Check) -> None:
 def integration_pages(page, url: str, check: Check) -> None:
     visit(page, url + "/integration/")
     check("integration")
+    partner = User.objects.get(username="portal.integration")
+    hook = Subscription.objects.create(client=partner, url="https://partner.example/hook", events=["*"], secret="s")
+    bundle = Bundle.objects.order_by("pk").first()
+    Delivery.objects.create(
+        target=Target.WEBHOOK, subscription=hook, bundle=bundle, event="bundle.filed", position=1, payload={},
+        attempts=2, last_error="HTTP 503",
+    )  # fmt: skip
+    visit(page, url + "/integration/")
+    check("integration: a webhook and its deliveries")
 
 
 def citizen_pages(page, url: str, check: Check) -> None:
@@ -251,6 +266,13 @@ def citizen_pages(page, url: str, check: Check) -> None:
     check("citizen intake birth: errors")
 
 
+def citizen_level_1_pages(page, url: str, check: Check) -> None:
+    visit(page, url + "/citizen/")
+    check("citizen home (level 1: track only)")
+    visit(page, url + "/citizen/file/birth/", 403)
+    check("citizen filing: level 2 needed")
+
+
 ROLES = {
     "anonymous": ("", anonymous_pages),
     "clerk": ("clerk.16690", clerk_pages),
@@ -258,7 +280,9 @@ ROLES = {
     "provincial": ("province.40", provincial_pages),
     "integration": ("portal.integration", integration_pages),
     "citizen": ("citizen", citizen_pages),
+    "citizen-level-1": ("citizen", citizen_level_1_pages),
 }
+CITIZENS = {"citizen": LAN, "citizen-level-1": BINH}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -267,9 +291,9 @@ def test_every_page_of_every_role_has_no_serious_accessibility_violation(
 ):
     call_command("seed_demo_dossiers", verbosity=0)
     username, pages = ROLES[role]
-    if role == "citizen":
+    if username == "citizen":
         request.getfixturevalue("provider")
-        sign_in(page, live_server, LAN)
+        sign_in(page, live_server, CITIZENS[role])
     elif username:
         portal(username)
     for language in LANGUAGES:

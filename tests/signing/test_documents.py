@@ -191,8 +191,21 @@ def test_the_refusal_slip_is_signed_by_the_officer_who_refused(bundle, clerk, of
     assert list(IssuedDocument.objects.values_list("kind", flat=True)) == ["refusal", "refusal"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_on_the_embedded_default_the_page_answers_at_once_and_a_thread_signs(bundle, clerk, signing, settings):
+@pytest.fixture
+def committed_reference_data(transactional_db):
+    """The local worker's thread reads with a connection of its own: this test commits, so it
+    loads the reference data it needs (a live-server test before it may have emptied the tables)."""
+    from django.core.management import call_command
+
+    from cases import rules
+
+    call_command("load_reference_data", verbosity=0)
+    rules.clear_cache()
+
+
+def test_on_the_embedded_default_the_page_answers_at_once_and_a_thread_signs(
+    committed_reference_data, bundle, clerk, signing, settings
+):
     """`make run` (no broker): the request that asks for the receipt is not the one that signs it.
     It answers "being signed" (202) at once; the local worker's thread signs it; the next look
     gets the signed PDF. The worker is held behind a gate so the first answer cannot race it."""
