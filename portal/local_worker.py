@@ -18,7 +18,7 @@ in-process to see their result at once).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from celery import Task
@@ -44,7 +44,7 @@ def takes(task: Task, queue: str | None = None) -> bool:
     return queue in settings.LOCAL_WORKER_QUEUES
 
 
-def submit(task: Task, args: Sequence[object]) -> Future[None]:
+def submit(task: Task, args: tuple[object, ...]) -> Future[None]:
     return _submit(lambda: task.apply(args, throw=True), name=task.name)
 
 
