@@ -36,6 +36,16 @@ def notice_for_desk(*, kind: str, number: str) -> list[HealthNotice]:
     return list(found.select_related("facility")[:2])
 
 
+def notice_dossier_for_desk(*, kind: str, number: str) -> str | None:
+    """The code of the live dossier that already cites the notice of `kind` numbered `number`, if
+    one does (what filing it by hand would be refused for: the desk is told at the look-up)."""
+    return (
+        Bundle.objects.filter(LIVE, health_notices__kind=kind, health_notices__certificate_number=number.strip())
+        .values_list("code", flat=True)
+        .first()
+    )
+
+
 def commune_today(codes: tuple[str, ...], on: datetime.date) -> AdministrativeUnit | None:
     """Today's commune for a residence given as (province, district, commune) codes, old ones
     included: a code valid today is taken as it is; an older commune's code goes to the commune

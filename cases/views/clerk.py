@@ -31,7 +31,7 @@ from cases.selectors import (
 from cases.services import attachment_add
 from cases.views import slip_response
 from cases.views.intake import IntakeFlow
-from health.selectors import filing_data, notice_for_desk
+from health.selectors import filing_data, notice_dossier_for_desk, notice_for_desk
 from portal.access import PortalRequest, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
@@ -75,12 +75,14 @@ class DeskIntake(IntakeFlow):
             return None
         found = notice_for_desk(kind=self.kind, number=number)
         if len(found) != 1:
-            message = (
-                _("No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand.")
-                if not found
-                else _("Several hospitals sent a notice numbered %(number)s: enter the dossier by hand.")
-            )
-            messages.warning(self.request, message % {"number": number})
+            code = None if found else notice_dossier_for_desk(kind=self.kind, number=number)
+            if code:
+                message = _("The hospital notice numbered %(number)s is already in dossier %(code)s: open that dossier.")
+            elif not found:
+                message = _("No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand.")
+            else:
+                message = _("Several hospitals sent a notice numbered %(number)s: enter the dossier by hand.")
+            messages.warning(self.request, message % {"number": number, "code": code})
             return None
         return self.prefilled({"channel": Channel.DIRECT, **filing_data(found[0])})
 

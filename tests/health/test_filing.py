@@ -103,6 +103,20 @@ def test_the_desk_fills_a_dossier_from_the_certificate_number(client, make_user,
     assert 'id="from-notice"' not in missing
 
 
+def test_the_desk_looking_up_a_notice_already_filed_is_told_which_dossier_has_it(
+    client, make_user, notice, api, integration
+):
+    """Issue 26: the look-up said "no unused notice: enter it by hand", and the hand-typed dossier
+    was then refused as a duplicate of a dossier it never named."""
+    code = api(integration).post("/api/v1/bundles/", from_notice(notice), format="json").json()["code"]
+    client.force_login(make_user(UserRole.CLERK))
+
+    page = client.get("/clerk/new/birth/", {"certificate": NUMBER}).content.decode()
+
+    assert f"Giấy của bệnh viện số {NUMBER} đã có trong hồ sơ {code}: hãy mở hồ sơ đó." in page
+    assert "nhập hồ sơ bằng tay" not in page and 'id="from-notice"' not in page
+
+
 def test_the_mother_is_offered_her_childs_birth_with_everything_filled(client, notice):
     sign_in(client, citizen_user(LAN))
     home = client.get("/citizen/").content.decode()
