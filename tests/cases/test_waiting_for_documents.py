@@ -130,6 +130,27 @@ def test_the_tracking_page_lists_the_missing_documents_and_the_last_day_without_
         assert personal not in page
 
 
+def test_an_online_dossiers_tracking_page_offers_to_send_the_documents_online(
+    client, clerk, officer, api, integration, travel
+):
+    """Issue 26: an online filer was told to bring the documents to the desk, though their page
+    in the citizen area takes them online."""
+    code = api(integration).post("/api/v1/bundles/", birth(channel="online", received_at=None), format="json")
+    bundle = Bundle.objects.get(code=code.json()["code"])
+    returned(bundle, officer, ["Giấy chứng sinh"])
+    client.logout()
+
+    page = client.post("/track/", {"code": bundle.code, "id_last4": "1234"}).content.decode()
+
+    box = re.search(r'<div class="documents-missing warning-box">(.*?)</div>', page, re.S).group(1)
+    said = " ".join(re.sub(r"<[^>]+>", "", re.search(r"<p>(.*?)</p>", box, re.S).group(1)).split())
+    assert said == (
+        "Nộp trực tuyến tại hồ sơ của bạn trên trang công dân (đăng nhập bằng định danh điện tử), hoặc nộp "
+        "tại bộ phận một cửa, chậm nhất ngày 11/03/2026; quá ngày đó bước này bị từ chối."
+    )
+    assert f'href="/citizen/dossiers/{bundle.code}/"' in box
+
+
 def test_the_tracking_api_adds_the_missing_documents_and_the_last_day(api, clerk, officer, travel):
     bundle = filed(clerk, 1)
     returned(bundle, officer, ["Giấy chứng sinh", "Giấy tờ của Trần Văn Bình"])
