@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -294,7 +294,7 @@ class Death(Kind):
             FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())
         ]:
             facts.append(
-                (_("The family answered “yes”"), format_html_join(mark_safe("<br>"), "{}", ((a,) for a in answers)))
+                (_("The family answered “yes”"), format_html_join(format_html("<br>"), "{}", ((a,) for a in answers)))
             )
         return facts
 

@@ -77,9 +77,13 @@ class DeskIntake(IntakeFlow):
         if len(found) != 1:
             code = None if found else notice_dossier_for_desk(kind=self.kind, number=number)
             if code:
-                message = _("The hospital notice numbered %(number)s is already in dossier %(code)s: open that dossier.")
+                message = _(
+                    "The hospital notice numbered %(number)s is already in dossier %(code)s: open that dossier."
+                )
             elif not found:
-                message = _("No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand.")
+                message = _(
+                    "No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand."
+                )
             else:
                 message = _("Several hospitals sent a notice numbered %(number)s: enter the dossier by hand.")
             messages.warning(self.request, message % {"number": number, "code": code})
