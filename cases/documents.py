@@ -84,6 +84,8 @@ def slip_html(template: str, bundle: Bundle, *, steps: list[Step], signer: User)
     context: dict[str, Any] = {
         "bundle": bundle,
         "desk": bundle.commune.people_committee,
+        "online": bundle.channel == Channel.ONLINE,
+        "tracking_url": tracking_url(str(bundle.code)),
         "office": office,
         "place_and_date": place_and_date(office.unit if office else bundle.commune, timezone.localdate(timezone=ZONE)),
         "received_on": bundle.received_at.astimezone(ZONE).date(),

@@ -437,7 +437,7 @@ def test_the_supplement_request_lists_the_documents_the_reason_and_the_last_day(
         "UBND PHƯỜNG TRƯỜNG VINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM BỘ PHẬN MỘT CỬA Độc lập - Tự do - Hạnh phúc "
         "Trường Vinh, ngày 03 tháng 3 năm 2026 PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ "
         f"Mã hồ sơ: {bundle.code} Hồ sơ của: Nguyễn Thị Lan Số điện thoại: 0912345678 "
-        "Ngày tiếp nhận: 02/03/2026 Nơi tiếp nhận: Bộ phận Một cửa "
+        "Ngày tiếp nhận: 02/03/2026 Nơi tiếp nhận: Bộ phận Một cửa UBND phường Trường Vinh (tiếp nhận trực tuyến) "
         "Nội dung yêu cầu giải quyết: liên thông các thủ tục Đăng ký khai sinh; Đăng ký thường trú; "
         "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi. "
         "Yêu cầu Ông/Bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau: "
@@ -448,8 +448,8 @@ def test_the_supplement_request_lists_the_documents_the_reason_and_the_last_day(
         "bị từ chối giải quyết. Người yêu cầu: Đặng Văn Minh, ngày 03/03/2026. "
         "Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà liên hệ Bộ phận Một cửa UBND phường "
         "Trường Vinh hoặc cơ quan giải quyết để được hướng dẫn: Tư pháp - Hộ tịch, UBND phường Trường Vinh "
-        "Ông/Bà có thể theo dõi tình trạng hồ sơ trên Cổng dịch vụ công bằng mã hồ sơ và 4 chữ số cuối số định "
-        "danh cá nhân của người nộp hồ sơ./. "
+        f"Ông/Bà có thể theo dõi tình trạng hồ sơ tại {tracking_url(bundle)} bằng mã hồ sơ và 4 chữ số cuối số "
+        "định danh cá nhân của người nộp hồ sơ./. "
         "NGƯỜI HƯỚNG DẪN (Ký và ghi rõ họ tên) Hồ Thị Mai Trang 1/1"
     )
 

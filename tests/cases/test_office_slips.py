@@ -72,3 +72,26 @@ def test_an_office_issues_only_the_slip_of_its_own_steps(police_returned):
     assert documents.slip_office([police_returned], police) == police_returned.office
     assert documents.slip_office([police_returned], police_returned.bundle.filed_by) is None
     assert documents.slip_office(steps, police) is None  # other offices' steps: the desk's slip
+
+
+def test_an_online_dossiers_slip_names_the_desk_that_received_it_online_and_where_to_follow_it(
+    police_returned, make_user, settings
+):
+    """Issue 26: the slip said "Nơi tiếp nhận: Bộ phận Một cửa" without whose or how, left a missing
+    phone blank where the receipt prints "—", and sent the citizen to "Cổng dịch vụ công" without
+    an address."""
+    settings.PUBLIC_BASE_URL = "https://dichvucong.nghean.gov.vn"
+    bundle = police_returned.bundle
+    bundle.data["applicant"]["phone"] = ""
+    bundle.save(update_fields=["data"])
+    clerk = make_user(UserRole.CLERK, commune="16690", first_name="Hồ Thị Mai")
+
+    with time_machine.travel(at(2026, 3, 3, 10), tick=False):
+        text = pdf_text(documents.supplement_request_pdf(bundle, steps=[police_returned], signer=clerk))
+
+    assert "Số điện thoại: —" in text
+    assert "Nơi tiếp nhận: Bộ phận Một cửa UBND phường Trường Vinh (tiếp nhận trực tuyến)" in text
+    assert (
+        f"theo dõi tình trạng hồ sơ tại https://dichvucong.nghean.gov.vn/track/?code={bundle.code} bằng mã hồ sơ"
+        in text
+    )
