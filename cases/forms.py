@@ -158,7 +158,7 @@ class Intake:
         # The kind's own part of the page, if it has one (the death bundle's funeral questions).
         self.part = self.spec.intake_form(data)
         self.errors: dict[str, list[str]] = {}
-        self.bad_dates: dict[str, Any] = {}  # path → label of a date that is not dd/mm/yyyy
+        self.bad_dates: dict[str, str] = {}  # path → a date as typed that does not parse
 
     def procedures(self) -> list[str]:
         variant = self.top.data.get("variant")
@@ -191,7 +191,7 @@ class Intake:
                 elif raw not in (None, "") and isinstance(section.serializer().fields[name], serializers.DateField):
                     day = parse_date(raw)
                     if day is None:
-                        self.bad_dates[f"{section.path}.{name}"] = field.label
+                        self.bad_dates[f"{section.path}.{name}"] = raw
                     values[name] = day.isoformat() if day else raw.strip()
                 elif raw not in (None, ""):
                     values[name] = raw.strip()
@@ -211,7 +211,7 @@ class Intake:
         blank ("mother": required) marks each field that section needs."""
         for path, messages in flat_problems(problems).items():
             if path in self.bad_dates:  # the summary names the field: the message does not repeat it
-                messages = [bad_date()]
+                messages = [bad_date(raw=self.bad_dates[path])]
             whole = next((sec for sec in self.sections if sec.path == path), None)
             if whole is not None:
                 for sec, name in self._needed_fields(whole):
@@ -436,7 +436,7 @@ def unconfirmed(form: forms.Form) -> dict[str, list[str]]:
 def result_bad_dates(form: forms.Form, procedure_fields: list[dict[str, str]]) -> dict[str, list[str]]:
     """The result's dates that are not dd/mm/yyyy, each under its field."""
     return {
-        f"result.{field['name']}": [bad_date(form.fields[field["name"]].label)]
+        f"result.{field['name']}": [bad_date(form.fields[field["name"]].label, form[field["name"]].value())]
         for field in procedure_fields
         if field["type"] == "date"
         and (form[field["name"]].value() or "").strip()
