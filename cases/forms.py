@@ -209,7 +209,10 @@ class Intake:
     def refuse(self, problems: dict[str, Any]) -> None:
         """Put each problem next to its field (paths as the API names them). A whole section left
         blank ("mother": required) marks each field that section needs."""
-        for path, messages in flat_problems(problems).items():
+        flat = flat_problems(problems)
+        if self.part is not None:
+            flat = self.spec.intake_refusals(self, flat)
+        for path, messages in flat.items():
             if path in self.bad_dates:  # the summary names the field: the message does not repeat it
                 messages = [bad_date(raw=self.bad_dates[path])]
             whole = next((sec for sec in self.sections if sec.path == path), None)

@@ -197,6 +197,26 @@ class Death(Kind):
         answers = payload.get("funeral_answers") or [payload.get("funeral_category")]
         return {f"funeral-{answer}": "on" for answer in answers if answer}
 
+    def intake_refusals(self, intake: Any, problems: Problems) -> Problems:
+        """The page asks four yes/no questions, not for one category: nothing ticked asks for every
+        "yes"; answers ticked without a date of death leave the category to that date's own error
+        (the category follows from the answers and the month of death)."""
+        if FUNERAL not in intake.procedures() or self.intake_field not in problems:
+            return problems
+        if not any(intake.part[category].value() for category in FUNERAL_QUESTIONS):
+            return {
+                **problems,
+                self.intake_field: [
+                    _(
+                        "Tick every question the family answers “yes” to (at least one); if none is true, "
+                        "choose a set of procedures without the funeral allowance."
+                    )
+                ],
+            }
+        if {"deceased", "deceased.date_of_death"} & set(problems):
+            return {path: messages for path, messages in problems.items() if path != self.intake_field}
+        return problems
+
     def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
         """The category the answers lead to, with the office that pays it and the amount."""
         if not intake.top.is_bound or FUNERAL not in intake.procedures():

@@ -211,3 +211,46 @@ def test_the_api_names_every_error_of_a_dossier_in_one_answer(api, integration):
         "insurance": [REQUIRED],
     }
     assert Bundle.objects.count() == 0
+
+
+FUNERAL = "Khai tử, xóa thường trú, mai táng phí"
+
+
+def funeral_box(response) -> list[str]:
+    """The messages in the funeral questions' box."""
+    box = response.content.decode().split('id="funeral-result"')[1].split("</div>")[0]
+    return re.findall(r"<li>([^<]+)</li>", box)
+
+
+def test_the_funeral_questions_left_unticked_ask_for_every_yes_as_the_help_does(client, clerk, travel):
+    form = {**DEATH_FORM, "variant": variant_id(client, "death", FUNERAL)}
+
+    response = client.post("/clerk/new/death/", form)
+
+    tick = (
+        "Đánh dấu mọi câu trả lời “có” (ít nhất một câu); nếu không câu nào đúng, "
+        "hãy chọn nhóm thủ tục không có trợ cấp mai táng."
+    )
+    assert response.status_code == 400
+    assert summary(response) == [("id_funeral-social_insurance", "Trợ cấp mai táng: " + tick)]
+    assert funeral_box(response) == [tick]
+    assert Bundle.objects.count() == 0
+
+
+def test_funeral_questions_ticked_without_the_date_of_death_are_told_only_at_the_date(client, clerk, travel):
+    form = {
+        **DEATH_FORM,
+        "variant": variant_id(client, "death", FUNERAL),
+        "funeral-social_insurance": "on",
+        "funeral-emergency": "on",
+        "deceased-date_of_death": "",
+    }
+
+    response = client.post("/clerk/new/death/", form)
+
+    assert response.status_code == 400
+    # The category follows from the answers and the month of death: only the missing date is wrong.
+    assert summary(response) == [("id_deceased-date_of_death", "Người chết – Ngày chết: " + REQUIRED)]
+    assert at_fields(response) == {"deceased-date_of_death": [REQUIRED]}
+    assert funeral_box(response) == []
+    assert Bundle.objects.count() == 0
