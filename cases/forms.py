@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils import formats
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -463,14 +464,13 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
     return values
 
 
-# Whole đồng as Vietnamese writes them: digits, grouped by threes with dots or spaces (12.000.000).
-WHOLE_DONG = re.compile(r"\d+|\d{1,3}(?:[. \u00a0]\d{3})+")
-
-
 def whole_dong(raw: str) -> int | str:
-    """A typed amount as a whole number, or the text as typed when it is not whole đồng (a comma or
-    a dot that is not a thousands separator is a decimal part: refused by the service, never dropped)."""
-    return int(re.sub(r"\D", "", raw)) if WHOLE_DONG.fullmatch(raw) else raw
+    """A typed amount as a whole number: digits, grouped by threes with the page's language's
+    thousands separator (12.000.000 in Vietnamese, 12,000,000 in English) or spaces; else the text
+    as typed (the other separator is a decimal part: refused by the service, never dropped)."""
+    separator = re.escape(formats.get_format("THOUSAND_SEPARATOR"))
+    whole = re.compile(rf"\d+|\d{{1,3}}(?:[{separator} \u00a0]\d{{3}})+")
+    return int(re.sub(r"\D", "", raw)) if whole.fullmatch(raw) else raw
 
 
 class ReturnForm(forms.Form):

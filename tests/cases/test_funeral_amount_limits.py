@@ -82,7 +82,9 @@ def test_an_amount_no_office_could_pay_with_a_reason_that_says_nothing_is_refuse
     unchanged(funeral)
 
 
-@pytest.mark.parametrize("typed", ["12,5", "12.5", "12.000,5", "1.2345.000", "-12.000.000", "12 triệu"])
+@pytest.mark.parametrize(
+    "typed", ["12,5", "12.5", "12.000,5", "1.2345.000", "-12.000.000", "12 triệu", "12,000,000", "12,500"]
+)
 def test_an_amount_with_a_decimal_part_or_anything_but_whole_dong_is_refused_not_read_otherwise(
     client, chairman, funeral, typed
 ):
@@ -90,6 +92,30 @@ def test_an_amount_with_a_decimal_part_or_anything_but_whole_dong_is_refused_not
 
     assert response.status_code == 400
     assert field_errors(response, "amount_vnd") == [WHOLE]
+    unchanged(funeral)
+
+
+@pytest.mark.parametrize("typed", ["12,000,000", "12000000"])
+def test_an_english_page_takes_the_amount_grouped_by_commas_or_not_at_all(client, chairman, funeral, typed):
+    client.cookies["django_language"] = "en"
+
+    response = complete(client, funeral, typed, REASON)
+
+    assert response.status_code == 302
+    funeral.refresh_from_db()
+    assert funeral.result["amount_vnd"] == 12_000_000
+
+
+@pytest.mark.parametrize("typed", ["12.5", "12.500", "12,000.5", "12.000.000", "12,5"])
+def test_an_english_page_refuses_a_decimal_part_with_its_own_example(client, chairman, funeral, typed):
+    client.cookies["django_language"] = "en"
+
+    response = complete(client, funeral, typed, REASON)
+
+    assert response.status_code == 400
+    assert field_errors(response, "amount_vnd") == [
+        "Enter the amount in đồng as a whole number greater than 0, without a decimal part (for example 12,000,000)."
+    ]
     unchanged(funeral)
 
 
