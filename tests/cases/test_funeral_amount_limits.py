@@ -142,11 +142,31 @@ def test_an_amount_up_to_the_ceiling_with_the_decision_is_recorded_and_shown_as_
     facts = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page.split('<dl class="facts card">')[1].split("</dl>")[0])
     assert facts[-4:] == [
         ("Số quyết định", "QĐ-5"),
-        ("Số tiền (đồng)", "30.000.000"),
-        ("Số tiền theo quy định", "10.000.000"),
+        ("Số tiền (đồng)", "30.000.000 đồng"),
+        ("Số tiền theo quy định", "10.000.000 đồng"),
         ("Lý do khác mức", REASON),
     ]
     assert "amount_rule_vnd" not in page and "amount_reason<" not in page
+
+
+def test_the_recorded_amounts_are_shown_in_dong_on_the_dossier_page_and_the_citizens_page(client, chairman, funeral):
+    from tests.citizens.test_area import citizen_user, sign_in
+
+    complete(client, funeral, "30.000.000", REASON)
+    client.force_login(User.objects.get(username="desk.17329"))
+    desk = client.get(f"/bundles/{funeral.bundle.code}/").content.decode()
+    sign_in(client, citizen_user(funeral.bundle.data["applicant"]["id_number"]))
+    citizen = client.get(f"/citizen/dossiers/{funeral.bundle.code}/").content.decode()
+
+    amounts = [("Số tiền (đồng)", "30.000.000 đồng"), ("Số tiền theo quy định", "10.000.000 đồng")]
+    assert result_amounts(desk) == amounts
+    assert result_amounts(citizen) == amounts
+
+
+def result_amounts(html: str) -> list[tuple[str, str]]:
+    """The amounts among the results listed under the steps of a dossier page."""
+    results = "".join(re.findall(r'<dl class="facts small">(.*?)</dl>', html, re.S))
+    return [fact for fact in re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", results) if fact[0].startswith("Số tiền")]
 
 
 def test_the_api_refuses_an_amount_above_the_ceiling_under_amount_vnd_and_labels_the_kept_figures(
