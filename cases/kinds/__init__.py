@@ -121,7 +121,7 @@ class Kind:
         """Values the officer's result form starts with (e.g. the amount the rate table gives)."""
         return {}
 
-    def step_facts(self, step: Step) -> list[tuple[Any, str]]:
+    def step_facts(self, step: Step) -> list[tuple[Any, Any]]:
         """Extra (label, value) facts shown on an officer's step page."""
         return []
 

@@ -114,6 +114,15 @@ def _real_date(day: str, month: str, year: str) -> bool:
     return True
 
 
+def answers_facts(data: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The questions the family answered yes to, as one fact; none for a dossier filed without
+    them (before the desk asked them, or by a partner that sends only the category)."""
+    answers = [FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())]
+    if not answers:
+        return []
+    return [(_("The family answered “yes”"), format_html_join(mark_safe("<br>"), "{}", ((a,) for a in answers)))]
+
+
 def rule_amount(step: Step) -> int:
     """What the rate table gives for the bundle's category and month of death: the amount paid
     unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
@@ -310,13 +319,7 @@ class Death(Kind):
                 % {"amount": rules.vnd(amount), "month": f"{died:%m/%Y}"},
             ),
         ]
-        if answers := [
-            FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())
-        ]:
-            facts.append(
-                (_("The family answered “yes”"), format_html_join(mark_safe("<br>"), "{}", ((a,) for a in answers)))
-            )
-        return facts
+        return facts + answers_facts(data)
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
         """The funeral amount: never below the rate table; above it only with a reason that cites
@@ -372,11 +375,15 @@ class Death(Kind):
             return {}
         return {"amount_vnd": rule_amount(step)}
 
-    def step_facts(self, step: Step) -> list[tuple[Any, str]]:
+    def step_facts(self, step: Step) -> list[tuple[Any, Any]]:
+        """The funeral step's category and amount, with the answers that chose it (as on the desk's page)."""
         if step.procedure_id != FUNERAL or not step.bundle.funeral_category:
             return []
         shown = str(step.bundle.get_funeral_category_display())
-        return [(_("Funeral category"), f"{shown} · {rules.vnd(rule_amount(step))} đồng")]
+        return [
+            (_("Funeral category"), f"{shown} · {rules.vnd(rule_amount(step))} đồng"),
+            *answers_facts(step.bundle.data),
+        ]
 
     def receipt_facts(self, bundle: Any, steps: list[Step]) -> list[SafeString]:
         """The funeral allowance a death dossier claims: its category, the amount the rate table
