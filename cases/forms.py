@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils import formats
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -158,7 +159,7 @@ class Intake:
         # The kind's own part of the page, if it has one (the death bundle's funeral questions).
         self.part = self.spec.intake_form(data)
         self.errors: dict[str, list[str]] = {}
-        self.bad_dates: dict[str, Any] = {}  # path → label of a date that is not dd/mm/yyyy
+        self.bad_dates: dict[str, str] = {}  # path → a date as typed that does not parse
 
     def procedures(self) -> list[str]:
         variant = self.top.data.get("variant")
@@ -191,7 +192,7 @@ class Intake:
                 elif raw not in (None, "") and isinstance(section.serializer().fields[name], serializers.DateField):
                     day = parse_date(raw)
                     if day is None:
-                        self.bad_dates[f"{section.path}.{name}"] = field.label
+                        self.bad_dates[f"{section.path}.{name}"] = raw
                     values[name] = day.isoformat() if day else raw.strip()
                 elif raw not in (None, ""):
                     values[name] = raw.strip()
@@ -209,9 +210,12 @@ class Intake:
     def refuse(self, problems: dict[str, Any]) -> None:
         """Put each problem next to its field (paths as the API names them). A whole section left
         blank ("mother": required) marks each field that section needs."""
-        for path, messages in flat_problems(problems).items():
+        flat = flat_problems(problems)
+        if self.part is not None:
+            flat = self.spec.intake_refusals(self, flat)
+        for path, messages in flat.items():
             if path in self.bad_dates:  # the summary names the field: the message does not repeat it
-                messages = [bad_date()]
+                messages = [bad_date(raw=self.bad_dates[path])]
             whole = next((sec for sec in self.sections if sec.path == path), None)
             if whole is not None:
                 for sec, name in self._needed_fields(whole):
@@ -436,7 +440,7 @@ def unconfirmed(form: forms.Form) -> dict[str, list[str]]:
 def result_bad_dates(form: forms.Form, procedure_fields: list[dict[str, str]]) -> dict[str, list[str]]:
     """The result's dates that are not dd/mm/yyyy, each under its field."""
     return {
-        f"result.{field['name']}": [bad_date(form.fields[field["name"]].label)]
+        f"result.{field['name']}": [bad_date(form.fields[field["name"]].label, form[field["name"]].value())]
         for field in procedure_fields
         if field["type"] == "date"
         and (form[field["name"]].value() or "").strip()
@@ -460,14 +464,13 @@ def result_values(form: forms.Form, procedure_fields: list[dict[str, str]]) -> d
     return values
 
 
-# Whole đồng as Vietnamese writes them: digits, grouped by threes with dots or spaces (12.000.000).
-WHOLE_DONG = re.compile(r"\d+|\d{1,3}(?:[. \u00a0]\d{3})+")
-
-
 def whole_dong(raw: str) -> int | str:
-    """A typed amount as a whole number, or the text as typed when it is not whole đồng (a comma or
-    a dot that is not a thousands separator is a decimal part: refused by the service, never dropped)."""
-    return int(re.sub(r"\D", "", raw)) if WHOLE_DONG.fullmatch(raw) else raw
+    """A typed amount as a whole number: digits, grouped by threes with the page's language's
+    thousands separator (12.000.000 in Vietnamese, 12,000,000 in English) or spaces; else the text
+    as typed (the other separator is a decimal part: refused by the service, never dropped)."""
+    separator = re.escape(formats.get_format("THOUSAND_SEPARATOR"))
+    whole = re.compile(rf"\d+|\d{{1,3}}(?:[{separator} \u00a0]\d{{3}})+")
+    return int(re.sub(r"\D", "", raw)) if whole.fullmatch(raw) else raw
 
 
 class ReturnForm(forms.Form):

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db.models import Prefetch
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from agencies.selectors import routing_cache_clear
@@ -176,6 +177,12 @@ def funeral_ceiling_multiple(category: FuneralCategory | str, date_of_death: dat
 def vnd(amount: int) -> str:
     """25000000 → "25.000.000": an amount as Vietnamese writes it, on pages, in messages and papers."""
     return f"{amount:,}".replace(",", ".")
+
+
+def typed_vnd(amount: int) -> str:
+    """25000000 → an amount as an officer types it on a page in the active language: grouped with
+    its thousands separator ("25.000.000" in Vietnamese, "25,000,000" in English)."""
+    return f"{amount:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
 
 
 def funeral_category_for(eligible: Iterable[str], date_of_death: datetime.date) -> str:

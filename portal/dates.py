@@ -4,12 +4,15 @@ not <input type=date>); ISO is still taken. The API keeps ISO dates: the pages c
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+# Written as dd/mm/yyyy: what does not parse then is a day that does not exist (31/02), not a bad format.
+DD_MM_YYYY = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 
 
 def date_widget() -> forms.TextInput:
@@ -34,9 +37,18 @@ def shown_date(value: Any) -> str:
     return day.strftime("%d/%m/%Y") if day else str(value)
 
 
-def bad_date(label: Any = None) -> str:
-    """The refusal of a date that is not dd/mm/yyyy, naming the field; without a label for a page
-    that shows it under the field and names the field in its error summary already."""
+def bad_date(label: Any = None, raw: Any = "") -> str:
+    """The refusal of a date that does not parse, naming the field; without a label for a page
+    that shows it under the field and names the field in its error summary already. A date typed
+    as dd/mm/yyyy that does not parse is a day that does not exist: that is what it is told."""
+    value = str(raw or "").strip()
+    if DD_MM_YYYY.fullmatch(value):
+        if label is None:
+            return gettext("%(value)s is not a real date: check the day and the month.") % {"value": value}
+        return gettext("%(field)s: %(value)s is not a real date: check the day and the month.") % {
+            "field": label,
+            "value": value,
+        }
     if label is None:
         return gettext("Enter the date as dd/mm/yyyy, for example 20/02/2026.")
     return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}

@@ -47,7 +47,7 @@ def _period(params: Any, today: datetime.date) -> tuple[datetime.date, datetime.
         raw = (params.get(name) or "").strip()
         day = parse_date(raw) if raw else None
         if raw and day is None:
-            raise Invalid({name: [bad_date(label)]})
+            raise Invalid({name: [bad_date(label, raw)]})
         days[name] = day.isoformat() if day else None
     return selectors.period(days["from"], days["to"], today)
 

@@ -77,6 +77,11 @@ class Kind:
         """The form data of the kind's part that shows `payload` again (back from the review page)."""
         return {}
 
+    def intake_refusals(self, intake: Any, problems: Problems) -> Problems:
+        """The dossier's problems (flat, by path) as the kind's part of the page asks its questions:
+        its own field's refusal said in the terms of that part (default: as they are)."""
+        return problems
+
     def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
         """What the kind's part shows about the answers given so far (its template's `part`), for a
         dossier of `commune` (its code)."""
@@ -116,7 +121,7 @@ class Kind:
         """Values the officer's result form starts with (e.g. the amount the rate table gives)."""
         return {}
 
-    def step_facts(self, step: Step) -> list[tuple[Any, str]]:
+    def step_facts(self, step: Step) -> list[tuple[Any, Any]]:
         """Extra (label, value) facts shown on an officer's step page."""
         return []
 

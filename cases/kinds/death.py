@@ -114,6 +114,15 @@ def _real_date(day: str, month: str, year: str) -> bool:
     return True
 
 
+def answers_facts(data: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The questions the family answered yes to, as one fact; none for a dossier filed without
+    them (before the desk asked them, or by a partner that sends only the category)."""
+    answers = [FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())]
+    if not answers:
+        return []
+    return [(_("The family answered “yes”"), format_html_join(format_html("<br>"), "{}", ((a,) for a in answers)))]
+
+
 def rule_amount(step: Step) -> int:
     """What the rate table gives for the bundle's category and month of death: the amount paid
     unless the officer records another with a reason (categories 3 and 4 are legal minimums that a
@@ -196,6 +205,26 @@ class Death(Kind):
     def intake_post(self, payload: dict[str, Any]) -> dict[str, str]:
         answers = payload.get("funeral_answers") or [payload.get("funeral_category")]
         return {f"funeral-{answer}": "on" for answer in answers if answer}
+
+    def intake_refusals(self, intake: Any, problems: Problems) -> Problems:
+        """The page asks four yes/no questions, not for one category: nothing ticked asks for every
+        "yes"; answers ticked without a date of death leave the category to that date's own error
+        (the category follows from the answers and the month of death)."""
+        if FUNERAL not in intake.procedures() or self.intake_field not in problems:
+            return problems
+        if not any(intake.part[category].value() for category in FUNERAL_QUESTIONS):
+            return {
+                **problems,
+                self.intake_field: [
+                    _(
+                        "Tick every question the family answers “yes” to (at least one); if none is true, "
+                        "choose a set of procedures without the funeral allowance."
+                    )
+                ],
+            }
+        if {"deceased", "deceased.date_of_death"} & set(problems):
+            return {path: messages for path, messages in problems.items() if path != self.intake_field}
+        return problems
 
     def intake_context(self, intake: Any, commune: str) -> dict[str, Any] | None:
         """The category the answers lead to, with the office that pays it and the amount."""
@@ -290,13 +319,7 @@ class Death(Kind):
                 % {"amount": rules.vnd(amount), "month": f"{died:%m/%Y}"},
             ),
         ]
-        if answers := [
-            FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())
-        ]:
-            facts.append(
-                (_("The family answered “yes”"), format_html_join(format_html("<br>"), "{}", ((a,) for a in answers)))
-            )
-        return facts
+        return facts + answers_facts(data)
 
     def result_problems(self, step: Step, result: dict[str, Any]) -> Problems:
         """The funeral amount: never below the rate table; above it only with a reason that cites
@@ -352,11 +375,15 @@ class Death(Kind):
             return {}
         return {"amount_vnd": rule_amount(step)}
 
-    def step_facts(self, step: Step) -> list[tuple[Any, str]]:
+    def step_facts(self, step: Step) -> list[tuple[Any, Any]]:
+        """The funeral step's category and amount, with the answers that chose it (as on the desk's page)."""
         if step.procedure_id != FUNERAL or not step.bundle.funeral_category:
             return []
         shown = str(step.bundle.get_funeral_category_display())
-        return [(_("Funeral category"), f"{shown} · {rules.vnd(rule_amount(step))} đồng")]
+        return [
+            (_("Funeral category"), f"{shown} · {rules.vnd(rule_amount(step))} đồng"),
+            *answers_facts(step.bundle.data),
+        ]
 
     def receipt_facts(self, bundle: Any, steps: list[Step]) -> list[SafeString]:
         """The funeral allowance a death dossier claims: its category, the amount the rate table

@@ -110,8 +110,9 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
             problems[path] = [
                 _(
                     "Enter the amount in đồng as a whole number greater than 0, without a decimal part "
-                    "(for example 12.000.000)."
+                    "(for example %(example)s)."
                 )
+                % {"example": rules.typed_vnd(12_000_000)}
             ]
     # The kind's checks see only the fields whose type is right, and every problem is told at once.
     typed = {name: value for name, value in result.items() if f"result.{name}" not in problems}

@@ -126,15 +126,18 @@ def vnd(amount: int | None) -> str:
     return rules.vnd(amount) if isinstance(amount, int) else ""
 
 
-AMOUNTS = ("amount_vnd", "amount_rule_vnd")  # shown with dots: 10.000.000
+AMOUNTS = ("amount_vnd", "amount_rule_vnd")  # shown with dots and the unit: 10.000.000 đồng
 
 
 @register.filter
 def shown(value: Any, name: str) -> Any:
-    """A result or dossier value as people read it (dates dd/mm/yyyy, amounts with dots)."""
+    """A result or dossier value as people read it (dates dd/mm/yyyy, amounts with dots and the
+    unit, as the dossier's other amounts: 10.000.000 đồng)."""
     from cases.forms import shown_value
 
-    return vnd(value) if name in AMOUNTS else shown_value(name, value)
+    if name in AMOUNTS:
+        return f"{vnd(value)} đồng" if isinstance(value, int) else ""
+    return shown_value(name, value)
 
 
 @register.filter

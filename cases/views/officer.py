@@ -178,9 +178,10 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
             services.step_refuse(user=request.user, step_pk=pk, reason=reason)
         elif action == "apologise":
             form = ApologyForm(data=request.POST)
-            day = parse_date(request.POST.get("apology-new_appointment_on", ""))
+            raw = request.POST.get("apology-new_appointment_on", "")
+            day = parse_date(raw)
             if day is None:
-                raise Invalid({"new_appointment_on": [bad_date(form.fields["new_appointment_on"].label)]})
+                raise Invalid({"new_appointment_on": [bad_date(form.fields["new_appointment_on"].label, raw)]})
             services.step_apologise(user=request.user, step_pk=pk, new_appointment_on=day)
         elif action in ("claim", "release"):
             (services.step_claim if action == "claim" else services.step_release)(user=request.user, step_pk=pk)

@@ -99,7 +99,7 @@ def test_an_amount_above_the_table_is_refused_beyond_the_ceiling_and_shown_label
     assert refused == (
         "Tối đa 30.000.000 đồng (3 lần mức 10.000.000 đồng theo bảng mức hưởng) với diện này: kiểm tra lại số tiền."
     )
-    assert re.search(r"Số tiền theo quy định\s+10\.000\.000", facts)
+    assert re.search(r"Số tiền theo quy định\s+10\.000\.000 đồng", facts)
     assert re.search(r"Lý do khác mức\s+Nghị quyết 12/2025/NQ-HĐND", facts)
     assert "amount_" not in facts
 

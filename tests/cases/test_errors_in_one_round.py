@@ -11,7 +11,7 @@ from agencies.choices import UserRole
 from cases.choices import StepState
 from cases.models import Bundle, Event
 from tests.cases.conftest import at
-from tests.cases.test_pages_clerk import BIRTH_FORM, filed_birth, variant_id
+from tests.cases.test_pages_clerk import BIRTH_FORM, DEATH_FORM, filed_birth, variant_id
 
 pytestmark = pytest.mark.django_db
 
@@ -114,10 +114,38 @@ def test_an_impossible_date_hides_no_other_error_and_is_told_once_without_repeat
     assert response.status_code == 400
     assert summary(response) == [
         ("id_mother-full_name", "Mẹ – Họ, chữ đệm và tên: " + REQUIRED),
-        ("id_father-date_of_birth", "Cha – Ngày sinh: Nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026."),
+        ("id_father-date_of_birth", "Cha – Ngày sinh: Ngày 31/02/1994 không có thật: kiểm tra lại ngày và tháng."),
         ("id_insurance-initial_clinic", "Bảo hiểm y tế – Nơi đăng ký khám chữa bệnh ban đầu: " + REQUIRED),
     ]
-    assert at_fields(response)["father-date_of_birth"] == ["Nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026."]
+    # Typed as dd/mm/yyyy: the format was right, the day does not exist (issue 26).
+    assert at_fields(response)["father-date_of_birth"] == ["Ngày 31/02/1994 không có thật: kiểm tra lại ngày và tháng."]
+    assert Bundle.objects.count() == 0
+
+
+def test_an_impossible_date_of_death_form_is_told_as_a_day_that_does_not_exist(client, clerk, travel):
+    form = {**DEATH_FORM, "variant": variant_id(client, "death", "Khai tử, xóa thường trú")}
+    form["deceased-date_of_birth"] = "29/02/1950"
+
+    response = client.post("/clerk/new/death/", form)
+
+    assert response.status_code == 400
+    assert summary(response) == [
+        (
+            "id_deceased-date_of_birth",
+            "Người chết – Ngày sinh: Ngày 29/02/1950 không có thật: kiểm tra lại ngày và tháng.",
+        )
+    ]
+    assert Bundle.objects.count() == 0
+
+
+def test_a_date_in_another_format_is_still_asked_for_as_dd_mm_yyyy(client, clerk, travel):
+    form = {**DEATH_FORM, "variant": variant_id(client, "death", "Khai tử, xóa thường trú")}
+    form["deceased-date_of_birth"] = "12.04.1950"
+
+    response = client.post("/clerk/new/death/", form)
+
+    assert response.status_code == 400
+    assert at_fields(response) == {"deceased-date_of_birth": ["Nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026."]}
     assert Bundle.objects.count() == 0
 
 
@@ -182,4 +210,47 @@ def test_the_api_names_every_error_of_a_dossier_in_one_answer(api, integration):
         "mother.id_number": ["Chữ số thứ 4 (giới tính và thế kỷ) không khớp với nữ sinh năm 1995."],
         "insurance": [REQUIRED],
     }
+    assert Bundle.objects.count() == 0
+
+
+FUNERAL = "Khai tử, xóa thường trú, mai táng phí"
+
+
+def funeral_box(response) -> list[str]:
+    """The messages in the funeral questions' box."""
+    box = response.content.decode().split('id="funeral-result"')[1].split("</div>")[0]
+    return re.findall(r"<li>([^<]+)</li>", box)
+
+
+def test_the_funeral_questions_left_unticked_ask_for_every_yes_as_the_help_does(client, clerk, travel):
+    form = {**DEATH_FORM, "variant": variant_id(client, "death", FUNERAL)}
+
+    response = client.post("/clerk/new/death/", form)
+
+    tick = (
+        "Đánh dấu mọi câu trả lời “có” (ít nhất một câu); nếu không câu nào đúng, "
+        "hãy chọn nhóm thủ tục không có trợ cấp mai táng."
+    )
+    assert response.status_code == 400
+    assert summary(response) == [("id_funeral-social_insurance", "Trợ cấp mai táng: " + tick)]
+    assert funeral_box(response) == [tick]
+    assert Bundle.objects.count() == 0
+
+
+def test_funeral_questions_ticked_without_the_date_of_death_are_told_only_at_the_date(client, clerk, travel):
+    form = {
+        **DEATH_FORM,
+        "variant": variant_id(client, "death", FUNERAL),
+        "funeral-social_insurance": "on",
+        "funeral-emergency": "on",
+        "deceased-date_of_death": "",
+    }
+
+    response = client.post("/clerk/new/death/", form)
+
+    assert response.status_code == 400
+    # The category follows from the answers and the month of death: only the missing date is wrong.
+    assert summary(response) == [("id_deceased-date_of_death", "Người chết – Ngày chết: " + REQUIRED)]
+    assert at_fields(response) == {"deceased-date_of_death": [REQUIRED]}
+    assert funeral_box(response) == []
     assert Bundle.objects.count() == 0

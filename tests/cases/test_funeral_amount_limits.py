@@ -82,7 +82,9 @@ def test_an_amount_no_office_could_pay_with_a_reason_that_says_nothing_is_refuse
     unchanged(funeral)
 
 
-@pytest.mark.parametrize("typed", ["12,5", "12.5", "12.000,5", "1.2345.000", "-12.000.000", "12 triệu"])
+@pytest.mark.parametrize(
+    "typed", ["12,5", "12.5", "12.000,5", "1.2345.000", "-12.000.000", "12 triệu", "12,000,000", "12,500"]
+)
 def test_an_amount_with_a_decimal_part_or_anything_but_whole_dong_is_refused_not_read_otherwise(
     client, chairman, funeral, typed
 ):
@@ -90,6 +92,30 @@ def test_an_amount_with_a_decimal_part_or_anything_but_whole_dong_is_refused_not
 
     assert response.status_code == 400
     assert field_errors(response, "amount_vnd") == [WHOLE]
+    unchanged(funeral)
+
+
+@pytest.mark.parametrize("typed", ["12,000,000", "12000000"])
+def test_an_english_page_takes_the_amount_grouped_by_commas_or_not_at_all(client, chairman, funeral, typed):
+    client.cookies["django_language"] = "en"
+
+    response = complete(client, funeral, typed, REASON)
+
+    assert response.status_code == 302
+    funeral.refresh_from_db()
+    assert funeral.result["amount_vnd"] == 12_000_000
+
+
+@pytest.mark.parametrize("typed", ["12.5", "12.500", "12,000.5", "12.000.000", "12,5"])
+def test_an_english_page_refuses_a_decimal_part_with_its_own_example(client, chairman, funeral, typed):
+    client.cookies["django_language"] = "en"
+
+    response = complete(client, funeral, typed, REASON)
+
+    assert response.status_code == 400
+    assert field_errors(response, "amount_vnd") == [
+        "Enter the amount in đồng as a whole number greater than 0, without a decimal part (for example 12,000,000)."
+    ]
     unchanged(funeral)
 
 
@@ -116,11 +142,31 @@ def test_an_amount_up_to_the_ceiling_with_the_decision_is_recorded_and_shown_as_
     facts = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page.split('<dl class="facts card">')[1].split("</dl>")[0])
     assert facts[-4:] == [
         ("Số quyết định", "QĐ-5"),
-        ("Số tiền (đồng)", "30.000.000"),
-        ("Số tiền theo quy định", "10.000.000"),
+        ("Số tiền (đồng)", "30.000.000 đồng"),
+        ("Số tiền theo quy định", "10.000.000 đồng"),
         ("Lý do khác mức", REASON),
     ]
     assert "amount_rule_vnd" not in page and "amount_reason<" not in page
+
+
+def test_the_recorded_amounts_are_shown_in_dong_on_the_dossier_page_and_the_citizens_page(client, chairman, funeral):
+    from tests.citizens.test_area import citizen_user, sign_in
+
+    complete(client, funeral, "30.000.000", REASON)
+    client.force_login(User.objects.get(username="desk.17329"))
+    desk = client.get(f"/bundles/{funeral.bundle.code}/").content.decode()
+    sign_in(client, citizen_user(funeral.bundle.data["applicant"]["id_number"]))
+    citizen = client.get(f"/citizen/dossiers/{funeral.bundle.code}/").content.decode()
+
+    amounts = [("Số tiền (đồng)", "30.000.000 đồng"), ("Số tiền theo quy định", "10.000.000 đồng")]
+    assert result_amounts(desk) == amounts
+    assert result_amounts(citizen) == amounts
+
+
+def result_amounts(html: str) -> list[tuple[str, str]]:
+    """The amounts among the results listed under the steps of a dossier page."""
+    results = "".join(re.findall(r'<dl class="facts small">(.*?)</dl>', html, re.S))
+    return [fact for fact in re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", results) if fact[0].startswith("Số tiền")]
 
 
 def test_the_api_refuses_an_amount_above_the_ceiling_under_amount_vnd_and_labels_the_kept_figures(

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from agencies.choices import UserRole
+from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory
 from cases.models import Bundle
 from tests.cases.conftest import at
 from tests.cases.test_pages_clerk import DEATH_FORM, signed_payload, variant_id
@@ -88,3 +89,41 @@ def test_a_partners_dossier_without_answers_shows_the_category_and_the_amount(cl
         400,
         {"funeral_answers": ["Diện hưởng mai táng phải là một diện gia đình đã trả lời “có”."]},
     )
+
+
+def test_the_funeral_step_shows_its_officer_the_familys_answers_that_chose_the_category(client, clerk, officer, travel):
+    form = {
+        **DEATH_FORM,
+        "variant": variant_id(client, "death", "Khai tử, xóa thường trú, mai táng phí"),
+        "funeral-social_insurance": "on",
+        "funeral-emergency": "on",
+    }
+    review = client.post("/clerk/new/death/", form)
+    client.post("/clerk/new/death/", {"action": "file", "payload": signed_payload(review)})
+    step = Bundle.objects.get().steps.get(procedure_id="funeral_allowance")
+    client.force_login(officer(FUNERAL_AGENCY_ROLE[FuneralCategory.EMERGENCY]))
+
+    page = client.get(f"/steps/{step.pk}/").content.decode()
+
+    assert facts(page.split('<dl class="facts card">')[1].split("</dl>")[0])[-2:] == [
+        ("Diện hưởng mai táng", "Trợ giúp khẩn cấp · 25.000.000 đồng"),
+        ("Gia đình trả lời “có”", f"{PENSION}<br>{ACCIDENT}"),
+    ]
+
+
+def test_the_funeral_step_of_a_dossier_without_answers_shows_only_the_category(
+    client, clerk, officer, api, integration, travel
+):
+    from tests.cases.conftest import death
+
+    filed = api(integration).post(
+        "/api/v1/bundles/", death(commune="16690", funeral_category="emergency", received_at=None), format="json"
+    )
+    step = Bundle.objects.get(code=filed.json()["code"]).steps.get(procedure_id="funeral_allowance")
+    client.force_login(officer(FUNERAL_AGENCY_ROLE[FuneralCategory.EMERGENCY]))
+
+    page = client.get(f"/steps/{step.pk}/").content.decode()
+
+    shown = facts(page.split('<dl class="facts card">')[1].split("</dl>")[0])
+    assert shown[-1] == ("Diện hưởng mai táng", "Trợ giúp khẩn cấp · 25.000.000 đồng")
+    assert "Gia đình trả lời" not in page

@@ -296,7 +296,7 @@ def test_the_funeral_step_asked_for_without_any_category_is_refused_in_the_funer
 
     assert response.status_code == 400
     funeral = response.content.decode().split('id="funeral-result"')[1]
-    assert "Chọn đúng một diện hưởng mai táng phí." in funeral
+    assert "Đánh dấu mọi câu trả lời “có” (ít nhất một câu)" in funeral
 
 
 def test_the_desk_is_offered_only_its_channels_and_a_forged_online_dossier_is_refused_at_the_field(

@@ -234,9 +234,9 @@ def test_a_bad_date_is_refused_next_to_its_field_naming_it(client, clerk, travel
     assert response.status_code == 400
     errors = re.search(r'id="id_child-date_of_birth-errors"><li>([^<]+)</li>', response.content.decode()).group(1)
     # Under its label the message does not repeat it; the summary names the section and the field (issue 26).
-    assert errors == "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026."
+    assert errors == "Ngày 31/02/2026 không có thật: kiểm tra lại ngày và tháng."
     assert summary_links(response) == [
-        ("id_child-date_of_birth", "Trẻ em – Ngày sinh: Nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026.")
+        ("id_child-date_of_birth", "Trẻ em – Ngày sinh: Ngày 31/02/2026 không có thật: kiểm tra lại ngày và tháng.")
     ]
     assert 'type="text" name="child-date_of_birth" value="31/02/2026"' in response.content.decode()
     assert 'placeholder="dd/mm/yyyy"' in response.content.decode()

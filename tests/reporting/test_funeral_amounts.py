@@ -149,4 +149,4 @@ def test_the_period_is_typed_and_shown_as_dd_mm_yyyy_and_a_bad_date_is_refused_u
         ("to", f"{today:%d/%m/%Y}"),
     ]
     assert refused.status_code == 400
-    assert "Đến ngày: nhập ngày theo dạng dd/mm/yyyy, ví dụ 20/02/2026." in refused.content.decode()
+    assert "Đến ngày: ngày 31/02/2026 không có thật: kiểm tra lại ngày và tháng." in refused.content.decode()
