@@ -1,10 +1,13 @@
 """Issue 26 §7 (layout): at 1280, 768 and 412 px wide, on the desk's list and a dossier's page, an
-officer's queue, the dashboard, the funeral-amounts report and the tracking page, what people read at a glance stays whole: a state pill, a dossier
-code, the header's language button and the footer's links each on one line; the hospital
-look-up box on the intake page looks like the form below it. Screenshots at each width go to
-var/screenshots/layout-*.png."""
+officer's queue, the dashboard, the funeral-amounts report, a partner's integration page and the
+tracking page, what people read at a glance stays whole: a state pill, a dossier code, an amount,
+the header's language button and the footer's links each on one line; a wide table scrolls inside
+its card, never the page; no heading leaves a "·" at the end of a line; the page head's button and
+link sit centred on one line. The hospital look-up box on the intake page looks like the form below
+it. Screenshots at each width go to var/screenshots/layout-*.png."""
 
 import datetime
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +16,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from cases.models import Bundle, Step, StepState
+from outbound.models import Attempt, Delivery, Subscription, Target
 from tests.browser.conftest import screenshot
 from tests.chromium import track
 
@@ -89,6 +93,14 @@ def test_pills_codes_and_header_stay_on_one_line_at_desktop_tablet_and_phone_wid
         result={"decision_number": "QĐ-5", "amount_vnd": 15_000_000, "amount_rule_vnd": 10_000_000,
                 "amount_reason": "Nghị quyết 12/2025/NQ-HĐND của tỉnh nâng mức hỗ trợ mai táng"},
     )  # fmt: skip
+    partner = User.objects.get(username="portal.integration")  # a webhook whose address refused the connection
+    hook = Subscription.objects.create(client=partner, url="http://127.0.0.1:9399/hook", events=["*"], secret="s")
+    error = "ConnectionError: HTTPConnectionPool(host='127.0.0.1', port=9399): Max retries exceeded with url: /hook"
+    sent = Delivery.objects.create(
+        target=Target.WEBHOOK, subscription=hook, bundle=bundle, event="step_done", position=1, payload={},
+        attempts=1, last_error=error,
+    )  # fmt: skip
+    Attempt.objects.create(delivery=sent, error=error)
     week = f"from={today - datetime.timedelta(days=6):%Y-%m-%d}&to={today:%Y-%m-%d}"
     pages = {
         "clerk.16690": [
@@ -100,6 +112,7 @@ def test_pills_codes_and_header_stay_on_one_line_at_desktop_tablet_and_phone_wid
             ("dashboard", "/reports/", ""),
             ("funeral-amounts", f"/reports/funeral-amounts/?{week}", "table.list td:first-child > .code"),
         ],
+        "portal.integration": [("integration", "/integration/", "#deliveries td > .code")],
         "": [("tracking", "", "")],
     }
     wrapped: dict[str, list[str]] = {}
@@ -127,7 +140,7 @@ def test_pills_codes_and_header_stay_on_one_line_at_desktop_tablet_and_phone_wid
                 if name == "funeral-amounts":
                     checks["amount"] = "table.list .amount"
                 for what, selector in checks.items():
-                    if what == "state pill" and name in ("dashboard", "funeral-amounts"):
+                    if what == "state pill" and name in ("dashboard", "funeral-amounts", "integration"):
                         continue  # no state shown
                     if found := on_more_than_one_line(page, selector):
                         wrapped[f"{name} at {width} px: {what}"] = found
@@ -138,7 +151,7 @@ def test_pills_codes_and_header_stay_on_one_line_at_desktop_tablet_and_phone_wid
                     wrapped[f"{name} at {width} px: heading"] = [f"{text!r} ends a line with '·'" for text in dangling]
                 head = page.evaluate(HEAD_ACTIONS)
                 if askew := [  # side by side (their heights overlap), but not centred on one line
-                    (a, b) for a, b in zip(head["middles"], head["middles"][1:])
+                    (a, b) for a, b in itertools.pairwise(head["middles"])
                     if a[0] < b[1] and b[0] < a[1] and abs(a[0] + a[1] - b[0] - b[1]) / 2 > 3
                 ]:  # fmt: skip
                     wrapped[f"{name} at {width} px: page head's actions"] = [f"{a} beside {b}" for a, b in askew]
