@@ -176,11 +176,12 @@ def desk_contacts(commune: AdministrativeUnit) -> str:
     return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
 
 
-def qr_svg(url: str, *, scale: int = QR_SCALE) -> SafeString:
-    """A QR code of `url` as an inline <svg> element (segno's output, which holds no user text)."""
+def qr_svg(url: str, *, scale: int = QR_SCALE, border: int = 4) -> SafeString:
+    """A QR code of `url` as an inline <svg> element (segno's output, which holds no user text),
+    with `border` modules of quiet zone (4, the standard's, unless the page around it is blank)."""
     # Silenced for bandit (B308, B703): segno writes the code as <path> modules only and never the
     # URL as text, so there is nothing to escape.
-    return mark_safe(segno.make_qr(url).svg_inline(scale=scale))  # nosec B308, B703
+    return mark_safe(segno.make_qr(url).svg_inline(scale=scale, border=border))  # nosec B308, B703
 
 
 def place_and_date(unit: AdministrativeUnit, day: datetime.date) -> str:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import User
-from cases.choices import BundleState
+from cases.choices import Action, BundleState
 from cases.models import Bundle, Step
 from outbound.addresses import webhook_address_check
 from outbound.models import Attempt, Delivery, DeliveryState, NationalState, Subscription, Target
@@ -42,6 +42,20 @@ FINISHED = {
     BundleState.COMPLETED: "completed",
     BundleState.PARTLY_COMPLETED: "partly_completed",
     BundleState.REFUSED: "refused",
+}
+# Each change as people read it on the portal: the audit trail's action or the dossier's state of
+# the same name (the partner's page shows these, with the key beside them).
+CHANGE_LABELS = {
+    "received": Action.FILED.label,
+    "in_progress": BundleState.IN_PROGRESS.label,
+    "returned": Action.RETURNED.label,
+    "step_done": Action.COMPLETED.label,
+    "step_refused": Action.REFUSED.label,
+    "late": Action.APOLOGISED.label,
+    "handed_over": Action.HANDED_OVER.label,
+    "completed": BundleState.COMPLETED.label,
+    "partly_completed": BundleState.PARTLY_COMPLETED.label,
+    "refused": BundleState.REFUSED.label,
 }
 
 

@@ -140,9 +140,14 @@ def _verify_block(document: IssuedDocument) -> str:
     its token (its id and content hash, signed by the portal)."""
     url = f"{settings.PUBLIC_BASE_URL}{reverse('verify')}?{urlencode({'t': selectors.document_token(document)})}"
     return (
-        '<div style="margin-top:6mm;display:flex;align-items:center;gap:4mm;font-size:9pt;break-inside:avoid">'
-        f"{qr_svg(url, scale=2)}<div>Văn bản điện tử có chữ ký số của cổng liên thông. Kiểm tra bản này: quét mã QR, "
-        f"hoặc tải tệp lên {escape(settings.PUBLIC_BASE_URL)}{reverse('verify')}</div></div>"
+        # The QR code's quiet zone: 2 modules of its own, with the blank 2 mm above it, the page's
+        # margin on its left and the 4 mm gap on its right (a short receipt keeps it on its one page).
+        '<div style="margin-top:2mm;display:flex;align-items:center;gap:4mm;font-size:9pt;break-inside:avoid">'
+        f"{qr_svg(url, scale=2, border=2)}<div>Văn bản điện tử có chữ ký số của cổng liên thông. "
+        "Kiểm tra bản này: quét mã QR, "
+        # The address on a line of its own, whole: never "http://" at a line's end and the rest below.
+        f'hoặc tải tệp lên<br><span style="white-space:nowrap">{escape(settings.PUBLIC_BASE_URL)}{reverse("verify")}'
+        "</span></div></div>"
     )
 
 

@@ -46,7 +46,7 @@ def test_a_post_with_the_csrf_token_shows_the_dossier_at_the_bare_address(bundle
     assert found.status_code == 200
     assert found.request["PATH_INFO"] == "/track/" and found.request["QUERY_STRING"] == ""
     page = found.content.decode()
-    assert f'<h2><span class="code">{bundle.code}</span> · ' in page
+    assert f'<h2><span class="code">{bundle.code}</span> <span class="state' in page
     assert "1234" not in form(page)  # not even written back into the form
 
 

@@ -37,10 +37,10 @@ def filed(client_user):
     return services.bundle_file(user=client_user, data=serializer.validated_data)[0]
 
 
-def delivery(subscription, bundle, position, minutes, **fields):
+def delivery(subscription, bundle, position, minutes, event="received", **fields):
     at = ISSUED + datetime.timedelta(minutes=minutes)
     return Delivery.objects.create(
-        target=Target.WEBHOOK, subscription=subscription, bundle=bundle, event="bundle.filed", position=position,
+        target=Target.WEBHOOK, subscription=subscription, bundle=bundle, event=event, position=position,
         payload={}, created_at=at, **fields,
     )  # fmt: skip
 
@@ -48,7 +48,7 @@ def delivery(subscription, bundle, position, minutes, **fields):
 def rows(page: str, table: str) -> list[list[str]]:
     body = page.split(f'id="{table}"')[1].split("</table>")[0].split("<tbody>")[1]
     return [
-        [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
 
@@ -86,9 +86,45 @@ def test_a_partner_sees_its_tokens_state_its_webhooks_and_its_deliveries_only(cl
          "12"],
     ]  # fmt: skip
     assert rows(page, "deliveries") == [
-        ["09:10 02/03/2026", "bundle.filed", bundle.code, "https://a.example/old", "Chờ gửi", "2", "HTTP 500"],
-        ["09:05 02/03/2026", "bundle.filed", bundle.code, "https://a.example/hook", "Đã gửi", "1", "HTTP 200"],
-    ]
+        ["02/03/2026 09:10", "Tiếp nhận dossier.received", bundle.code, "https://a.example/old", "Chờ gửi", "2",
+         "HTTP 500"],
+        ["02/03/2026 09:05", "Tiếp nhận dossier.received", bundle.code, "https://a.example/hook", "Đã gửi", "1",
+         "HTTP 200"],
+    ]  # fmt: skip
+    assert f'<span class="code">{bundle.code}</span>' in page  # never broken over lines
+
+
+REFUSED_CONNECTION = (
+    "ConnectionError: HTTPConnectionPool(host='127.0.0.1', port=9399): Max retries exceeded with url: /hook "
+    "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new "
+    "connection: [Errno 111] Connection refused'))"
+)
+
+
+def test_a_delivery_reads_as_the_portals_labels_and_a_failed_try_as_a_sentence(client, partner):
+    bundle = filed(partner)
+    hook = Subscription.objects.create(client=partner, url="http://127.0.0.1:9399/hook", events=["*"], secret="s")
+    for minutes, (event, error) in enumerate(
+        [
+            ("in_progress", REFUSED_CONNECTION),
+            ("step_done", "ReadTimeout: HTTPConnectionPool(host='127.0.0.1', port=9399): Read timed out."),
+            ("handed_over", "Địa chỉ webhook phải là một địa chỉ công khai."),
+        ]
+    ):
+        sent = delivery(hook, bundle, minutes, minutes, event=event, attempts=1, last_error=error)
+        Attempt.objects.create(delivery=sent, at=ISSUED + datetime.timedelta(minutes=minutes), error=error)
+    client.force_login(partner)
+
+    page = client.get("/integration/").content.decode()
+
+    assert [(row[1], row[6]) for row in rows(page, "deliveries")] == [
+        ("Đã trả kết quả dossier.handed_over", "Địa chỉ webhook phải là một địa chỉ công khai."),
+        ("Đã hoàn thành dossier.step_done", "Địa chỉ webhook không trả lời kịp Chi tiết kỹ thuật ReadTimeout: "
+         "HTTPConnectionPool(host=&#x27;127.0.0.1&#x27;, port=9399): Read timed out."),
+        ("Đang giải quyết dossier.in_progress", "Không kết nối được tới địa chỉ webhook Chi tiết kỹ thuật "
+         + re.sub(r"\s+", " ", REFUSED_CONNECTION.replace("'", "&#x27;").replace("<", "&lt;").replace(">", "&gt;"))),
+    ]  # fmt: skip
+    assert '<details class="technical"><summary>Chi tiết kỹ thuật</summary><code>ConnectionError: ' in page
 
 
 def test_the_other_partner_sees_only_its_own(client, partner, other):

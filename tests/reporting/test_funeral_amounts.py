@@ -78,10 +78,12 @@ def test_the_province_sees_each_amount_that_differs_from_the_table_per_office_wi
         ("Chủ tịch UBND xã Anh Sơn", "1 khoản"),
     ]
     assert re.findall(
-        r"<tr><td>([^<]+)</td><td>[^<]+</td><td>[^<]+</td><td>([^<]+)</td><td><strong>([^<]+)</strong>", page
-    ) == [
-        (vinh, "10.000.000 đ", "29.999.999 đ"),
-        (anh_son, "10.000.000 đ", "12.000.000 đ"),
+        r'<tr><td><span class="code">([^<]+)</span></td><td>[^<]+</td><td>[^<]+</td>'
+        r'<td><span class="amount">([^<]+)</span></td><td><strong class="amount">([^<]+)</strong>',
+        page,
+    ) == [  # an amount and its "đ" never apart
+        (vinh, "10.000.000&nbsp;đ", "29.999.999&nbsp;đ"),
+        (anh_son, "10.000.000&nbsp;đ", "12.000.000&nbsp;đ"),
     ]
     assert [{key: row[key] for key in ("office", "code", "commune", "rule_vnd", "amount_vnd", "reason", "officer")}
             for row in rows] == [

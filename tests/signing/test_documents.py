@@ -11,16 +11,19 @@ from django.test import Client
 
 from agencies.choices import UserRole
 from cases import services
+from cases.api.serializers import BundleCreateSerializer
 from cases.models import Bundle, Step
 from signing.models import IssuedDocument, SignerKind, SigningRule
 from signing.verify import verify_pdf
-from tests.cases.conftest import at, birth
-from tests.pdfs import signed_get
+from tests.cases.conftest import at, birth, death
+from tests.chromium import SCREENSHOTS
+from tests.pdfs import A4_PORTRAIT, pdf_lines, pdf_pages, pdf_text, pdf_to_pngs, signed_get
 
 pytestmark = pytest.mark.django_db
 
 OFFICE = "UBND phường Trường Vinh"
 OFFICER = "Nguyễn Thị Thu Hà"
+DEATH_ALL = ["death_registration", "residence_deregistration", "funeral_allowance"]
 
 
 @pytest.fixture
@@ -230,3 +233,26 @@ def test_on_the_embedded_default_the_page_answers_at_once_and_a_thread_signs(
         time.sleep(0.1)
     second = client_of(clerk).get(f"/bundles/{bundle.code}/receipt.pdf")
     assert (second.status_code, second["Content-Type"]) == (200, "application/pdf")
+
+
+def test_a_signed_death_receipt_with_the_funeral_note_fits_one_a4_page_and_keeps_the_verify_address_whole(
+    api, integration, clerk, signing, pki, settings
+):
+    """Issue 26: the verify line the signer adds (its QR code and the /verify/ address) stays on the
+    receipt's one page, and the address is never broken after "http://"."""
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:9300"
+    serializer = BundleCreateSerializer(data=death(commune="16690", received_at=None, funeral_category="merit"))
+    assert serializer.is_valid(), serializer.errors
+    bundle, _new = services.bundle_file(user=clerk, data=serializer.validated_data)  # at the desk, four offices
+    for office in {step.office for step in bundle.steps.all()}:  # each with all its contacts
+        office.address = "Số 16, đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An"
+        office.phone, office.email = "0238 3844 111", "mot.cua@nghean.gov.vn"
+        office.save()
+    signing(unit=bundle.commune)
+
+    pdf = signed_get(client_of(clerk), f"/bundles/{bundle.code}/receipt.pdf").content
+
+    pdf_to_pngs(pdf, SCREENSHOTS / "signed-death-receipt", dpi=70)
+    assert "Chế độ mai táng: Người có công" in pdf_text(pdf)
+    assert pdf_pages(pdf) == [A4_PORTRAIT]
+    assert any("http://127.0.0.1:9300/verify/" in line for line in pdf_lines(pdf))
