@@ -367,9 +367,10 @@ def test_the_birth_intake_with_the_keyboard_alone_and_the_focus_always_visible(p
         previous = name
         focused = tab(page)
     assert to_type == {}, f"never reached with Tab: {sorted(to_type)}"
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", level=1).inner_text() == "Xem lại hồ sơ"
+    with page.expect_navigation():  # Enter posts the form: wait for the page it answers with
+        page.keyboard.press("Enter")
+    refused = page.locator("#error-summary").all_inner_texts()  # what the form said, should it be refused
+    assert (page.get_by_role("heading", level=1).inner_text(), refused) == ("Xem lại hồ sơ", [])
 
     # The review: Tab to the button that files the dossier, and Enter files it.
     focused = tab(page)
