@@ -51,6 +51,7 @@ def pdf_to_pngs(pdf: bytes, stem: Path, *, dpi: int = 60) -> list[Path]:
     """Each page as a PNG beside `stem` (stem-1.png, stem-2.png…), to look at."""
     import pypdfium2
 
+    stem.parent.mkdir(parents=True, exist_ok=True)
     document = pypdfium2.PdfDocument(pdf)
     paths = []
     for number, page in enumerate(document, start=1):
