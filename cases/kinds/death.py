@@ -120,7 +120,7 @@ def answers_facts(data: dict[str, Any]) -> list[tuple[Any, Any]]:
     answers = [FUNERAL_QUESTIONS[answer] for answer in FUNERAL_QUESTIONS if answer in data.get("funeral_answers", ())]
     if not answers:
         return []
-    return [(_("The family answered “yes”"), format_html_join(format_html("<br>"), "{}", ((a,) for a in answers)))]
+    return [(_("The family answered “yes”"), format_html_join(SafeString("<br>"), "{}", ((a,) for a in answers)))]
 
 
 def rule_amount(step: Step) -> int:
