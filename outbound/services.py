@@ -3,6 +3,7 @@ in order per dossier and target, at least once, with backoff, until a day has pa
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import hmac
@@ -185,10 +186,17 @@ def _request(delivery: Delivery) -> tuple[str, bytes, dict[str, str]]:
     if delivery.subscription is None:
         headers["Authorization"] = f"Bearer {settings.NATIONAL_PORTAL_TOKEN}"
         return settings.NATIONAL_PORTAL_STATUS_URL, body, headers
-    stamp = str(int(time.time()))
-    digest = hmac.new(delivery.subscription.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+    stamp, secret = str(int(time.time())), delivery.subscription.secret.encode()
+    digest = hmac.new(secret, stamp.encode() + b"." + body, hashlib.sha256)
     headers["X-Lienthong-Timestamp"] = stamp
     headers["X-Lienthong-Signature"] = f"sha256={digest.hexdigest()}"
+    # Standard Webhooks (standardwebhooks.com) beside them: the message id, the same on every retry
+    # of this delivery (the receiver's de-duplication key), is signed with the time and the body;
+    # the key is the secret's bytes, which the partner's library takes as "whsec_" + base64(secret).
+    message = f"msg_{delivery.pk}"
+    signed = hmac.new(secret, f"{message}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    headers["webhook-id"], headers["webhook-timestamp"] = message, stamp
+    headers["webhook-signature"] = f"v1,{base64.b64encode(signed).decode()}"
     return delivery.subscription.url, body, headers
 
 

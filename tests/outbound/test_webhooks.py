@@ -62,6 +62,37 @@ def test_a_partner_gets_the_events_it_asked_for_signed(api, integration, officer
     assert [value for value in personal if value in event["raw"]] == []  # no personal data
 
 
+def test_a_partner_verifies_the_call_with_the_standard_webhooks_library(api, integration, officer, partner):
+    """Issue 27 §4: what the receiver process got verifies with the official Standard Webhooks
+    library (PyPI `standardwebhooks`, not ours) under "whsec_" + base64(secret); a changed body,
+    a replay under another message id and a wrong secret do not."""
+    import base64
+
+    from standardwebhooks import Webhook, WebhookVerificationError
+
+    partner.start()
+    subscribe(api, integration, partner.url, events=["dossier.received"])
+    api(integration).post("/api/v1/bundles/", birth(), format="json")
+    work()
+
+    (event,) = partner.requests()
+    headers, raw = event["headers"], event["raw"]
+    webhook = Webhook("whsec_" + base64.b64encode(SECRET.encode()).decode())
+
+    assert webhook.verify(raw, headers) == event["body"]
+    assert headers["webhook-id"] == f"msg_{headers['X-Lienthong-Delivery']}"
+    assert headers["webhook-timestamp"] == headers["X-Lienthong-Timestamp"]
+    forged = [
+        (raw.replace("dossier.received", "dossier.refused"), headers),
+        (raw, {**headers, "webhook-id": "msg_999999"}),  # the id is signed: no replay under a new one
+    ]
+    for body, sent in forged:
+        with pytest.raises(WebhookVerificationError, match="No matching signature found"):
+            webhook.verify(body, sent)
+    with pytest.raises(WebhookVerificationError, match="No matching signature found"):
+        Webhook("whsec_" + base64.b64encode(b"another-secret").decode()).verify(raw, headers)
+
+
 def test_only_the_dossiers_the_client_may_see(api, integration, make_user, partner):
     partner.start()
     other = make_user(UserRole.INTEGRATION, username="other-partner")
