@@ -47,7 +47,8 @@ def common_name(cert: asn1_x509.Certificate) -> str:
 
 
 def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verdict:
-    """The verdict on the last signature of `data` (the whole file must be covered by it)."""
+    """The verdict on the last signature of `data` (the whole file must be covered by it, or by it
+    and the archive's document timestamps after it)."""
     verdict = Verdict()
     try:
         signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
@@ -55,13 +56,19 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
         logger.info("unreadable PDF of %d bytes", len(data), exc_info=True)
         verdict.problems.append(_("This is not a PDF file that can be read."))
         return verdict
-    if not signatures:
+    # The last signature proper: document timestamps an archive adds after it (PAdES B-LTA) are
+    # archive updates, which the modification level below allows, not the signature to judge.
+    signed = [signature for signature in signatures if signature.sig_object_type == "/Sig"]
+    if not signed:
         verdict.problems.append(_("The document carries no digital signature."))
         return verdict
     try:
-        status = outside_event_loop(lambda: asyncio.run(_validated(signatures[-1], trust_roots)))
-    except Exception as error:  # noqa: BLE001 - a malformed signature: said, never a server error
-        verdict.problems.append(_("The signature cannot be checked: %(error)s") % {"error": error})
+        status = outside_event_loop(lambda: asyncio.run(_validated(signed[-1], trust_roots)))
+    except Exception:  # a malformed signature: said in words a citizen reads, the cause in the log
+        logger.info("signature of a PDF of %d bytes cannot be checked", len(data), exc_info=True)
+        verdict.problems.append(
+            _("The digital signature in the file is damaged and cannot be checked: the file is not as it was signed.")
+        )
         return verdict
     cert = status.signing_cert
     verdict.signer = common_name(cert)

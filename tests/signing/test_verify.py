@@ -114,3 +114,32 @@ def test_the_page_counts_the_checks_of_one_address(client, settings, signing):
     assert (first.status_code, second.status_code) == (200, 429)
     assert "Đây không phải tệp PDF đọc được." in first.content.decode()
     assert "Tra cứu quá nhiều lần. Hãy chờ một phút rồi thử lại." in second.content.decode()
+
+
+def test_a_receipt_an_archive_extended_to_b_lta_is_still_the_portals_and_valid(api, receipt, pki):
+    """Issue 27 §3: an archive adds a document timestamp after the portal's signature (PAdES B-LTA,
+    as `pyhanko sign ltaupdate` does); the portal's signature is still judged, and valid."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers import PdfTimeStamper
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    archived = PdfTimeStamper(HTTPTimeStamper(pki.tsa_url)).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(receipt)), "sha256"
+    )
+
+    body = check(api, archived.getvalue()).json()
+    assert (body["valid"], body["signer"], body["problems"]) == (True, OFFICE, [])
+
+
+def test_a_signature_that_cannot_be_read_is_said_in_a_sentence_not_the_librarys_words(api, receipt):
+    """Issue 27 §3: a broken signature value is told as what it means to the citizen."""
+    start = receipt.index(b"/Contents <") + len(b"/Contents <") + 3000  # inside the signer's attributes
+    broken = receipt[:start] + b"0" * 64 + receipt[start + 64 :]
+
+    body = check(api, broken).json()
+    assert (body["valid"], body["problems"]) == (
+        False,
+        ["Chữ ký số trong tệp bị hỏng, không kiểm tra được: tệp không còn như khi được ký."],
+    )
