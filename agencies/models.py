@@ -20,6 +20,24 @@ from django.utils.translation import gettext_lazy as _
 from agencies.choices import Agency, AgencyRole, MergeShare, UnitLevel, UnitType, UserRole
 
 
+def name_in_sentence(name: str, unit_type: str) -> str:
+    """ "Xã Anh Sơn" of type "Xã" → "xã Anh Sơn", as the name reads inside another name."""
+    return unit_type.lower() + name[len(unit_type) :]
+
+
+def workplace(office: str | None, commune: tuple[str, str] | None, province: tuple[str, str] | None) -> str:
+    """Where a person works, from the names alone (an office's; a commune's or province's name and
+    type): the office, the commune's one-stop desk or the provincial office. User.workplace, and
+    the reads summed up in the database, which have the names but no rows."""
+    if office:
+        return office
+    if commune:
+        return _("One-stop desk of %(commune)s") % {"commune": name_in_sentence(*commune)}
+    if province:
+        return _("Provincial office of %(province)s") % {"province": name_in_sentence(*province)}
+    return ""
+
+
 class ValidityQuerySet(models.QuerySet):
     """Rows valid during [valid_from, valid_to], an open end when valid_to is empty."""
 
@@ -77,7 +95,7 @@ class AdministrativeUnit(models.Model):
     @property
     def name_in_sentence(self) -> str:
         """ "Xã Anh Sơn" → "xã Anh Sơn", as the name reads inside another name."""
-        return self.type.lower() + self.name[len(self.type) :]
+        return name_in_sentence(self.name, self.type)
 
     @property
     def people_committee(self) -> str:
@@ -277,13 +295,14 @@ class User(AbstractUser):
     def workplace(self) -> str:
         """Where the person works: the office, the commune's one-stop desk or the province.
         Reads the attachment's row: select or prefetch it with the user in lists."""
-        if self.office_id is not None and self.office is not None:
-            return self.office.name
-        if self.commune_id is not None and self.commune is not None:
-            return _("One-stop desk of %(commune)s") % {"commune": self.commune.name_in_sentence}
-        if self.province_id is not None and self.province is not None:
-            return _("Provincial office of %(province)s") % {"province": self.province.name_in_sentence}
-        return ""
+        office = self.office if self.office_id is not None else None
+        commune = self.commune if self.commune_id is not None else None
+        province = self.province if self.province_id is not None else None
+        return workplace(
+            office.name if office else None,
+            (commune.name, commune.type) if commune else None,
+            (province.name, province.type) if province else None,
+        )
 
     @property
     def display_name(self) -> str:

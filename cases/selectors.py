@@ -4,7 +4,9 @@ does not exist for them (404, never 403, so nothing leaks)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.choices import UserRole
-from agencies.models import User
+from agencies.models import User, workplace
 from cases import access, rules
 from cases.choices import AccessChannel, Action, BundleState, ReadKind, StepState
 from cases.models import (
@@ -216,21 +218,10 @@ TRACKED_ACCESSES = 50
 READ_SUMMARY_ROWS = 30
 
 
-def _workplace(office: str | None, commune: str | None, commune_type: str | None, province: str | None,
-               province_type: str | None) -> str:  # fmt: skip
-    """User.workplace from the names a grouped query returns (one row per group, not per user)."""
-    if office:
-        return office
-    if commune:
-        return _("One-stop desk of %(commune)s") % {"commune": _in_sentence(commune, commune_type or "")}
-    if province:
-        return _("Provincial office of %(province)s") % {"province": _in_sentence(province, province_type or "")}
-    return ""
-
-
-def _in_sentence(name: str, unit_type: str) -> str:
-    """AdministrativeUnit.name_in_sentence from the name and type alone."""
-    return unit_type.lower() + name[len(unit_type) :]
+def _unit(group: Mapping[str, Any], level: str) -> tuple[str, str] | None:
+    """A grouped row's user's commune or province as (name, type), for agencies.models.workplace."""
+    name = group[f"user__{level}__name"]
+    return (name, group[f"user__{level}__type"]) if name else None
 
 
 def bundle_accesses_for_citizen(*, bundle: Bundle, limit: int = TRACKED_ACCESSES) -> list[TrackedAccess]:
@@ -274,13 +265,7 @@ def bundle_reads_summary_for_citizen(*, bundle: Bundle, limit: int = READ_SUMMAR
     return [
         ReadsSummaryRow(
             at=group["last"],
-            office=_workplace(
-                group["user__office__name"],
-                group["user__commune__name"],
-                group["user__commune__type"],
-                group["user__province__name"],
-                group["user__province__type"],
-            ),
+            office=workplace(group["user__office__name"], _unit(group, "commune"), _unit(group, "province")),
             role=group["user__role"],
             channel=group["channel"],
             kind=group["kind"],

@@ -36,7 +36,7 @@ from cases.selectors import (
 )
 from cases.services.outbox import notices_stop_url
 from cases.views import slip_response
-from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_errors, scan_slots, scans
+from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_slots, scans, scans_refused
 from citizens import signin
 from citizens.oidc import SESSION_ERROR
 from health.models import NoticeKind
@@ -257,7 +257,7 @@ def supply(request: PortalRequest, code: str) -> HttpResponse:
             user=request.user, code=code, note=request.POST.get("note", "").strip(), documents=documents
         )
     except Invalid as problems:
-        if scan_errors(problems, rows or [1]) is None:  # not a scan's refusal: said at the first file
+        if not scans_refused(problems):  # not a scan's refusal: said at the first file
             problems = Invalid({"documents.1.file": [m for ms in problems.errors.values() for m in ms]})
         # Each refusal at the field of its slot, the types chosen kept, the files named to choose again.
         slots = scan_slots(request, SUPPLY_ROWS, "supply", refused=problems, sent=rows or [1])

@@ -188,7 +188,7 @@ class IntakeFlow:
         try:
             bundle = self.file(checked.validated_data, documents)
         except Invalid as refused:
-            if scan_errors(refused, rows) is None:
+            if not scans_refused(refused):
                 form.refuse(refused.errors)
                 return self.form_page(form, status=400)
             # The dossier itself passed: the review page again, each refusal at the field of its
@@ -212,15 +212,9 @@ def scans(
     return list(uploads), documents
 
 
-def scan_errors(refused: Invalid, rows: list[int]) -> dict[int, list[str]] | None:
-    """The refusals of scans by the page's row, or None when something else was refused."""
-    found = {path: problems for path, problems in refused.errors.items() if path.startswith("documents.")}
-    if not found:
-        return None
-    by_row: dict[int, list[str]] = {}
-    for path, problems in found.items():
-        by_row.setdefault(rows[int(path.split(".")[1]) - 1], []).extend(problems)
-    return by_row
+def scans_refused(refused: Invalid) -> bool:
+    """Whether what was refused is one of the scans ("documents.<n>..."), not the dossier itself."""
+    return any(path.startswith("documents.") for path in refused.errors)
 
 
 @dataclass(frozen=True)
