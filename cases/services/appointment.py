@@ -18,13 +18,14 @@ The appointment is the latest of
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.utils import timezone
 
 from agencies.models import User
 from cases import rules
 from cases.choices import Action, BundleState, StepState
-from cases.models import Bundle, Step
+from cases.models import Bundle, Procedure, Step
 from cases.services.audit import event, publish
 
 _AT_WORK = (StepState.READY, StepState.IN_PROGRESS)
@@ -81,17 +82,34 @@ def _appointment(bundle: Bundle, steps: list[Step]) -> datetime.date | None:
 
 
 def _as_filed(bundle: Bundle, steps: list[Step]) -> datetime.date:
-    """The appointment the dossier was given when it was filed (what bundle_preview computed)."""
+    """The appointment the dossier was given when it was filed (as bundle_preview planned it)."""
+    return planned(
+        [step.procedure for step in steps],
+        kind=bundle.kind,
+        needs_verification=bundle.needs_verification,
+        category=bundle.funeral_category,
+        clock=bundle.clock_starts_on,
+        received_on=timezone.localdate(bundle.received_at),
+    )[1]
+
+
+def planned(
+    procedures: Sequence[Procedure],
+    *,
+    kind: str,
+    needs_verification: bool,
+    category: str,
+    clock: datetime.date,
+    received_on: datetime.date,
+) -> tuple[dict[str, datetime.date], datetime.date]:
+    """When each procedure would be due if each ran to its limit after the ones it follows (in
+    position order), and the appointment: the bundle's legal limit from the clock, else the end of
+    that plan. What filing plans, and what the appointment never goes below."""
     calendar = rules.calendar()
-    clock = bundle.clock_starts_on
-    limit = rules.bundle_limit(bundle.kind, bundle.needs_verification, timezone.localdate(bundle.received_at))
-    if limit:
-        return calendar.due_date(clock, limit)
     due: dict[str, datetime.date] = {}
-    for step in steps:
-        earlier = [due[p.code] for p in step.procedure.requires.all() if p.code in due]
+    for procedure in procedures:
+        earlier = [due[p.code] for p in procedure.requires.all() if p.code in due]
         start = calendar.next_working_day(max(earlier)) if earlier else clock
-        due[step.procedure_id] = calendar.due_date(
-            start, rules.step_limit(step.procedure_id, bundle.funeral_category, clock)
-        )
-    return max(due.values())
+        due[procedure.code] = calendar.due_date(start, rules.step_limit(procedure.code, category, clock))
+    limit = rules.bundle_limit(kind, needs_verification, received_on)
+    return due, calendar.due_date(clock, limit) if limit else max(due.values())

@@ -24,6 +24,7 @@ from cases import access, kinds, rules
 from cases.choices import Action, BundleState, Channel, Source, StepState
 from cases.identity import bundle_id_numbers, bundle_search_text
 from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, Procedure, Step
+from cases.services.appointment import planned
 from cases.services.audit import event_row, publish_many
 from cases.services.desk import Document, attach, documents_checked
 from cases.validation import bundle_problems, late_registration, value_at
@@ -279,15 +280,21 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "", dup
 
     calendar = rules.calendar()
     clock = calendar.clock_start(received_at)
-    plan = _plan(procedures, category, clock)
-    limit = rules.bundle_limit(kind.code, bool(data.get("needs_verification")), received_on)
+    plan, due_date = planned(
+        procedures,
+        kind=kind.code,
+        needs_verification=bool(data.get("needs_verification")),
+        category=category,
+        clock=clock,
+        received_on=received_on,
+    )
     return FilingPlan(
         kind=kind,
         variant=variant,
         commune=commune,
         received_at=received_at,
         clock=clock,
-        due_date=calendar.due_date(clock, limit) if limit else max(plan.values()),
+        due_date=due_date,
         category=category,
         facts=kind.filing_facts(data),
         late_registration=late_registration(data, on=received_on),
@@ -302,14 +309,3 @@ def commune_province_code(commune: AdministrativeUnit) -> str:
     while parent is not None and parent.parent_id is not None:
         parent = parent.parent
     return parent.code if parent else commune.code
-
-
-def _plan(procedures: list[Procedure], category: str, clock: datetime.date) -> dict[str, datetime.date]:
-    """When each step would be due if each ran to its limit after the ones it follows."""
-    calendar = rules.calendar()
-    due: dict[str, datetime.date] = {}
-    for procedure in procedures:  # in position order: a procedure comes after those it follows
-        earlier = [due[p.code] for p in procedure.requires.all() if p.code in due]
-        start = calendar.next_working_day(max(earlier)) if earlier else clock
-        due[procedure.code] = calendar.due_date(start, rules.step_limit(procedure.code, category, clock))
-    return due
