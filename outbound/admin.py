@@ -60,7 +60,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["url", "client", "active", "failures", "disabled_at", "disabled_reason"]
     list_filter = ["active"]
     list_select_related = ["client"]
-    exclude = ["secret"]
+    exclude = ["secret", "previous_secret"]
     readonly_fields = ["client", "url", "events", "created_at", "failures", "disabled_at", "disabled_reason"]
 
     def has_add_permission(self, request, obj=None):

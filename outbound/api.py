@@ -33,10 +33,25 @@ class WebhookInput(serializers.Serializer):
     secret = serializers.CharField(min_length=16, max_length=200, write_only=True)
 
 
+class SecretInput(serializers.Serializer):
+    secret = serializers.CharField(min_length=16, max_length=200, write_only=True)
+    overlap_hours = serializers.IntegerField(min_value=0, max_value=168, default=24)
+
+
 class WebhookSerializer(serializers.ModelSerializer):
     class Meta:
         model = Subscription
-        fields = ["id", "url", "events", "active", "created_at", "failures", "disabled_at", "disabled_reason"]
+        fields = [
+            "id",
+            "url",
+            "events",
+            "active",
+            "created_at",
+            "failures",
+            "disabled_at",
+            "disabled_reason",
+            "previous_secret_until",
+        ]
 
 
 class AttemptSerializer(serializers.ModelSerializer):
@@ -98,6 +113,26 @@ class WebhookDetail(generics.RetrieveDestroyAPIView):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.webhook_delete(client=request.user, pk=int(kwargs["pk"]))  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSecret(generics.GenericAPIView):
+    """POST `{"secret": "<new, 16+ chars>", "overlap_hours": 24}` replaces the webhook's secret.
+    For `overlap_hours` (0 to 168) every call is signed with both secrets (`webhook-signature`
+    carries two `v1,` signatures), so the receiver can switch to the new one in that time."""
+
+    permission_classes = [permissions.IsAuthenticated, IsIntegrationClient]
+    serializer_class = SecretInput
+
+    @extend_schema(request=SecretInput, responses={200: WebhookSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = SecretInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        subscription = services.webhook_secret_rotate(
+            client=request.user,  # type: ignore[arg-type]
+            pk=int(kwargs["pk"]),
+            **given.validated_data,
+        )
+        return Response(WebhookSerializer(subscription).data)
 
 
 class WebhookDeliveries(generics.ListAPIView):

@@ -4,6 +4,7 @@ a day, wait in a dead-letter list for an administrator to send them again."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.db import models
@@ -45,13 +46,16 @@ class NationalState(models.Model):
 
 class Subscription(models.Model):
     """A partner system's webhook: the events it wants about the dossiers it may see, POSTed to
-    its URL and signed with its secret (HMAC-SHA256). Switched off by the portal after a run of
+    its URL and signed with its secret (HMAC-SHA256). While a secret is being rotated, the one it
+    replaced signs too, until `previous_secret_until`. Switched off by the portal after a run of
     failures, with the reason the partner reads."""
 
     client = models.ForeignKey(User, verbose_name=_("client"), on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     secret = models.CharField(_("secret"), max_length=200)
+    previous_secret = models.CharField(_("previous secret"), max_length=200, blank=True)
+    previous_secret_until = models.DateTimeField(_("previous secret signs until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     active = models.BooleanField(_("active"), default=True)
     failures = models.PositiveIntegerField(_("failures in a row"), default=0)
@@ -68,6 +72,19 @@ class Subscription(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return "*" in self.events or event_type in self.events
+
+    def signing_secrets(self, now: datetime.datetime) -> list[str]:
+        """The secrets that sign a call made now: the current one, then the one it replaced while
+        the rotation's overlap lasts."""
+        return [self.secret, self.previous_secret] if self.previous_signs_at(now) else [self.secret]
+
+    def previous_signs_at(self, now: datetime.datetime) -> bool:
+        return bool(self.previous_secret and self.previous_secret_until and now < self.previous_secret_until)
+
+    @property
+    def rotating_until(self) -> datetime.datetime | None:
+        """Until when the replaced secret still signs, while it does (for the partner's page)."""
+        return self.previous_secret_until if self.previous_signs_at(timezone.now()) else None
 
 
 class Delivery(models.Model):

@@ -44,6 +44,9 @@ FINISHED = {
     BundleState.PARTLY_COMPLETED: "partly_completed",
     BundleState.REFUSED: "refused",
 }
+# The version of an event's body: fields are only added within a version; one whose meaning
+# changes would come as a new version.
+WEBHOOK_VERSION = 1
 # Each change as people read it on the portal: the audit trail's action or the dossier's state of
 # the same name (the partner's page shows these, with the key beside them).
 CHANGE_LABELS = {
@@ -85,6 +88,8 @@ def deliveries_add(*, topic: str, position: int, bundle: Bundle, step: Step | No
             )
             delivery.payload = {
                 "id": str(delivery.pk),
+                "event_id": f"evt_{position}",
+                "version": WEBHOOK_VERSION,
                 "type": event_type,
                 "time": timezone.now().isoformat(),
                 "dossier": dossier,
@@ -180,23 +185,28 @@ def deliveries_send(*, target: str, bundle_pk: int, subscription_pk: int | None 
 
 def _request(delivery: Delivery) -> tuple[str, bytes, dict[str, str]]:
     """Where a delivery goes, its body and its headers: the national portal's bearer token, or a
-    partner's HMAC-SHA256 signature of "<timestamp>.<body>" under its secret."""
+    partner's signatures: HMAC-SHA256 of "<timestamp>.<body>" under its secret, and Standard
+    Webhooks' over "<id>.<timestamp>.<body>" under each secret that signs now (two while a
+    rotation's overlap lasts)."""
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "X-Lienthong-Delivery": str(delivery.pk)}
     if delivery.subscription is None:
         headers["Authorization"] = f"Bearer {settings.NATIONAL_PORTAL_TOKEN}"
         return settings.NATIONAL_PORTAL_STATUS_URL, body, headers
-    stamp, secret = str(int(time.time())), delivery.subscription.secret.encode()
-    digest = hmac.new(secret, stamp.encode() + b"." + body, hashlib.sha256)
+    stamp, secrets = str(int(time.time())), delivery.subscription.signing_secrets(timezone.now())
+    digest = hmac.new(secrets[0].encode(), stamp.encode() + b"." + body, hashlib.sha256)
     headers["X-Lienthong-Timestamp"] = stamp
-    headers["X-Lienthong-Signature"] = f"sha256={digest.hexdigest()}"
+    headers["X-Lienthong-Signature"] = f"sha256={digest.hexdigest()}"  # the current secret's only
     # Standard Webhooks (standardwebhooks.com) beside them: the message id, the same on every retry
     # of this delivery (the receiver's de-duplication key), is signed with the time and the body;
     # the key is the secret's bytes, which the partner's library takes as "whsec_" + base64(secret).
     message = f"msg_{delivery.pk}"
-    signed = hmac.new(secret, f"{message}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    signed = f"{message}.{stamp}.".encode() + body
     headers["webhook-id"], headers["webhook-timestamp"] = message, stamp
-    headers["webhook-signature"] = f"v1,{base64.b64encode(signed).decode()}"
+    headers["webhook-signature"] = " ".join(
+        f"v1,{base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()}"
+        for secret in secrets
+    )
     return delivery.subscription.url, body, headers
 
 
@@ -274,6 +284,24 @@ def webhook_subscribe(*, client: User, url: str, events: list[str], secret: str)
     """A partner subscribes its URL to some events (["*"]: all). The address is checked first."""
     webhook_address_check(url)
     return Subscription.objects.create(client=client, url=url, events=sorted(set(events)), secret=secret)
+
+
+def webhook_secret_rotate(*, client: User, pk: int, secret: str, overlap_hours: int) -> Subscription:
+    """A partner replaces its webhook's secret. Calls are signed with both for `overlap_hours`
+    (0: the old one stops at once), so the partner can switch its receiver in that time; a secret
+    that is being replaced already stops signing now."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(client=client, pk=pk).first()
+        if subscription is None:
+            raise NotFound(_("No such webhook."))
+        if hmac.compare_digest(secret.encode(), subscription.secret.encode()):
+            raise Invalid({"secret": [_("The new secret must differ from the current one.")]})
+        until = timezone.now() + datetime.timedelta(hours=overlap_hours)
+        subscription.previous_secret, subscription.secret = (subscription.secret if overlap_hours else ""), secret
+        subscription.previous_secret_until = until if overlap_hours else None
+        subscription.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    logger.info("webhook %s: secret rotated, the previous one signs until %s", pk, subscription.previous_secret_until)
+    return subscription
 
 
 def webhook_delete(*, client: User, pk: int) -> None:

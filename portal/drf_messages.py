@@ -13,6 +13,8 @@ MESSAGES = [
     _("Must be a valid boolean."),
     _("Not a valid string."),
     _("This value does not match the required pattern."),
+    _("Ensure this value is less than or equal to {max_value}."),
+    _("Ensure this value is greater than or equal to {min_value}."),
     _("Ensure this field has at least {min_length} characters."),
     _("Ensure this field has no more than {max_length} characters."),
     _("Ensure this field has at least {min_length} elements."),

@@ -2,7 +2,7 @@ from django.urls import path
 
 from cases.api import views
 from health.api import HealthNotices
-from outbound.api import WebhookDeliveries, WebhookDetail, WebhookList
+from outbound.api import WebhookDeliveries, WebhookDetail, WebhookList, WebhookSecret
 from portal.tokens import TokenView
 from reporting import api as reports
 from signing.api import StepExtract, Verify
@@ -29,6 +29,7 @@ urlpatterns = [
     path("verify/", Verify.as_view(), name="verify"),
     path("webhooks/", WebhookList.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", WebhookDetail.as_view(), name="webhook"),
+    path("webhooks/<int:pk>/secret/", WebhookSecret.as_view(), name="webhook-secret"),
     path("webhooks/<int:pk>/deliveries/", WebhookDeliveries.as_view(), name="webhook-deliveries"),
     path("track/<str:code>/", views.Track.as_view(), name="track"),
     path("reports/online-rate/", reports.OnlineRate.as_view(), name="report-online-rate"),

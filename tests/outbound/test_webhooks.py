@@ -3,8 +3,10 @@ subscribes, gets the events it asked for about the dossiers it may see, signed s
 reject forged and replayed calls; a receiver that keeps failing is switched off with the reason
 the partner reads; an address inside a private network is refused at subscription."""
 
+import base64
 import hashlib
 import hmac
+import json
 
 import pytest
 from django.db import connection
@@ -20,6 +22,7 @@ from tests.peers import Receiver
 
 pytestmark = pytest.mark.django_db
 SECRET = "partner-secret-0123456789"
+NEW_SECRET, THIRD_SECRET = "partner-secret-rotated-2026", "partner-secret-third-0000"
 PRIVATE = "{} là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới."
 
 
@@ -66,8 +69,6 @@ def test_a_partner_verifies_the_call_with_the_standard_webhooks_library(api, int
     """Issue 27 §4: what the receiver process got verifies with the official Standard Webhooks
     library (PyPI `standardwebhooks`, not ours) under "whsec_" + base64(secret); a changed body,
     a replay under another message id and a wrong secret do not."""
-    import base64
-
     from standardwebhooks import Webhook, WebhookVerificationError
 
     partner.start()
@@ -203,3 +204,117 @@ def test_a_change_costs_the_same_for_one_webhook_or_many(api, integration):
 
     one = delivered_with(1)
     assert delivered_with(4) == one  # five webhooks of one client: one check, one read, one insert
+
+
+@pytest.fixture
+def node_partner(tmp_path, settings):
+    """A partner whose endpoint checks every call with npm `standardwebhooks` (tests/peers/
+    standard_webhooks_receiver.js, a Node process): 204 when the library verifies it, else 401.
+    `key` is the secret the partner checks with; writing it switches the partner's secret."""
+    import shutil
+    from pathlib import Path
+
+    from tests.peers import PEERS, start_process
+
+    library = PEERS.parent.parent / "node_modules" / "standardwebhooks"
+    if shutil.which("node") is None or not library.exists():
+        pytest.skip("npm standardwebhooks is not installed: npm ci (make test runs it; apt-get install nodejs npm)")
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.OUTBOUND_RETRY_BASE = 0.0
+    port, log, key = free_port(), tmp_path / "node-partner.jsonl", tmp_path / "key"
+    key.write_text(whsec(SECRET))
+    process = start_process(["node", str(PEERS / "standard_webhooks_receiver.js"), str(port), str(log), str(key)], port)
+
+    class Partner:
+        url = f"http://127.0.0.1:{port}/hooks"
+
+        @staticmethod
+        def uses(secret: str) -> None:
+            key.write_text(whsec(secret))
+
+        @staticmethod
+        def calls() -> list[dict]:
+            lines = Path(log).read_text().splitlines() if Path(log).exists() else []
+            return [json.loads(line) for line in lines]
+
+    yield Partner
+    process.kill()
+    process.wait()
+
+
+def whsec(secret: str) -> str:
+    return "whsec_" + base64.b64encode(secret.encode()).decode()
+
+
+def test_a_partner_rotates_its_secret_without_losing_a_call(api, integration, officer, node_partner):
+    """Issue 27 §4: during the overlap every call carries both signatures, so the Node library
+    verifies it under the old secret and under the new one; after an overlap of 0 hours the old
+    secret verifies nothing, and what it refused is retried under the partner's new secret."""
+    hook = subscribe(api, integration, node_partner.url, events=["dossier.received"]).json()
+    rotated = api(integration).post(
+        f"/api/v1/webhooks/{hook['id']}/secret/", {"secret": NEW_SECRET, "overlap_hours": 24}, format="json"
+    )
+    api(integration).post("/api/v1/bundles/", birth(), format="json")
+    work()  # the partner still checks with the old secret
+    node_partner.uses(NEW_SECRET)
+    api(integration).post("/api/v1/bundles/", birth(child__birth_certificate_number="GCS-2"), format="json")
+    work()  # the partner switched: the same calls verify under the new one
+
+    assert rotated.status_code == 200 and rotated.json()["previous_secret_until"] is not None
+    assert [call["verified"] for call in node_partner.calls()] == [True, True]
+
+    third = api(integration).post(
+        f"/api/v1/webhooks/{hook['id']}/secret/", {"secret": THIRD_SECRET, "overlap_hours": 0}, format="json"
+    )
+    api(integration).post("/api/v1/bundles/", birth(child__birth_certificate_number="GCS-3"), format="json")
+    work()  # the partner still has the second secret, which stopped signing at once: refused
+    node_partner.uses(THIRD_SECRET)
+    work()  # the retry verifies
+
+    assert third.json()["previous_secret_until"] is None
+    refused, retried = node_partner.calls()[2:]
+    assert (refused["verified"], refused["reason"], retried["verified"]) == (False, "No matching signature found", True)
+    assert refused["id"] == retried["id"]  # the same message: the partner drops nothing, doubles nothing
+
+
+def test_each_event_has_a_stable_versioned_id_across_webhooks_and_retries(api, integration, officer, partner):
+    """Two webhooks of one partner get the same change as two messages (their own ids, the same
+    on every retry) carrying one event id, `evt_<n>`, and the body's version."""
+    from cases.models import Outbox
+
+    partner.start("500,200")
+    subscribe(api, integration, partner.url, events=["dossier.received"])
+    subscribe(api, integration, partner.url + "/second", events=["dossier.received"])
+    code = api(integration).post("/api/v1/bundles/", birth(), format="json").json()["code"]
+    work()
+    work()
+
+    message = Outbox.objects.get(topic="bundle.filed", payload__bundle=Bundle.objects.get(code=code).pk)
+    bodies = [request["body"] for request in partner.requests()]
+    assert len(bodies) == 3  # one webhook's first call was answered 500 and sent again
+    assert {body["event_id"] for body in bodies} == {f"evt_{message.pk}"}
+    assert {body["version"] for body in bodies} == {1}
+    assert len({body["id"] for body in bodies}) == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "errors"),
+    [
+        ({"secret": SECRET}, {"secret": ["Khóa bí mật mới phải khác khóa đang dùng."]}),
+        ({"secret": "short"}, {"secret": ["Trường này phải có ít nhất 16 ký tự."]}),
+        (
+            {"secret": NEW_SECRET, "overlap_hours": 200},
+            {"overlap_hours": ["Giá trị này phải nhỏ hơn hoặc bằng 168."]},
+        ),
+    ],
+)
+def test_a_bad_rotation_names_the_field_and_changes_nothing(api, integration, make_user, given, errors):
+    hook = {"id": Subscription.objects.create(client=integration, url="https://h.example.gov.vn/", secret=SECRET).pk}
+    other = make_user(UserRole.INTEGRATION, username="other-partner")
+
+    answer = api(integration).post(f"/api/v1/webhooks/{hook['id']}/secret/", given, format="json")
+    theirs = api(other).post(f"/api/v1/webhooks/{hook['id']}/secret/", {"secret": NEW_SECRET}, format="json")
+
+    assert (answer.status_code, answer.json()["errors"]) == (400, errors)
+    assert theirs.status_code == 404
+    assert Subscription.objects.values_list("secret", "previous_secret").get() == (SECRET, "")

@@ -59,7 +59,10 @@ def test_a_partner_sees_its_tokens_state_its_webhooks_and_its_deliveries_only(cl
         token = Token.objects.create(user=partner)
         Token.objects.create(user=other)
     bundle = filed(partner)
-    hook = Subscription.objects.create(client=partner, url="https://a.example/hook", events=["*"], secret="s-a")
+    hook = Subscription.objects.create(
+        client=partner, url="https://a.example/hook", events=["*"], secret="s-a", previous_secret="s-old",
+        previous_secret_until=ISSUED + datetime.timedelta(days=4),
+    )  # fmt: skip
     off = Subscription.objects.create(
         client=partner, url="https://a.example/old", events=["bundle.filed", "step.done"], secret="s-a2",
         active=False, failures=12, disabled_at=ISSUED, disabled_reason="HTTP 500 mười hai lần liền",
@@ -76,12 +79,13 @@ def test_a_partner_sees_its_tokens_state_its_webhooks_and_its_deliveries_only(cl
     with time_machine.travel(ISSUED + datetime.timedelta(days=3), tick=False):
         page = client.get("/integration/").content.decode()
 
-    assert token.key not in page and "s-a" not in page and "b.example" not in page
+    assert token.key not in page and "s-a" not in page and "s-old" not in page and "b.example" not in page
     assert re.search(r'<p class="token-state valid">([^<]+)</p>', page).group(1) == (
         "Mã truy cập API cấp lúc 09:00 02/03/2026, còn hiệu lực đến 09:00 01/04/2026."
     )
     assert rows(page, "webhooks") == [
-        ["https://a.example/hook", "mọi sự kiện", "Đang bật", "0"],
+        ["https://a.example/hook", "mọi sự kiện",
+         "Đang bật Đang thay khóa bí mật: khóa cũ vẫn ký đến 09:00 06/03/2026.", "0"],
         ["https://a.example/old", "bundle.filed, step.done", "Đã tắt lúc 09:00 02/03/2026: HTTP 500 mười hai lần liền",
          "12"],
     ]  # fmt: skip
