@@ -137,6 +137,13 @@ def test_a_receiver_that_keeps_failing_is_switched_off_and_the_partner_reads_why
         ),
         ("http://127.0.0.1:8000/hook", "127.0.0.1 là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới."),
         ("http://93.184.216.34/hook", "Webhook chỉ được gửi tới địa chỉ https://."),
+        # Issue 28 §5: loopback through the NAT64 prefix, and multicast, are no receivers either.
+        (
+            "https://[64:ff9b::7f00:1]/hook",
+            "64:ff9b::7f00:1 là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới.",
+        ),
+        ("https://224.0.0.1/hook", "224.0.0.1 là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới."),
+        ("https://[2002:a00:1::]/hook", "2002:a00:1:: là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới."),
     ],
 )
 def test_an_address_the_settings_do_not_allow_is_refused_at_subscription(api, integration, url, message):
@@ -318,3 +325,17 @@ def test_a_bad_rotation_names_the_field_and_changes_nothing(api, integration, ma
     assert (answer.status_code, answer.json()["errors"]) == (400, errors)
     assert theirs.status_code == 404
     assert Subscription.objects.values_list("secret", "previous_secret").get() == (SECRET, "")
+
+
+def test_the_address_is_checked_again_at_delivery(api, integration):
+    """Issue 28 §5: a webhook whose name now resolves to a reserved address (here written as one,
+    as a name might resolve after its subscription) gets nothing: each attempt is refused before
+    any connection, with the reason in its log."""
+    hook = Subscription.objects.create(client=integration, url="https://224.0.0.1/hook", events=["*"], secret=SECRET)
+    api(integration).post("/api/v1/bundles/", birth(), format="json")
+    work()
+
+    log = api(integration).get(f"/api/v1/webhooks/{hook.pk}/deliveries/").json()["results"]
+    assert [(a["status_code"], a["error"]) for row in log for a in row["attempt_log"]] == [
+        (None, "224.0.0.1 là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới.")
+    ]
