@@ -54,6 +54,15 @@ def bad_date(label: Any = None, raw: Any = "") -> str:
     return gettext("%(field)s: enter the date as dd/mm/yyyy, for example 20/02/2026.") % {"field": label}
 
 
+def outside_window(first: datetime.date, last: datetime.date, label: Any = None) -> str:
+    """The refusal of a date outside the days a search or a report may span, naming the field
+    when a label is given (the pages; the API names it by its key)."""
+    days = {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")}
+    if label is None:
+        return gettext("Choose a day from %(first)s to %(last)s.") % days
+    return gettext("%(field)s: choose a day from %(first)s to %(last)s.") % {"field": label, **days}
+
+
 def as_date(value: Any) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value))

@@ -34,6 +34,7 @@ from cases.choices import Channel, FuneralCategory, Source, StepState
 from cases.kinds.death import FUNERAL
 from cases.models import BundleVariant, Procedure, Step
 from cases.selectors import bundle_list_for_user
+from portal.dates import outside_window
 from portal.db_router import primary_reads, replica_reads
 from portal.errors import Invalid, NotFound
 from reporting.cache import per_refresh, summaries_version
@@ -51,6 +52,7 @@ from reporting.models import (
 from reporting.summaries import RESULT_KEYS, STEP_FIELDS, STEP_KEYS, month_start
 
 DEFAULT_TARGET = 50
+EARLIEST = datetime.date(2000, 1, 1)  # the first day a report's period may start
 
 
 class _Unit(NamedTuple):
@@ -205,13 +207,21 @@ def report_unit(*, user: User | None, code: str | None, on: datetime.date) -> Ad
     return found
 
 
-def period(first: str | None, last: str | None, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The period of a report (default: this month so far); refused when it does not parse."""
+def period(
+    first: str | None, last: str | None, today: datetime.date, labels: dict[str, Any] | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The period of a report (default: this month so far); refused when it does not parse, or
+    when a day lies outside the years a report may span (EARLIEST to the end of next year), under
+    its field (`labels`: the fields' names on a page, which says them in the message)."""
     try:
         end = datetime.date.fromisoformat(last) if last else today
         start = datetime.date.fromisoformat(first) if first else end.replace(day=1)
     except ValueError:
         raise Invalid({"from": [_("Enter dates as YYYY-MM-DD.")]}) from None
+    latest = datetime.date(today.year + 1, 12, 31)
+    for name, day in (("to", end), ("from", start)):  # "from" may default from "to"
+        if not EARLIEST <= day <= latest:
+            raise Invalid({name: [outside_window(EARLIEST, latest, (labels or {}).get(name))]})
     if start > end:
         raise Invalid({"from": [_("The period must start before it ends.")]})
     return start, end

@@ -42,14 +42,14 @@ from signing.views import issued_response
 def _period(params: Any, today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The page's period, typed as dd/mm/yyyy (ISO is still taken): a date that does not parse is
     refused under its own field, in the page's format (the API's `period` asks for ISO)."""
-    days = {}
-    for name, label in (("from", _("From")), ("to", _("To"))):
+    days, labels = {}, {"from": _("From"), "to": _("To")}
+    for name, label in labels.items():
         raw = (params.get(name) or "").strip()
         day = parse_date(raw) if raw else None
         if raw and day is None:
             raise Invalid({name: [bad_date(label, raw)]})
         days[name] = day.isoformat() if day else None
-    return selectors.period(days["from"], days["to"], today)
+    return selectors.period(days["from"], days["to"], today, labels)
 
 
 def _report(request: PortalRequest) -> dict[str, Any]:

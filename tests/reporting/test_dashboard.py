@@ -344,3 +344,25 @@ def test_the_bundle_and_office_tables_are_in_english_when_the_page_is(client, pr
     assert re.findall(row, commune.split("On time, per office and procedure")[1]) == [
         ("Tư pháp - Hộ tịch, UBND phường Trường Vinh", "Birth registration", "3")
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        ({"to": "31/12/9999"}, "to", "Đến ngày: chọn một ngày từ 01/01/2000 đến 31/12/2027."),
+        ({"from": "01/01/0001", "to": "28/02/2026"}, "from", "Từ ngày: chọn một ngày từ 01/01/2000 đến 31/12/2027."),
+    ],
+)
+def test_a_period_beyond_the_sane_window_is_refused_under_its_field_page_csv_and_api(
+    client, province_staff, api, given, field, message
+):
+    """Issue 28 (low): a far date was an OverflowError (500) on the page, its CSV export and the API."""
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 9, tzinfo=datetime.UTC), tick=False):
+        page = client.get("/reports/", given)
+        exported = client.get("/reports/", {**given, "export": "rates.csv"})
+        iso = {name: datetime.datetime.strptime(day, "%d/%m/%Y").date().isoformat() for name, day in given.items()}
+        answer = api(province_staff).get("/api/v1/reports/online-rate/", iso)
+
+    assert (page.status_code, exported.status_code, answer.status_code) == (400, 400, 400)
+    assert message in page.content.decode() and message in exported.content.decode()
+    assert answer.json()["errors"] == {field: ["Chọn một ngày từ 01/01/2000 đến 31/12/2027."]}
