@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import unicodedata
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -37,10 +38,24 @@ def _fingerprint(data: dict[str, Any]) -> str:
 
 
 def _duplicate_key(data: dict[str, Any]) -> str:
-    """ "<kind>:<value>" of the value only one live dossier may hold; "" when the dossier has none."""
+    """ "<kind>:<value>" of the value only one live dossier may hold, the value in its one form
+    (unique_form); "" when the dossier has none."""
     kind = kinds.get(data["kind"])
-    value = value_at(data, kind.duplicate)
+    value = unique_form(value_at(data, kind.duplicate) or "")
     return f"{kind.code}:{value}" if value else ""
+
+
+def unique_form(value: str) -> str:
+    """A value that must be unique, in the one form its look-alikes share: Unicode's compatibility
+    form (NFKC: full-width letters and digits as plain ones), no spaces or invisible characters,
+    every dash a hyphen, case folded. "gcs－２０２６ - 1" and "GCS-2026-1" are one number."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", value):
+        kind = unicodedata.category(char)
+        if char.isspace() or kind == "Cf":
+            continue
+        kept.append("-" if kind == "Pd" else char)
+    return "".join(kept).casefold()
 
 
 def _duplicate_error(data: dict[str, Any]) -> Invalid | None:

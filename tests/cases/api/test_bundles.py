@@ -220,6 +220,29 @@ def test_a_second_live_bundle_for_the_same_child_is_refused_with_the_existing_co
     assert Step.objects.count() == 3
 
 
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "gcs-2026-000123",  # case
+        " GCS - 2026 - 000123 ",  # spaces
+        "ＧＣＳ－２０２６－０００１２３",  # full-width letters, digits and hyphen (NFKC)
+        "GCS\u200b-2026\u2010000123",  # a zero-width space, a Unicode hyphen
+    ],
+)
+def test_a_look_alike_of_a_live_certificate_number_is_the_same_child(api, integration, look_alike):
+    """Issue 28 (low): the key only one live dossier may hold is compared in one form (NFKC, case,
+    spaces, dashes), so a look-alike of a live dossier's certificate number is refused."""
+    code = file(api, integration, birth(child__birth_certificate_number="GCS-2026-000123")).json()["code"]
+
+    again = file(api, integration, birth(child__birth_certificate_number=look_alike))
+
+    assert (again.status_code, again.json()["errors"]) == (
+        400,
+        {"child.birth_certificate_number": [f"Đã có trong hồ sơ {code}, hồ sơ này chưa bị từ chối."]},
+    )
+    assert Bundle.objects.count() == 1
+
+
 @pytest.mark.parametrize("day", ["2024-05-06", "2026-03-02"])
 @pytest.mark.parametrize(
     ("procedures", "extra", "offices"),
