@@ -300,6 +300,7 @@ def test_the_schema_describes_every_endpoint_without_warnings(tmp_path):
         "/api/v1/webhooks/": ["get", "post"],
         "/api/v1/webhooks/{id}/": ["delete", "get"],
         "/api/v1/webhooks/{id}/deliveries/": ["get"],
+        "/api/v1/webhooks/{id}/secret/": ["post"],
     }
 
 
