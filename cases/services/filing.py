@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import unicodedata
 import json
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
