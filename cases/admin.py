@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from cases import rules, services
@@ -49,8 +51,23 @@ class StepInline(admin.TabularInline):
     can_delete = False
 
 
+class RecordsReads:
+    """An admin whose object's page shows a dossier's personal data: opening it is recorded as a
+    read of that dossier (PersonalDataAccess, channel "admin"); the list is not a read."""
+
+    def dossier(self, obj: Any) -> Bundle | None:
+        return obj if isinstance(obj, Bundle) else getattr(obj, "bundle", None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        shown = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and shown is not None and (bundle := self.dossier(shown)) is not None:
+            services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.ADMIN)
+        return response
+
+
 @admin.register(Bundle)
-class BundleAdmin(admin.ModelAdmin):
+class BundleAdmin(RecordsReads, admin.ModelAdmin):
     """Read-only: bundles change only through the portal's services, which keep the audit trail."""
 
     list_display = ["code", "kind", "state", "channel", "commune", "received_at", "due_date"]
@@ -66,17 +83,12 @@ class BundleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The page shows the dossier's personal data (its data and applicant): recorded."""
-        response = super().change_view(request, object_id, form_url, extra_context)
-        bundle = getattr(response, "context_data", {}).get("original")
-        if response.status_code == 200 and isinstance(bundle, Bundle):
-            services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.ADMIN)
-        return response
-
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(RecordsReads, admin.ModelAdmin):
+    """Read only. An event's page shows its reason and data (a correction's old and new values):
+    a read of its dossier's personal data, recorded."""
+
     list_display = ["at", "bundle", "step", "action", "actor", "from_state", "to_state"]
     list_filter = ["action"]
     list_select_related = ["bundle", "step", "actor"]

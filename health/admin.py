@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from health.models import HealthFacility, HealthNotice, NoticeEvent
+from cases.admin import RecordsReads
+from health.models import HealthFacility, HealthNotice, NoticeAction, NoticeEvent
 
 
 @admin.register(HealthFacility)
@@ -10,8 +11,10 @@ class HealthFacilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(HealthNotice)
-class HealthNoticeAdmin(admin.ModelAdmin):
-    """Read only: notices come from the facilities, signed; nobody edits one here."""
+class HealthNoticeAdmin(RecordsReads, admin.ModelAdmin):
+    """Read only: notices come from the facilities, signed; nobody edits one here. Opening one
+    shows the mother's or the deceased's data: recorded in the notices' trail, and as a read of
+    the dossier that cites it, if one does."""
 
     list_display = ["certificate_number", "kind", "facility", "format", "received_at", "bundle"]
     list_filter = ["kind", "format", "facility"]
@@ -23,6 +26,13 @@ class HealthNoticeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        notice = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and isinstance(notice, HealthNotice):
+            NoticeEvent.record(notice, NoticeAction.OPENED, actor=request.user)
+        return response
 
 
 @admin.register(NoticeEvent)

@@ -107,6 +107,7 @@ class NoticeAction(models.TextChoices):
     REPEATED = "repeated", _("Received again (same certificate)")
     CITED = "cited", _("Cited by a dossier")
     PURGED = "purged", _("Purged unused")
+    OPENED = "opened", _("Opened in the administration (its personal data read)")
 
 
 class NoticeEvent(models.Model):

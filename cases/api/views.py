@@ -219,6 +219,8 @@ class BundleEvents(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Event]:
         bundle = bundle_get_for_user(user=self.request.user, code=self.kwargs["code"])  # type: ignore[arg-type]
+        # Its events' reasons and the people who acted are the dossier's personal data: a read.
+        services.personal_data_access_record(user=self.request.user, bundles=[bundle], channel=AccessChannel.API)  # type: ignore[arg-type]
         return Event.objects.filter(bundle=bundle).select_related(*ACTOR, "office", "step")
 
 

@@ -336,3 +336,21 @@ def test_the_tracking_page_and_api_cost_the_same_queries_for_1_or_60_reads(
         track_page(bundle.code)
     with django_assert_num_queries(5):
         assert api().get(f"/api/v1/track/{bundle.code}/", {"id_last4": "1234"}).status_code == 200
+
+
+def test_an_event_opened_in_the_administration_is_a_read_of_its_dossier(bundle, make_user):
+    """Issue 28 (low): an event's page shows its reason and data; the events list is not a read."""
+    from cases.models import Event
+
+    root = make_user(UserRole.ADMIN, username="root", is_staff=True, is_superuser=True)
+    get(root, "/admin/cases/event/")
+    get(root, f"/admin/cases/event/{Event.objects.filter(bundle=bundle).first().pk}/change/")
+
+    assert reads() == [(bundle.code, "root", "admin")]
+
+
+def test_the_events_api_is_a_read_of_the_dossier(api, integration, bundle):
+    answer = api(integration).get(f"/api/v1/bundles/{bundle.code}/events/")
+
+    assert answer.status_code == 200 and len(answer.json()["results"]) == 2
+    assert reads() == [(bundle.code, "portal.integration", "api")]

@@ -200,3 +200,27 @@ def test_only_a_registered_health_facility_posts_notices_and_it_posts_nothing_el
             403,
             {"detail": "Tài khoản API của cơ sở y tế chỉ dùng để gửi giấy của bệnh viện."},
         ), path
+
+
+def test_a_notice_opened_in_the_administration_is_in_the_notices_trail(post, signer, make_user):
+    """Issue 28 (low): the notice's page shows the mother's data: the opening is recorded (the
+    list is not); a notice no dossier cites has no dossier read to record."""
+    from django.test import Client
+
+    from cases.models import PersonalDataAccess
+
+    notice = HealthNotice.objects.get(pk=post(signed(signer)).json()["id"])
+    root = make_user(UserRole.ADMIN, username="root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(root)
+
+    listed = client.get("/admin/health/healthnotice/")
+    opened = client.get(f"/admin/health/healthnotice/{notice.pk}/change/")
+
+    assert (listed.status_code, opened.status_code) == (200, 200)
+    assert "Nguyễn Thị Lan" in opened.content.decode()
+    assert list(NoticeEvent.objects.order_by("pk").values_list("action", "actor__username")) == [
+        ("received", notice.facility.client.username),
+        ("opened", "root"),
+    ]
+    assert PersonalDataAccess.objects.count() == 0
