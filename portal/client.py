@@ -8,7 +8,9 @@ throttles, the tracking page's counters and the sign-in lockout (django-axes) al
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -19,6 +21,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from rest_framework.throttling import ScopedRateThrottle
+
+from portal.errors import TooMany
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -60,6 +64,29 @@ def too_many(request: HttpRequest, scope: str, per_minute: int) -> bool:
         return django_cache.incr(key) > per_minute
     except ValueError:  # expired between add and incr
         return False
+
+
+IN_FLIGHT_SECONDS = 120  # longer than any request may run (gunicorn's timeout)
+
+
+@contextlib.contextmanager
+def in_flight(request: HttpRequest, scope: str, per_address: int, in_all: int) -> Iterator[None]:
+    """At most `per_address` of one address's requests for `scope` run at once, and `in_all` from
+    everyone (so the public never takes every worker from the desk): beyond, TooMany. The counters
+    live in the cache, each expiring after IN_FLIGHT_SECONDS in case a worker dies holding one."""
+    keys = [(f"{scope}:running:{client_address(request)}", per_address), (f"{scope}:running", in_all)]
+    taken = []
+    try:
+        for key, limit in keys:
+            django_cache.add(key, 0, timeout=IN_FLIGHT_SECONDS)
+            taken.append(key)
+            if django_cache.incr(key) > limit:
+                raise TooMany(_("Another check is running: wait for it to finish and try again."))
+        yield
+    finally:
+        for key in taken:
+            with contextlib.suppress(ValueError):  # expired meanwhile
+                django_cache.decr(key)
 
 
 class ClientScopedRateThrottle(ScopedRateThrottle):

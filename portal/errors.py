@@ -47,6 +47,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class TooMany(DomainError):
+    """Too many of this caller's requests at once: wait and try again."""
+
+    status_code = 429
+
+
 class Unavailable(DomainError):
     """Cannot be done until the province sets something up (a signing key): say what is missing."""
 

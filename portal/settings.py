@@ -480,11 +480,21 @@ SIGNING_PKCS11_PIN = env("SIGNING_PKCS11_PIN", default="")
 _DEV_TSA_URL = env("DEV_TSA_URL", default="http://127.0.0.1:8002/demo/tsa/tsa")
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default=_DEV_TSA_URL if DEBUG else "")
 SIGNING_LONG_TERM = env.bool("SIGNING_LONG_TERM", default=True)
+# Checking a document someone brings fetches revocation data and issuer certificates only from
+# these address prefixes (the province's CAs' OCSP, CRL and certificate addresses) and the TSA's
+# origin, never from an address written in the file (signing/fetching.py); a few requests, short.
+SIGNING_FETCH_FROM = env.list("SIGNING_FETCH_FROM", default=[])
+SIGNING_FETCH_TIMEOUT = env.float("SIGNING_FETCH_TIMEOUT", default=3.0)
+SIGNING_FETCH_MAX_REQUESTS = env.int("SIGNING_FETCH_MAX_REQUESTS", default=6)
 SIGNING_TRUST_DIR = env.path("SIGNING_TRUST_DIR", default=BASE_DIR / "var" / "signing" / "trust")
 # The sweeper hands out again the documents still unsigned after this many seconds.
 SIGNING_SWEEP_AGE = env.float("SIGNING_SWEEP_AGE", default=60.0)
 # Checks on the public /verify/ page per address and minute (each fetches revocation data).
 VERIFY_PAGE_ATTEMPTS = env.int("VERIFY_PAGE_ATTEMPTS", default=30)
+# Checks of uploaded PDFs (page and API) running at once: per address, and from everyone, so that
+# the public never holds every web worker the desk and the officers need (portal.client.in_flight).
+VERIFY_RUNNING_PER_ADDRESS = env.int("VERIFY_RUNNING_PER_ADDRESS", default=2)
+VERIFY_RUNNING = env.int("VERIFY_RUNNING", default=2)
 # Whether a civil-status step completes only with its electronic extract attached (off until the
 # civil-status system issues signed extracts; an attached extract is always checked).
 CIVIL_STATUS_EXTRACT_REQUIRED = env.bool("CIVIL_STATUS_EXTRACT_REQUIRED", default=False)

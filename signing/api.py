@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
@@ -10,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.client import ClientScopedRateThrottle
+from portal.client import ClientScopedRateThrottle, in_flight
 from signing import services
 
 
@@ -44,7 +45,8 @@ class Verify(APIView):
     def post(self, request: Request) -> Response:
         given = PdfUpload(data=request.data)
         given.is_valid(raise_exception=True)
-        check = services.document_check(data=given.validated_data["file"].read())
+        with in_flight(request, "verify", settings.VERIFY_RUNNING_PER_ADDRESS, settings.VERIFY_RUNNING):
+            check = services.document_check(data=given.validated_data["file"].read())
         return Response(
             VerifyOutput(
                 {

@@ -1,6 +1,7 @@
 """Checking a signed PDF (pyHanko): intact, covering the whole file (or only validation data
 added after), signed by a certificate that chains to one of the trust roots the province
-configures and is not revoked where the revocation data can be reached, and timestamped. The
+configures and is not revoked as far as the file's own validation data and the province's
+configured addresses tell (signing.fetching: never an address the file names), and timestamped. The
 answer names each problem in words a person can act on."""
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko_certvalidator import ValidationContext
 
 from signing import outside_event_loop
+from signing.fetching import AllowedAddresses
 
 logger = logging.getLogger(__name__)
 ALLOWED_AFTER = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)  # B-LT's validation data
@@ -36,8 +39,16 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
 
 
-async def _validated(signature, trust_roots: list[asn1_x509.Certificate]):
-    async with contextlib.aclosing(ValidationContext(trust_roots=trust_roots, allow_fetching=True)) as context:
+async def _validated(signature, reader: PdfFileReader, trust_roots: list[asn1_x509.Certificate]):
+    """The signature judged with what the file carries (its DSS: certificates, OCSP answers and
+    CRLs an archive or the signer embedded) and what the configured addresses give
+    (signing.fetching): nothing is fetched from an address the file names."""
+    given = {"trust_roots": trust_roots, "allow_fetching": True, "fetcher_backend": AllowedAddresses()}
+    try:
+        context = DocumentSecurityStore.read_dss(reader).as_validation_context(given)
+    except NoDSSFoundError:
+        context = ValidationContext(**given)
+    async with contextlib.aclosing(context):
         return await async_validate_pdf_signature(signature, context)
 
 
@@ -51,7 +62,8 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
     and the archive's document timestamps after it)."""
     verdict = Verdict()
     try:
-        signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
+        reader = PdfFileReader(io.BytesIO(data))
+        signatures = reader.embedded_signatures
     except Exception:  # anyone's file: whatever the parser trips on, it is not a PDF we can read
         logger.info("unreadable PDF of %d bytes", len(data), exc_info=True)
         verdict.problems.append(_("This is not a PDF file that can be read."))
@@ -63,7 +75,7 @@ def verify_pdf(data: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> Verd
         verdict.problems.append(_("The document carries no digital signature."))
         return verdict
     try:
-        status = outside_event_loop(lambda: asyncio.run(_validated(signed[-1], trust_roots)))
+        status = outside_event_loop(lambda: asyncio.run(_validated(signed[-1], reader, trust_roots)))
     except Exception:  # a malformed signature: said in words a citizen reads, the cause in the log
         logger.info("signature of a PDF of %d bytes cannot be checked", len(data), exc_info=True)
         verdict.problems.append(

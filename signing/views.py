@@ -14,8 +14,8 @@ from cases.choices import AccessChannel
 from cases.models import Bundle
 from cases.views import pdf_response
 from portal.access import PortalRequest
-from portal.client import too_many
-from portal.errors import Invalid, Unavailable
+from portal.client import in_flight, too_many
+from portal.errors import Invalid, TooMany, Unavailable
 from signing import selectors, services
 from signing.models import IssuedDocument
 
@@ -58,9 +58,13 @@ def verify(request: HttpRequest) -> HttpResponse:
             context["error"] = _("Choose the PDF file to check.")
             return render(request, "signing/verify.html", context, status=400)
         try:
-            context["check"] = services.document_check(data=upload.read())
+            with in_flight(request, "verify", settings.VERIFY_RUNNING_PER_ADDRESS, settings.VERIFY_RUNNING):
+                context["check"] = services.document_check(data=upload.read())
         except Invalid as refused:  # too large
             context["error"] = refused.errors["file"][0]
             return render(request, "signing/verify.html", context, status=400)
+        except TooMany as busy:
+            context["error"] = str(busy)
+            return render(request, "signing/verify.html", context, status=429)
         context["filename"] = upload.name
     return render(request, "signing/verify.html", context)

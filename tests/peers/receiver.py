@@ -21,7 +21,11 @@ class Receiver(BaseHTTPRequestHandler):
         global served
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with open(LOG, "a", encoding="utf-8") as log:
-            entry = {"headers": dict(self.headers), "body": json.loads(body), "raw": body.decode()}
+            try:  # an OCSP request is not JSON: logged with no parsed body
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            entry = {"headers": dict(self.headers), "body": parsed, "raw": body.decode(errors="replace")}
             log.write(json.dumps(entry, ensure_ascii=False) + "\n")
         status = ANSWERS[min(served, len(ANSWERS) - 1)]
         served += 1
@@ -31,6 +35,13 @@ class Receiver(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(b'{"ok": true}' if status < 300 else b'{"error": "busy"}')
+
+    def do_GET(self) -> None:
+        """A fetch (a CRL, an issuer's certificate): logged as {"method", "path"}, answered 404."""
+        with open(LOG, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"method": "GET", "path": self.path}) + "\n")
+        self.send_response(404)
+        self.end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -52,7 +52,8 @@ def test_a_signer_from_an_untrusted_authority_is_reported(pki, document):
     )
 
 
-def test_a_revoked_certificate_is_reported(pki, document):
+def test_a_revoked_certificate_is_reported(pki, document, settings):
+    settings.SIGNING_FETCH_FROM = [f"{pki.url}/"]  # the province's CA: the one address checks ask
     verdict = verify_pdf(signed_by(pki, "revoked", document), trust_roots=[pki.cert("root")])
     assert (verdict.valid, verdict.problems) == (False, ["Chứng thư ký đã bị thu hồi."])
 

@@ -143,3 +143,102 @@ def test_a_signature_that_cannot_be_read_is_said_in_a_sentence_not_the_librarys_
         False,
         ["Chữ ký số trong tệp bị hỏng, không kiểm tra được: tệp không còn như khi được ký."],
     )
+
+
+@pytest.fixture
+def stranger_pdf(pki, tmp_path):
+    """A PDF signed by a certificate whose issuer is not in the file and whose OCSP responder, CRL
+    and issuer certificate are addresses of the uploader's choosing (a receiver process here)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+    from pyhanko.sign import signers
+
+    from cases.documents import html_to_pdf
+    from tests.faults.harness import free_port
+    from tests.peers import Receiver
+
+    receiver = Receiver(free_port(), tmp_path / "fetched.jsonl").start()
+    where = f"http://127.0.0.1:{receiver.port}"
+    now = datetime.datetime.now(datetime.UTC)
+
+    def certificate(subject, issuer, key, signing_key, ca, extensions=()):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)])
+        builder = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )  # fmt: skip
+        for extension in extensions:
+            builder = builder.add_extension(extension, critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    certificate("Hidden CA", "Hidden CA", ca_key, ca_key, True)
+    aia = x509.AuthorityInformationAccess(
+        [
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{where}/ocsp")),
+            x509.AccessDescription(
+                AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(f"{where}/ca.crt")
+            ),
+        ]
+    )
+    crl = x509.CRLDistributionPoints(
+        [x509.DistributionPoint([x509.UniformResourceIdentifier(f"{where}/ca.crl")], None, None, None)]
+    )
+    leaf = certificate("Người lạ", "Hidden CA", key, ca_key, False, [aia, crl])
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "leaf.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    signer = signers.SimpleSigner.load(str(tmp_path / "leaf.key"), str(tmp_path / "leaf.pem"))
+    document = html_to_pdf("<h1>Giấy tờ giả</h1>")
+    yield sign_pdf(document, signer, tsa_url=pki.tsa_url), receiver
+    receiver.stop()
+
+
+def test_a_strangers_document_makes_the_portal_fetch_nothing_it_names(api, client, stranger_pdf, settings):
+    """Issue 28 §1: the addresses written in an uploaded file's certificate (OCSP, CRL, issuer)
+    are never fetched, by the API or the page: the file is judged offline, against the trust
+    roots and what it carries."""
+    settings.SIGNING_TSA_URL, settings.SIGNING_FETCH_FROM = "", []
+    pdf, receiver = stranger_pdf
+
+    body = check(api, pdf).json()
+    page = client.post("/verify/", {"file": SimpleUploadedFile("a.pdf", pdf, content_type="application/pdf")})
+
+    assert (body["valid"], body["problems"]) == (
+        False,
+        ["Chứng thư ký không do tổ chức chứng thực mà cổng tin cậy cấp.", "Chữ ký không có dấu thời gian hợp lệ."],
+    )
+    assert page.status_code == 200
+    assert receiver.requests() == []
+
+
+def test_checks_from_one_address_or_from_everyone_run_a_few_at_a_time(api, client, receipt, settings):
+    """Issue 28 §1: while this address's checks (or everyone's) fill their places, one more is
+    told to wait (429, page and API), and takes no place itself; once one ends, it runs."""
+    from django.core.cache import cache
+
+    settings.VERIFY_RUNNING_PER_ADDRESS, settings.VERIFY_RUNNING = 2, 3
+    upload = {"file": SimpleUploadedFile("a.pdf", receipt, content_type="application/pdf")}
+    waiting = "Một lần kiểm tra khác đang chạy: chờ nó xong rồi thử lại."
+
+    cache.set("verify:running:127.0.0.1", 2)  # two of this address's checks are running
+    busy = check(api, receipt)
+    page = client.post("/verify/", upload)
+    cache.set("verify:running:127.0.0.1", 0)
+    cache.set("verify:running", 3)  # three checks from elsewhere
+    crowded = check(api, receipt)
+    cache.set("verify:running", 2)
+    ran = check(api, receipt)
+
+    assert (busy.status_code, busy.json()) == (429, {"detail": waiting})
+    assert page.status_code == 429 and waiting in page.content.decode()
+    assert (crowded.status_code, ran.status_code, ran.json()["valid"]) == (429, 200, True)
+    assert (cache.get("verify:running:127.0.0.1"), cache.get("verify:running")) == (0, 2)

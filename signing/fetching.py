@@ -1,0 +1,96 @@
+"""Where checking a certificate may fetch from: only the addresses the province configures (its
+certification authorities' OCSP responders, CRLs and issuer certificates; SIGNING_FETCH_FROM, and
+the timestamp authority's own address), never a URL written in a file someone uploaded, and never
+through a redirect. pyhanko-certvalidator's requests backend, with each fetch checked first, a
+short timeout and a small budget of requests per check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from pyhanko_certvalidator.fetchers import Fetchers
+from pyhanko_certvalidator.fetchers.api import FetchLimits
+from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
+from pyhanko_certvalidator.fetchers.requests_fetchers import (
+    RequestsCertificateFetcher,
+    RequestsCRLFetcher,
+    RequestsFetcherBackend,
+    RequestsOCSPFetcher,
+)
+
+
+def allowed_prefixes() -> list[str]:
+    """The address prefixes a check may fetch from: SIGNING_FETCH_FROM and the origin of the
+    timestamp authority the portal uses (the demo PKI serves its OCSP and CRLs there too)."""
+    prefixes = [prefix for prefix in settings.SIGNING_FETCH_FROM if prefix]
+    if settings.SIGNING_TSA_URL:
+        tsa = urlsplit(settings.SIGNING_TSA_URL)
+        prefixes.append(f"{tsa.scheme}://{tsa.netloc}/")
+    return prefixes
+
+
+class _Allowed:
+    """The requests fetchers' GET and POST, refusing any address outside the allowed prefixes and
+    never following a redirect (a configured address must not lead somewhere else)."""
+
+    prefixes: list[str]
+
+    def _checked(self, url: str) -> None:
+        if not any(url.startswith(prefix) for prefix in self.prefixes):
+            raise requests.RequestException(f"{url} is not an address the portal fetches from")
+
+    def _request(self, method: str, url: str, headers: dict[str, str], data: bytes | None = None):
+        from asyncio import to_thread
+
+        def task() -> requests.Response:
+            self._checked(url)
+            answer = requests.request(
+                method, url, headers=headers, data=data, timeout=self.per_request_timeout, allow_redirects=False
+            )  # type: ignore[attr-defined]
+            if answer.status_code != 200:
+                raise requests.RequestException(f"status code {answer.status_code}")
+            return answer
+
+        return to_thread(task)
+
+    def _get(self, url, *, acceptable_content_types):
+        headers = {"Accept": ",".join(acceptable_content_types), "User-Agent": self.user_agent}  # type: ignore[attr-defined]
+        return self._request("GET", url, headers)
+
+    def _post(self, url, data, *, content_type, acceptable_content_types):
+        headers = {"Accept": ",".join(acceptable_content_types), "Content-Type": content_type}
+        return self._request("POST", url, {**headers, "User-Agent": self.user_agent}, data)  # type: ignore[attr-defined]
+
+
+class _OCSP(_Allowed, RequestsOCSPFetcher):
+    pass
+
+
+class _CRL(_Allowed, RequestsCRLFetcher):
+    pass
+
+
+class _Certificates(_Allowed, RequestsCertificateFetcher):
+    pass
+
+
+class AllowedAddresses(RequestsFetcherBackend):
+    """The fetcher backend of every check of a document someone brings or uploads."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            per_request_timeout=settings.SIGNING_FETCH_TIMEOUT,
+            limits=FetchLimits(max_requests=settings.SIGNING_FETCH_MAX_REQUESTS),
+        )
+        self.prefixes = allowed_prefixes()
+
+    def get_fetchers(self) -> Fetchers:
+        budget = FetchBudget(self.limits)
+        made = []
+        for kind in (_OCSP, _CRL, _Certificates):
+            fetcher = kind(per_request_timeout=self.per_request_timeout, budget=budget)
+            fetcher.prefixes = self.prefixes
+            made.append(fetcher)
+        return Fetchers(ocsp_fetcher=made[0], crl_fetcher=made[1], cert_fetcher=made[2])
