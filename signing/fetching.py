@@ -6,6 +6,7 @@ short timeout and a small budget of requests per check."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -35,7 +36,12 @@ class _Allowed:
     """The requests fetchers' GET and POST, refusing any address outside the allowed prefixes and
     never following a redirect (a configured address must not lead somewhere else)."""
 
-    prefixes: list[str]
+    per_request_timeout: float
+    user_agent: str
+
+    def __init__(self, prefixes: list[str], **options: Any) -> None:
+        super().__init__(**options)
+        self.prefixes = prefixes
 
     def _checked(self, url: str) -> None:
         if not any(url.startswith(prefix) for prefix in self.prefixes):
@@ -48,7 +54,7 @@ class _Allowed:
             self._checked(url)
             answer = requests.request(
                 method, url, headers=headers, data=data, timeout=self.per_request_timeout, allow_redirects=False
-            )  # type: ignore[attr-defined]
+            )
             if answer.status_code != 200:
                 raise requests.RequestException(f"status code {answer.status_code}")
             return answer
@@ -56,12 +62,12 @@ class _Allowed:
         return to_thread(task)
 
     def _get(self, url, *, acceptable_content_types):
-        headers = {"Accept": ",".join(acceptable_content_types), "User-Agent": self.user_agent}  # type: ignore[attr-defined]
+        headers = {"Accept": ",".join(acceptable_content_types), "User-Agent": self.user_agent}
         return self._request("GET", url, headers)
 
     def _post(self, url, data, *, content_type, acceptable_content_types):
         headers = {"Accept": ",".join(acceptable_content_types), "Content-Type": content_type}
-        return self._request("POST", url, {**headers, "User-Agent": self.user_agent}, data)  # type: ignore[attr-defined]
+        return self._request("POST", url, {**headers, "User-Agent": self.user_agent}, data)
 
 
 class _OCSP(_Allowed, RequestsOCSPFetcher):
@@ -87,10 +93,9 @@ class AllowedAddresses(RequestsFetcherBackend):
         self.prefixes = allowed_prefixes()
 
     def get_fetchers(self) -> Fetchers:
-        budget = FetchBudget(self.limits)
-        made = []
-        for kind in (_OCSP, _CRL, _Certificates):
-            fetcher = kind(per_request_timeout=self.per_request_timeout, budget=budget)
-            fetcher.prefixes = self.prefixes
-            made.append(fetcher)
-        return Fetchers(ocsp_fetcher=made[0], crl_fetcher=made[1], cert_fetcher=made[2])
+        options = {"per_request_timeout": self.per_request_timeout, "budget": FetchBudget(self.limits)}
+        return Fetchers(
+            ocsp_fetcher=_OCSP(self.prefixes, **options),
+            crl_fetcher=_CRL(self.prefixes, **options),
+            cert_fetcher=_Certificates(self.prefixes, **options),
+        )

@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from django.utils.translation import gettext as _
@@ -43,7 +44,7 @@ async def _validated(signature, reader: PdfFileReader, trust_roots: list[asn1_x5
     """The signature judged with what the file carries (its DSS: certificates, OCSP answers and
     CRLs an archive or the signer embedded) and what the configured addresses give
     (signing.fetching): nothing is fetched from an address the file names."""
-    given = {"trust_roots": trust_roots, "allow_fetching": True, "fetcher_backend": AllowedAddresses()}
+    given: dict[str, Any] = {"trust_roots": trust_roots, "allow_fetching": True, "fetcher_backend": AllowedAddresses()}
     try:
         context = DocumentSecurityStore.read_dss(reader).as_validation_context(given)
     except NoDSSFoundError:
