@@ -2,6 +2,11 @@
 bundle's structure (fhir.resources), then map either onto one internal shape, `Parsed`, whose
 `data` holds the filing sections it fills. Anything wrong is `Invalid`, naming the field.
 
+The signature is taken in every form a conforming signer writes (prefixed or not, inclusive or
+exclusive C14N, RSA or ECDSA with SHA-256/384/512, never SHA-1), and the facility's certificate is
+checked for revocation (pyhanko-certvalidator, as signed PDFs are). `parse_gateway` reads the same
+envelope as the Social Security gateway takes it: several tables, the notices among them kept.
+
 The XML is the Ministry of Health's exchange envelope (GIAMDINHHS: the facility's code in
 THONGTINDONVI/MACSKCB, each file base64 in DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFILE, the facility's
 signature in CHUKYDONVI) carrying table 9 of Decision 130/QĐ-BYT (LOAIHOSO "XML9", the birth
