@@ -2,6 +2,11 @@
 bundle's structure (fhir.resources), then map either onto one internal shape, `Parsed`, whose
 `data` holds the filing sections it fills. Anything wrong is `Invalid`, naming the field.
 
+The signature is taken in every form a conforming signer writes (prefixed or not, inclusive or
+exclusive C14N, RSA or ECDSA with SHA-256/384/512, never SHA-1), and the facility's certificate is
+checked for revocation (pyhanko-certvalidator, as signed PDFs are). `parse_gateway` reads the same
+envelope as the Social Security gateway takes it: several tables, the notices among them kept.
+
 The XML is the Ministry of Health's exchange envelope (GIAMDINHHS: the facility's code in
 THONGTINDONVI/MACSKCB, each file base64 in DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFILE, the facility's
 signature in CHUKYDONVI) carrying table 9 of Decision 130/QĐ-BYT (LOAIHOSO "XML9", the birth
@@ -13,25 +18,30 @@ notices"). The FHIR variant is this portal's profile of an R4B `collection` bund
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import datetime
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils.translation import gettext as _
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, VerifyResult, XMLVerifier
-from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLException
+from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, SignXMLException
 from signxml.util import X509CertChainVerifier
 
 from health.models import HealthFacility, NoticeFormat, NoticeKind
 from portal.errors import Invalid
 
+logger = logging.getLogger(__name__)
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -44,6 +54,8 @@ SIGNATURE = SignatureConfiguration(
             SignatureMethod.RSA_SHA384,
             SignatureMethod.RSA_SHA512,
             SignatureMethod.ECDSA_SHA256,
+            SignatureMethod.ECDSA_SHA384,
+            SignatureMethod.ECDSA_SHA512,
         }
     ),
     digest_algorithms=frozenset({DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}),
@@ -86,10 +98,19 @@ def parse(facility: HealthFacility, body: bytes, content_type: str) -> Parsed:
 
 
 # --- signed XML --------------------------------------------------------------------------------
+class WeakAlgorithm(InvalidInput):
+    """A signature or digest algorithm the configuration refuses (SHA-1), by its name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 class FacilityVerifier(XMLVerifier):
     """signxml's verifier with the facility's registered CAs as the only trust store (signxml would
-    otherwise trust the public web CAs, or take a file path). Overrides an undocumented hook, so
-    signxml is pinned (pyproject.toml)."""
+    otherwise trust the public web CAs, or take a file path), keeping the chain it verified
+    (`chain`, the signing certificate first) for the revocation check. Overrides undocumented
+    hooks, so signxml is pinned (pyproject.toml)."""
 
     def __init__(self, ca_pem: str) -> None:
         super().__init__()
@@ -97,66 +118,178 @@ class FacilityVerifier(XMLVerifier):
             self.cas = x509.load_pem_x509_certificates(ca_pem.encode())
         except ValueError:
             self.cas = []
+        self.chain: list[x509.Certificate] = []
 
     def get_cert_chain_verifier(self, ca_pem_file: Any, ee_policy: Any, ca_policy: Any) -> X509CertChainVerifier:
-        cas = self.cas
+        cas, outer = self.cas, self
 
         class Verifier(X509CertChainVerifier):
             @property
             def store(self) -> x509.verification.Store:
                 return x509.verification.Store(cas)
 
+            def verify(self, cert_chain: list[x509.Certificate]) -> x509.Certificate:
+                signing = super().verify(cert_chain)
+                outer.chain = [signing, *(cert for cert in cert_chain if cert != signing)]
+                return signing
+
         return Verifier(verification_time=self._get_cert_verification_time(), ee_policy=ee_policy, ca_policy=ca_policy)
 
+    def _c14n(self, nodes: Any, algorithm: Any, inclusive_ns_prefixes: Any = None) -> bytes:
+        """lxml's inclusive canonicalization of a SignedInfo in the default namespace (an unprefixed
+        `<Signature xmlns="…xmldsig#">`, as .NET's SignedXml and xmlsec1 write it) adds `xmlns=""`
+        to the elements below its children (signxml issues #193, #275): drop them there, and only
+        there, where the schema signxml checks puts every element in the xmldsig namespace, so an
+        empty default namespace is never the signer's. The signed document itself is left exact."""
+        c14n = super()._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
+        if getattr(nodes, "tag", None) == f"{DS}SignedInfo":
+            c14n = c14n.replace(b' xmlns=""', b"")
+        return c14n
 
-def _signature_refused(problem: SignXMLException | etree.XMLSyntaxError) -> Invalid:
-    if isinstance(problem, etree.XMLSyntaxError):
-        return Invalid({"body": [_("The notice is not well-formed XML: %(error)s") % {"error": problem}]})
-    if isinstance(problem, InvalidDigest):
-        reason = _("the signed content was changed after signing")
-    elif isinstance(problem, InvalidCertificate):
-        reason = _("the signing certificate is not one of the facility's registered certificate authorities")
-    else:
-        reason = str(problem)
+    def check_signature_alg_expected(self, signature_alg: SignatureMethod) -> None:
+        if signature_alg not in self.config.signature_methods:
+            raise WeakAlgorithm(signature_alg.name)
+
+    def check_digest_alg_expected(self, digest_alg: DigestAlgorithm) -> None:
+        if digest_alg not in self.config.digest_algorithms:
+            raise WeakAlgorithm(digest_alg.name)
+
+
+def _refused(reason: str) -> Invalid:
     return Invalid({"CHUKYDONVI": [_("The facility's signature is not valid: %(reason)s.") % {"reason": reason}]})
 
 
-def _xml(facility: HealthFacility, body: bytes) -> Parsed:
+def _signature_refused(problem: SignXMLException) -> Invalid:
+    if isinstance(problem, InvalidDigest):
+        return _refused(_("the signed content was changed after signing"))
+    if isinstance(problem, InvalidCertificate):
+        return _refused(_("the signing certificate is not one of the facility's registered certificate authorities"))
+    if isinstance(problem, WeakAlgorithm):
+        return _refused(
+            _("%(algorithm)s is not accepted: sign with SHA-256 or stronger (RSA or ECDSA)")
+            % {"algorithm": problem.name}
+        )
+    logger.info("hospital notice signature refused: %s", problem)
+    if isinstance(problem, InvalidInput) and "Expected to find XML element Signature" in str(problem):
+        return _refused(_("the envelope carries no signature in CHUKYDONVI"))
+    return _refused(_("the signature does not match the signed content or the certificate"))
+
+
+def _cn(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def _not_revoked(chain: list[x509.Certificate], cas: list[x509.Certificate]) -> None:
+    """The signing certificate checked for revocation, by OCSP or CRL where it names them, as the
+    portal checks a signed PDF's (pyhanko-certvalidator, soft-fail: an answer that cannot be had
+    does not refuse, a revoked certificate does)."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
+
+    from signing import outside_event_loop
+    from signing.fetching import AllowedAddresses
+
+    def load(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    async def validate() -> None:
+        roots = [load(ca) for ca in cas]
+        # Fetched only from the province's configured addresses (signing.fetching), never one the
+        # notice's certificate names.
+        given = ValidationContext(trust_roots=roots, allow_fetching=True, fetcher_backend=AllowedAddresses())
+        async with contextlib.aclosing(given) as context:
+            validator = CertificateValidator(
+                load(chain[0]), intermediate_certs=[load(cert) for cert in chain[1:]], validation_context=context
+            )
+            await validator.async_validate_usage({"digital_signature"})
+
     try:
-        result = FacilityVerifier(facility.ca_pem).verify(body, parser=PARSER, expect_config=SIGNATURE)
-    except (SignXMLException, etree.XMLSyntaxError) as problem:
+        outside_event_loop(lambda: asyncio.run(validate()))
+    except RevokedError:
+        raise _refused(
+            _("the facility's certificate (%(name)s) has been revoked by its certificate authority")
+            % {"name": _cn(chain[0])}
+        ) from None
+    except (PathBuildingError, PathValidationError) as problem:
+        logger.info("hospital notice certificate refused: %s", problem)
+        raise _refused(
+            _("the signing certificate could not be validated against the facility's certificate authorities")
+        ) from None
+
+
+def _signed_envelope(facility: HealthFacility, body: bytes) -> tuple[etree._Element, str]:
+    """What the facility's one signature covers (never the bytes as posted), and who signed it,
+    once the signature, its certificate's chain to the facility's CAs and its revocation are
+    checked and the envelope is found to be the facility's."""
+    try:
+        root = etree.fromstring(body, PARSER)
+    except etree.XMLSyntaxError as problem:
+        raise Invalid({"body": [_("The notice is not well-formed XML: %(error)s") % {"error": problem}]}) from None
+    signatures = len(root.findall(f".//{DS}Signature")) + (root.tag == f"{DS}Signature")
+    if signatures > 1:
+        raise _refused(_("the envelope carries %(n)d signatures, one is expected") % {"n": signatures})
+    verifier = FacilityVerifier(facility.ca_pem)
+    try:
+        result = verifier.verify(root, parser=PARSER, expect_config=SIGNATURE)
+    except SignXMLException as problem:
         raise _signature_refused(problem) from None
     assert isinstance(result, VerifyResult)  # one reference expected: one result
-    envelope = result.signed_xml  # only what the signature covers, never the bytes as posted
-    assert envelope is not None
+    envelope = result.signed_xml
+    if envelope is None or envelope.tag != "GIAMDINHHS":
+        raise _refused(_("it must cover the whole GIAMDINHHS envelope"))
+    if verifier.chain:
+        _not_revoked(verifier.chain, verifier.cas)
     if (code := envelope.findtext("THONGTINDONVI/MACSKCB") or "").strip() != facility.code:
         message = _("The notice is from facility %(code)s, not from this API client's.") % {"code": code}
         raise Invalid({"MACSKCB": [message]})
-    files = envelope.findall("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO")
-    if len(files) != 1:
-        raise Invalid({"DANHSACHHOSO": [_("Send one notice per request.")]})
-    file_type = (files[0].findtext("LOAIHOSO") or "").strip()
-    if file_type not in FILE_TYPES:
-        raise Invalid({"LOAIHOSO": [_("Unknown file type %(type)s: XML9 or GIAYBAOTU.") % {"type": file_type}]})
-    kind, record_tag = FILE_TYPES[file_type]
+    signer = ""
+    if verifier.chain:
+        signer = f"{verifier.chain[0].subject.rfc4514_string()} #{verifier.chain[0].serial_number:x}"[:300]
+    return envelope, signer
+
+
+def _notice(facility: HealthFacility, file: etree._Element, signer: str) -> Parsed:
+    """The notice in one FILEHOSO of a kind in FILE_TYPES."""
+    kind, record_tag = FILE_TYPES[(file.findtext("LOAIHOSO") or "").strip()]
     try:
-        inner = etree.fromstring(base64.b64decode(files[0].findtext("NOIDUNGFILE") or "", validate=True), PARSER)
+        inner = etree.fromstring(base64.b64decode(file.findtext("NOIDUNGFILE") or "", validate=True), PARSER)
     except (binascii.Error, ValueError, etree.XMLSyntaxError):
         raise Invalid({"NOIDUNGFILE": [_("Not a base64-encoded XML document.")]}) from None
     records = inner.findall(f".//{record_tag}")
     if len(records) != 1:
         raise Invalid({record_tag: [_("Send one notice per request.")]})
     values = {child.tag: (child.text or "").strip() for child in records[0] if isinstance(child.tag, str)}
-    certificate = result.signature_xml.findtext(f".//{DS}X509Certificate") if result.signature_xml is not None else ""
-    signer = ""
-    if certificate:
-        cert = x509.load_der_x509_certificate(base64.b64decode(certificate))
-        signer = f"{cert.subject.rfc4514_string()} #{cert.serial_number:x}"[:300]
     reader = Fields(record_tag, values)
     parsed = _birth_xml(reader, facility) if kind == NoticeKind.BIRTH else _death_xml(reader, facility)
     reader.raise_problems()
     parsed.signer = signer
     return parsed
+
+
+def _xml(facility: HealthFacility, body: bytes) -> Parsed:
+    envelope, signer = _signed_envelope(facility, body)
+    files = envelope.findall("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO")
+    if len(files) != 1:
+        raise Invalid({"DANHSACHHOSO": [_("Send one notice per request.")]})
+    file_type = (files[0].findtext("LOAIHOSO") or "").strip()
+    if file_type not in FILE_TYPES:
+        raise Invalid({"LOAIHOSO": [_("Unknown file type %(type)s: XML9 or GIAYBAOTU.") % {"type": file_type}]})
+    return _notice(facility, files[0], signer)
+
+
+def parse_gateway(facility: HealthFacility, body: bytes) -> list[Parsed]:
+    """The notices in an envelope as the Social Security gateway takes it: several tables
+    (XML1…XML15), of which the birth certificate (XML9) and the death notice are read and the
+    others ignored; the whole envelope's signature checked as for one notice."""
+    if not facility.active:
+        raise Invalid({"MACSKCB": [_("This health facility is not active: the province has suspended its notices.")]})
+    envelope, signer = _signed_envelope(facility, body)
+    files = envelope.findall("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO")
+    return [
+        _notice(facility, file, signer) for file in files if (file.findtext("LOAIHOSO") or "").strip() in FILE_TYPES
+    ]
 
 
 class Fields:

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import XMLSigner
@@ -75,21 +75,34 @@ def make_signer(ca_name: str, signer_name: str, *, valid_days: int = 365) -> Sig
         .sign(ca_key, hashes.SHA256())
     )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
+    cert = issue(ca, ca_key, signer_name, key.public_key(), valid_days=valid_days)
+    return Signer(ca=ca, ca_key=ca_key, cert=cert, key=key)
+
+
+def issue(
+    ca: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    signer_name: str,
+    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+    *,
+    valid_days: int = 365,
+) -> x509.Certificate:
+    """A signing certificate `ca` issues for `public_key` (RSA or EC)."""
+    now = datetime.datetime.now(datetime.UTC)
+    return (
         x509.CertificateBuilder()
         .subject_name(_name(signer_name))
         .issuer_name(ca.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    return Signer(ca=ca, ca_key=ca_key, cert=cert, key=key)
 
 
 def envelope(facility_code: str, kind: str, record: dict[str, str]) -> bytes:

@@ -21,15 +21,18 @@ from health.selectors import commune_today, unused
 from portal.errors import Forbidden, Invalid
 
 
-def health_notice_receive(*, user: User, body: bytes, content_type: str) -> tuple[HealthNotice, bool]:
-    """Check and keep a notice a health facility posted. Returns it and whether it is new: the
-    same certificate (facility, kind, book, number) again returns the one kept, unchanged."""
+def _facility(user: User) -> HealthFacility:
     if user.role != UserRole.HEALTH_FACILITY:
         raise Forbidden(_("Only a health facility can send hospital notices."))
     facility = HealthFacility.objects.filter(client=user).first()
     if facility is None:
         raise Invalid({"MACSKCB": [_("This API client is not a health facility the province has registered.")]})
-    parsed = notices.parse(facility, body, content_type)
+    return facility
+
+
+def _keep(facility: HealthFacility, parsed: notices.Parsed, user: User) -> tuple[HealthNotice, bool]:
+    """The notice kept, or the one kept before for the same certificate (facility, kind, book,
+    number), unchanged; and whether it is new."""
     key = {"facility": facility, "kind": parsed.kind, "book": parsed.book}
     key["certificate_number"] = parsed.certificate_number
     try:
@@ -51,6 +54,30 @@ def health_notice_receive(*, user: User, body: bytes, content_type: str) -> tupl
     except IntegrityError:  # the same certificate posted twice at once: the first one kept
         return HealthNotice.objects.get(**key), False
     return notice, True
+
+
+def health_notice_receive(*, user: User, body: bytes, content_type: str) -> tuple[HealthNotice, bool]:
+    """Check and keep a notice a health facility posted. Returns it and whether it is new: the
+    same certificate (facility, kind, book, number) again returns the one kept, unchanged."""
+    facility = _facility(user)
+    return _keep(facility, notices.parse(facility, body, content_type), user)
+
+
+def health_notices_receive_gateway(
+    *, user: User, envelope: bytes, facility_code: str, file_type: str
+) -> list[tuple[HealthNotice, bool]]:
+    """Check and keep the notices in an envelope sent as to the Social Security gateway (its
+    `maCSKCB` and `loaiHoSo` said in the form): the birth certificates and death notices in it,
+    each kept as `health_notice_receive` keeps one, all or none; the other tables ignored."""
+    facility = _facility(user)
+    if facility_code.strip() != facility.code:
+        message = _("The notice is from facility %(code)s, not from this API client's.") % {"code": facility_code}
+        raise Invalid({"maCSKCB": [message]})
+    if file_type.strip() != "130":
+        raise Invalid({"loaiHoSo": [_("The file type is 130 (the tables of Decision 130/QĐ-BYT).")]})
+    parsed = notices.parse_gateway(facility, envelope)
+    with transaction.atomic():
+        return [_keep(facility, notice, user) for notice in parsed]
 
 
 def notice_problems(user: User, data: dict[str, Any]) -> dict[str, list[str]]:

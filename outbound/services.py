@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from cases.choices import Action, BundleState
 from cases.models import Bundle, Step
+from outbound import national
 from outbound.addresses import webhook_address_check
-from outbound.models import Attempt, Delivery, DeliveryState, NationalState, Subscription, Target
+from outbound.models import Attempt, Delivery, DeliveryState, Subscription, Target
 from portal.celery import send_on_commit
 from portal.errors import Invalid, NotFound
 
@@ -72,7 +73,7 @@ def deliveries_add(*, topic: str, position: int, bundle: Bundle, step: Step | No
     if change is None:
         return []
     rows = []
-    if bundle.national_code and settings.NATIONAL_PORTAL_STATUS_URL:
+    if bundle.national_code and national.configured():
         payload = national_payload(change, bundle, step)
         rows.append(Delivery(target=Target.NATIONAL, bundle=bundle, event=change, position=position, payload=payload))
     event_type = f"dossier.{change}"
@@ -123,32 +124,10 @@ def _send_task():
     return deliveries_send_task
 
 
-def _stamp(moment: datetime.datetime | datetime.date | None) -> str:
-    """The national portal's time format, yyyyMMddHHmmss in Vietnam's time (OpenCPS's)."""
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime.datetime):
-        return timezone.localtime(moment).strftime("%Y%m%d%H%M%S")
-    return moment.strftime("%Y%m%d") + "170000"  # a day: the end of its working hours
-
-
 def national_payload(change: str, bundle: Bundle, step: Step | None) -> dict[str, Any]:
-    """The synchronisation call's body for one change (the shape OpenCPS sends; the state codes
-    are NationalState rows, so the province can correct them without a release)."""
-    state = NationalState.objects.filter(event=change).first()
-    appointment = step.new_appointment_on if change == "late" and step is not None else bundle.due_date
-    office = step.office.name if step is not None else bundle.commune.people_committee
-    return {
-        "MaHoSo": bundle.national_code,
-        "MaTTHC": bundle.national_procedure_code,
-        "TrangThaiHoSo": state.code if state else change,
-        "MoTaTrangThai": state.label if state else change,
-        "NgayHenTra": _stamp(appointment),
-        "NgayKetQua": _stamp(bundle.finished_at) if change in FINISHED.values() else "",
-        "DonViXuLy": office,
-        "MaHoSoLienThong": bundle.code,
-        "ThoiGianCapNhat": _stamp(timezone.now()),
-    }
+    """What the national portal is sent for one change (outbound.national: the record and the step
+    of progress, as OpenCPS builds them; the state codes are NationalState rows)."""
+    return national.payload(change, str(CHANGE_LABELS[change]), change in FINISHED.values(), bundle, step)
 
 
 def deliveries_send(*, target: str, bundle_pk: int, subscription_pk: int | None = None) -> int:
@@ -184,15 +163,13 @@ def deliveries_send(*, target: str, bundle_pk: int, subscription_pk: int | None 
 
 
 def _request(delivery: Delivery) -> tuple[str, bytes, dict[str, str]]:
-    """Where a delivery goes, its body and its headers: the national portal's bearer token, or a
-    partner's signatures: HMAC-SHA256 of "<timestamp>.<body>" under its secret, and Standard
-    Webhooks' over "<id>.<timestamp>.<body>" under each secret that signs now (two while a
-    rotation's overlap lasts)."""
+    """Where a partner's delivery goes, its body and its headers: HMAC-SHA256 of
+    "<timestamp>.<body>" under its secret, and Standard Webhooks' signatures over
+    "<id>.<timestamp>.<body>" under each secret that signs now (two while a rotation's overlap
+    lasts)."""
+    assert delivery.subscription is not None  # the national portal's go through outbound.national
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "X-Lienthong-Delivery": str(delivery.pk)}
-    if delivery.subscription is None:
-        headers["Authorization"] = f"Bearer {settings.NATIONAL_PORTAL_TOKEN}"
-        return settings.NATIONAL_PORTAL_STATUS_URL, body, headers
     stamp, secrets = str(int(time.time())), delivery.subscription.signing_secrets(timezone.now())
     digest = hmac.new(secrets[0].encode(), stamp.encode() + b"." + body, hashlib.sha256)
     headers["X-Lienthong-Timestamp"] = stamp
@@ -214,21 +191,8 @@ def _attempt(delivery: Delivery) -> bool:
     """One try, recorded; the delivery marked delivered, or its next try set (or given up); a
     webhook's run of failures counted, and the webhook switched off after WEBHOOK_MAX_FAILURES."""
     started = time.monotonic()
-    status, error = None, ""
-    url, body, headers = _request(delivery)
-    try:
-        if delivery.subscription is not None:
-            webhook_address_check(url)
-        answer = requests.post(
-            url, data=body, headers=headers, timeout=settings.OUTBOUND_TIMEOUT, allow_redirects=False
-        )
-        status = answer.status_code
-        if not 200 <= status < 300:
-            error = f"HTTP {status}: {answer.text[:200]}"
-    except requests.RequestException as failure:
-        error = f"{type(failure).__name__}: {failure}"[:300]
-    except Invalid as refused:
-        error = "; ".join(refused.errors["url"])[:300]
+    # The national portal speaks its own protocol, judged by the answer's error_code (outbound.national).
+    status, error = national.send(delivery) if delivery.subscription is None else _post(delivery)
     now = timezone.now()
     duration = round((time.monotonic() - started) * 1000)
     Attempt.objects.create(delivery=delivery, at=now, status_code=status, error=error, duration_ms=duration)
@@ -246,6 +210,25 @@ def _attempt(delivery: Delivery) -> bool:
     if delivery.subscription is not None:
         _count(delivery.subscription, error, now)
     return not error
+
+
+def _post(delivery: Delivery) -> tuple[int | None, str]:
+    """A partner's webhook: one POST, (its status, "" when 2xx or what went wrong)."""
+    status, error = None, ""
+    url, body, headers = _request(delivery)
+    try:
+        webhook_address_check(url)
+        answer = requests.post(
+            url, data=body, headers=headers, timeout=settings.OUTBOUND_TIMEOUT, allow_redirects=False
+        )
+        status = answer.status_code
+        if not 200 <= status < 300:
+            error = f"HTTP {status}: {answer.text[:200]}"
+    except requests.RequestException as failure:
+        error = f"{type(failure).__name__}: {failure}"[:300]
+    except Invalid as refused:
+        error = "; ".join(refused.errors["url"])[:300]
+    return status, error
 
 
 def _count(subscription: Subscription, error: str, now: datetime.datetime) -> None:

@@ -499,12 +499,21 @@ VERIFY_RUNNING = env.int("VERIFY_RUNNING", default=2)
 # civil-status system issues signed extracts; an attached extract is always checked).
 CIVIL_STATUS_EXTRACT_REQUIRED = env.bool("CIVIL_STATUS_EXTRACT_REQUIRED", default=False)
 
-# Connections out (outbound/). The national public-service portal's status call: each change of a
-# dossier that came from it is POSTed there with the bearer token (nothing is sent while the URL is
-# empty). A failed delivery is tried again after OUTBOUND_RETRY_BASE seconds, doubling up to
-# OUTBOUND_RETRY_MAX, for OUTBOUND_GIVE_UP seconds; then it waits in the dead-letter list.
-NATIONAL_PORTAL_STATUS_URL = env("NATIONAL_PORTAL_STATUS_URL", default="")
-NATIONAL_PORTAL_TOKEN = env("NATIONAL_PORTAL_TOKEN", default="")
+# Connections out (outbound/). The national public-service portal's integration service, as
+# OpenCPS calls it (outbound/national.py): the login URL (OpenCPS's adapter_url + auth_endpoint)
+# and the service URL (adapter_url + integration_endpoint), the account, the dstcode header, the
+# unit code (madonvi) and how long a session is kept (OpenCPS: 10 minutes). Nothing is sent while
+# NATIONAL_PORTAL_URL is empty. NATIONAL_PORTAL_STATUS_URL and NATIONAL_PORTAL_TOKEN (the bearer
+# call before issue 27) are no longer read: see the README. A failed delivery is tried again after
+# OUTBOUND_RETRY_BASE seconds, doubling up to OUTBOUND_RETRY_MAX, for OUTBOUND_GIVE_UP seconds;
+# then it waits in the dead-letter list.
+NATIONAL_PORTAL_URL = env("NATIONAL_PORTAL_URL", default="")
+NATIONAL_PORTAL_AUTH_URL = env("NATIONAL_PORTAL_AUTH_URL", default="")
+NATIONAL_PORTAL_USERNAME = env("NATIONAL_PORTAL_USERNAME", default="")
+NATIONAL_PORTAL_PASSWORD = env("NATIONAL_PORTAL_PASSWORD", default="")
+NATIONAL_PORTAL_DSTCODE = env("NATIONAL_PORTAL_DSTCODE", default="")
+NATIONAL_PORTAL_MADONVI = env("NATIONAL_PORTAL_MADONVI", default="")
+NATIONAL_PORTAL_SESSION_TTL = env.float("NATIONAL_PORTAL_SESSION_TTL", default=600.0)
 OUTBOUND_TIMEOUT = env.float("OUTBOUND_TIMEOUT", default=10.0)
 OUTBOUND_RETRY_BASE = env.float("OUTBOUND_RETRY_BASE", default=30.0)
 OUTBOUND_RETRY_MAX = env.float("OUTBOUND_RETRY_MAX", default=3600.0)

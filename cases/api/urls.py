@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases.api import views
-from health.api import HealthNotices
+from health.api import GatewayNotices, HealthNotices
 from outbound.api import WebhookDeliveries, WebhookDetail, WebhookList, WebhookSecret
 from portal.tokens import TokenView
 from reporting import api as reports
@@ -26,6 +26,7 @@ urlpatterns = [
     path("steps/<int:pk>/refuse/", views.StepRefuse.as_view(), name="step-refuse"),
     path("steps/<int:pk>/extract/", StepExtract.as_view(), name="step-extract"),
     path("health-notices/", HealthNotices.as_view(), name="health-notices"),
+    path("health-notices/api/qd130/guiHoSoXmlQD4750", GatewayNotices.as_view(), name="health-notices-gateway"),
     path("verify/", Verify.as_view(), name="verify"),
     path("webhooks/", WebhookList.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", WebhookDetail.as_view(), name="webhook"),

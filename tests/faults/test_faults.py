@@ -296,32 +296,40 @@ def test_same_idempotency_key_five_at_once(stack: harness.Stack) -> None:
 
 def test_worker_killed_mid_delivery_to_the_national_portal(stack: harness.Stack, tmp_path) -> None:
     """(i) The pool process sending a status change to the national portal is killed (-9) while
-    the portal holds its call open: the change was received but never recorded as delivered, so it
-    is sent again with the same delivery id, which the receiver drops. Every change arrives, once
-    repeats are dropped, in the order it was written for its dossier."""
-    from tests.peers import Receiver
+    the portal (its emulator, tests/peers/national_portal.py) holds the DongBoHoSoMC call open: the
+    change was received but never recorded as delivered, so it is sent again with the same delivery
+    id (now as an update: TraCuuHoSo finds the dossier). Every change arrives, once repeats are
+    dropped, in the order it was written for its dossier, and is delivered."""
+    from tests.peers import NationalPortal
 
-    receiver = Receiver(harness.free_port(), tmp_path / "national.jsonl").start("200", delay="30:1")
-    env = {"NATIONAL_PORTAL_STATUS_URL": receiver.url, "OUTBOUND_RETRY_BASE": "1", "OUTBOUND_SWEEP_INTERVAL": "1"}
+    portal = NationalPortal(harness.free_port(), tmp_path / "national.jsonl").start(delay=(30.0, 1))
+    env = {
+        "NATIONAL_PORTAL_URL": portal.url,
+        "NATIONAL_PORTAL_AUTH_URL": portal.auth_url,
+        **{f"NATIONAL_PORTAL_{key.upper()}": value for key, value in portal.ACCOUNT.items()},
+        "OUTBOUND_RETRY_BASE": "1",
+        "OUTBOUND_SWEEP_INTERVAL": "1",
+    }
     try:
         stack.gunicorn(**env)
         client = stack.client("faults.integration")
         for number in range(3):
             _certificate, body = harness.birth_filing(number, "I")
-            body["national_code"] = f"G22.99-I-{number}"
+            body["national_code"], body["national_procedure_code"] = f"G22.99-I-{number}", "1.001193"
             assert client.post("/api/v1/bundles/", body).status_code == 201
         worker = stack.worker(concurrency=1, **env)
         stack.beat(**env)
-        harness.wait_until(lambda: bool(receiver.requests()), 60, "a status call in flight")
+        harness.wait_until(lambda: bool(portal.calls("DongBoHoSoMC")), 60, "a status call in flight")
         for pid in worker.children():
             os.kill(pid, signal.SIGKILL)
         stack.settled()
         undelivered = "SELECT 1 FROM outbound_delivery WHERE state <> 'delivered'"
         harness.wait_until(lambda: not stack.sql(undelivered), 120, "every change sent")
         written = {str(row[0]): row[1] for row in stack.sql("SELECT id, bundle_id FROM outbound_delivery")}
-        received = [request["headers"]["X-Lienthong-Delivery"] for request in receiver.requests()]
-        first_arrivals = list(dict.fromkeys(received))  # the receiver drops a repeated delivery id
-        problems = []
+        synchronised = portal.calls("DongBoHoSoMC")
+        received = [request["headers"]["X-Lienthong-Delivery"] for request in synchronised]
+        first_arrivals = list(dict.fromkeys(received))  # a repeated delivery id is dropped
+        problems = [f"refused: {r['answer']}" for r in portal.requests() if str(r["answer"].get("error_code")) != "0"]
         for bundle in set(written.values()):
             arrived = [delivery for delivery in first_arrivals if written.get(delivery) == bundle]
             order = "SELECT id FROM outbound_delivery WHERE bundle_id = %s ORDER BY position, created_at"
@@ -330,8 +338,8 @@ def test_worker_killed_mid_delivery_to_the_national_portal(stack: harness.Stack,
                 problems.append(f"dossier {bundle}: arrived in the order {arrived}, written {created}")
         repeats = len(received) - len(first_arrivals)
         if repeats < 1:
-            problems.append("the killed delivery was not sent again (no repeat reached the receiver)")
+            problems.append("the killed delivery was not sent again (no repeat reached the portal)")
         lost = len(set(written) - set(received))
         verdict("worker killed mid-delivery to the national portal", stack.dsn, len(written), lost, 0, problems)
     finally:
-        receiver.stop()
+        portal.stop()

@@ -5,12 +5,21 @@ from tests.cases.conftest import _fresh_rules_and_in_process_tasks, api, integra
 
 @pytest.fixture
 def national(tmp_path, settings):
-    """The national portal's status call, as a process; started by the test with its answers."""
-    from tests.faults.harness import free_port
-    from tests.peers import Receiver
+    """The national portal's integration service, as the emulator process (tests/peers/
+    national_portal.py); started by the test with its answers; the portal configured with its
+    account, and no session kept from an earlier test."""
+    from django.core.cache import cache
 
-    receiver = Receiver(free_port(), tmp_path / "national.jsonl")
-    settings.NATIONAL_PORTAL_STATUS_URL, settings.NATIONAL_PORTAL_TOKEN = receiver.url, "national-token"
+    from tests.faults.harness import free_port
+    from tests.peers import NationalPortal
+
+    portal = NationalPortal(free_port(), tmp_path / "national.jsonl")
+    settings.NATIONAL_PORTAL_URL, settings.NATIONAL_PORTAL_AUTH_URL = portal.url, portal.auth_url
+    settings.NATIONAL_PORTAL_USERNAME = portal.ACCOUNT["username"]
+    settings.NATIONAL_PORTAL_PASSWORD = portal.ACCOUNT["password"]
+    settings.NATIONAL_PORTAL_DSTCODE = portal.ACCOUNT["dstcode"]
+    settings.NATIONAL_PORTAL_MADONVI = portal.ACCOUNT["madonvi"]
     settings.OUTBOUND_RETRY_BASE = 60.0
-    yield receiver
-    receiver.stop()
+    cache.delete(f"outbound:national:session:{portal.ACCOUNT['username']}")
+    yield portal
+    portal.stop()

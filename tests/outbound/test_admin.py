@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from outbound.models import Delivery, DeliveryState
-from tests.outbound.test_national import filed, states, work
+from tests.outbound.test_national import filed, synced, work
 
 pytestmark = pytest.mark.django_db
 LISTS = [
@@ -43,13 +43,13 @@ def test_every_list_opens_at_the_same_cost_for_one_row_or_many(admin_client, api
 
 
 def test_the_dead_letter_action_sends_a_given_up_delivery_again(admin_client, api, integration, national, settings):
-    national.start("500")
+    national.start(DongBoHoSoMC=["http:500"])
     settings.OUTBOUND_GIVE_UP = 0.0
     filed(api, integration)
     work()
     dead = Delivery.objects.get(state=DeliveryState.DEAD)
     national.stop()
-    national.start("200")
+    national.start()
 
     page = admin_client.post(
         "/admin/outbound/delivery/", {"action": "replay", "_selected_action": [str(dead.pk)]}, follow=True
@@ -57,5 +57,5 @@ def test_the_dead_letter_action_sends_a_given_up_delivery_again(admin_client, ap
     work()
 
     assert "Đã gửi lại 1 lần gửi." in page.content.decode()
-    assert states(national)[-2:] == ["DA_TIEP_NHAN", "DANG_XU_LY"]
+    assert synced(national) == ["DA_TIEP_NHAN", "DANG_XU_LY"]
     assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 2

@@ -1,5 +1,5 @@
-"""Real peers the tests start as processes (an HTTP receiver, a test PKI, a remote signing
-service), and waiting for one to listen."""
+"""Real peers the tests start as processes (an HTTP receiver, the national portal's emulator, a
+test PKI, a remote signing service), and waiting for one to listen."""
 
 from __future__ import annotations
 
@@ -60,3 +60,44 @@ class Receiver:
 
     def requests(self) -> list[dict]:
         return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+
+class NationalPortal:
+    """tests/peers/national_portal.py on a port of its own (the account, dstcode and unit code the
+    tests configure the portal with), started with its planned answers, killed and started again;
+    its requests read back in the order they arrived."""
+
+    ACCOUNT = {"username": "lienthong-nghean", "password": "mat-khau-thu", "dstcode": "G22", "madonvi": "000.00.00.H41"}
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port, self.log = port, log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/auth"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/integration"
+
+    def start(self, ttl: float = 600.0, delay: tuple[float, int] = (0.0, 0), **answers: list[str]) -> NationalPortal:
+        config = {"port": self.port, "log": str(self.log), "ttl": ttl, "answers": answers, "delay": list(delay)}
+        command = [sys.executable, str(PEERS / "national_portal.py"), json.dumps({**config, **self.ACCOUNT})]
+        self.process = start_process(command, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def requests(self) -> list[dict]:
+        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+    def calls(self, service: str) -> list[dict]:
+        """The calls of one service (TraCuuHoSo, DongBoHoSoMC, CapNhatTienDoHoSoMC), "login" for the logins."""
+        if service == "login":
+            return [r for r in self.requests() if r["path"] == "/auth"]
+        return [r for r in self.requests() if r["path"] == "/integration" and r["body"].get("service") == service]

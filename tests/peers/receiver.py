@@ -1,5 +1,5 @@
 """An HTTP receiver run as its own process by the tests, standing for a brand-name SMS gateway's
-API, the national portal's status call or a partner's webhook endpoint:
+API or a partner's webhook endpoint (the national portal has its emulator, national_portal.py):
 `python tests/peers/receiver.py <port> <log file> <answers> [<seconds>:<count>]`. Each POST is
 appended to the log as one JSON line ({"headers", "body", "raw"}: the body parsed, and as sent)
 when it arrives; the answers are status codes given in turn ("500,200"), the last one repeated;
