@@ -36,7 +36,9 @@ def public(address: IPAddress) -> bool:
     return address not in NAT64_LOCAL and all(one.is_global and not one.is_multicast for one in reaches(address))
 
 
-def webhook_address_check(url: str) -> None:
+def webhook_address_check(url: str) -> bool:
+    """Refuses (Invalid under `url`) an address webhooks may not reach; returns whether it lies
+    inside the internal networks WEBHOOK_ALLOWED_NETWORKS names (or is loopback under DEBUG)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         raise Invalid({"url": [_("Give the receiver's full address, starting with https://, without a user name.")]})
@@ -63,3 +65,4 @@ def webhook_address_check(url: str) -> None:
             )
     if parts.scheme != "https" and not inside:
         raise Invalid({"url": [_("Webhooks go to https:// addresses only.")]})
+    return inside

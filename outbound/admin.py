@@ -15,7 +15,7 @@ class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "status_code", "error", "duration_ms"]
+    readonly_fields = ["at", "status_code", "error", "answer", "duration_ms"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -135,7 +135,10 @@ class Attempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
     at = models.DateTimeField(default=timezone.now)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # what the partner reads: never the answer's body
+    # The start of the receiver's answer, for the staff only (administration), and only from a
+    # receiver outside the internal networks webhooks may reach (an internal host's page stays unread).
+    answer = models.CharField(max_length=300, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:

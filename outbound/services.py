@@ -192,10 +192,12 @@ def _attempt(delivery: Delivery) -> bool:
     webhook's run of failures counted, and the webhook switched off after WEBHOOK_MAX_FAILURES."""
     started = time.monotonic()
     # The national portal speaks its own protocol, judged by the answer's error_code (outbound.national).
-    status, error = national.send(delivery) if delivery.subscription is None else _post(delivery)
+    status, error, answer = (*national.send(delivery), "") if delivery.subscription is None else _post(delivery)
     now = timezone.now()
     duration = round((time.monotonic() - started) * 1000)
-    Attempt.objects.create(delivery=delivery, at=now, status_code=status, error=error, duration_ms=duration)
+    Attempt.objects.create(
+        delivery=delivery, at=now, status_code=status, error=error, answer=answer, duration_ms=duration
+    )
     delivery.attempts += 1
     if not error:
         delivery.state, delivery.delivered_at, delivery.last_error = DeliveryState.DELIVERED, now, ""
@@ -212,23 +214,26 @@ def _attempt(delivery: Delivery) -> bool:
     return not error
 
 
-def _post(delivery: Delivery) -> tuple[int | None, str]:
-    """A partner's webhook: one POST, (its status, "" when 2xx or what went wrong)."""
-    status, error = None, ""
+def _post(delivery: Delivery) -> tuple[int | None, str, str]:
+    """A partner's webhook: one POST; its status, "" when 2xx or what went wrong as the partner
+    may read it (the status, never the answer's body: the URL may reach a host whose error page
+    is not the partner's to read), and the start of the answer for the staff, kept only from a
+    receiver outside the internal networks."""
+    status, error, kept = None, "", ""
     url, body, headers = _request(delivery)
     try:
-        webhook_address_check(url)
+        inside = webhook_address_check(url)
         answer = requests.post(
             url, data=body, headers=headers, timeout=settings.OUTBOUND_TIMEOUT, allow_redirects=False
         )
         status = answer.status_code
         if not 200 <= status < 300:
-            error = f"HTTP {status}: {answer.text[:200]}"
+            error, kept = f"HTTP {status}", "" if inside else answer.text[:300]
     except requests.RequestException as failure:
         error = f"{type(failure).__name__}: {failure}"[:300]
     except Invalid as refused:
         error = "; ".join(refused.errors["url"])[:300]
-    return status, error
+    return status, error, kept
 
 
 def _count(subscription: Subscription, error: str, now: datetime.datetime) -> None:

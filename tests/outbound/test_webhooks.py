@@ -339,3 +339,24 @@ def test_the_address_is_checked_again_at_delivery(api, integration):
     assert [(a["status_code"], a["error"]) for row in log for a in row["attempt_log"]] == [
         (None, "224.0.0.1 là địa chỉ nội bộ hoặc dành riêng, webhook không được gửi tới.")
     ]
+
+
+def test_a_partner_reads_the_status_of_a_failed_call_never_the_answers_body(api, integration, partner):
+    """Issue 28 §4: the receiver's error page (here '{"error": "busy"}' from an internal host)
+    reaches neither the partner's log nor its webhook's reason; from an internal host it is not
+    even kept for the staff."""
+    from outbound.models import Attempt
+
+    partner.start("500")
+    hook = subscribe(api, integration, partner.url, events=["dossier.received"]).json()
+    api(integration).post("/api/v1/bundles/", birth(), format="json")
+    work()
+
+    answer = api(integration).get(f"/api/v1/webhooks/{hook['id']}/deliveries/")
+    (row,) = answer.json()["results"]
+    assert (row["last_error"], [(a["status_code"], a["error"]) for a in row["attempt_log"]]) == (
+        "HTTP 500",
+        [(500, "HTTP 500")],
+    )
+    assert "busy" not in answer.content.decode()
+    assert list(Attempt.objects.values_list("error", "answer")) == [("HTTP 500", "")]
