@@ -23,6 +23,7 @@ import base64
 import binascii
 import contextlib
 import datetime
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from signxml.util import X509CertChainVerifier
 
 from health.models import HealthFacility, NoticeFormat, NoticeKind
 from portal.errors import Invalid
+from portal.middleware import NUL_MESSAGE, nul_paths
 
 logger = logging.getLogger(__name__)
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -235,6 +237,9 @@ def _signed_envelope(facility: HealthFacility, body: bytes) -> tuple[etree._Elem
         result = verifier.verify(root, parser=PARSER, expect_config=SIGNATURE)
     except SignXMLException as problem:
         raise _signature_refused(problem) from None
+    except etree.DocumentInvalid as problem:  # a Signature element that is not an XML signature
+        logger.info("hospital notice signature malformed: %s", problem)
+        raise _refused(_("the envelope carries no complete signature in CHUKYDONVI")) from None
     assert isinstance(result, VerifyResult)  # one reference expected: one result
     envelope = result.signed_xml
     if envelope is None or envelope.tag != "GIAMDINHHS":
@@ -410,11 +415,15 @@ def _fhir(facility: HealthFacility, body: bytes) -> Parsed:
     from pydantic import ValidationError
 
     try:
+        if paths := nul_paths(json.loads(body)):  # PostgreSQL stores no NUL, not even in JSON
+            raise Invalid({path: [str(NUL_MESSAGE)] for path in paths})
         bundle = Bundle.model_validate_json(body)
-    except ValidationError as refused:
+    except ValidationError as refused:  # before ValueError: pydantic's is one
         raise Invalid(
             {".".join(str(part) for part in error["loc"]) or "body": [error["msg"]] for error in refused.errors()}
         ) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise Invalid({"body": [_("The notice is not a JSON document.")]}) from None
     identifier = bundle.identifier
     kind = FHIR_KINDS.get(identifier.system or "") if identifier else None
     if bundle.type != "collection" or identifier is None or kind is None or not identifier.value:
@@ -448,7 +457,7 @@ def _fhir(facility: HealthFacility, body: bytes) -> Parsed:
         }
         mother_values = {
             "full_name": _name(mother),
-            "date_of_birth": mother.birthDate.isoformat() if mother.birthDate else "",
+            "date_of_birth": _day(mother.birthDate, "RelatedPerson.birthDate"),
             "id_number": _identifier(mother, CCCD),
         }
         f.values = {"mother.identifier": mother_values["id_number"], "mother.name": mother_values["full_name"]}
@@ -481,18 +490,17 @@ def _fhir(facility: HealthFacility, body: bytes) -> Parsed:
     f.values = {
         "Patient.identifier": _identifier(patient, CCCD),
         "Patient.name": _name(patient),
-        "Patient.deceasedDateTime": died.isoformat() if died else "",
+        "Patient.deceasedDateTime": str(died or ""),
         "RelatedPerson.identifier": _identifier(relative, CCCD) if relative else "",
     }
     for name in f.values:
         f.text(name, required=True)
     f.raise_problems()
-    assert died is not None
-    died_at = died if isinstance(died, datetime.datetime) else datetime.datetime.fromisoformat(str(died))
+    died_at = _moment(died, "Patient.deceasedDateTime")
     deceased = {
         "full_name": _name(patient),
         "sex": SEXES.get(patient.gender or "", ""),
-        "date_of_birth": patient.birthDate.isoformat() if patient.birthDate else "",
+        "date_of_birth": _day(patient.birthDate, "Patient.birthDate"),
         "id_number": f.id_number("Patient.identifier"),
         "date_of_death": died_at.astimezone(VIETNAM).date().isoformat(),
         "place_of_death": facility.name[:300],
@@ -536,11 +544,26 @@ def _relationship(resource: Any) -> str:
 def _birth_time(patient: Any) -> datetime.datetime:
     for extension in patient.extension or []:
         if extension.url == "http://hl7.org/fhir/StructureDefinition/patient-birthTime" and extension.valueDateTime:
-            moment = extension.valueDateTime
-            return moment if isinstance(moment, datetime.datetime) else datetime.datetime.fromisoformat(str(moment))
+            return _moment(extension.valueDateTime, "Patient.extension.valueDateTime")
     if patient.birthDate is None:
         raise Invalid({"Patient.birthDate": [_("The child's date of birth is required.")]})
-    return datetime.datetime.combine(patient.birthDate, datetime.time(), VIETNAM)
+    return _moment(patient.birthDate, "Patient.birthDate")
+
+
+def _moment(value: Any, field: str) -> datetime.datetime:
+    """A FHIR date or dateTime as a moment (a day: its start in Vietnam); a partial one ("2026",
+    "2026-11"), which FHIR allows and a register cannot take, refused under `field`."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=VIETNAM)
+    if isinstance(value, datetime.date):
+        return datetime.datetime.combine(value, datetime.time(), VIETNAM)
+    message = _("%(value)s is not a whole date: give the day, the month and the year.") % {"value": value}
+    raise Invalid({field: [message]})
+
+
+def _day(value: Any, field: str) -> str:
+    """A FHIR date as YYYY-MM-DD ("" when absent); a partial one refused under `field`."""
+    return _moment(value, field).date().isoformat() if value else ""
 
 
 def _address_codes(resource: Any) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError, Invalid
+from portal.middleware import NUL_MESSAGE, nul_paths
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -37,21 +38,6 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
-def _nul_paths(data: Any, prefix: str = "") -> list[str]:
-    """The field paths of a parsed JSON body whose key or text holds a NUL character."""
-    if isinstance(data, dict):
-        items = [(str(key), value) for key, value in data.items()]
-    elif isinstance(data, list):
-        items = [(str(index), value) for index, value in enumerate(data)]
-    else:
-        return [prefix or "non_field_errors"] if isinstance(data, str) and "\x00" in data else []
-    paths: list[str] = []
-    for key, value in items:
-        path = f"{prefix}.{key}".strip(".")
-        paths += [path.replace("\x00", "")] if "\x00" in key else _nul_paths(value, path)
-    return paths
-
-
 class JSONParser(parsers.JSONParser):
     """DRF's parser, refusing a NUL character anywhere in the body (PostgreSQL cannot store one,
     not even in a JSON column) with 400 naming each field, for free-form fields (a step's result)
@@ -59,9 +45,7 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        if paths := _nul_paths(data):
-            from portal.middleware import NUL_MESSAGE
-
+        if paths := nul_paths(data):
             raise exceptions.ValidationError({path: [str(NUL_MESSAGE)] for path in paths})
         return data
 

@@ -1,5 +1,6 @@
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,21 @@ logger = logging.getLogger(__name__)
 
 # Django's own words for the same refusal (forms.CharField, DRF's CharField), so one translation.
 NUL_MESSAGE = gettext_lazy("Null characters are not allowed.")
+
+
+def nul_paths(data: Any, prefix: str = "") -> list[str]:
+    """The field paths of a parsed JSON body whose key or text holds a NUL character."""
+    if isinstance(data, dict):
+        items = [(str(key), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [(str(index), value) for index, value in enumerate(data)]
+    else:
+        return [prefix or "non_field_errors"] if isinstance(data, str) and "\x00" in data else []
+    paths: list[str] = []
+    for key, value in items:
+        path = f"{prefix}.{key}".strip(".")
+        paths += [path.replace("\x00", "")] if "\x00" in key else nul_paths(value, path)
+    return paths
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):

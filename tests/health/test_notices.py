@@ -3,6 +3,7 @@ registered CA made in the test; every refusal stores nothing."""
 
 import base64
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -224,3 +225,44 @@ def test_a_notice_opened_in_the_administration_is_in_the_notices_trail(post, sig
         ("opened", "root"),
     ]
     assert PersonalDataAccess.objects.count() == 0
+
+
+def test_an_envelope_whose_signature_was_never_made_is_refused(post):
+    """Issue 28 (low): the template's empty Signature (never signed) was a 500."""
+    _refused(
+        post(envelope(CODE, "birth", BIRTH)),
+        {"CHUKYDONVI": ["Chữ ký số của cơ sở y tế không hợp lệ: phong bì không có chữ ký đầy đủ trong CHUKYDONVI."]},
+    )
+
+
+def test_a_nul_character_in_a_fhir_notice_is_refused_naming_its_field(post):
+    """Issue 28 (low): PostgreSQL stores no NUL, not even in JSON: it was a 500."""
+    import copy
+
+    notice = copy.deepcopy(FHIR_BIRTH)
+    notice["entry"][2]["resource"]["name"][0]["text"] = "Nguyễn\u0000Lan"
+    _refused(
+        post(json.dumps(notice).encode(), "application/fhir+json"),
+        {"entry.2.resource.name.0.text": ["Không được chứa ký tự NUL."]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "value", "where"),
+    [
+        (1, "birthDate", "2026", "Patient.birthDate"),
+        (1, "birthDate", "2026-11", "Patient.birthDate"),
+        (2, "birthDate", "1995", "RelatedPerson.birthDate"),
+    ],
+)
+def test_a_partial_fhir_date_is_refused_under_its_field(post, entry, field, value, where):
+    """Issue 28 (low): FHIR allows "2026" or "2026-11"; a register needs the whole date (a 500 before)."""
+    import copy
+
+    notice = copy.deepcopy(FHIR_BIRTH)
+    notice["entry"][1]["resource"].pop("extension")  # the birth time would stand for the date
+    notice["entry"][entry]["resource"][field] = value
+    _refused(
+        post(notice, "application/fhir+json"),
+        {where: [f"{value} không phải một ngày đầy đủ: hãy ghi đủ ngày, tháng và năm."]},
+    )
