@@ -39,6 +39,11 @@ const provider = new Provider(issuer, {
   },
 });
 
+// Why the provider refused something, on stderr (the tests show it when they fail).
+for (const event of ['grant.error', 'authorization.error', 'userinfo.error', 'server_error']) {
+  provider.on(event, (ctx, error) => console.error(`${event}: ${error.message} ${error.error_detail ?? ''}`));
+}
+
 const page = (title, body) => `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>${title}</title></head>
 <body><h1>${title}</h1>${body}</body></html>`;
 
