@@ -8,7 +8,7 @@ endpoints and algorithms come from discovery. Signed with RS256 and ES256, throu
 endpoint's three client authentications; then what goes wrong on the provider's side, each
 landing on the refused page (403) or the unavailable page (503) with one log line naming it: a key
 rotation (must keep working), a denied consent, a wrong client secret, an expired code, a missing
-claim, the provider stopped mid-flow, the JWKS or userinfo unreachable."""
+claim, userinfo about another subject, the provider stopped mid-flow, the JWKS or userinfo unreachable."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from agencies.models import User
 from citizens import provider as kept
 from tests.citizens.conftest import BINH, LAN, ROOT, point
 from tests.faults.harness import free_port
-from tests.peers import wait_for_port
+from tests.peers import PEERS, wait_for_port
 
 pytestmark = pytest.mark.django_db
 NODE = shutil.which("node")
@@ -330,6 +331,26 @@ def test_a_missing_personal_id_is_refused(page, live_server, shared, portal, cap
 
     visit.landed("/citizen/sign-in/refused/", 403, "#signin-refused")
     assert causes(caplog) == ["e-ID sign-in refused: missing claim personal_id (a 12-digit personal ID number)"]
+
+
+def test_userinfo_about_another_subject_is_refused(page, live_server, shared, portal, caplog):
+    """userinfo's answer, from the real provider, changed on the way to name another `sub`."""
+    port = free_port()
+    tamperer = subprocess.Popen([sys.executable, str(PEERS / "userinfo_tamperer.py"), str(port), shared.issuer + "/me"])
+    try:
+        assert wait_for_port(port, 10)
+        portal(shared, userinfo_endpoint=f"http://127.0.0.1:{port}/")
+        visit = Visit(page, live_server)
+
+        visit.sign_in(LAN)
+
+        visit.landed("/citizen/sign-in/refused/", 403, "#signin-refused")
+        assert causes(caplog) == [
+            "e-ID sign-in refused: userinfo is about another subject ('someone-else', not 'vneid-sub-7f3a')"
+        ]
+    finally:
+        tamperer.kill()
+        tamperer.wait()
 
 
 def test_the_provider_stopped_mid_flow_lands_on_the_unavailable_page(page, live_server, peers, portal, caplog):
