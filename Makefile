@@ -101,12 +101,13 @@ security: $(BIN)/.installed
 audit: $(BIN)/.installed
 	$(BIN)/pip-audit --requirement requirements.lock --strict --no-deps --disable-pip --progress-spinner off
 
-# axe-core, the accessibility engine the browser tests inject (package.json, pinned by
-# package-lock.json): `npm ci` when node_modules is missing or older than the lock. Without npm
-# (optional for `make test`, required by CI) the accessibility tests skip and say why.
+# axe-core, the accessibility engine the browser tests inject, and oidc-provider, the OpenID
+# provider of the e-ID sign-in tests (package.json, pinned by package-lock.json): `npm ci` when
+# node_modules is missing or older than the lock. Without npm (optional for `make test`, required
+# by CI) those tests skip and say why.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
-	else echo "npm not installed: the accessibility browser tests will be skipped (apt-get install npm)"; fi
+	else echo "npm not installed: the accessibility and node-oidc-provider tests will be skipped (apt-get install npm)"; fi
 
 pytest: $(BIN)/.installed node_modules/.installed
 	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)

@@ -7,6 +7,7 @@ app_name = "citizen"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/refused/", views.signin_failed, name="signin-failed"),
+    path("sign-in/unavailable/", views.signin_unavailable, name="signin-unavailable"),
     path("sign-in/level-2/", views.SignInAgain.as_view(), name="signin-level2"),
     path("file/<str:kind>/", views.file, name="file"),
     path("file/<str:kind>/part/", views.intake_part, name="intake-part"),

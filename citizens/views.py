@@ -20,7 +20,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
@@ -38,7 +37,7 @@ from cases.services.outbox import notices_stop_url
 from cases.views import slip_response
 from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_slots, scans, scans_refused
 from citizens import signin
-from citizens.oidc import SESSION_ERROR
+from citizens.oidc import SESSION_ERROR, SignIn
 from health.models import NoticeKind
 from health.selectors import filing_data, offers_for
 from portal.access import PortalRequest
@@ -84,10 +83,17 @@ def home(request: PortalRequest) -> HttpResponse:
 
 
 def signin_failed(request: HttpRequest) -> HttpResponse:
-    """Where a refused e-ID sign-in lands (LOGIN_REDIRECT_URL_FAILURE): why, in plain words, and a
-    way to try again. The technical reason is in the log, not on the page."""
-    refused = request.session.pop(SESSION_ERROR, "")
-    return render(request, "citizens/signin_failed.html", {"refused": bool(refused)}, status=403 if refused else 200)
+    """Where a refused e-ID sign-in lands (LOGIN_REDIRECT_URL_FAILURE): why, in plain words (the
+    provider's answer could not be accepted, or the citizen declined there), and a way to try
+    again (403). The technical reason is in the log, not on the page."""
+    how = request.session.pop(SESSION_ERROR, "")
+    return render(request, "citizens/signin_failed.html", {"how": how}, status=403)
+
+
+def signin_unavailable(request: HttpRequest) -> HttpResponse:
+    """Where an e-ID sign-in lands when the provider cannot be reached (503)."""
+    request.session.pop(SESSION_ERROR, None)
+    return render(request, "citizens/signin_unavailable.html", status=503)
 
 
 def offers(request: PortalRequest) -> list[dict[str, str]]:
@@ -204,7 +210,7 @@ def file(request: PortalRequest, kind: str) -> HttpResponse:
     return CitizenIntake(request, kind).handle()
 
 
-class SignInAgain(OIDCAuthenticationRequestView):
+class SignInAgain(SignIn):
     """Sign in again at a level that may file: the identity provider is asked for those levels
     (`acr_values`, settings.OIDC_ACR_FILING) and to sign the person in anew (`prompt=login`);
     then back to `next`, as with the first sign-in (the new level replaces the old in the session)."""

@@ -436,24 +436,39 @@ LOGGING = {
 # Citizens' e-ID sign-in (OpenID Connect): the assurance levels (`acr` of the ID token) that may
 # file a dossier; a sign-in at a lower level may only track its dossiers.
 OIDC_ACR_FILING = frozenset(env.list("OIDC_ACR_FILING", default=["2", "3"]))
-# The provider (mozilla-django-oidc reads the OIDC_* names): by default the development provider
-# (idp/) that `make run` starts on port 8001.
+# The provider (mozilla-django-oidc reads the OIDC_* names; citizens.oidc and citizens.provider
+# the rest): by default the development provider (idp/) that `make run` starts on port 8001. The
+# endpoints come from the issuer's discovery document (/.well-known/openid-configuration) unless
+# set here; the ID token's algorithms are those it announces that OIDC_SIGN_ALGORITHMS admits
+# (`none` and HS* never are).
 OIDC_ISSUER = env("OIDC_ISSUER", default="http://127.0.0.1:8001/o")
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="lien-thong")
 OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="dev-secret")
-OIDC_RP_SIGN_ALGO = "RS256"
-OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default=OIDC_ISSUER + "/authorize/")
-OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default=OIDC_ISSUER + "/token/")
-OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default=OIDC_ISSUER + "/userinfo/")
-OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default=OIDC_ISSUER + "/.well-known/jwks.json")
-OIDC_RP_SCOPES = "openid profile"
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
+OIDC_SIGN_ALGORITHMS = env.list("OIDC_SIGN_ALGORITHMS", default=["RS256", "PS256", "ES256"])
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid profile")
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": env("OIDC_ACR_VALUES", default="2")}  # asks; the provider decides
-# The ID token's claims that carry the personal ID number and the level (VNeID's names unverified).
+# How the portal authenticates at the token endpoint: client_secret_basic, client_secret_post, or
+# private_key_jwt (a JWT signed with the PEM key OIDC_CLIENT_PRIVATE_KEY, whose public half the
+# provider holds under OIDC_CLIENT_KEY_ID).
+OIDC_TOKEN_AUTH_METHOD = env("OIDC_TOKEN_AUTH_METHOD", default="client_secret_basic")
+OIDC_CLIENT_PRIVATE_KEY = env("OIDC_CLIENT_PRIVATE_KEY", default="")
+OIDC_CLIENT_KEY_ID = env("OIDC_CLIENT_KEY_ID", default="")
+OIDC_CLIENT_ASSERTION_ALGORITHM = env("OIDC_CLIENT_ASSERTION_ALGORITHM", default="RS256")
+# The claims (ID token or userinfo) that carry the personal ID number, the level, the name and the
+# birth date (VNeID's names unverified).
 OIDC_CLAIM_PERSONAL_ID = env("OIDC_CLAIM_PERSONAL_ID", default="personal_id")
 OIDC_CLAIM_LEVEL = env("OIDC_CLAIM_LEVEL", default="acr")
-OIDC_TIMEOUT = 10  # seconds for the token and key requests
+OIDC_CLAIM_NAME = env("OIDC_CLAIM_NAME", default="name")
+OIDC_CLAIM_BIRTHDATE = env("OIDC_CLAIM_BIRTHDATE", default="birthdate")
+OIDC_TIMEOUT = 10  # seconds for each request to the provider
+OIDC_AUTHENTICATE_CLASS = "citizens.oidc.SignIn"
+OIDC_CALLBACK_CLASS = "citizens.oidc.Callback"
 LOGIN_REDIRECT_URL_FAILURE = "/citizen/sign-in/refused/"  # a path: the library does not resolve names
 
 # Hospital notices (health/): where the facility's XML signature must sit in the envelope

@@ -158,8 +158,10 @@ def anonymous_pages(page, url: str, check: Check) -> None:
     page.locator("form.card button[type=submit]").click()
     page.locator("#verdict").wait_for()
     check("verify: an unsigned PDF's verdict")
-    visit(page, url + "/citizen/sign-in/refused/")
+    visit(page, url + "/citizen/sign-in/refused/", 403)
     check("citizen sign-in refused")
+    visit(page, url + "/citizen/sign-in/unavailable/", 503)
+    check("citizen sign-in: the provider unavailable")
     visit(page, url + "/no-such-page/", 404)
     check("404")
 

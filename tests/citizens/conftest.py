@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from axes.utils import reset
 
+from citizens.provider import forget
 from tests.cases.conftest import _fresh_rules_and_in_process_tasks, officer  # noqa: F401
 from tests.faults.harness import free_port
 from tests.peers import wait_for_port
@@ -25,12 +26,19 @@ class Provider:
     process: subprocess.Popen
 
     def point(self, settings, token_endpoint: str = "") -> None:
-        """Point the portal (the live server's thread reads these settings) at this provider."""
-        settings.OIDC_ISSUER = self.issuer
-        settings.OIDC_OP_AUTHORIZATION_ENDPOINT = self.issuer + "/authorize/"
-        settings.OIDC_OP_TOKEN_ENDPOINT = token_endpoint or self.issuer + "/token/"
-        settings.OIDC_OP_USER_ENDPOINT = self.issuer + "/userinfo/"
-        settings.OIDC_OP_JWKS_ENDPOINT = self.issuer + "/.well-known/jwks.json"
+        """Point the portal (the live server's thread reads these settings) at this provider: its
+        issuer only, the endpoints from its discovery document (but the token endpoint if given)."""
+        point(settings, self.issuer, token_endpoint=token_endpoint)
+
+
+def point(settings, issuer: str, **endpoints: str) -> None:
+    """The portal's settings for the provider at this issuer, nothing fetched from another kept."""
+    settings.OIDC_ISSUER = issuer
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = endpoints.get("authorization_endpoint", "")
+    settings.OIDC_OP_TOKEN_ENDPOINT = endpoints.get("token_endpoint", "")
+    settings.OIDC_OP_USER_ENDPOINT = endpoints.get("userinfo_endpoint", "")
+    settings.OIDC_OP_JWKS_ENDPOINT = endpoints.get("jwks_uri", "")
+    forget()
 
 
 def start_provider(state: Path, redirect_uri: str, id_token_seconds: int = 300) -> Provider:

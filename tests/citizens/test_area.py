@@ -225,6 +225,7 @@ def test_a_level_1_sign_in_opening_the_filing_page_is_asked_to_sign_in_again_at_
     """Issue 26 §7.5: not the generic 403 ("ask the administrator") but what to do, and a button
     that asks the identity provider for a level-2 sign-in and comes back to the page."""
     settings.OIDC_ACR_FILING = frozenset({"2", "3"})
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://sso.example.gov.vn/o/authorize/"
     sign_in(client, citizen_user(), level="1")
 
     response = client.get("/citizen/file/birth/")
