@@ -8,8 +8,13 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Places, agencies and people")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+
         from agencies.models import AdministrativeUnit, Jurisdiction, Office
         from agencies.selectors import routing_cache_clear
+        from portal.authentication import failure_counted
+
+        user_login_failed.connect(failure_counted, dispatch_uid="sign-in-failures-per-address")
 
         # A unit, office or jurisdiction saved in this process applies at once here (the admin, the
         # reference-data commands, tests); other processes see it within the cache's minute.

@@ -106,7 +106,7 @@ def sign_in_locked_message() -> str:
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:
     """django-axes' answer once locked: JSON for the API, the sign-in page with the message otherwise."""
-    message = sign_in_locked_message()
+    message = getattr(request, "sign_in_refusal", "") or sign_in_locked_message()
     status = settings.AXES_HTTP_RESPONSE_CODE
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)

@@ -189,11 +189,18 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per account; per address: SIGN_IN_ADDRESS_LIMIT
+# Per address only at a ceiling a whole office behind one address never reaches in a day of typos
+# (failures within an hour, any account, e-ID refusals included); per account, slowing down before
+# the lock: after SIGN_IN_SLOW_AFTER failures each try waits 2, 4, 8… s (portal/authentication.py).
+SIGN_IN_ADDRESS_LIMIT = env.int("SIGN_IN_ADDRESS_LIMIT", default=100)
+SIGN_IN_SLOW_AFTER = env.int("SIGN_IN_SLOW_AFTER", default=2)
 AXES_CLIENT_IP_CALLABLE = "portal.client.client_address"
 AXES_LOCKOUT_CALLABLE = "portal.client.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try (locked, too soon) is not a new failure
+AXES_RESET_ON_SUCCESS = True  # a success starts the account's count again
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -56,6 +57,8 @@ class TokenView(APIView):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
+        # A sign-in like the pages' (django-axes starts the account's count of failures again).
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         token, created = Token.objects.get_or_create(user=user)
         if not created and token_expired(token):
             token.delete()
