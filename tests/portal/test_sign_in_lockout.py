@@ -13,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -172,7 +173,7 @@ def e_id_callback(address: str):
     """A refused e-ID sign-in: the provider's callback with a code that leads nowhere, through
     django.contrib.auth.authenticate and every backend, as the callback view calls it."""
     request = RequestFactory().get("/oidc/callback/", {"code": "expired", "state": "s"}, REMOTE_ADDR=address)
-    SessionMiddleware(lambda _request: None).process_request(request)
+    SessionMiddleware(lambda _request: HttpResponse()).process_request(request)
     return request, authenticate(request=request)
 
 
