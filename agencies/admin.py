@@ -50,7 +50,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["commune", "office", "province"]
     fieldsets = [
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Role in the portal"), {"fields": ["role", "commune", "office", "province"]}),
+        (_("Role in the portal"), {"fields": ["role", "commune", "office", "province", "heads_workplace"]}),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,

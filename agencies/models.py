@@ -231,6 +231,13 @@ class User(AbstractUser):
         related_name="provincial_staff",
         limit_choices_to={"level": UnitLevel.PROVINCE},
     )
+    # Heads the office (an officer) or the commune's one-stop desk (a clerk): may unlock the
+    # sign-in of the staff there (portal.views.sign_in_locks).
+    heads_workplace = models.BooleanField(
+        _("heads the office or desk"),
+        default=False,
+        help_text=_("May unlock the sign-in of the staff of the same office (or the same commune's desk)."),
+    )
     # A citizen's personal ID number (số định danh cá nhân, 12 digits): the account's key, from
     # the identity provider's signed ID token. Empty for every other role.
     personal_id = models.CharField(_("personal ID number"), max_length=12, blank=True, default="", editable=False)

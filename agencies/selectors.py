@@ -121,3 +121,38 @@ def seat_of(successions: list[UnitSuccession]) -> str:
         return whole[0]
     same = [s.new.code for s in successions if s.new.code == s.old.code]
     return same[0] if same else min(s.new.code for s in successions)
+
+
+def staff_led_by(user: User) -> QuerySet[User]:
+    """The staff whose sign-in `user` may unlock: the officers of the office they head, or the
+    clerks of the commune whose desk they head (themselves excepted); nobody for anyone else."""
+    if not user.heads_workplace:
+        return User.objects.none()
+    if user.role == UserRole.OFFICER and user.office_id:
+        staff = User.objects.filter(role=UserRole.OFFICER, office_id=user.office_id)
+    elif user.role == UserRole.CLERK and user.commune_id:
+        staff = User.objects.filter(role=UserRole.CLERK, commune_id=user.commune_id)
+    else:
+        return User.objects.none()
+    return staff.exclude(pk=user.pk)
+
+
+def sign_in_locks_for(*, user: User) -> list[dict[str, object]]:
+    """The failed sign-ins on record for the staff `user` heads, newest first: who, how many
+    failures, the last one, and whether the account is locked now. Two queries, whatever the staff."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    staff = {person.username: person for person in staff_led_by(user).only("username", "first_name", "last_name")}
+    attempts = AccessAttempt.objects.filter(username__in=list(staff)).order_by("-attempt_time")
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return [
+        {
+            "user": staff[attempt.username],
+            "failures": attempt.failures_since_start,
+            "last": attempt.attempt_time,
+            "locked": attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT and attempt.attempt_time > since,
+        }
+        for attempt in attempts
+    ]

@@ -461,3 +461,19 @@ def desk_contacts_seed(*, path: Path = DESK_CONTACTS) -> int:
                 changed.append(unit)
         AdministrativeUnit.objects.bulk_update(changed, ["desk_address", "desk_phone"], batch_size=500)
     return len(changed)
+
+
+def sign_in_unlock(*, head: User, username: str) -> None:
+    """The head of an office or desk lets one of their staff sign in again: the account's failed
+    sign-ins are cleared (django-axes). NotFound for anyone outside the staff they head."""
+    import logging
+
+    from axes.utils import reset
+
+    from agencies.selectors import staff_led_by
+    from portal.errors import NotFound
+
+    if not staff_led_by(head).filter(username=username).exists():
+        raise NotFound(_("No such person among the staff you head."))
+    reset(username=username)
+    logging.getLogger(__name__).info("sign-in of %s unlocked by %s", username, head.username)

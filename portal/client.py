@@ -100,7 +100,7 @@ def sign_in_locked_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return _(
         "Too many failed sign-in attempts for this account or from this address. "
-        "Try again in %(minutes)d minutes, or ask an administrator to unlock it."
+        "Try again in %(minutes)d minutes, or ask the head of your office or an administrator to unlock it."
     ) % {"minutes": minutes}
 
 

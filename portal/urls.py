@@ -22,6 +22,7 @@ urlpatterns = [
     path("track/", track, name="track"),
     path("track/notices/stop/<str:token>/", notices_stop, name="notices-stop"),
     path("integration/", views.integration, name="integration"),
+    path("staff/sign-in/", views.sign_in_locks, name="sign-in-locks"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

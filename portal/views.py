@@ -2,7 +2,9 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from agencies.choices import UserRole
-from portal.access import role_required
+from portal.access import PortalRequest, role_required
 from portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,22 @@ def integration(request: HttpRequest) -> HttpResponse:
         context["deliveries"] = delivery_list_for_user(user=user)  # type: ignore[arg-type]
         context["recent"] = RECENT_DELIVERIES
     return render(request, "portal/integration.html", context)
+
+
+@role_required(UserRole.CLERK, UserRole.OFFICER)
+def sign_in_locks(request: PortalRequest) -> HttpResponse:
+    """The head of an office or desk: their staff's failed sign-ins, and unlocking one (POST
+    `username`), so a locked colleague need not wait for the administrator."""
+    from agencies.selectors import sign_in_locks_for
+    from agencies.services import sign_in_unlock
+
+    if not request.user.heads_workplace:
+        raise PermissionDenied
+    if request.method == "POST":
+        sign_in_unlock(head=request.user, username=request.POST.get("username", ""))
+        messages.success(request, _("The account can sign in again."))
+        return redirect("sign-in-locks")
+    return render(request, "portal/sign_in_locks.html", {"rows": sign_in_locks_for(user=request.user)})
 
 
 def _database_state() -> dict[str, Any]:

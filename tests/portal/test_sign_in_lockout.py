@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 LOCKED = (
     "Quá nhiều lần đăng nhập sai cho tài khoản này hoặc từ địa chỉ này. "
-    "Hãy thử lại sau 15 phút, hoặc nhờ quản trị viên mở khóa."
+    "Hãy thử lại sau 15 phút, hoặc nhờ người đứng đầu cơ quan hoặc quản trị viên mở khóa."
 )
 
 
@@ -227,3 +227,42 @@ def test_the_administrator_unlocks_the_account_in_the_admin(clerk, admin_user, c
     assert response.status_code == 302
     assert AccessAttempt.objects.filter(username="clerk").count() == 0
     assert page_login(Client(), "clerk", "pw", address="10.0.3.1").status_code == 302
+
+
+def test_the_head_of_an_office_unlocks_their_staff_and_nobody_elses(make_user, clock):
+    """Issue 28 §3: the head of the police office sees their officers' failed sign-ins, newest
+    first, and unlocks one; an officer of the justice office is not theirs to touch; a colleague
+    who is not a head gets 403. The page costs the same queries for one row or two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    head = make_user(UserRole.OFFICER, agency_role="residence", username="truong-cong-an", heads_workplace=True)
+    locked = make_user(
+        UserRole.OFFICER, agency_role="residence", username="can-bo-a", first_name="An", last_name="Lê Văn"
+    )
+    make_user(UserRole.OFFICER, agency_role="residence", username="can-bo-b")
+    make_user(UserRole.OFFICER, agency_role="civil_status", username="tu-phap")
+    spaced(clock, [lambda: token("can-bo-a", "wrong", "10.0.6.1")] * 5)
+    spaced(clock, [lambda: token("tu-phap", "wrong", "10.0.6.2")] * 5)
+    page = Client()
+    page.force_login(head)
+    with CaptureQueriesContext(connection) as one_row:
+        page.get("/staff/sign-in/")
+    spaced(clock, [lambda: token("can-bo-b", "wrong", "10.0.6.3")])
+
+    with CaptureQueriesContext(connection) as two_rows:
+        rows = page.get("/staff/sign-in/")
+    foreign = page.post("/staff/sign-in/", {"username": "tu-phap"})
+    unlocked = page.post("/staff/sign-in/", {"username": "can-bo-a"})
+    colleague = Client()
+    colleague.force_login(locked)
+
+    html = rows.content.decode()
+    assert rows.status_code == 200 and "tu-phap" not in html
+    assert html.index("(can-bo-b)") < html.index("(can-bo-a)")  # newest first
+    assert "Đang bị khóa" in html and "Mở khóa cho Lê Văn An" in html
+    assert len(one_row) == len(two_rows)
+    assert (foreign.status_code, unlocked.status_code) == (404, 302)
+    assert token("can-bo-a", "pw").status_code == 200
+    assert token("tu-phap", "pw").status_code == 429
+    assert colleague.get("/staff/sign-in/").status_code == 403
