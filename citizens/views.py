@@ -246,6 +246,7 @@ def bundle(request: PortalRequest, code: str, *, refused: list[ScanSlot] | None 
         "supply_kinds": [*to_bring, *([] if OTHER_DOCUMENT in to_bring else [OTHER_DOCUMENT])],
         "notices_stop_url": notices_stop_url(page.bundle) if page.bundle.notices_stopped_at is None else "",
         "reads": bundle_reads_for_citizen(bundle=page.bundle),
+        "may_file": signin.may_file(request),  # a lower level only follows: supplying is acting
     }
     return render(request, "citizens/bundle.html", context, status=400 if refused else 200)
 
@@ -254,13 +255,20 @@ def bundle(request: PortalRequest, code: str, *, refused: list[ScanSlot] | None 
 @citizen_required
 def supply(request: PortalRequest, code: str) -> HttpResponse:
     """Supply the missing documents online: their scans are attached and the returned steps go back
-    to their offices' queues with a new clock, in one transaction (a refused scan changes nothing)."""
+    to their offices' queues with a new clock, in one transaction (a refused scan changes nothing).
+    Below the filing level, told so with the way to sign in again (403), as filing is."""
+    if not signin.may_file(request):
+        return render(request, "citizens/level_needed.html", {"next": request.get_full_path()}, status=403)
     rows, documents = scans(request, SUPPLY_ROWS, "supply-{}-kind", "supply-{}-file")
     try:
         if not documents:
             raise Invalid({"documents.1.file": [_("Choose the scanned file.")]})
         services.bundle_supplement(
-            user=request.user, code=code, note=request.POST.get("note", "").strip(), documents=documents
+            user=request.user,
+            code=code,
+            note=request.POST.get("note", "").strip(),
+            documents=documents,
+            assurance=signin.level(request),
         )
     except Invalid as problems:
         if not scans_refused(problems):  # not a scan's refusal: said at the first file

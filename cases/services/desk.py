@@ -7,12 +7,14 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 import django_fsm as fsm
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from agencies.choices import UserRole
 from agencies.models import User
 from cases import access, rules
 from cases.attachments import attachment_check
@@ -122,10 +124,17 @@ def bundle_actions(*, user: User, bundle: Bundle) -> list[str]:
     return [name for name, action in DESK_ACTIONS.items() if action.refusal(user, bundle) is None]
 
 
-def bundle_supplement(*, user: User, code: str, note: str, documents: Sequence[Document] = ()) -> Bundle:
+def bundle_supplement(
+    *, user: User, code: str, note: str, documents: Sequence[Document] = (), assurance: str = ""
+) -> Bundle:
     """The missing documents arrived: every returned step goes back to its queue with a new clock.
     With `documents` (the citizen supplying online), their scans are attached in the same
-    transaction: a refused scan changes nothing."""
+    transaction: a refused scan changes nothing. A citizen acts only after an e-ID sign-in at a
+    level that may file (`assurance`); a lower level only follows the dossier."""
+    if user.role == UserRole.CITIZEN and str(assurance) not in settings.OIDC_ACR_FILING:
+        raise Forbidden(
+            _("Your e-ID sign-in lets you follow your dossiers but not act on them: sign in again at level 2.")
+        )
     content_types = documents_checked(documents)
     with transaction.atomic():
         bundle = _locked_bundle(user, code, access.SUPPLY)

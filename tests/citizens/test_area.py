@@ -450,3 +450,25 @@ def test_my_dossier_costs_the_same_queries_for_1_or_60_reads(client, make_user, 
     services.personal_data_access_record(user=clerk, bundles=[bundle] * 60, channel="web", kind="list")
 
     assert queries() == one == CITIZEN_DOSSIER_QUERIES
+
+
+def test_a_level_1_sign_in_follows_a_returned_dossier_but_does_not_supply_it(client, returned):
+    """Issue 28 (low): the README says level 1 only follows; it could still supply scans and so
+    reopen the returned steps. Now the page says what to do instead, the form is not offered, the
+    POST is 403 and the service refuses, and nothing changes."""
+    user = User.objects.get(personal_id="040195001234")
+    sign_in(client, user, level="1")
+    events = returned.events.count()
+
+    page = client.get(f"/citizen/dossiers/{returned.code}/").content.decode()
+    sent = client.post(
+        f"/citizen/dossiers/{returned.code}/supply/",
+        {"supply-1-kind": "Giấy chứng sinh", "supply-1-file": SimpleUploadedFile("g.pdf", PDF, "application/pdf")},
+    )
+
+    assert 'id="supply-level"' in page and 'action="/citizen/dossiers/' not in page
+    assert sent.status_code == 403
+    with pytest.raises(Forbidden):
+        services.bundle_supplement(user=user, code=returned.code, note="", assurance="1")
+    assert returned.events.count() == events and returned.attachments.count() == 0
+    assert returned.steps.get(procedure_id="birth_registration").state == StepState.RETURNED
