@@ -31,6 +31,16 @@ class HealthFacility(models.Model):
         _("certificate authorities (PEM)"),
         help_text=_("The CA certificates whose certificates may sign this facility's notices, in PEM, one or more."),
     )
+    signer_ids = models.CharField(
+        _("identifiers in its signing certificates"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What the subject of this facility's own signing certificates carries (its tax code as the CA writes "
+            "it, e.g. MST:2900325869, or its facility code), comma-separated. Required when its CA is registered "
+            "for another facility too: a certificate of a CA two hospitals share is then bound to this one by it."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

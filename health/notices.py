@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from django.conf import settings
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -116,10 +116,7 @@ class FacilityVerifier(XMLVerifier):
 
     def __init__(self, ca_pem: str) -> None:
         super().__init__()
-        try:
-            self.cas = x509.load_pem_x509_certificates(ca_pem.encode())
-        except ValueError:
-            self.cas = []
+        self.cas = _certificates(ca_pem)
         self.chain: list[x509.Certificate] = []
 
     def get_cert_chain_verifier(self, ca_pem_file: Any, ee_policy: Any, ca_policy: Any) -> X509CertChainVerifier:
@@ -180,6 +177,39 @@ def _signature_refused(problem: SignXMLException) -> Invalid:
 def _cn(cert: x509.Certificate) -> str:
     names = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
     return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def _bound(facility: HealthFacility, chain: list[x509.Certificate], cas: list[x509.Certificate]) -> None:
+    """The signing certificate is this facility's, not only its CA's: when the facility names what
+    its certificates carry (`signer_ids`), or when a CA in the chain is registered for another
+    facility too (two hospitals buying from one CA), the certificate's subject must carry one of
+    the facility's identifiers as a whole value or a whole part of one ("MST:2900325869")."""
+    issuers = {cert.issuer for cert in chain}
+    used = {ca.fingerprint(hashes.SHA256()) for ca in cas if ca.subject in issuers}
+    shared = any(
+        used & {ca.fingerprint(hashes.SHA256()) for ca in _certificates(other.ca_pem)}
+        for other in HealthFacility.objects.filter(active=True).exclude(pk=facility.pk).only("ca_pem")
+    )
+    wanted = {part.strip().casefold() for part in facility.signer_ids.split(",") if part.strip()}
+    if not (wanted or shared):
+        return
+    carried = set()
+    for attribute in chain[0].subject:
+        value = str(attribute.value).casefold()
+        carried |= {value, *(part for part in re.split(r"[\s:;,=/]+", value) if part)}
+    if not wanted & carried:
+        name = chain[0].subject.rfc4514_string()
+        raise _refused(
+            _("the signing certificate (%(name)s) does not carry this facility's identifier %(ids)s")
+            % {"name": name, "ids": facility.signer_ids or _("(none registered: the province must register it)")}
+        )
+
+
+def _certificates(pem: str) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(pem.encode())
+    except ValueError:
+        return []
 
 
 def _not_revoked(chain: list[x509.Certificate], cas: list[x509.Certificate]) -> None:
@@ -245,6 +275,7 @@ def _signed_envelope(facility: HealthFacility, body: bytes) -> tuple[etree._Elem
     if envelope is None or envelope.tag != "GIAMDINHHS":
         raise _refused(_("it must cover the whole GIAMDINHHS envelope"))
     if verifier.chain:
+        _bound(facility, verifier.chain, verifier.cas)
         _not_revoked(verifier.chain, verifier.cas)
     if (code := envelope.findtext("THONGTINDONVI/MACSKCB") or "").strip() != facility.code:
         message = _("The notice is from facility %(code)s, not from this API client's.") % {"code": code}

@@ -42,10 +42,13 @@ class Signer:
         return etree.tostring(signed, xml_declaration=True, encoding="utf-8")
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    )
+def _name(common_name: str, subject_id: str = "") -> x509.Name:
+    """A subject in Vietnam; with `subject_id`, the UID a Vietnamese CA writes the holder's tax code
+    in ("MST:2900325869")."""
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if subject_id:
+        attributes.append(x509.NameAttribute(NameOID.USER_ID, subject_id))
+    return x509.Name(attributes)
 
 
 def _usage(**allowed: bool) -> x509.KeyUsage:
@@ -56,7 +59,7 @@ def _usage(**allowed: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**{name: allowed.get(name, False) for name in names})
 
 
-def make_signer(ca_name: str, signer_name: str, *, valid_days: int = 365) -> Signer:
+def make_signer(ca_name: str, signer_name: str, *, valid_days: int = 365, subject_id: str = "") -> Signer:
     """A fresh CA (RSA 2048, SHA-256) and a signing certificate it issued (digitalSignature and
     nonRepudiation only: signxml refuses a certificate that may not sign, or the CA's own)."""
     now = datetime.datetime.now(datetime.UTC)
@@ -75,7 +78,7 @@ def make_signer(ca_name: str, signer_name: str, *, valid_days: int = 365) -> Sig
         .sign(ca_key, hashes.SHA256())
     )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = issue(ca, ca_key, signer_name, key.public_key(), valid_days=valid_days)
+    cert = issue(ca, ca_key, signer_name, key.public_key(), valid_days=valid_days, subject_id=subject_id)
     return Signer(ca=ca, ca_key=ca_key, cert=cert, key=key)
 
 
@@ -86,12 +89,13 @@ def issue(
     public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
     *,
     valid_days: int = 365,
+    subject_id: str = "",
 ) -> x509.Certificate:
     """A signing certificate `ca` issues for `public_key` (RSA or EC)."""
     now = datetime.datetime.now(datetime.UTC)
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(signer_name))
+        .subject_name(_name(signer_name, subject_id))
         .issuer_name(ca.subject)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())

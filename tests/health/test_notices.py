@@ -12,7 +12,7 @@ from lxml import etree
 from agencies.choices import UserRole
 from health.models import HealthNotice, NoticeEvent
 from health.pki import PLACEHOLDER, envelope
-from tests.health.conftest import BIRTH, CODE, HUNG, LAN, signed
+from tests.health.conftest import BIRTH, CODE, DEATH, HUNG, LAN, signed
 
 pytestmark = pytest.mark.django_db
 HANOI = datetime.timezone(datetime.timedelta(hours=7))
@@ -266,3 +266,40 @@ def test_a_partial_fhir_date_is_refused_under_its_field(post, entry, field, valu
         post(notice, "application/fhir+json"),
         {where: [f"{value} không phải một ngày đầy đủ: hãy ghi đủ ngày, tháng và năm."]},
     )
+
+
+def test_a_certificate_of_a_ca_two_hospitals_share_signs_for_its_own_facility_only(post, facility, make_user):
+    """Issue 28 (low): two hospitals buy certificates from one CA; facility A's certificate used
+    to be accepted for facility B's MACSKCB. A CA registered for two facilities binds each
+    certificate to its facility by the identifier its subject carries (UID "MST:…")."""
+    from health.models import HealthFacility
+    from health.pki import make_signer
+
+    shared = make_signer("CA dùng chung — test", "Bệnh viện Sản Nhi Nghệ An — test", subject_id="MST:2900000001")
+    facility.ca_pem, facility.signer_ids = shared.ca_pem, "MST:2900000001"
+    facility.save()
+    other = HealthFacility.objects.create(
+        code="40002", name="Bệnh viện Đa khoa B", ca_pem=shared.ca_pem, signer_ids="MST:2900000002",
+        client=make_user(UserRole.HEALTH_FACILITY, username="benhvien-b"),
+    )  # fmt: skip
+    name = shared.cert.subject.rfc4514_string()
+
+    as_other = post(shared.sign(envelope("40002", "birth", BIRTH)), user=other.client)
+    assert (as_other.status_code, as_other.json()["errors"]) == (
+        400,
+        {
+            "CHUKYDONVI": [
+                f"Chữ ký số của cơ sở y tế không hợp lệ: chứng thư ký ({name}) không mang mã định danh "
+                "của cơ sở này MST:2900000002."
+            ]
+        },
+    )
+    assert post(shared.sign(envelope(CODE, "birth", BIRTH))).status_code == 201
+    facility.signer_ids = ""
+    facility.save()
+    unregistered = post(shared.sign(envelope(CODE, "death", DEATH)))
+    assert unregistered.json()["errors"]["CHUKYDONVI"] == [
+        f"Chữ ký số của cơ sở y tế không hợp lệ: chứng thư ký ({name}) không mang mã định danh của cơ sở này "
+        "(chưa đăng ký: tỉnh cần đăng ký mã này)."
+    ]
+    assert HealthNotice.objects.count() == 1
