@@ -316,13 +316,36 @@ class Cluster:
     def start(self) -> None:
         self.pg_ctl("start")
 
-    def restart(self) -> None:
-        self.pg_ctl("restart", "-m", "fast")
+    def crash(self) -> None:
+        """The postmaster killed (-9), as a crash: no checkpoint, its backends left to die; then
+        started again, which replays the WAL (crash recovery)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGKILL)
+        wait_until(lambda: not _alive(postmaster), 30, "the killed postmaster gone")
+        # Its orphaned backends exit as they notice; until then a new postmaster refuses to start
+        # (their shared memory is still attached), so it is tried again for a while.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.start()
+                return
+            except subprocess.CalledProcessError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
 
     def destroy(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", "immediate", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def birth_filing(number: int, prefix: str) -> tuple[str, dict[str, Any]]:

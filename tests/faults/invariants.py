@@ -97,14 +97,15 @@ def filings(dsn: str, certificates: list[str]) -> tuple[int, int]:
     """(lost, doubled) among the filings a test attempted, one birth certificate number each: a
     number with no live bundle is lost, one with more than one bundle doubled."""
     with psycopg.connect(dsn, autocommit=True) as connection:
-        # A birth bundle's duplicate key is "birth:<birth certificate number>" (cases.kinds.birth).
+        # A birth bundle's duplicate key is "birth:<birth certificate number>" (cases.kinds.birth),
+        # the number in its one form (cases.services.filing.unique_form: for these, lower case).
         counts: dict[str, int] = dict(
             connection.execute(
                 "SELECT substr(duplicate_key, 7), count(*) FROM cases_bundle WHERE duplicate_key = ANY(%s) GROUP BY 1",
-                ([f"birth:{number}" for number in certificates],),
+                ([f"birth:{number.lower()}" for number in certificates],),
             ).fetchall()
         )
-    lost = sum(1 for number in certificates if not counts.get(number))
+    lost = sum(1 for number in certificates if not counts.get(number.lower()))
     doubled = sum((count - 1 for count in counts.values() if count > 1), 0)
     return lost, doubled
 

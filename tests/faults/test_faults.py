@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 import requests
+from redis import Redis as RedisClient
 
 from tests.faults import harness, invariants
 
@@ -41,13 +42,15 @@ def file_all(
     during: Callable[[int], None] | None = None,
     threads: int = 4,
     tolerated: frozenset[int] = frozenset(),
+    met: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """File `count` birth dossiers over HTTP, each with its own Idempotency-Key, from `threads`
     clients; a client whose filing fails (an error answer or no answer) sends it again with the same
     key until it is answered 200/201 (90 s at most). `during(n)` runs once n filings were answered.
     Returns the certificate numbers and the problems: filings never accepted, and answers other
     than 200/201 and the `tolerated` ones (a committed filing must answer success, a database
-    that is down 503)."""
+    that is down 503). `met` collects every answer that was not a success, and every request that
+    got none: the proof that the fault struck."""
     client = stack.client("faults.integration")
     filings = [harness.birth_filing(number, prefix) for number in range(count)]
     answered = 0
@@ -65,11 +68,15 @@ def file_all(
                 if response.status_code in (200, 201):
                     break
                 last = f"{response.status_code} {response.text[:200]}"
+                if met is not None:
+                    met.append(str(response.status_code))
                 if response.status_code not in tolerated:
                     with lock:
                         problems.append(f"filing {certificate} answered {last}")
             except requests.RequestException as error:
                 last = str(error)[:200]
+                if met is not None:
+                    met.append("no answer")
                 with lock:
                     problems.append(f"filing {certificate} got no answer: {last}")
             time.sleep(0.5)
@@ -134,16 +141,22 @@ def test_whole_worker_killed_during_completions(stack: harness.Stack) -> None:
     answers: list[int] = []
     done = threading.Event()
 
+    broker = RedisClient.from_url(stack.redis_url)
+    in_flight: list[int] = []
+
     def complete(index_step: tuple[int, int]) -> None:
         index, step = index_step
-        if index == 5:
-            worker.kill()  # the whole group, mid-burst
-            done.set()
         answers.append(officers[index % 2].post(f"/api/v1/steps/{step}/complete/", COMPLETE).status_code)
+        if index == 5:  # mid-burst, once the worker holds a message it has not acknowledged
+            harness.wait_until(lambda: broker.hlen("unacked") > 0, 30, "a message held by the worker")
+            in_flight.append(broker.hlen("unacked"))
+            worker.kill()  # the whole group
+            done.set()
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(complete, enumerate(steps)))
-    assert done.is_set()
+    assert done.is_set() and in_flight[0] >= 1  # the fault struck: the killed worker held a message
+    print(f"\nstruck: the killed worker held {in_flight[0]} unacknowledged message(s)", flush=True)
     stack.worker(name="worker-again")
     stack.settled(120)
     problems = [f"completion answered {code}" for code in answers if code != 200]
@@ -156,7 +169,7 @@ def test_whole_worker_killed_during_completions(stack: harness.Stack) -> None:
 def test_broker_killed_and_restarted_empty(stack: harness.Stack, redis: harness.Redis) -> None:
     """(c) Redis is killed during a burst of filings and comes back empty; clients retry with the
     same Idempotency-Key; the sweeper publishes again what was committed but never delivered."""
-    stack.gunicorn()
+    web = stack.gunicorn()
     stack.worker()
     stack.beat()
 
@@ -170,13 +183,17 @@ def test_broker_killed_and_restarted_empty(stack: harness.Stack, redis: harness.
     if redis.process is None:
         redis.start()
     stack.settled(120)
+    failed = web.log.read_text().count("not sent after commit")
+    assert failed >= 1  # the fault struck: a filing committed while its publish failed (swept later)
+    print(f"\nstruck: {failed} publish(es) failed after their commit", flush=True)
     lost, doubled = invariants.filings(stack.dsn, certificates)
     verdict("broker killed and restarted empty", stack.dsn, len(certificates), lost, doubled, problems)
 
 
-def test_database_restarted_during_filings(cluster: harness.Cluster, redis: harness.Redis) -> None:
-    """(d) PostgreSQL (a throwaway cluster) restarts during a burst of filings; clients retry
-    failed filings with the same Idempotency-Key."""
+def test_database_crashed_during_filings(cluster: harness.Cluster, redis: harness.Redis) -> None:
+    """(d) PostgreSQL (a throwaway cluster) crashes during a burst of filings (its postmaster
+    killed -9, then started again: crash recovery); clients retry failed filings with the same
+    Idempotency-Key. Requests met the outage and were answered 503 (or not at all)."""
     stack = harness.Stack("database_restarted", f"{cluster.server}/lienthong", redis.url)
     try:
         stack.gunicorn()
@@ -184,16 +201,20 @@ def test_database_restarted_during_filings(cluster: harness.Cluster, redis: harn
         stack.beat()
         restarted = threading.Event()
 
+        met: list[str] = []
+
         def during(answered: int) -> None:
             if answered == 6:
-                cluster.restart()
+                cluster.crash()
                 restarted.set()
 
-        certificates, problems = file_all(stack, 20, "D", during=during, tolerated=frozenset({503}))
+        certificates, problems = file_all(stack, 20, "D", during=during, tolerated=frozenset({503}), met=met)
         assert restarted.is_set()
+        assert met and set(met) <= {"503", "no answer"}, met  # the fault struck, and was told as 503
+        print(f"\nstruck: {len(met)} request(s) met the crash ({', '.join(sorted(set(met)))})", flush=True)
         stack.settled(120)
         lost, doubled = invariants.filings(stack.dsn, certificates)
-        verdict("database restarted during filings", stack.dsn, len(certificates), lost, doubled, problems)
+        verdict("database crashed during filings", stack.dsn, len(certificates), lost, doubled, problems)
     finally:
         stack.stop()
 
