@@ -64,7 +64,9 @@ GatewayAnswer = inline_serializer(
     "GatewayAnswer",
     {
         "maKetQua": serializers.CharField(help_text='"200" received; "400" refused (thongDiep, errors); "401", "403".'),
-        "maGiaoDich": serializers.CharField(help_text="The ids of the notices kept, comma-separated (empty if none)."),
+        "maGiaoDich": serializers.CharField(
+            allow_blank=True, help_text="The ids of the notices kept, comma-separated (empty if none)."
+        ),
         "thoiGianTiepNhan": serializers.CharField(help_text="When it was received, yyyyMMddHHmmss, Vietnam's time."),
         "thongDiep": serializers.CharField(help_text="What happened, in Vietnamese."),
         "notices": HealthNoticeSerializer(many=True, required=False),
@@ -84,7 +86,9 @@ class GatewayForm(serializers.Serializer):
 
 
 def _gateway_answer(code: int, message: str, **more: Any) -> Response:
-    """The gateway's answer: HTTP 200, the result in maKetQua (as HIS code written against it reads it)."""
+    """The gateway's answer: the result in maKetQua (as HIS code written against it reads it), and
+    the same code as the HTTP status, so a refusal is never mistaken for a success by a client
+    that only looks at the status."""
     received = timezone.now().astimezone(datetime.timezone(datetime.timedelta(hours=7)))
     body = {
         "maKetQua": str(code),
@@ -92,7 +96,7 @@ def _gateway_answer(code: int, message: str, **more: Any) -> Response:
         "thoiGianTiepNhan": f"{received:%Y%m%d%H%M%S}",
         "thongDiep": message,
     }
-    return Response({**body, **more}, status=status.HTTP_200_OK)
+    return Response({**body, **more}, status=code)
 
 
 class GatewayNotices(APIView):
@@ -110,11 +114,11 @@ class GatewayNotices(APIView):
             "GIAMDINHHS envelope in base64), authenticated as the notice API is (the facility's API token). The "
             "envelope may carry several tables (XML1…XML15): the birth certificates (XML9) and death notices "
             "(GIAYBAOTU) are kept, the others ignored; its signature is checked as for POST health-notices/. "
-            "Answered as the gateway answers: HTTP 200 with maKetQua 200 (received), 400 (refused: thongDiep and "
-            "errors say why), 401 or 403; maGiaoDich the ids of the notices kept."
+            "Answered in the gateway's shape, maKetQua 200 (received), 400 (refused: thongDiep and errors say "
+            "why), 401 or 403, with the same HTTP status; maGiaoDich the ids of the notices kept."
         ),
         request={"application/x-www-form-urlencoded": GatewayForm},
-        responses={200: GatewayAnswer},
+        responses=dict.fromkeys((200, 400, 401, 403), GatewayAnswer),
     )
     def post(self, request: Request) -> Response:
         form: Any = request.data
