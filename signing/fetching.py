@@ -6,6 +6,7 @@ short timeout and a small budget of requests per check."""
 
 from __future__ import annotations
 
+from asyncio import to_thread
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,8 +49,6 @@ class _Allowed:
             raise requests.RequestException(f"{url} is not an address the portal fetches from")
 
     def _request(self, method: str, url: str, headers: dict[str, str], data: bytes | None = None):
-        from asyncio import to_thread
-
         def task() -> requests.Response:
             self._checked(url)
             answer = requests.request(

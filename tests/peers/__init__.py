@@ -34,23 +34,14 @@ def start_process(command: list[str], port: int) -> subprocess.Popen:
     return process
 
 
-class Receiver:
-    """tests/peers/receiver.py on a port of its own: started, stopped (down for a while) and
-    started again on the same address, its requests read back in the order they arrived."""
+class LoggingPeer:
+    """A peer process on a port of its own that logs each request it gets as a JSON line:
+    stopped (down for a while) and started again on the same address, its requests read back in
+    the order they arrived."""
 
     def __init__(self, port: int, log: Path) -> None:
         self.port, self.log = port, log
         self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/status"
-
-    def start(self, answers: str = "200", delay: str = "") -> Receiver:
-        command = [sys.executable, str(PEERS / "receiver.py"), str(self.port), str(self.log), answers]
-        command += [delay] if delay else []
-        self.process = start_process(command, self.port)
-        return self
 
     def stop(self) -> None:
         if self.process is not None:
@@ -62,16 +53,25 @@ class Receiver:
         return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
 
 
-class NationalPortal:
-    """tests/peers/national_portal.py on a port of its own (the account, dstcode and unit code the
-    tests configure the portal with), started with its planned answers, killed and started again;
-    its requests read back in the order they arrived."""
+class Receiver(LoggingPeer):
+    """tests/peers/receiver.py, answering as it is told when started."""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/status"
+
+    def start(self, answers: str = "200", delay: str = "") -> Receiver:
+        command = [sys.executable, str(PEERS / "receiver.py"), str(self.port), str(self.log), answers]
+        command += [delay] if delay else []
+        self.process = start_process(command, self.port)
+        return self
+
+
+class NationalPortal(LoggingPeer):
+    """tests/peers/national_portal.py (the account, dstcode and unit code the tests configure the
+    portal with), started with its planned answers."""
 
     ACCOUNT = {"username": "lienthong-nghean", "password": "mat-khau-thu", "dstcode": "G22", "madonvi": "000.00.00.H41"}
-
-    def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log = port, log
-        self.process: subprocess.Popen | None = None
 
     @property
     def auth_url(self) -> str:
@@ -86,15 +86,6 @@ class NationalPortal:
         command = [sys.executable, str(PEERS / "national_portal.py"), json.dumps({**config, **self.ACCOUNT})]
         self.process = start_process(command, self.port)
         return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    def requests(self) -> list[dict]:
-        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
 
     def calls(self, service: str) -> list[dict]:
         """The calls of one service (TraCuuHoSo, DongBoHoSoMC, CapNhatTienDoHoSoMC), "login" for the logins."""
