@@ -58,7 +58,9 @@ def discovery() -> dict[str, Any]:
     if kept and time.monotonic() - kept[0] < DISCOVERY_SECONDS:
         return kept[1]
     document = get_json(issuer + "/.well-known/openid-configuration", "discovery document")
-    if not isinstance(document, dict) or str(document.get("issuer", "")).rstrip("/") != issuer:
+    if not isinstance(document, dict):
+        raise Unavailable(f"discovery document of {issuer} is not a JSON object")
+    if str(document.get("issuer", "")).rstrip("/") != issuer:
         raise Unavailable(f"discovery document of {issuer} names another issuer: {document.get('issuer')!r}")
     with _lock:
         _discovered[issuer] = (time.monotonic(), document)

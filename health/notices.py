@@ -270,6 +270,9 @@ def _signed_envelope(facility: HealthFacility, body: bytes) -> tuple[etree._Elem
     except etree.DocumentInvalid as problem:  # a Signature element that is not an XML signature
         logger.info("hospital notice signature malformed: %s", problem)
         raise _refused(_("the envelope carries no complete signature in CHUKYDONVI")) from None
+    except ValueError as problem:  # an X509Certificate that is not a certificate (bad base64, DER)
+        logger.info("hospital notice certificate unreadable: %s", problem)
+        raise _refused(_("the signing certificate in the signature cannot be read")) from None
     assert isinstance(result, VerifyResult)  # one reference expected: one result
     envelope = result.signed_xml
     if envelope is None or envelope.tag != "GIAMDINHHS":

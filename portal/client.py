@@ -79,14 +79,21 @@ def in_flight(request: HttpRequest, scope: str, per_address: int, in_all: int) -
     try:
         for key, limit in keys:
             django_cache.add(key, 0, timeout=IN_FLIGHT_SECONDS)
+            try:
+                running = django_cache.incr(key)
+            except ValueError:  # expired between add and incr: counted afresh
+                django_cache.add(key, 1, timeout=IN_FLIGHT_SECONDS)
+                running = 1
             taken.append(key)
-            if django_cache.incr(key) > limit:
+            django_cache.touch(key, IN_FLIGHT_SECONDS)  # lives as long as checks keep running
+            if running > limit:
                 raise TooMany(_("Another check is running: wait for it to finish and try again."))
         yield
     finally:
         for key in taken:
-            with contextlib.suppress(ValueError):  # expired meanwhile
-                django_cache.decr(key)
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+                if django_cache.decr(key) < 0:
+                    django_cache.set(key, 0, timeout=IN_FLIGHT_SECONDS)
 
 
 class ClientScopedRateThrottle(ScopedRateThrottle):

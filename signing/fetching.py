@@ -33,6 +33,18 @@ def allowed_prefixes() -> list[str]:
     return prefixes
 
 
+def within(url: str, prefix: str) -> bool:
+    """Whether `url` lies under `prefix`, compared as addresses, not as text: the same scheme, host
+    and port, no user name (`http://ca.vn@10.0.0.1/` is 10.0.0.1), and the prefix's path."""
+    try:
+        given, allowed = urlsplit(url), urlsplit(prefix)
+        same_place = (given.scheme, given.hostname, given.port) == (allowed.scheme, allowed.hostname, allowed.port)
+    except ValueError:  # a port that is not a number
+        return False
+    path = allowed.path if allowed.path.endswith("/") else allowed.path + "/"
+    return same_place and given.username is None and (given.path + "/").startswith(path)
+
+
 class _Allowed:
     """The requests fetchers' GET and POST, refusing any address outside the allowed prefixes and
     never following a redirect (a configured address must not lead somewhere else)."""
@@ -45,7 +57,7 @@ class _Allowed:
         self.prefixes = prefixes
 
     def _checked(self, url: str) -> None:
-        if not any(url.startswith(prefix) for prefix in self.prefixes):
+        if not any(within(url, prefix) for prefix in self.prefixes):
             raise requests.RequestException(f"{url} is not an address the portal fetches from")
 
     def _request(self, method: str, url: str, headers: dict[str, str], data: bytes | None = None):

@@ -42,7 +42,10 @@ def _duplicate_key(data: dict[str, Any]) -> str:
     (unique_form); "" when the dossier has none."""
     kind = kinds.get(data["kind"])
     value = unique_form(value_at(data, kind.duplicate) or "")
-    return f"{kind.code}:{value}" if value else ""
+    key = f"{kind.code}:{value}" if value else ""
+    if len(key) > Bundle._meta.get_field("duplicate_key").max_length:  # NFKC can lengthen: "ß" is "ss"
+        raise Invalid({kind.duplicate: [_("This value is too long.")]})
+    return key
 
 
 def unique_form(value: str) -> str:

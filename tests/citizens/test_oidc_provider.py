@@ -404,3 +404,35 @@ def test_a_provider_down_before_the_sign_in_starts_lands_on_the_unavailable_page
 
 def test_the_refused_page_answers_403_even_when_opened_again(client):
     assert client.get("/citizen/sign-in/refused/").status_code == 403
+
+
+def test_a_discovery_document_that_is_not_an_object_lands_on_the_unavailable_page(client, settings, caplog):
+    """Review of issue 28: a provider (or a proxy before it) answering `[]` at its discovery
+    address was a 500."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Maintenance(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Maintenance)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    point(settings, issuer)
+    try:
+        started = client.get("/oidc/authenticate/?next=/citizen/")
+    finally:
+        server.shutdown()
+
+    assert (started.status_code, started["Location"]) == (302, "/citizen/sign-in/unavailable/")
+    [line] = causes(caplog)
+    assert (
+        line == f"e-ID sign-in failed, the provider is unavailable: discovery document of {issuer} is not a JSON object"
+    )

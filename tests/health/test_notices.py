@@ -4,6 +4,7 @@ registered CA made in the test; every refusal stores nothing."""
 import base64
 import datetime
 import json
+import re
 from typing import Any
 
 import pytest
@@ -303,3 +304,13 @@ def test_a_certificate_of_a_ca_two_hospitals_share_signs_for_its_own_facility_on
         "(chưa đăng ký: tỉnh cần đăng ký mã này)."
     ]
     assert HealthNotice.objects.count() == 1
+
+
+def test_a_signature_whose_certificate_cannot_be_read_is_refused(post, signer):
+    """Review of issue 28: an X509Certificate that is not one (bad DER) was a 500."""
+    body = re.sub(rb"<ds:X509Certificate>[^<]+</ds:X509Certificate>", b"<ds:X509Certificate>AAAA</ds:X509Certificate>",
+                  signed(signer))  # fmt: skip
+    _refused(
+        post(body),
+        {"CHUKYDONVI": ["Chữ ký số của cơ sở y tế không hợp lệ: không đọc được chứng thư ký trong chữ ký."]},
+    )

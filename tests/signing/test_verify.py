@@ -242,3 +242,23 @@ def test_checks_from_one_address_or_from_everyone_run_a_few_at_a_time(api, clien
     assert page.status_code == 429 and waiting in page.content.decode()
     assert (crowded.status_code, ran.status_code, ran.json()["valid"]) == (429, 200, True)
     assert (cache.get("verify:running:127.0.0.1"), cache.get("verify:running")) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://ocsp.ca.vn/", True),
+        ("http://ocsp.ca.vn/ocsp/check", True),
+        ("http://ocsp.ca.vn@169.254.169.254/latest/meta-data/", False),  # the host after the user name
+        ("http://ocsp.ca.vn.attacker.example/", False),
+        ("https://ocsp.ca.vn/", False),
+        ("http://ocsp.ca.vn:8080/", False),
+        ("http://ocsp.ca.vn:x/", False),
+    ],
+)
+def test_an_address_is_allowed_as_an_address_not_as_text(url, allowed):
+    """Review of issue 28 §1: SIGNING_FETCH_FROM=http://ocsp.ca.vn allows that host, not every
+    address whose text begins the same."""
+    from signing.fetching import within
+
+    assert within(url, "http://ocsp.ca.vn") is allowed

@@ -324,3 +324,15 @@ def test_the_code_carries_the_local_year_of_receipt(api, integration):
 
     assert body["code"] == f"KT-40-2026-{Bundle.objects.get().pk:06d}"
     assert body["received_at"] == "2026-01-01T00:30:00+07:00"
+
+
+def test_a_key_that_its_one_form_makes_too_long_is_refused_naming_the_field(api, integration):
+    """Review of issue 28: NFKC and case folding lengthen some text ("ß" is "ss"); fifty of them
+    made a key longer than its column: a 500."""
+    answer = file(api, integration, birth(child__birth_certificate_number="ß" * 50))
+
+    assert (answer.status_code, answer.json()["errors"]) == (
+        400,
+        {"child.birth_certificate_number": ["Giá trị này quá dài."]},
+    )
+    assert Bundle.objects.count() == 0
