@@ -84,7 +84,10 @@ class Callback(OIDCAuthenticationCallbackView):
         response = super().get(request)  # on an error, signs out whoever was signed in
         error = request.GET.get("error")
         if error:
-            description = request.GET.get("error_description", "")
+            # Anyone can send these: one line in the log, never lines of their making.
+            error, description = (
+                " ".join(request.GET.get(name, "").split())[:200] for name in ("error", "error_description")
+            )
             kind = "denied" if error == "access_denied" else "refused"
             failed(request, f"the provider answered {error}: {description}".rstrip(": "), kind)
             return HttpResponseRedirect(self.failure_url)

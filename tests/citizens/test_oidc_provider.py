@@ -436,3 +436,13 @@ def test_a_discovery_document_that_is_not_an_object_lands_on_the_unavailable_pag
     assert (
         line == f"e-ID sign-in failed, the provider is unavailable: discovery document of {issuer} is not a JSON object"
     )
+
+
+def test_what_the_callback_is_sent_is_logged_on_one_line(client, caplog):
+    """Review of issue 28: anyone can call the callback; its `error_description` cannot add lines
+    of their making to the log."""
+    answer = client.get("/oidc/callback/", {"error": "access_denied", "error_description": "x\nCRITICAL forged line"})
+
+    [line] = causes(caplog)
+    assert answer.status_code == 302
+    assert line == "e-ID sign-in refused: the provider answered access_denied: x CRITICAL forged line"
