@@ -72,6 +72,7 @@ test: system-packages-test $(BIN)/.installed lint typecheck deploy-check securit
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # mypy's Django plugin imports the settings: the embedded default spares it a database and a broker.
 typecheck: export EMBEDDED ?= true
