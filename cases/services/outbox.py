@@ -19,7 +19,6 @@ from cases.choices import Action, BundleState, StepState
 from cases.documents import tracking_url
 from cases.models import Bundle, Notification, Outbox, Step
 from cases.services.audit import NOTICE_TOPICS, event, lock_bundle, publish_many
-from outbound.services import deliveries_add
 from portal.errors import NotFound
 from portal.sms import send_sms
 
@@ -57,6 +56,10 @@ CITIZEN_TOPICS = (
 # The outbox's topics that other apps deliver themselves, each registered by its app when Django
 # starts (reporting: "report.email", the province's scheduled report).
 TOPIC_HANDLERS: dict[str, Callable[[Outbox], None]] = {}
+# The adapters that hear of every change of a dossier, in the outbox message's transaction and in
+# its order (`position`), each registered by its app when Django starts (outbound: the national
+# portal's status and the partners' webhooks). The engine names none of them.
+CHANGE_SUBSCRIBERS: list[Callable[..., object]] = []
 
 
 def _deliver(message: Outbox) -> None:
@@ -72,7 +75,8 @@ def _deliver(message: Outbox) -> None:
         step = Step.objects.select_related("office", "procedure").get(pk=payload["step"])
     else:
         step, bundle = None, lock_bundle(payload["bundle"])
-    deliveries_add(topic=message.topic, position=message.pk, bundle=bundle, step=step)  # the systems outside
+    for subscriber in CHANGE_SUBSCRIBERS:  # the systems outside
+        subscriber(topic=message.topic, position=message.pk, bundle=bundle, step=step)
     if message.topic == "step.ready" and step is not None:
         # The hand-off: the dossier reaches the office that handles this step.
         if step.handed_off_at is None:
