@@ -1,3 +1,6 @@
+"""The API root (/api/v1/), part of the project's configuration: the engine's endpoints and each
+adapter's, assembled here so that the engine names none of the adapters."""
+
 from django.urls import path
 
 from cases.api import views
