@@ -106,6 +106,18 @@ def notice_cite(*, user: User, bundle: Bundle, pk: int) -> None:
     NoticeEvent.record(notice, NoticeAction.CITED, user, bundle.code or "")
 
 
+class NoticeSource:
+    """A hospital notice as what a dossier cites when filed (cases.services.filing.FILING_SOURCES):
+    checked with the filing's other rules, linked in its transaction."""
+
+    def problems(self, user: User, data: dict[str, Any]) -> dict[str, list[str]]:
+        return notice_problems(user, data)
+
+    def cite(self, *, user: User, bundle: Bundle, data: dict[str, Any]) -> None:
+        if data.get("health_notice"):
+            notice_cite(user=user, bundle=bundle, pk=data["health_notice"])
+
+
 def notices_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete the notices no live dossier cites, received more than HEALTH_NOTICE_KEEP_DAYS ago.
     Their audit events stay (without personal data). Returns how many went."""

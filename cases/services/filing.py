@@ -11,7 +11,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -29,8 +29,20 @@ from cases.services.appointment import planned
 from cases.services.audit import event_row, publish_many
 from cases.services.desk import Document, attach, documents_checked
 from cases.validation import bundle_problems, late_registration, value_at
-from health.services import notice_cite, notice_problems
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class FilingSource(Protocol):
+    """What a dossier may cite when it is filed, from outside the engine (health: a hospital's
+    notice, `health_notice`): what is wrong with what it cites, and citing it in the filing's
+    transaction. Registered by its app when Django starts (FILING_SOURCES)."""
+
+    def problems(self, user: User, data: dict[str, Any]) -> dict[str, list[str]]: ...
+
+    def cite(self, *, user: User, bundle: Bundle, data: dict[str, Any]) -> None: ...
+
+
+FILING_SOURCES: list[FilingSource] = []
 
 
 def _fingerprint(data: dict[str, Any]) -> str:
@@ -206,8 +218,8 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
     )
     # Received first, then handed to the offices: the national portal hears them in this order.
     publish_many([("bundle.filed", {"bundle": bundle.pk})] + [("step.ready", {"step": step.pk}) for step in opened])
-    if data.get("health_notice"):
-        notice_cite(user=user, bundle=bundle, pk=data["health_notice"])
+    for source in FILING_SOURCES:
+        source.cite(user=user, bundle=bundle, data=data)
     return bundle
 
 
@@ -271,7 +283,8 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "", dup
     problems = bundle_problems(data, on=received_on)
     if user.role == UserRole.CITIZEN:
         problems.update(_citizen_problems(user, data, assurance))
-    problems.update(notice_problems(user, data))
+    for source in FILING_SOURCES:
+        problems.update(source.problems(user, data))
     if user.role == UserRole.CLERK and data.get("channel") not in DESK_CHANNELS:
         # The channel is how the dossier arrived, and the online rate the province is judged on
         # counts it: a desk receives at the counter or by post; "online" comes from the portal.
