@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -116,6 +117,31 @@ class NoticeSource:
     def cite(self, *, user: User, bundle: Bundle, data: dict[str, Any]) -> None:
         if data.get("health_notice"):
             notice_cite(user=user, bundle=bundle, pk=data["health_notice"])
+
+    def desk_prefill(self, *, kind: str, query: Any) -> tuple[dict[str, Any] | None, str]:
+        """`?certificate=<number>`: the dossier filled from the hospital's notice of that number,
+        or what the desk is told instead."""
+        from health.selectors import filing_data, notice_dossier_for_desk, notice_for_desk
+
+        number = str(query.get("certificate", "")).strip()
+        if not number:
+            return None, ""
+        found = notice_for_desk(kind=kind, number=number)
+        if len(found) == 1:
+            return filing_data(found[0]), ""
+        code = None if found else notice_dossier_for_desk(kind=kind, number=number)
+        if code:
+            message = _("The hospital notice numbered %(number)s is already in dossier %(code)s: open that dossier.")
+        elif not found:
+            message = _("No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand.")
+        else:
+            message = _("Several hospitals sent a notice numbered %(number)s: enter the dossier by hand.")
+        return None, message % {"number": number, "code": code}
+
+    def cited(self, data: Mapping[str, Any], user: User) -> Any:
+        from health.selectors import notice_get
+
+        return notice_get(data.get("health_notice"), user)
 
 
 def notices_purge(*, now: datetime.datetime | None = None) -> int:

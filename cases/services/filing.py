@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -40,6 +40,14 @@ class FilingSource(Protocol):
     def problems(self, user: User, data: dict[str, Any]) -> dict[str, list[str]]: ...
 
     def cite(self, *, user: User, bundle: Bundle, data: dict[str, Any]) -> None: ...
+
+    def desk_prefill(self, *, kind: str, query: Any) -> tuple[dict[str, Any] | None, str]:
+        """From the desk's intake query (`?certificate=`): the sections it fills, or why not ("")."""
+        ...
+
+    def cited(self, data: Mapping[str, Any], user: User) -> Any:
+        """What a dossier being entered cites, as its pages show it, if `user` may see it."""
+        ...
 
 
 FILING_SOURCES: list[FilingSource] = []

@@ -29,9 +29,9 @@ from cases.selectors import (
     bundle_page_for_user,
 )
 from cases.services import attachment_add
+from cases.services.filing import FILING_SOURCES
 from cases.views import slip_response
 from cases.views.intake import IntakeFlow
-from health.selectors import filing_data, notice_dossier_for_desk, notice_for_desk
 from portal.access import PortalRequest, role_required
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
@@ -69,26 +69,15 @@ class DeskIntake(IntakeFlow):
         return self.request.user.commune.code if self.request.user.commune else ""
 
     def initial(self) -> dict[str, Any] | None:
-        """With `?certificate=<number>`: the dossier filled from the hospital's notice of that number."""
-        number = self.request.GET.get("certificate", "").strip()
-        if not number:
-            return None
-        found = notice_for_desk(kind=self.kind, number=number)
-        if len(found) != 1:
-            code = None if found else notice_dossier_for_desk(kind=self.kind, number=number)
-            if code:
-                message = _(
-                    "The hospital notice numbered %(number)s is already in dossier %(code)s: open that dossier."
-                )
-            elif not found:
-                message = _(
-                    "No hospital notice numbered %(number)s that no dossier uses yet: enter the dossier by hand."
-                )
-            else:
-                message = _("Several hospitals sent a notice numbered %(number)s: enter the dossier by hand.")
-            messages.warning(self.request, message % {"number": number, "code": code})
-            return None
-        return self.prefilled({"channel": Channel.DIRECT, **filing_data(found[0])})
+        """With `?certificate=<number>`: the dossier filled from what it cites (a hospital's notice
+        of that number), or the desk told why not."""
+        for source in FILING_SOURCES:
+            filled, message = source.desk_prefill(kind=self.kind, query=self.request.GET)
+            if message:
+                messages.warning(self.request, message)
+            if filled is not None:
+                return self.prefilled({"channel": Channel.DIRECT, **filled})
+        return None
 
     def part_url(self) -> str:
         return reverse(f"cases:intake-part-{self.kind}") if kinds.get(self.kind).intake_path else ""

@@ -6,6 +6,7 @@ what then) is a subclass's hooks; the checks and the filing are the one filing s
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,8 @@ from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.forms import Intake, payload_as_post, payload_sections, with_defaults
 from cases.models import Bundle, BundleVariant
+from cases.services.filing import FILING_SOURCES
 from cases.validation import problems_in_one_round
-from health.selectors import notice_get
 from portal.access import PortalRequest
 from portal.errors import Invalid
 
@@ -34,6 +35,12 @@ def known_kind(kind: str) -> str:
     if kinds.find(kind) is None:
         raise Http404
     return kind
+
+
+def cited(data: Mapping[str, Any], user: Any) -> Any:
+    """What the dossier being entered cites from outside the engine (a hospital's notice), for
+    the page to show; None when nothing (or nothing this user may see)."""
+    return next((shown for source in FILING_SOURCES if (shown := source.cited(data, user)) is not None), None)
 
 
 class IntakeFlow:
@@ -139,7 +146,7 @@ class IntakeFlow:
             "part": self._part(form),
             "part_url": self.part_url(),
             "title": self.title(),
-            "notice": notice_get(form.top.data.get("health_notice"), self.request.user),
+            "notice": cited(form.top.data, self.request.user),
             **self.extra_context(),
         }
         return render(self.request, "cases/intake.html", context, status=status)
@@ -163,7 +170,7 @@ class IntakeFlow:
             "document_kinds": form.spec.documents,
             "scan_slots": slots or [ScanSlot(row) for row in DOCUMENT_ROWS],
             "scan_problems": [problem for slot in slots or [] for problem in slot.problems],
-            "notice": notice_get(payload.get("health_notice"), self.request.user),
+            "notice": cited(payload, self.request.user),
             **self.extra_context(),
         }
         return render(self.request, "cases/intake_review.html", context, status=status)

@@ -34,7 +34,9 @@ def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess[str
 
 def test_check_deploy_with_a_production_environment_gives_no_warning():
     result = check_deploy(PRODUCTION)
-    assert (result.returncode, result.stdout.strip()) == (0, "System check identified no issues (0 silenced).")
+    # One check silenced on purpose, with why (portal/settings.py): django-axes' axes.W006, since
+    # the per-address limit is the sign-in guard's own ceiling (issue 28 §3).
+    assert (result.returncode, result.stdout.strip()) == (0, "System check identified no issues (1 silenced).")
 
 
 def test_no_timestamp_authority_is_reported_by_check_deploy():
