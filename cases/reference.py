@@ -1,4 +1,4 @@
-"""The routing, limits, rates and 2026 calendar changes the portal ships with (DOMAIN.md §1–2).
+"""The routing, limits, rates and 2026 calendar changes the portal ships with (docs/domain.md §1–2).
 All of it becomes admin-editable rows; `cases_reference_seed` adds only what is missing."""
 
 from __future__ import annotations

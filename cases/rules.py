@@ -187,6 +187,6 @@ def typed_vnd(amount: int) -> str:
 
 def funeral_category_for(eligible: Iterable[str], date_of_death: datetime.date) -> str:
     """The category to claim when the deceased qualifies under several: the one that pays most
-    for the month of death (DOMAIN.md §1: only the highest is paid); "" when none applies."""
+    for the month of death (docs/domain.md §1: only the highest is paid); "" when none applies."""
     amounts = {category: funeral_amount(category, date_of_death) for category in eligible}
     return max(amounts, key=lambda category: amounts[category], default="")

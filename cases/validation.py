@@ -1,4 +1,4 @@
-"""The rules a dossier must meet before it is filed (DOMAIN.md §1 and §5), shared by the API and
+"""The rules a dossier must meet before it is filed (docs/domain.md §1 and §5), shared by the API and
 the clerk's pages. Each problem is reported under the path of the field it concerns."""
 
 from __future__ import annotations

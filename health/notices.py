@@ -12,7 +12,7 @@ THONGTINDONVI/MACSKCB, each file base64 in DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFIL
 signature in CHUKYDONVI) carrying table 9 of Decision 130/QĐ-BYT (LOAIHOSO "XML9", the birth
 certificate, DU_LIEU_GIAY_CHUNG_SINH). The field names come from independent HIS implementations;
 no primary text of the table was at hand, and the death notice's table and file type ("GIAYBAOTU",
-DU_LIEU_GIAY_BAO_TU) are this portal's own until the Ministry's are known (README, "Hospital
+DU_LIEU_GIAY_BAO_TU) are this portal's own until the Ministry's are known (docs/integrations.md, "Hospital
 notices"). The FHIR variant is this portal's profile of an R4B `collection` bundle.
 """
 

@@ -43,8 +43,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
 class SignInLockoutBackend(AxesStandaloneBackend):
     """The sign-in guard, on every sign-in that comes with a request (the login pages, the admin's,
-    the token endpoint and the e-ID callback all pass theirs), in three layers (README: "Guessing
-    passwords"):
+    the token endpoint and the e-ID callback all pass theirs), in three layers (docs/api.md: "Password
+    guessing"):
 
     - per address, a ceiling a whole office behind one address never reaches in a day of typos
       (SIGN_IN_ADDRESS_LIMIT failures within an hour, any account, e-ID refusals included): then

@@ -38,7 +38,7 @@ ERRORS = {
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's schema, plus the error responses each operation can give (../shared/API.md):
+    """drf-spectacular's schema, plus the error responses each operation can give (docs/api-contract.md):
     400 when it takes any input; 401 and 403 when it authenticates; 404 when it has a path part or a
     query parameter (scope, cursor); 409 for an authenticated change; 413 when it takes a body; 429
     when it is throttled; 503 always (the database is down). The rules read the view, so a new

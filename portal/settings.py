@@ -530,7 +530,7 @@ CIVIL_STATUS_EXTRACT_REQUIRED = env.bool("CIVIL_STATUS_EXTRACT_REQUIRED", defaul
 # and the service URL (adapter_url + integration_endpoint), the account, the dstcode header, the
 # unit code (madonvi) and how long a session is kept (OpenCPS: 10 minutes). Nothing is sent while
 # NATIONAL_PORTAL_URL is empty. NATIONAL_PORTAL_STATUS_URL and NATIONAL_PORTAL_TOKEN (the bearer
-# call before issue 27) are no longer read: see the README. A failed delivery is tried again after
+# call before issue 27) are no longer read: see docs/integrations.md. A failed delivery is tried again after
 # OUTBOUND_RETRY_BASE seconds, doubling up to OUTBOUND_RETRY_MAX, for OUTBOUND_GIVE_UP seconds;
 # then it waits in the dead-letter list.
 NATIONAL_PORTAL_URL = env("NATIONAL_PORTAL_URL", default="")

@@ -1,4 +1,4 @@
-"""API v1 reports (../shared/API.md): the same selectors and rows as the dashboard and exports."""
+"""API v1 reports (docs/api-contract.md): the same selectors and rows as the dashboard and exports."""
 
 from __future__ import annotations
 

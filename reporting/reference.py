@@ -1,4 +1,4 @@
-"""The online-rate targets of Plan 589/KH-UBND (DOMAIN.md §4), seeded as admin-editable rows:
+"""The online-rate targets of Plan 589/KH-UBND (docs/domain.md §4), seeded as admin-editable rows:
 50% for every unit, 90% for the model pilot units and, from 1 July 2025, for the merged communes
 that took them in (the province can change or end any of these rows in the admin)."""
 

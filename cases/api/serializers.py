@@ -1,4 +1,4 @@
-"""The shapes of API v1 (../shared/API.md). Input serializers check types and required fields only;
+"""The shapes of API v1 (docs/api-contract.md). Input serializers check types and required fields only;
 the rules live in cases.validation and cases.services, shared with the clerk's pages."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The birth bundle (DOMAIN.md §1): birth registration, then permanent residence and a
+"""The birth bundle (docs/domain.md §1): birth registration, then permanent residence and a
 health-insurance card for a child under 6. Its sections, rules and result checks."""
 
 from __future__ import annotations

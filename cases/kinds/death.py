@@ -1,4 +1,4 @@
-"""The death bundle (DOMAIN.md §1): death registration, then residence deregistration, the
+"""The death bundle (docs/domain.md §1): death registration, then residence deregistration, the
 funeral allowance (whose office and limit depend on one of four beneficiary categories) and the
 optional survivor benefit. Its sections, rules and result checks."""
 

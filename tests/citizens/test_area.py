@@ -453,7 +453,7 @@ def test_my_dossier_costs_the_same_queries_for_1_or_60_reads(client, make_user, 
 
 
 def test_a_level_1_sign_in_follows_a_returned_dossier_but_does_not_supply_it(client, returned):
-    """Issue 28 (low): the README says level 1 only follows; it could still supply scans and so
+    """Issue 28 (low): docs/integrations.md says level 1 only follows; it could still supply scans and so
     reopen the returned steps. Now the page says what to do instead, the form is not offered, the
     POST is 403 and the service refuses, and nothing changes."""
     user = User.objects.get(personal_id="040195001234")

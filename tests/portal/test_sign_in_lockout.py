@@ -1,4 +1,4 @@
-"""Guessing passwords (issue 28 §2 and §3; README "Guessing passwords", OWASP ASVS 5.0 V6): per
+"""Guessing passwords (issue 28 §2 and §3; docs/api.md "Password guessing", OWASP ASVS 5.0 V6): per
 account, slowing down after SIGN_IN_SLOW_AFTER failures and locked after AXES_FAILURE_LIMIT, on the
 login page, the admin's login and the API's token endpoint alike; per address only at a ceiling an
 office never reaches; a refused e-ID sign-in counts against its address, never against a shared

@@ -12,7 +12,7 @@ from oauth2_provider.models import get_application_model
 
 from idp.models import Citizen
 
-# (personal ID number, name, birth date, e-ID level); the README lists them.
+# (personal ID number, name, birth date, e-ID level); docs/integrations.md lists them.
 DEMO_CITIZENS = [
     ("040195001234", "Nguyễn Thị Lan", datetime.date(1995, 3, 14), 2),  # mother of the demo birth notice
     ("040080004321", "Lê Văn Hùng", datetime.date(1980, 11, 2), 2),  # family of the demo death notice
