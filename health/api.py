@@ -20,10 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.permissions import IsHealthFacility
 from health.models import HealthNotice
 from health.services import health_notice_receive, health_notices_receive_gateway
 from portal.errors import DomainError, Invalid
-from portal.permissions import IsHealthFacility
 
 
 class HealthNoticeSerializer(serializers.ModelSerializer):

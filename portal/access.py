@@ -1,9 +1,11 @@
 """Who may open which page: each page names the roles it serves; anyone else gets 403. Where a
 form sends the person back afterwards, only to a page of this site."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,8 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
-from agencies.models import User
+if TYPE_CHECKING:  # the kernel names no app at run time (docs/architecture.md)
+    from agencies.models import User
 
 View = Callable[..., HttpResponseBase]
 

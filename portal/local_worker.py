@@ -73,7 +73,6 @@ def _submit(job: Callable[[], object], *, name: str) -> Future[None]:
 
 def _warm() -> None:
     import pyhanko.sign.signers  # noqa: F401  (imported once, here, not in the first document)
+    from weasyprint import HTML
 
-    from cases.documents import html_to_pdf
-
-    html_to_pdf("<p>Cổng liên thông</p>")  # WeasyPrint loads its fonts once per process
+    HTML(string="<p>Cổng liên thông</p>").write_pdf()  # WeasyPrint loads its fonts once per process

@@ -390,7 +390,7 @@ REST_FRAMEWORK = {
     # A health facility's client may call only the endpoint of hospital notices (and its token's).
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "portal.permissions.NotHealthFacility",
+        "agencies.permissions.NotHealthFacility",
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.CursorPagination",
     "DEFAULT_PARSER_CLASSES": [

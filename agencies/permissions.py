@@ -1,5 +1,5 @@
-"""API permissions shared by several apps (kept apart from portal.api: DRF imports the default
-permission classes while rest_framework.views is still loading)."""
+"""API permissions by role, shared by several apps (kept apart from the API's other pieces: DRF
+imports the default permission classes while rest_framework.views is still loading)."""
 
 from __future__ import annotations
 
