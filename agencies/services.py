@@ -7,7 +7,7 @@ import csv
 import datetime
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,10 @@ from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSucces
 from portal.errors import DomainError
 
 UNIT_COLUMNS = ("code", "name", "type", "level", "parent_code")
+# The reference rows of the apps above this one (the engine's procedures, variants, settings and
+# calendar; the reports' targets), each loader registered by its app when Django starts and run by
+# `manage.py load_reference_data` after the places and agencies, in the order the apps load.
+REFERENCE_LOADERS: list[Callable[[], object]] = []
 SUCCESSION_COLUMNS = (
     "new_code",
     "new_name",

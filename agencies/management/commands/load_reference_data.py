@@ -1,7 +1,8 @@
 """Load the reference data the portal ships with: administrative units of Nghệ An and Hà Tĩnh in
 their three periods, the 2025 merge mapping, the offices and jurisdictions of both agency
 structures, the contacts of the communes' one-stop desks, and the procedures, bundle variants,
-limits, rates and calendar changes of the case engine. Safe to run again: it updates units in
+limits, rates and calendar changes of the case engine and the reports' targets (each app's own
+rows, from the loaders it registers in REFERENCE_LOADERS). Safe to run again: it updates units in
 place and only adds what is missing."""
 
 import csv
@@ -10,9 +11,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agencies.services import ImportRejected, agencies_seed, desk_contacts_seed, reference_file_import
-from cases.reference import cases_reference_seed
-from reporting.reference import reporting_reference_seed
+from agencies.services import (
+    REFERENCE_LOADERS,
+    ImportRejected,
+    agencies_seed,
+    desk_contacts_seed,
+    reference_file_import,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "admin_units"
 
@@ -36,7 +41,7 @@ class Command(BaseCommand):
                 if options["verbosity"]:
                     self.stdout.write(f"jurisdictions added for province {province}: {added}")
             desk_contacts_seed()
-            cases_reference_seed()
-            reporting_reference_seed()
+            for load in REFERENCE_LOADERS:  # the apps above: the engine's rows, the reports' targets
+                load()
         except ImportRejected as rejected:
             raise CommandError("\n".join(rejected.messages)) from None
