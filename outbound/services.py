@@ -29,6 +29,7 @@ from portal.celery import send_on_commit
 from portal.errors import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
+SEND_TASK = "outbound.tasks.deliveries_send_task"  # sent by name: the tasks import this module
 
 # The outbox topics that change what the national portal shows, as our names for the changes.
 NATIONAL_CHANGES = {
@@ -98,7 +99,7 @@ def deliveries_add(*, topic: str, position: int, bundle: Bundle, step: Step | No
             rows.append(delivery)
     Delivery.objects.bulk_create(rows)
     for delivery in rows:
-        send_on_commit(_send_task(), delivery.target, bundle.pk, delivery.subscription_id)
+        send_on_commit(SEND_TASK, delivery.target, bundle.pk, delivery.subscription_id)
     return rows
 
 
@@ -116,12 +117,6 @@ def dossier_view(bundle: Bundle) -> dict[str, Any]:
             for procedure, state, due in steps
         ],
     }
-
-
-def _send_task():
-    from outbound.tasks import deliveries_send_task
-
-    return deliveries_send_task
 
 
 def national_payload(change: str, bundle: Bundle, step: Step | None) -> dict[str, Any]:
@@ -260,7 +255,7 @@ def delivery_replay(*, delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.DEAD).update(
         state=DeliveryState.PENDING, next_attempt_at=timezone.now(), retry_from=timezone.now()
     )
-    send_on_commit(_send_task(), delivery.target, delivery.bundle_id, delivery.subscription_id)
+    send_on_commit(SEND_TASK, delivery.target, delivery.bundle_id, delivery.subscription_id)
 
 
 # --- Partners' webhooks ------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from portal.celery import send_on_commit
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from reporting.models import Obstacle, ObstacleAction, ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
-from reporting.tasks import summaries_update_task
 
 
 def reporting_unit(user: User) -> AdministrativeUnit:
@@ -76,4 +75,4 @@ def targets_changed() -> None:
     """After a target is added, changed or removed: refresh today's summaries once the change is
     committed, which moves the version the cached reports are kept under, so that no report shows
     the old target (beat would do it within 30 s; without a broker the task runs in-process)."""
-    send_on_commit(summaries_update_task)
+    send_on_commit("reporting.tasks.summaries_update_task")

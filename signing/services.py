@@ -38,6 +38,9 @@ from signing.verify import common_name, verify_pdf
 logger = logging.getLogger(__name__)
 
 
+SIGN_TASK = "signing.tasks.document_sign_task"  # sent by name: the tasks import this module
+
+
 class SigningFailed(Exception):
     """The document could not be signed this time (the key store, the timestamp authority, the
     revocation servers): its row says why, and the task tries again later."""
@@ -59,7 +62,7 @@ def document_issue(
     found = IssuedDocument.objects.filter(content_sha256=digest).first()
     if found is not None:
         if found.signed_at is None and found.problem:  # asked again after a failure: try again now
-            send_on_commit(_sign_task(), found.pk)
+            send_on_commit(SIGN_TASK, found.pk)
         return found
     key = selectors.signing_key_for(kind=kind, issuer=issuer, person=person)
     try:
@@ -73,16 +76,10 @@ def document_issue(
                 filename=filename,
                 html=html,
             )
-            send_on_commit(_sign_task(), document.pk)
+            send_on_commit(SIGN_TASK, document.pk)
     except IntegrityError:  # the same content asked for at the same moment: one document
         return IssuedDocument.objects.get(content_sha256=digest)
     return document
-
-
-def _sign_task():
-    from signing.tasks import document_sign_task
-
-    return document_sign_task
 
 
 def document_sign(*, document_pk: int) -> bool:

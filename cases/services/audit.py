@@ -65,16 +65,15 @@ def publish(topic: str, **payload: Any) -> None:
 
 
 def publish_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
-    from cases.tasks import outbox_deliver_task
 
     rows = Outbox.objects.bulk_create([Outbox(topic=topic, payload=payload) for topic, payload in messages])
     # The notices to citizens on a queue of their own: a slow mail server never delays a hand-off.
     notices = [row.pk for row in rows if row.topic in NOTICE_TOPICS]
     others = [row.pk for row in rows if row.topic not in NOTICE_TOPICS]
     if others:
-        send_on_commit(outbox_deliver_task, *others)
+        send_on_commit("cases.tasks.outbox_deliver_task", *others)
     if notices:
-        send_on_commit(outbox_deliver_task, *notices, queue="notices")
+        send_on_commit("cases.tasks.outbox_deliver_task", *notices, queue="notices")
 
 
 NOTICE_TOPICS = ("notice.email", "notice.sms")
