@@ -21,11 +21,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from celery import Task
+from celery import Task, current_app
 from django.conf import settings
 from django.db import close_old_connections, connections
-
-from portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +31,14 @@ _executor: ThreadPoolExecutor | None = None
 
 
 def active() -> bool:
-    return bool(celery_app.conf.task_always_eager and settings.LOCAL_WORKER)
+    return bool(current_app.conf.task_always_eager and settings.LOCAL_WORKER)  # the portal's Celery app
 
 
 def takes(task: Task, queue: str | None = None) -> bool:
     """Whether `task` (on `queue`, else on its route) runs in the local worker's thread."""
     if not active():
         return False
-    queue = queue or celery_app.amqp.router.route({}, task.name)["queue"].name
+    queue = queue or task.app.amqp.router.route({}, task.name)["queue"].name
     return queue in settings.LOCAL_WORKER_QUEUES
 
 
