@@ -10,6 +10,7 @@ NetBox's RestrictedQuerySet). Every selector, view, API view and service asks he
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import UserRole
 from agencies.selectors import in_province_of
+from portal.access import View, role_required
 from portal.errors import Forbidden
 
 if TYPE_CHECKING:
@@ -26,6 +28,9 @@ Rows = TypeVar("Rows", bound=QuerySet[Any])
 
 VIEW, FILE, DESK, ACT, SUPPLY = "view", "file", "desk", "act", "supply"
 REPORT, AMOUNTS, OBSTACLE_FILE, OBSTACLE_ANSWER = "report", "amounts", "obstacle_file", "obstacle_answer"
+# The pages' own actions (a page is guarded by the action it serves, never by a list of roles).
+DESK_PAGES, DOSSIER_PAGES, SCANS, QUEUE = "desk_pages", "dossier_pages", "scans", "queue"
+SCHEDULE, INTEGRATION, STAFF_SIGN_IN = "schedule", "integration", "staff_sign_in"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
     VIEW: (
@@ -44,12 +49,24 @@ ROLES: dict[str, tuple[str, ...]] = {
     AMOUNTS: (UserRole.PROVINCIAL,),  # the funeral allowances paid at another amount than the table's
     OBSTACLE_FILE: (UserRole.CLERK, UserRole.OFFICER),  # a unit reports an obstacle
     OBSTACLE_ANSWER: (UserRole.PROVINCIAL,),  # the province answers it
+    DESK_PAGES: (UserRole.CLERK,),  # the desk's list, intake and actions on a dossier
+    DOSSIER_PAGES: (UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN),  # a dossier's page and its papers
+    SCANS: (UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.ADMIN),  # a dossier's scans
+    QUEUE: (UserRole.OFFICER,),  # an office's queue, its steps' pages and papers, its history
+    SCHEDULE: (UserRole.PROVINCIAL,),  # the reports that go out by themselves
+    INTEGRATION: (UserRole.INTEGRATION, UserRole.HEALTH_FACILITY),  # a partner system's own account page
+    STAFF_SIGN_IN: (UserRole.CLERK, UserRole.OFFICER),  # the head of a desk or office: their staff's sign-in
 }
 REFUSALS: dict[str, Any] = {
     FILE: _("Only a one-stop desk clerk, an integration client or a citizen signed in with e-ID can file dossiers."),
     DESK: _("Only the one-stop desk or the system that filed the dossier can do this."),
     SUPPLY: _("Only the one-stop desk, the system that filed the dossier or its applicant can do this."),
 }
+
+
+def page(action: str) -> Callable[[View], View]:
+    """A page open to the roles that may take `action` (signed in; anyone else 403)."""
+    return role_required(*ROLES[action])
 
 
 def may(user: User, action: str) -> bool:

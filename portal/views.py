@@ -13,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from agencies.choices import UserRole
-from portal.access import PortalRequest, role_required
+from cases import access
+from portal.access import PortalRequest
 from portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(LANDING_PAGES[request.user.role])  # type: ignore[union-attr]
 
 
-@role_required(UserRole.INTEGRATION, UserRole.HEALTH_FACILITY)
+@access.page(access.INTEGRATION)
 def integration(request: HttpRequest) -> HttpResponse:
     """A partner system's account: its API token's state (never the token), and for a partner
     that may subscribe, its webhooks and their latest deliveries; its own only."""
@@ -51,7 +52,7 @@ def integration(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/integration.html", context)
 
 
-@role_required(UserRole.CLERK, UserRole.OFFICER)
+@access.page(access.STAFF_SIGN_IN)
 def sign_in_locks(request: PortalRequest) -> HttpResponse:
     """The head of an office or desk: their staff's failed sign-ins, and unlocking one (POST
     `username`), so a locked colleague need not wait for the administrator."""

@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import UnitLevel, UserRole
+from agencies.choices import UnitLevel
 from cases import access
-from portal.access import PortalRequest, redirect_back, role_required
+from portal.access import PortalRequest, redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
@@ -88,7 +88,7 @@ def _report(request: PortalRequest) -> dict[str, Any]:
     }
 
 
-@role_required(*access.ROLES[access.REPORT])
+@access.page(access.REPORT)
 def dashboard(request: PortalRequest) -> HttpResponse:
     """Online rates against targets for a unit and period, with drill-down, trend and SLA."""
     try:
@@ -133,7 +133,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     return render(request, "reporting/dashboard.html", context)
 
 
-@role_required(*access.ROLES[access.AMOUNTS])
+@access.page(access.AMOUNTS)
 def funeral_amounts(request: PortalRequest) -> HttpResponse:
     """The funeral allowances paid at another amount than the rate table's, per office, with why."""
     try:
@@ -145,7 +145,7 @@ def funeral_amounts(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*access.ROLES[access.OBSTACLE_FILE])
+@access.page(access.OBSTACLE_FILE)
 def obstacle_new(request: PortalRequest) -> HttpResponse:
     try:
         services.obstacle_file(
@@ -161,7 +161,7 @@ def obstacle_new(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*access.ROLES[access.OBSTACLE_ANSWER])
+@access.page(access.OBSTACLE_ANSWER)
 def obstacle_answer(request: PortalRequest, pk: int) -> HttpResponse:
     try:
         services.obstacle_answer(
@@ -217,7 +217,7 @@ def _export(context: dict[str, Any], export: str) -> HttpResponse:
     return response
 
 
-@role_required(UserRole.PROVINCIAL)
+@access.page(access.SCHEDULE)
 def report_schedule(request: PortalRequest) -> HttpResponse:
     """Who receives the province's periodic report by e-mail, and how often."""
     from reporting.models import Cadence, ReportSchedule

@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import UserRole
 from agencies.selectors import jurisdiction_list_for_user
-from cases import kinds, services
+from cases import access, kinds, services
 from cases.choices import BundleState, Channel, ReadKind
 from cases.filters import BundleFilter
 from cases.forms import DESK_FORMS, Intake, unconfirmed
@@ -32,7 +31,7 @@ from cases.services import attachment_add
 from cases.services.filing import FILING_SOURCES
 from cases.views import slip_response
 from cases.views.intake import IntakeFlow
-from portal.access import PortalRequest, role_required
+from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
 from portal.refusals import on_form
@@ -41,7 +40,7 @@ PAGE_SIZE = 50
 FINISHED_WITH_RESULTS = (BundleState.COMPLETED, BundleState.PARTLY_COMPLETED)
 
 
-@role_required(UserRole.CLERK)
+@access.page(access.DESK_PAGES)
 def clerk_home(request: PortalRequest) -> HttpResponse:
     """The commune's dossiers, newest first, with filters and the counts that matter at the desk."""
     bundles = bundle_list_for_user(user=request.user)
@@ -94,20 +93,20 @@ class DeskIntake(IntakeFlow):
         return redirect("cases:intake", kind=self.kind)
 
 
-@role_required(UserRole.CLERK)
+@access.page(access.DESK_PAGES)
 def intake(request: PortalRequest, kind: str) -> HttpResponse:
     """Enter a dossier, review it and file it (cases.views.intake)."""
     return DeskIntake(request, kind).handle()
 
 
 @require_POST
-@role_required(UserRole.CLERK)
+@access.page(access.DESK_PAGES)
 def intake_part(request: PortalRequest, kind: str) -> HttpResponse:
     """HTMX: the kind's own part of the intake page again (IntakeFlow.part)."""
     return DeskIntake(request, kind).part()
 
 
-@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+@access.page(access.DOSSIER_PAGES)
 def bundle_detail(request: PortalRequest, code: str) -> HttpResponse:
     """A dossier's page: its steps as a timeline, documents and audit trail, and the desk's actions."""
     return _bundle_page(request, code)
@@ -135,7 +134,7 @@ def _bundle_page(
 
 
 @require_POST
-@role_required(UserRole.CLERK)
+@access.page(access.DESK_PAGES)
 def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
     """The desk's actions on a dossier: documents arrived, withdraw, results handed over, attach."""
     done = {
@@ -171,7 +170,7 @@ def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
     return redirect("cases:bundle", code=code)
 
 
-@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+@access.page(access.DOSSIER_PAGES)
 def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả), signed."""
     from signing import services as signing_services
@@ -183,7 +182,7 @@ def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     )
 
 
-@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+@access.page(access.DOSSIER_PAGES)
 def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse:
     """The request to supply the documents the returned steps miss (Mẫu 02), as a PDF; 404 when
     no step waits for documents."""
@@ -193,14 +192,14 @@ def bundle_supplement_request(request: PortalRequest, code: str) -> HttpResponse
     )
 
 
-@role_required(UserRole.CLERK, UserRole.PROVINCIAL, UserRole.ADMIN)
+@access.page(access.DOSSIER_PAGES)
 def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
     """The refusal slip of the refused steps (Mẫu 03), as a PDF; 404 when no step was refused."""
     bundle = bundle_get_for_user(user=request.user, code=code)
     return slip_response(request, "refusal", bundle, list(bundle.steps.select_related("procedure", "office")))
 
 
-@role_required(UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL, UserRole.ADMIN)
+@access.page(access.SCANS)
 def attachment_file(request: PortalRequest, pk: int) -> FileResponse:
     """A scanned document, to whoever may see its dossier (404 for anyone else)."""
     attachment = attachment_get_for_user(user=request.user, pk=pk)

@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import UserRole
 from agencies.models import User
-from cases import kinds, rules, services
+from cases import access, kinds, rules, services
 from cases.choices import AccessChannel, ReadKind
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
@@ -32,7 +31,7 @@ from cases.forms import (
 from cases.models import OPEN, Bundle, Step
 from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
 from cases.views import pdf_response, slip_response
-from portal.access import PortalRequest, redirect_back, role_required
+from portal.access import PortalRequest, redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
@@ -47,7 +46,7 @@ CLAIMANT = Prefetch("claimant", queryset=User.objects.select_related("office"))
 ROW_BUNDLE = Prefetch("bundle", queryset=Bundle.objects.only("id", "code", "kind", "state", "data"))
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def queue(request: PortalRequest) -> HttpResponse:
     """The office's open steps, most urgent first (earliest due date), page by page."""
     steps = step_list_for_user(user=request.user).filter(OPEN)
@@ -67,7 +66,7 @@ def queue(request: PortalRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def history(request: PortalRequest) -> HttpResponse:
     """What the officer (or their office) finished, newest first: completed, returned, refused."""
     mine = request.GET.get("who") != "office"
@@ -83,7 +82,7 @@ def history(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     """Claim or release from the queue; with HTMX only the step's row comes back."""
     service = {"claim": services.step_claim, "release": services.step_release}.get(action)
@@ -139,13 +138,13 @@ def _apology_initial(step: Step) -> dict[str, str]:
     return {"new_appointment_on": rules.suggested_appointment(timezone.localdate()).strftime("%d/%m/%Y")}
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def step_detail(request: PortalRequest, pk: int) -> HttpResponse:
     return _step_page(request, pk)
 
 
 @require_POST
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     """Complete, return for supplement, refuse, claim, release, or give a late step its new date."""
     step = step_get_for_user(user=request.user, pk=pk)
@@ -205,7 +204,7 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     return redirect("cases:step", pk=pk)
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
     """The apology letter with the new appointment date, signed (once the date is recorded)."""
     from signing import services as signing_services
@@ -220,21 +219,21 @@ def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def step_supplement_request(request: PortalRequest, pk: int) -> HttpResponse:
     """The request to supply the documents this returned step misses (Mẫu 02), as a PDF."""
     step = step_page_for_user(user=request.user, pk=pk).step
     return slip_response(request, "supplement-request", step.bundle, [step])
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
     """The refusal slip of this refused step (Mẫu 03), as a PDF."""
     step = step_page_for_user(user=request.user, pk=pk).step
     return slip_response(request, "refusal", step.bundle, [step])
 
 
-@role_required(UserRole.OFFICER)
+@access.page(access.QUEUE)
 def step_extract(request: PortalRequest, pk: int) -> HttpResponse:
     """The dossier's checked electronic extract, for the officers of its steps; 404 when none."""
     step = step_page_for_user(user=request.user, pk=pk).step
