@@ -73,6 +73,12 @@ def offices_for_roles(*, roles: set[str], commune: AdministrativeUnit, on: datet
     return found
 
 
+def within(code: str, path: str = "") -> Q:
+    """The unit `code` and the units under it (its communes, or its districts and theirs), of
+    every period; `path` leads to the unit from another row (e.g. "commune__")."""
+    return Q(**{f"{path}code": code}) | Q(**{f"{path}parent__code": code}) | Q(**{f"{path}parent__parent__code": code})
+
+
 def in_province_of(user: User, path: str = "") -> Q:
     """Units (or rows whose unit is at `path`, e.g. "commune__") of the province `user` staffs: a
     commune directly under it (since 1 July 2025) or under one of its districts (before)."""

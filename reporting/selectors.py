@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
-from agencies.selectors import seat_of
+from agencies.selectors import seat_of, within
 from cases import access
 from cases import kinds as bundle_kinds
 from cases.choices import Channel, FuneralCategory, Source, StepState
@@ -502,8 +502,7 @@ def received(first: datetime.date, last: datetime.date, fields: tuple[str, ...],
 def _units_within(code: str) -> list[int]:
     """The rows of the unit `code` and of the units under it, of every period, so that summary rows
     filed under a commune that no longer exists are found too (by id: the summary query joins nothing)."""
-    within = Q(code=code) | Q(parent__code=code) | Q(parent__parent__code=code)
-    return list(AdministrativeUnit.objects.filter(within).values_list("pk", flat=True))
+    return list(AdministrativeUnit.objects.filter(within(code)).values_list("pk", flat=True))
 
 
 def _within(report: RateReport) -> Q:
@@ -576,8 +575,7 @@ def obstacle_list_for_user(*, user: User) -> QuerySet[Obstacle]:
     """Provincial staff see their province's obstacles; a desk or an office its own unit's."""
     obstacles = Obstacle.objects.select_related("unit", "reported_by", "answered_by")
     if user.role == UserRole.PROVINCIAL and user.province is not None:
-        code = user.province.code
-        return obstacles.filter(Q(unit__code=code) | Q(unit__parent__code=code) | Q(unit__parent__parent__code=code))
+        return obstacles.filter(within(user.province.code, "unit__"))
     if user.role == UserRole.CLERK:
         return obstacles.filter(unit=user.commune_id)
     if user.role == UserRole.OFFICER and user.office is not None:
@@ -643,11 +641,9 @@ def online_from_hospital_notices(
 ) -> int:
     """How many online dossiers of `unit` received in the period started from a hospital's notice
     (issue 13: the proactive offers' reach). Counted on the dossiers, not the summaries: one query."""
-    code = unit.code
-    under = Q(commune__code=code) | Q(commune__parent__code=code) | Q(commune__parent__parent__code=code)
     return (
         bundle_list_for_user(user=user)
-        .filter(under, channel=Channel.ONLINE, health_notices__isnull=False)
+        .filter(within(unit.code, "commune__"), channel=Channel.ONLINE, health_notices__isnull=False)
         .filter(received_at__date__gte=first, received_at__date__lte=last)
         .distinct()
         .count()
