@@ -230,6 +230,23 @@ def officer_pages(page, url: str, check: Check) -> None:
     done = Step.objects.filter(procedure_id="birth_registration", state=StepState.DONE).order_by("pk").first()
     visit(page, f"{url}/steps/{done.pk}/")
     check("step (done, extract)")
+    # The head of the office (issue 28 §3): a colleague locked out, the page that unlocks them.
+    from axes.models import AccessAttempt
+
+    head = User.objects.get(username="civil_status.16690")
+    User.objects.filter(pk=head.pk).update(heads_workplace=True)
+    colleague, _new = User.objects.get_or_create(
+        username="civil_status.16690.b",
+        defaults={"role": head.role, "office": head.office, "first_name": "Bình", "last_name": "Lê Thị"},
+    )  # once for both languages
+    AccessAttempt.objects.get_or_create(
+        username=colleague.username, ip_address="10.0.0.9", user_agent="",
+        defaults={"get_data": "", "post_data": "", "http_accept": "", "path_info": "/accounts/login/",
+                  "failures_since_start": 5},
+    )  # fmt: skip
+    visit(page, url + "/staff/sign-in/")
+    check("staff sign-in (the head of the office)")
+    screenshot(page, "staff-sign-in")
 
 
 def provincial_pages(page, url: str, check: Check) -> None:
