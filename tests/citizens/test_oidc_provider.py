@@ -336,7 +336,8 @@ def test_a_missing_personal_id_is_refused(page, live_server, shared, portal, cap
 def test_userinfo_about_another_subject_is_refused(page, live_server, shared, portal, caplog):
     """userinfo's answer, from the real provider, changed on the way to name another `sub`."""
     port = free_port()
-    tamperer = subprocess.Popen([sys.executable, str(PEERS / "userinfo_tamperer.py"), str(port), shared.issuer + "/me"])
+    command = [sys.executable, str(PEERS / "tamperer.py"), str(port), shared.issuer + "/me", "userinfo"]
+    tamperer = subprocess.Popen(command)
     try:
         assert wait_for_port(port, 10)
         portal(shared, userinfo_endpoint=f"http://127.0.0.1:{port}/")

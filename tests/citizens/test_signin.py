@@ -126,7 +126,8 @@ def test_an_id_token_issued_for_another_nonce_is_refused(page, live_server, prov
 
 def test_an_id_token_altered_on_the_way_is_refused(page, live_server, provider, settings):
     port = free_port()
-    tamperer = subprocess.Popen([sys.executable, f"{PEERS}/token_tamperer.py", str(port), provider.issuer + "/token/"])
+    command = [sys.executable, f"{PEERS}/tamperer.py", str(port), provider.issuer + "/token/", "token"]
+    tamperer = subprocess.Popen(command)
     try:
         assert wait_for_port(port, 10)
         provider.point(settings, token_endpoint=f"http://127.0.0.1:{port}/")

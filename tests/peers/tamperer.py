@@ -1,8 +1,12 @@
-"""A man in the middle of the token exchange, run as its own process by the sign-in tests:
-`python tests/peers/token_tamperer.py <port> <provider's token URL>`. It forwards each token
-request to the real provider and hands back its answer with the ID token's claims changed (the
-assurance level raised to "3") but the provider's signature kept: a portal that checks the
-signature must refuse it."""
+"""A man in the middle between the portal and its identity provider, run as its own process by the
+sign-in tests: `python tests/peers/tamperer.py <port> <provider's URL> token|userinfo`. It forwards
+each request to the real provider and hands back its answer changed:
+
+- `token` (the token exchange, POST): the ID token's claims changed (the assurance level raised to
+  "3") with the provider's signature kept: a portal that checks the signature must refuse it;
+- `userinfo` (GET, with the access token): the answer about another subject (`sub` changed): a
+  portal that checks userinfo's `sub` against the ID token's must refuse it.
+"""
 
 import base64
 import json
@@ -11,7 +15,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PORT, TOKEN_URL = int(sys.argv[1]), sys.argv[2]
+PORT, URL, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 
 
 def b64(data: bytes) -> str:
@@ -26,22 +30,29 @@ def tampered(id_token: str) -> str:
 
 
 class Tamperer(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+    def forward(self, body: bytes | None) -> None:
         headers = {name: self.headers[name] for name in ("Content-Type", "Authorization") if self.headers[name]}
         try:
-            with urllib.request.urlopen(urllib.request.Request(TOKEN_URL, body, headers), timeout=10) as answer:
+            with urllib.request.urlopen(urllib.request.Request(URL, body, headers), timeout=10) as answer:
                 status, data = answer.status, json.loads(answer.read())
         except urllib.error.HTTPError as error:
             status, data = error.code, json.loads(error.read() or b"{}")
-        if "id_token" in data:
+        if MODE == "token" and "id_token" in data:
             data["id_token"] = tampered(data["id_token"])
+        if MODE == "userinfo" and "sub" in data:
+            data["sub"] = "someone-else"
         out = json.dumps(data).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
+
+    def do_POST(self) -> None:
+        self.forward(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+
+    def do_GET(self) -> None:
+        self.forward(None)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
