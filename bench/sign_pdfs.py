@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: E402
 from django.conf import settings  # noqa: E402
 from pyhanko.sign import timestamps  # noqa: E402
 
-from cases.documents import html_to_pdf  # noqa: E402
 from signing import keys, pades  # noqa: E402
+from signing.layout import html_to_pdf  # noqa: E402
 from signing.pades import Pkcs12Key, sign_pdf  # noqa: E402
 from tests.faults.harness import free_port  # noqa: E402
 from tests.peers.csc import start_csc  # noqa: E402

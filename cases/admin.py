@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from cases import rules, services
 from cases.choices import AccessChannel
-from cases.models import Bundle, BundleVariant, CalendarOverride, Event, Outbox, Procedure, Setting, Step
+from cases.models import Bundle, BundleVariant, CalendarOverride, Event, Extract, Outbox, Procedure, Setting, Step
 
 
 class ClearsRuleCache(admin.ModelAdmin):
@@ -108,3 +108,18 @@ class EventAdmin(RecordsReads, admin.ModelAdmin):
 class OutboxAdmin(admin.ModelAdmin):
     list_display = ["pk", "topic", "created_at", "delivered_at", "attempts"]
     list_filter = ["topic"]
+
+
+@admin.register(Extract)
+class ExtractAdmin(admin.ModelAdmin):
+    """Read only: the civil-status extracts the officers attached, each checked on arrival."""
+
+    list_display = ["step", "signer", "signed_at", "uploaded_by", "uploaded_at"]
+    list_select_related = ["step__bundle", "step__procedure", "uploaded_by"]
+    search_fields = ["step__bundle__code", "sha256"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

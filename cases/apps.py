@@ -9,8 +9,16 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from agencies.services import REFERENCE_LOADERS
         from cases import checks  # noqa: F401  (registers the system checks)
+        from cases.attachments import attachment_size_check
         from cases.kinds import birth, death  # noqa: F401  (registers the kinds the portal ships with)
         from cases.reference import cases_reference_seed
+        from cases.services import extracts, papers, steps
+        from signing import services as signing
 
         if cases_reference_seed not in REFERENCE_LOADERS:
             REFERENCE_LOADERS.append(cases_reference_seed)
+        if extracts.extract_problems not in steps.RESULT_CHECKS:
+            steps.RESULT_CHECKS.append(extracts.extract_problems)
+        if attachment_size_check not in signing.SIZE_CHECKS:  # a PDF brought to /verify/: the scans' limit
+            signing.SIZE_CHECKS.append(attachment_size_check)
+        signing.document_signed.connect(papers.document_signed, dispatch_uid="cases.papers.document_signed")

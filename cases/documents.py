@@ -16,23 +16,19 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
 
 from agencies.models import AdministrativeUnit, Office, User
 from cases import kinds
 from cases.choices import Action, Channel, StepState
 from cases.models import Bundle, Step
+from signing.layout import html_to_pdf, qr_svg
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-# Module size of the QR code in CSS pixels: a version 4 code (a URL of about 60 characters) is
-# then 3.3 cm wide with its quiet zone, easy for a phone to read from paper.
-QR_SCALE = 3
 CHANNELS: dict[str, str] = {
     Channel.ONLINE: "Trực tuyến",
     Channel.DIRECT: "Trực tiếp",
@@ -176,14 +172,6 @@ def desk_contacts(commune: AdministrativeUnit) -> str:
     return "; ".join(f"{label}: {value.strip()}" for label, value in known if value.strip())
 
 
-def qr_svg(url: str, *, scale: int = QR_SCALE, border: int = 4) -> SafeString:
-    """A QR code of `url` as an inline <svg> element (segno's output, which holds no user text),
-    with `border` modules of quiet zone (4, the standard's, unless the page around it is blank)."""
-    # Silenced for bandit (B308, B703): segno writes the code as <path> modules only and never the
-    # URL as text, so there is nothing to escape.
-    return mark_safe(segno.make_qr(url).svg_inline(scale=scale, border=border))  # nosec B308, B703
-
-
 def place_and_date(unit: AdministrativeUnit, day: datetime.date) -> str:
     """The place-and-date line of an administrative document, as Decree 30/2020/NĐ-CP writes it:
     "Trường Vinh, ngày 02 tháng 3 năm 2026" (a day below 10 and a month below 3 take a leading 0)."""
@@ -201,11 +189,3 @@ def _person(user: User) -> str:
     # The signature block asks for the person's full name ("ký và ghi rõ họ tên"); the office or
     # desk is already the document's issuer in its header.
     return user.full_name
-
-
-def html_to_pdf(html: str) -> bytes:
-    import weasyprint  # only where a PDF is made: the pages import this module for tracking_url
-
-    # The project directory, with its trailing slash, is the base of the templates' relative URLs
-    # (the vendored fonts in static/fonts/).
-    return bytes(weasyprint.HTML(string=html, base_url=settings.BASE_DIR.as_uri() + "/").write_pdf())

@@ -628,3 +628,28 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Extract(models.Model):
+    """The electronic extract (trích lục) of a civil-status step: a PDF signed by the civil-status
+    system, checked when it was attached (intact, trusted, not revoked, timestamped); its register
+    number and personal ID number are matched against the step's result when the step is
+    completed (cases.services.extracts). The offices downstream read it instead of a scan."""
+
+    step = models.OneToOneField(Step, verbose_name=_("step"), on_delete=models.CASCADE, related_name="extract")
+    file = models.FileField(upload_to="extracts/%Y/%m/")
+    sha256 = models.CharField(_("file hash"), max_length=64)
+    signer = models.CharField(_("signer"), max_length=300)
+    signed_at = models.DateTimeField(_("signed at"), null=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("attached by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("attached at"), default=timezone.now)
+
+    class Meta:
+        db_table = "signing_extract"  # its table since issue 14, when the signing app held it
+        verbose_name = _("electronic extract")
+        verbose_name_plural = _("electronic extracts")
+
+    def __str__(self) -> str:
+        return f"{self.step_id}: {self.signer}"

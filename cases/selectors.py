@@ -23,6 +23,7 @@ from cases.models import (
     Bundle,
     BundleQuerySet,
     Event,
+    Extract,
     Step,
     StepQuerySet,
     overdue_q,
@@ -282,3 +283,8 @@ def bundle_reads_for_citizen(*, bundle: Bundle) -> TrackedReads:
         total=bundle.accesses.count(),
         latest=bundle_accesses_for_citizen(bundle=bundle),
     )
+
+
+def extract_of(bundle: Bundle) -> Extract | None:
+    """The checked electronic extract of the dossier's civil-status step, if one was attached."""
+    return Extract.objects.filter(step__bundle=bundle).select_related("step").first()

@@ -286,13 +286,11 @@ def supply(request: PortalRequest, code: str) -> HttpResponse:
 @citizen_required
 def receipt(request: PortalRequest, code: str) -> HttpResponse:
     """The receipt and appointment slip of my dossier, signed."""
-    from signing import services as signing_services
-    from signing.views import issued_response
+    from cases.services import papers
+    from cases.views import paper_response
 
     found = bundle_get_for_user(user=request.user, code=code)
-    return issued_response(
-        request, lambda: signing_services.receipt_issue(bundle=found, actor=request.user), bundle=found
-    )
+    return paper_response(request, found, lambda: papers.receipt_issue(bundle=found, actor=request.user))
 
 
 @citizen_required

@@ -8,7 +8,7 @@ from health.api import GatewayNotices, HealthNotices
 from outbound.api import WebhookDeliveries, WebhookDetail, WebhookList, WebhookSecret
 from portal.tokens import TokenView
 from reporting import api as reports
-from signing.api import StepExtract, Verify
+from signing.api import Verify
 
 app_name = "api"
 urlpatterns = [
@@ -27,7 +27,7 @@ urlpatterns = [
     path("steps/<int:pk>/complete/", views.StepComplete.as_view(), name="step-complete"),
     path("steps/<int:pk>/return/", views.StepReturn.as_view(), name="step-return"),
     path("steps/<int:pk>/refuse/", views.StepRefuse.as_view(), name="step-refuse"),
-    path("steps/<int:pk>/extract/", StepExtract.as_view(), name="step-extract"),
+    path("steps/<int:pk>/extract/", views.StepExtract.as_view(), name="step-extract"),
     path("health-notices/", HealthNotices.as_view(), name="health-notices"),
     path("health-notices/api/qd130/guiHoSoXmlQD4750", GatewayNotices.as_view(), name="health-notices-gateway"),
     path("verify/", Verify.as_view(), name="verify"),

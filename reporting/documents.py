@@ -4,20 +4,37 @@ as an official document; the tables are the dashboard's own rows."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from agencies.models import User
-from cases.documents import html_to_pdf, place_and_date
+from agencies.models import AdministrativeUnit, User
+from cases.documents import place_and_date
 from reporting.selectors import RateReport, RateRow, SlaRow, obstacle_list_for_user
 from reporting.tables import rate_table, sla_table
+from signing.layout import html_to_pdf
+from signing.models import DocumentKind, IssuedDocument
+from signing.services import document_issue
 
 
 def report_pdf(report: RateReport, sla: list[SlaRow], *, author: User, remap: bool) -> bytes:
     return html_to_pdf(report_html(report, sla, author=author, remap=remap))
+
+
+def report_issue(*, html: str, unit: AdministrativeUnit, last: datetime.date, author: User) -> IssuedDocument:
+    """The periodic report of `unit` up to `last`, issued by the author's province (else the
+    unit's People's Committee), by its author: from the dashboard and the scheduled e-mail."""
+    return document_issue(
+        kind=DocumentKind.REPORT,
+        html=html,
+        filename=f"bao-cao-{unit.code}-{last.isoformat()}.pdf",
+        issuer=author.province or unit,
+        person=author,
+        actor=author,
+    )
 
 
 def report_html(

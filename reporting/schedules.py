@@ -22,7 +22,7 @@ from cases.services.outbox import mail_domain
 from portal.db_router import replica_reads
 from portal.errors import Forbidden, Invalid, Unavailable
 from reporting import selectors
-from reporting.documents import report_html
+from reporting.documents import report_html, report_issue
 from reporting.models import Cadence, Obstacle, ReportSchedule, addresses_in
 from reporting.tables import as_xlsx, rate_table
 
@@ -99,7 +99,7 @@ def report_email_send(message: Outbox) -> None:
 
 
 def _report_email_send(message: Outbox) -> None:
-    from signing.services import document_sign, report_issue
+    from signing.services import document_sign
 
     schedule = ReportSchedule.objects.select_related("province", "updated_by").get(pk=message.payload["schedule"])
     first = datetime.date.fromisoformat(message.payload["first"])

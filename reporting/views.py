@@ -21,7 +21,7 @@ from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services
 from reporting.charts import trend_months, trend_svg
-from reporting.documents import report_html
+from reporting.documents import report_html, report_issue
 from reporting.models import ObstacleEvent
 from reporting.selectors import obstacle_list_for_user
 from reporting.tables import (
@@ -35,7 +35,6 @@ from reporting.tables import (
     total_label,
     variant_table,
 )
-from signing.services import report_issue
 from signing.views import issued_response
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from signing.models import Extract, IssuedDocument, SigningKey, SigningRule
+from signing.models import IssuedDocument, SigningKey, SigningRule
 
 
 @admin.register(SigningRule)
@@ -33,21 +33,6 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
     search_fields = ["bundle__code", "sha256"]
     list_select_related = ["bundle"]
     exclude = ["html"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Extract)
-class ExtractAdmin(admin.ModelAdmin):
-    """Read only: the civil-status extracts the officers attached, each checked on arrival."""
-
-    list_display = ["step", "signer", "signed_at", "uploaded_by", "uploaded_at"]
-    list_select_related = ["step__bundle", "step__procedure", "uploaded_by"]
-    search_fields = ["step__bundle__code", "sha256"]
 
     def has_add_permission(self, request, obj=None):
         return False

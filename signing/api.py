@@ -60,31 +60,3 @@ class Verify(APIView):
                 }
             ).data
         )
-
-
-class ExtractOutput(serializers.Serializer):
-    signer = serializers.CharField()
-    signed_at = serializers.DateTimeField(allow_null=True)
-    sha256 = serializers.CharField()
-
-
-class StepExtract(APIView):
-    """POST /steps/<id>/extract/ (multipart `file`): the civil-status step's electronic extract,
-    signed by the civil-status system. Checked on arrival (400 with the reasons under `extract`,
-    nothing stored); its numbers are matched against the result when the step is completed."""
-
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(request={"multipart/form-data": PdfUpload}, responses={201: ExtractOutput})
-    def post(self, request: Request, pk: int) -> Response:
-        given = PdfUpload(data=request.data)
-        given.is_valid(raise_exception=True)
-        extract = services.extract_attach(
-            user=request.user,  # type: ignore[arg-type]
-            step_pk=pk,
-            data=given.validated_data["file"].read(),
-        )
-        return Response(
-            ExtractOutput({"signer": extract.signer, "signed_at": extract.signed_at, "sha256": extract.sha256}).data,
-            status=201,
-        )

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AdministrativeUnit, Office, User
-from cases.models import Bundle
 
 
 class DocumentKind(models.TextChoices):
@@ -99,8 +98,13 @@ class IssuedDocument(models.Model):
 
     kind = models.CharField(_("document"), max_length=30, choices=DocumentKind.choices)
     content_sha256 = models.CharField(_("content hash"), max_length=64, unique=True)
-    bundle = models.ForeignKey(
-        Bundle, verbose_name=_("dossier"), on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    bundle = models.ForeignKey(  # by name: signing imports nothing of the engine
+        "cases.Bundle",
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
     )
     key = models.ForeignKey(SigningKey, verbose_name=_("signing key"), on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
@@ -126,25 +130,3 @@ class IssuedDocument(models.Model):
     @staticmethod
     def hash_of(html: str) -> str:
         return hashlib.sha256(html.encode()).hexdigest()
-
-
-class Extract(models.Model):
-    """The electronic extract (trích lục khai sinh / khai tử) of a civil-status step: a PDF signed
-    by the civil-status system, checked when it was attached (intact, trusted, not revoked,
-    timestamped); its register number and personal ID number are matched against the step's
-    result when the step is completed. The offices downstream read it instead of a scan."""
-
-    step = models.OneToOneField("cases.Step", verbose_name=_("step"), on_delete=models.CASCADE, related_name="extract")
-    file = models.FileField(upload_to="extracts/%Y/%m/")
-    sha256 = models.CharField(_("file hash"), max_length=64)
-    signer = models.CharField(_("signer"), max_length=300)
-    signed_at = models.DateTimeField(_("signed at"), null=True)
-    uploaded_by = models.ForeignKey(User, verbose_name=_("attached by"), on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("attached at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("electronic extract")
-        verbose_name_plural = _("electronic extracts")
-
-    def __str__(self) -> str:
-        return f"{self.step_id}: {self.signer}"

@@ -11,11 +11,9 @@ from django.conf import settings
 from django.core import signing as django_signing
 from django.utils.translation import gettext as _
 
-from agencies.choices import AgencyRole
 from agencies.models import AdministrativeUnit, Office, User
-from cases.models import Bundle, Step
 from portal.errors import Unavailable
-from signing.models import DocumentKind, Extract, IssuedDocument, SignerKind, SigningKey, SigningRule
+from signing.models import DocumentKind, IssuedDocument, SignerKind, SigningKey, SigningRule
 
 TOKEN_SALT = "signing.document"
 
@@ -83,13 +81,3 @@ def document_by_token(token: str) -> IssuedDocument | None:
 
 def document_by_file_hash(sha256: str) -> IssuedDocument | None:
     return IssuedDocument.objects.select_related("bundle").filter(sha256=sha256, signed_at__isnull=False).first()
-
-
-def carries_extract(step: Step) -> bool:
-    """Whether the step's result comes with an electronic extract (the civil-status steps)."""
-    return step.procedure.agency_role == AgencyRole.CIVIL_STATUS
-
-
-def extract_of(bundle: Bundle) -> Extract | None:
-    """The checked electronic extract of the dossier's civil-status step, if one was attached."""
-    return Extract.objects.filter(step__bundle=bundle).select_related("step").first()

@@ -10,22 +10,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cases.choices import AccessChannel
-from cases.models import Bundle
-from cases.views import pdf_response
-from portal.access import PortalRequest
 from portal.client import in_flight, too_many
 from portal.errors import Invalid, TooMany, Unavailable
 from signing import selectors, services
+from signing.layout import pdf_response
 from signing.models import IssuedDocument
 
 
-def issued_response(
-    request: PortalRequest, issue: Callable[[], IssuedDocument], *, bundle: Bundle | None = None
-) -> HttpResponse:
-    """The signed PDF of the document `issue` gives, once it is signed (reading it is recorded);
-    until then a page that says so and looks again by itself. The unsigned document never leaves
-    the server."""
+def issued_response(request: HttpRequest, issue: Callable[[], IssuedDocument]) -> HttpResponse:
+    """The signed PDF of the document `issue` gives, once it is signed (200); until then a page
+    that says so and looks again by itself (202, or 503 when nobody may sign it). The unsigned
+    document never leaves the server. The issuer records who read it (cases.views.paper_response)."""
     try:
         document = issue()
     except Unavailable as missing:
@@ -33,10 +28,6 @@ def issued_response(
     document.refresh_from_db(fields=["file", "signed_at", "problem"])  # signed in-process without a broker
     if document.signed_at is None:
         return render(request, "signing/being_signed.html", {"document": document}, status=202)
-    if bundle is not None:
-        from cases import services as case_services
-
-        case_services.personal_data_access_record(user=request.user, bundles=[bundle], channel=AccessChannel.PDF)
     with document.file.open("rb") as signed:
         return pdf_response(signed.read(), document.filename)
 

@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,11 +28,13 @@ from cases.choices import AccessChannel, BundleState, Channel, ReadKind, StepSta
 from cases.models import OPEN, Bundle, Event, Step
 from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
 from cases.services import attachment_add
+from cases.services.extracts import extract_attach
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
 from cases.validation import problems_in_one_round
 from portal.api import DATE_OR_EMPTY, CursorPagination, query_bool, query_choice, query_date
 from portal.client import ClientScopedRateThrottle
 from portal.errors import Invalid, NotFound
+from signing.api import PdfUpload
 
 
 def _day(request: Request, name: str = "on") -> datetime.date:
@@ -346,3 +349,31 @@ class Track(APIView):
             track_code_failed(code=code)
             raise NotFound(_("No dossier with this code and these digits."))
         return Response(s.TrackSerializer(bundle).data)
+
+
+class ExtractOutput(serializers.Serializer):
+    signer = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    sha256 = serializers.CharField()
+
+
+class StepExtract(APIView):
+    """POST /steps/<id>/extract/ (multipart `file`): the civil-status step's electronic extract,
+    signed by the civil-status system. Checked on arrival (400 with the reasons under `extract`,
+    nothing stored); its numbers are matched against the result when the step is completed."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": PdfUpload}, responses={201: ExtractOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        given = PdfUpload(data=request.data)
+        given.is_valid(raise_exception=True)
+        extract = extract_attach(
+            user=request.user,  # type: ignore[arg-type]
+            step_pk=pk,
+            data=given.validated_data["file"].read(),
+        )
+        return Response(
+            ExtractOutput({"signer": extract.signer, "signed_at": extract.signed_at, "sha256": extract.sha256}).data,
+            status=201,
+        )

@@ -5,6 +5,7 @@ bundle finishes."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -124,6 +125,16 @@ def _result_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]
     return problems
 
 
+# Step-result checks: what else refuses a result, besides its fields (the civil-status extract's
+# numbers, cases.services.extracts). Each takes the step and the result given and returns the
+# problems per field path; filled in CasesConfig.ready().
+RESULT_CHECKS: list[Callable[[Step, dict[str, Any]], dict[str, list[str]]]] = []
+
+
+def _checked(step: Step, result: dict[str, Any]) -> dict[str, list[str]]:
+    return {path: messages for check in RESULT_CHECKS for path, messages in check(step, result).items()}
+
+
 def step_result_problems(*, step: Step, result: dict[str, Any]) -> dict[str, list[str]]:
     """What a result would be refused for, without acting: a page shows these with the problems
     of its own (a missing confirmation tick), all in one round."""
@@ -137,7 +148,7 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
         step = _locked_step(user, step_pk)
         _officer_may_act(user, step)
         ensure_open(step, "complete")  # a step no longer open answers 409 before its result is judged
-        if problems := {**_result_problems(step, result), **_extract_problems(step, result)}:
+        if problems := {**_result_problems(step, result), **_checked(step, result)}:
             raise Invalid(problems)
         wanted = {field["name"] for field in step.procedure.result_fields}
         kept = {name: value for name, value in result.items() if name in wanted}
@@ -155,12 +166,6 @@ def step_complete(*, user: User, step_pk: int, result: dict[str, Any]) -> Step:
         publish("step.done", step=step.pk)
         _advance(step.bundle, actor=user)
     return step
-
-
-def _extract_problems(step: Step, result: dict[str, Any]) -> dict[str, list[str]]:
-    from signing.services import extract_problems  # the signing app reads the extract
-
-    return extract_problems(step, result)
 
 
 def return_problems(*, reason: str, missing_documents: list[str]) -> dict[str, list[str]]:

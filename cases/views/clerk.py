@@ -27,9 +27,9 @@ from cases.selectors import (
     bundle_list_for_user,
     bundle_page_for_user,
 )
-from cases.services import attachment_add
+from cases.services import attachment_add, papers
 from cases.services.filing import FILING_SOURCES
-from cases.views import slip_response
+from cases.views import paper_response, slip_response
 from cases.views.intake import IntakeFlow
 from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
@@ -173,13 +173,8 @@ def bundle_act(request: PortalRequest, code: str, action: str) -> HttpResponse:
 @access.page(access.DOSSIER_PAGES)
 def bundle_receipt(request: PortalRequest, code: str) -> HttpResponse:
     """The receipt and appointment slip (giấy tiếp nhận hồ sơ và hẹn trả kết quả), signed."""
-    from signing import services as signing_services
-    from signing.views import issued_response
-
     bundle = bundle_get_for_user(user=request.user, code=code)
-    return issued_response(
-        request, lambda: signing_services.receipt_issue(bundle=bundle, actor=request.user), bundle=bundle
-    )
+    return paper_response(request, bundle, lambda: papers.receipt_issue(bundle=bundle, actor=request.user))
 
 
 @access.page(access.DOSSIER_PAGES)

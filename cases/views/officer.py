@@ -29,15 +29,22 @@ from cases.forms import (
     unconfirmed,
 )
 from cases.models import OPEN, Bundle, Step
-from cases.selectors import step_get_for_user, step_history_for_user, step_list_for_user, step_page_for_user
-from cases.views import pdf_response, slip_response
+from cases.selectors import (
+    extract_of,
+    step_get_for_user,
+    step_history_for_user,
+    step_list_for_user,
+    step_page_for_user,
+)
+from cases.services import papers
+from cases.services.extracts import carries_extract, step_complete_with_extract
+from cases.views import paper_response, slip_response
 from portal.access import PortalRequest, redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query, keyset_page
 from portal.refusals import on_form
-from signing.selectors import carries_extract, extract_of
-from signing.services import step_complete_with_extract
+from signing.layout import pdf_response
 
 PAGE_SIZE = 50
 # The claimant with their office in the same prefetch query: the row names the person and office.
@@ -207,16 +214,11 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
 @access.page(access.QUEUE)
 def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
     """The apology letter with the new appointment date, signed (once the date is recorded)."""
-    from signing import services as signing_services
-    from signing.views import issued_response
-
     step = step_page_for_user(user=request.user, pk=pk).step
     if step.new_appointment_on is None:
         messages.error(request, _("Record the new appointment date first."))
         return redirect("cases:step", pk=pk)
-    return issued_response(
-        request, lambda: signing_services.apology_issue(step=step, actor=request.user), bundle=step.bundle
-    )
+    return paper_response(request, step.bundle, lambda: papers.apology_issue(step=step, actor=request.user))
 
 
 @access.page(access.QUEUE)

@@ -19,6 +19,7 @@ from cases.api.serializers import BundleCreateSerializer
 from cases.checks import public_base_url_check
 from cases.models import Bundle
 from cases.services import attachment_add
+from signing import layout
 from tests.cases.conftest import at, birth, death
 from tests.pdfs import A4_PORTRAIT, pdf_fonts, pdf_lines, pdf_pages, pdf_text, signed_get
 from tests.scans import PDF
@@ -190,7 +191,7 @@ def test_the_receipt_carries_segnos_qr_code_of_the_tracking_url(birth_bundle):
 
     html = documents.receipt_html(birth_bundle)
 
-    assert segno.make_qr(url).svg_inline(scale=documents.QR_SCALE) in html
+    assert segno.make_qr(url).svg_inline(scale=layout.QR_SCALE) in html
     assert html.count("<svg") == 1
 
 
@@ -330,7 +331,7 @@ def test_the_receipts_tracking_link_and_qr_code_use_the_public_address_not_the_p
     assert response.status_code == 200
     assert url in text
     assert "127.0.0.1" not in text
-    assert segno.make_qr(url).svg_inline(scale=documents.QR_SCALE) in html
+    assert segno.make_qr(url).svg_inline(scale=layout.QR_SCALE) in html
 
 
 @pytest.mark.parametrize(
@@ -381,7 +382,7 @@ EMPTY_FONTCONFIG = """<?xml version="1.0"?>
 <fontconfig><cachedir>{cache}</cachedir></fontconfig>
 """
 RENDER = (
-    "import sys, django; django.setup(); from cases.documents import html_to_pdf; "
+    "import sys, django; django.setup(); from signing.layout import html_to_pdf; "
     "sys.stdout.buffer.write(html_to_pdf(open(sys.argv[1], encoding='utf-8').read()))"
 )
 

@@ -6,9 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cases.documents import html_to_pdf
-from cases.models import Bundle, Step
-from signing.models import Extract
+from cases.models import Bundle, Extract, Step
+from signing.layout import html_to_pdf
 from signing.pades import Pkcs12Key, sign_pdf
 from tests.cases.conftest import birth
 

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from cases.documents import html_to_pdf
+from signing.layout import html_to_pdf
 from signing.pades import Pkcs12Key, sign_pdf
 from signing.verify import verify_pdf
 

@@ -63,7 +63,7 @@ def test_a_changed_copy_is_not_valid_and_not_the_portals(api, receipt):
 
 
 def test_a_valid_signature_from_elsewhere_is_said_to_be_not_the_portals(api, pki, signing):
-    from cases.documents import html_to_pdf
+    from signing.layout import html_to_pdf
 
     signer = Pkcs12Key(pki.directory / "keys-p12" / "civil-status.p12", b"pw").signer()
     extract = sign_pdf(html_to_pdf("<p>Trích lục khai sinh</p>"), signer, tsa_url=pki.tsa_url)
@@ -75,7 +75,7 @@ def test_a_valid_signature_from_elsewhere_is_said_to_be_not_the_portals(api, pki
 
 
 def test_an_untrusted_signer_and_a_file_that_is_no_pdf_are_said(api, pki, signing):
-    from cases.documents import html_to_pdf
+    from signing.layout import html_to_pdf
 
     signer = Pkcs12Key(pki.directory / "keys-p12" / "stranger.p12", b"pw").signer()
     forged = sign_pdf(html_to_pdf("<p>Giấy tiếp nhận</p>"), signer, tsa_url=pki.tsa_url)
@@ -157,7 +157,7 @@ def stranger_pdf(pki, tmp_path):
     from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
     from pyhanko.sign import signers
 
-    from cases.documents import html_to_pdf
+    from signing.layout import html_to_pdf
     from tests.faults.harness import free_port
     from tests.peers import Receiver
 
