@@ -9,12 +9,13 @@ data, in the jurisdiction table, because the answer changed with the 2025 reorga
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Agency, AgencyRole, MergeShare, UnitLevel, UnitType, UserRole
@@ -41,12 +42,85 @@ def workplace(office: str | None, commune: tuple[str, str] | None, province: tup
 class ValidityQuerySet(models.QuerySet):
     """Rows valid during [valid_from, valid_to], an open end when valid_to is empty."""
 
-    def valid_on(self, day: datetime.date) -> ValidityQuerySet:
+    def valid_on(self, day: datetime.date) -> Self:
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
 
-    def overlapping(self, valid_from: datetime.date, valid_to: datetime.date | None) -> ValidityQuerySet:
+    def overlapping(self, valid_from: datetime.date, valid_to: datetime.date | None) -> Self:
         rows = self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
         return rows if valid_to is None else rows.filter(valid_from__lte=valid_to)
+
+
+def within(codes: str | models.QuerySet, path: str = "") -> Q:
+    """The units `codes` names (a code, or a query of codes) and the units under them (their
+    communes, or their districts and theirs), of every period: the one "units within" of the
+    portal. `path` leads to the unit from another row (e.g. "commune__")."""
+    lookup = "code" if isinstance(codes, str) else "code__in"
+    return (
+        Q(**{f"{path}{lookup}": codes})
+        | Q(**{f"{path}parent__{lookup}": codes})
+        | Q(**{f"{path}parent__parent__{lookup}": codes})
+    )
+
+
+def in_province_of(user: Any, path: str = "") -> Q:
+    """Units (or rows whose unit is at `path`, e.g. "commune__") within the province `user`
+    staffs (in the query itself: no query of its own)."""
+    return within(AdministrativeUnit.objects.filter(provincial_staff=user).values("code"), path)
+
+
+class UnitQuerySet(ValidityQuerySet):
+    def restrict(self, user: Any, action: str = "view", *, on: datetime.date | None = None) -> UnitQuerySet:
+        """The units `user` may take `action` on, on `on` (today by default):
+        - "view": the units they work for: a clerk's commune, the communes an officer's office
+          serves, their province's for provincial staff; all for administrators, integration
+          clients and citizens (who file where they live);
+        - "report": the units within those they may report on (report_roots), in the query
+          itself."""
+        from agencies import access
+
+        if not access.may(user, action):
+            return self.none()
+        on = on or timezone.localdate()
+        if action == access.REPORT:
+            return self.filter(self._report_scope(user, on))
+        if user.role == UserRole.CLERK:
+            return self.filter(clerks=user)
+        if user.role == UserRole.OFFICER:
+            return self.filter(pk__in=Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values("unit"))
+        if user.role == UserRole.PROVINCIAL:
+            return self.filter(in_province_of(user))
+        return self
+
+    @staticmethod
+    def _report_scope(user: Any, on: datetime.date) -> Q:
+        units = AdministrativeUnit.objects
+        if user.role == UserRole.PROVINCIAL:
+            return within(units.filter(provincial_staff=user).values("code"))
+        if user.role == UserRole.CLERK:
+            return within(units.filter(clerks=user).values("code"))
+        if user.role == UserRole.OFFICER:
+            served = Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values("unit__code")
+            return within(units.filter(offices__officers=user).values("code")) | within(served)
+        return Q()  # administrators: every province, so every unit
+
+
+def report_roots(user: Any, on: datetime.date) -> list[str]:
+    """The codes of the units a person may report on (and on all within them), their own first:
+    a province for its staff; a clerk's commune; an officer's office's seat, then the communes it
+    serves; every province for administrators."""
+    if user.role == UserRole.PROVINCIAL and user.province is not None:
+        return [user.province.code]
+    if user.role == UserRole.CLERK and user.commune is not None:
+        return [user.commune.code]
+    if user.role == UserRole.OFFICER and user.office is not None:
+        # The office's seat first (a provincial office sits in the province), then the communes it serves.
+        served = Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values_list("unit__code", flat=True)
+        return [user.office.unit.code, *served]
+    if user.role == UserRole.ADMIN:
+        return list(
+            AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.PROVINCE).values_list("code", flat=True)
+        )
+    return []
 
 
 def validity_constraint(name: str) -> models.CheckConstraint:
@@ -78,7 +152,7 @@ class AdministrativeUnit(models.Model):
     desk_address = models.CharField(_("one-stop desk address"), max_length=300, blank=True)
     desk_phone = models.CharField(_("one-stop desk phone"), max_length=30, blank=True)
 
-    objects = ValidityQuerySet.as_manager()
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("administrative unit")

@@ -6,9 +6,10 @@ import datetime
 import functools
 import time
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.choices import AgencyRole, UnitLevel, UserRole
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
 from portal.errors import NotFound
@@ -73,35 +74,14 @@ def offices_for_roles(*, roles: set[str], commune: AdministrativeUnit, on: datet
     return found
 
 
-def within(code: str, path: str = "") -> Q:
-    """The unit `code` and the units under it (its communes, or its districts and theirs), of
-    every period; `path` leads to the unit from another row (e.g. "commune__")."""
-    return Q(**{f"{path}code": code}) | Q(**{f"{path}parent__code": code}) | Q(**{f"{path}parent__parent__code": code})
-
-
-def in_province_of(user: User, path: str = "") -> Q:
-    """Units (or rows whose unit is at `path`, e.g. "commune__") of the province `user` staffs: a
-    commune directly under it (since 1 July 2025) or under one of its districts (before)."""
-    province = AdministrativeUnit.objects.filter(provincial_staff=user).values("code")
-    return Q(**{f"{path}parent__code__in": province, f"{path}parent__level": UnitLevel.PROVINCE}) | Q(
-        **{f"{path}parent__parent__code__in": province, f"{path}parent__parent__level": UnitLevel.PROVINCE}
-    )
-
-
 def commune_list_for_user(*, user: User, on: datetime.date) -> QuerySet[AdministrativeUnit]:
-    """The communes valid on `on` that `user` works for: a clerk's own, those an officer's office
-    serves, a province's for its staff, and all for administrators, integration clients and
-    citizens (who file where they live)."""
-    communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE).select_related("parent")
-    if user.role == UserRole.CLERK:
-        return communes.filter(clerks=user)
-    if user.role == UserRole.OFFICER:
-        return communes.filter(pk__in=Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values("unit"))
-    if user.role == UserRole.PROVINCIAL:
-        return communes.filter(in_province_of(user))
-    if user.role in (UserRole.ADMIN, UserRole.INTEGRATION, UserRole.CITIZEN):
-        return communes
-    return communes.none()
+    """The communes valid on `on` that `user` works for (AdministrativeUnit.objects.restrict)."""
+    return (
+        AdministrativeUnit.objects.valid_on(on)
+        .filter(level=UnitLevel.COMMUNE)
+        .restrict(user, access.VIEW, on=on)
+        .select_related("parent")
+    )
 
 
 _ROLE_ORDER = Case(

@@ -4,18 +4,19 @@ does not exist for them (404, never 403, so nothing leaks)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.choices import UserRole
 from agencies.models import User, workplace
-from cases import access, rules
+from cases import rules
 from cases.choices import AccessChannel, Action, BundleState, ReadKind, StepState
 from cases.models import (
     BUNDLE_CLOCK_RUNS,
@@ -29,7 +30,11 @@ from cases.models import (
     overdue_q,
     returned_step_exists,
 )
+from cases.reads import personal_data_access_record
 from portal.errors import NotFound
+from portal.paging import Page, keyset_page
+
+M = TypeVar("M", bound=Model)
 
 # What naming the person behind an event needs (User.display_name): their office, desk or province.
 ACTOR = ("actor__office", "actor__commune", "actor__province")
@@ -41,10 +46,14 @@ def bundle_list_for_user(*, user: User) -> BundleQuerySet:
     return Bundle.objects.restrict(user, access.VIEW)
 
 
-def bundle_get_for_user(*, user: User, code: str) -> Bundle:
+def bundle_get_for_user(*, user: User, code: str, channel: str | None = None) -> Bundle:
+    """A dossier `user` may view (404 outside); with `channel`, the caller shows its personal
+    data there, and the read is recorded."""
     bundle = bundle_list_for_user(user=user).filter(code=code).select_related("commune").first()
     if bundle is None:
         raise NotFound(_("No dossier %(code)s.") % {"code": code})
+    if channel is not None:
+        personal_data_access_record(user=user, bundles=[bundle], channel=channel)
     return bundle
 
 
@@ -65,6 +74,14 @@ def step_history_for_user(*, user: User, mine: bool) -> QuerySet[Event]:
         return Event.objects.none()
     events = Event.objects.filter(office=user.office_id, step__office=user.office_id, action__in=FINISHING)
     return events.filter(actor=user) if mine else events
+
+
+def queue_row_for_user(*, user: User, pk: int) -> Step:
+    """One row of the officer's queue, as a claim or release redraws it: it names the person the
+    dossier is about, so a listed read, recorded."""
+    step = step_list_for_user(user=user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
+    personal_data_access_record(user=user, bundles=[step.bundle], channel=AccessChannel.WEB, kind=ReadKind.LISTED)
+    return step
 
 
 def step_get_for_user(*, user: User, pk: int) -> Step:
@@ -108,9 +125,11 @@ class BundlePage:
         return any(step.state == StepState.REFUSED for step in self.steps)
 
 
-def bundle_page_for_user(*, user: User, code: str) -> BundlePage:
-    """A dossier with its steps (in order), audit trail (oldest first) and documents."""
+def bundle_page_for_user(*, user: User, code: str, channel: str = AccessChannel.WEB) -> BundlePage:
+    """A dossier with its steps (in order), audit trail (oldest first) and documents: a read of
+    its personal data, recorded."""
     bundle = bundle_get_for_user(user=user, code=code)
+    personal_data_access_record(user=user, bundles=[bundle], channel=channel)
     steps = bundle.steps.select_related("procedure", "office", "claimant__office").order_by("procedure__position", "pk")
     events = bundle.events.select_related(*ACTOR, "office", "step__procedure").order_by("at", "pk")
     return BundlePage(bundle, list(steps), list(events), list(bundle.attachments.order_by("uploaded_at", "pk")))
@@ -124,8 +143,10 @@ class StepPage:
     sections: list[tuple[str, dict[str, object]]]  # the dossier sections this procedure needs
 
 
-def step_page_for_user(*, user: User, pk: int) -> StepPage:
-    """A step of the officer's office with only the dossier data its procedure needs."""
+def step_page_for_user(*, user: User, pk: int, channel: str | None = AccessChannel.WEB) -> StepPage:
+    """A step of the officer's office with only the dossier data its procedure needs: a read of
+    its personal data, recorded (`channel` None: the caller shows none of it, or records what it
+    gives out itself, as a signed paper does)."""
     step = (
         step_list_for_user(user=user)
         .select_related("bundle__commune", "procedure", "office", "claimant__office")
@@ -136,6 +157,8 @@ def step_page_for_user(*, user: User, pk: int) -> StepPage:
         raise NotFound(_("No step %(pk)s in your queue.") % {"pk": pk})
     data = step.bundle.data
     sections = [(name, data[name]) for name in step.procedure.data_sections if isinstance(data.get(name), dict)]
+    if channel is not None:
+        personal_data_access_record(user=user, bundles=[step.bundle], channel=channel)
     earlier = list(
         step.bundle.steps.filter(state=StepState.DONE).exclude(pk=step.pk).select_related("procedure", "office")
     )
@@ -156,12 +179,46 @@ def bundle_track(*, code: str, id_last4: str) -> Bundle | None:
 
 
 def attachment_get_for_user(*, user: User, pk: int) -> Attachment:
+    """A scan of a dossier `user` may view: a read of the dossier's personal data, recorded."""
     attachment = (
         Attachment.objects.filter(pk=pk, bundle__in=bundle_list_for_user(user=user)).select_related("bundle").first()
     )
     if attachment is None:
         raise NotFound(_("No such document."))
+    personal_data_access_record(user=user, bundles=[attachment.bundle], channel=AccessChannel.WEB)
     return attachment
+
+
+def listed_page(
+    *,
+    user: User,
+    rows: QuerySet[M],
+    order: str,
+    cursor: str,
+    size: int,
+    bundle_ids: Callable[[list[M]], Iterable[int]] | None = None,
+) -> Page[M]:
+    """One page of a list that shows personal data (the desk's dossiers, a queue, a history, a
+    citizen's dossiers), ordered by `order` after `cursor` (portal.paging.keyset_page): the
+    dossiers of its rows (`bundle_ids`) recorded as listed reads."""
+    page = keyset_page(rows, order=order, cursor=cursor, size=size)
+    personal_data_access_record(
+        user=user,
+        bundle_ids=bundle_ids(page.rows) if bundle_ids else [row.pk for row in page.rows],  # rows of dossiers
+        channel=AccessChannel.WEB,
+        kind=ReadKind.LISTED,
+    )
+    return page
+
+
+def extract_read(*, user: User, pk: int) -> Extract | None:
+    """The checked electronic extract of the dossier of the officer's step `pk` (404 outside the
+    queue), if one was attached: a read of the dossier's personal data, recorded."""
+    step = step_page_for_user(user=user, pk=pk, channel=None).step
+    extract = extract_of(step.bundle)
+    if extract is not None:
+        personal_data_access_record(user=user, bundles=[step.bundle], channel=AccessChannel.PDF)
+    return extract
 
 
 @dataclass(frozen=True)
@@ -287,4 +344,4 @@ def bundle_reads_for_citizen(*, bundle: Bundle) -> TrackedReads:
 
 def extract_of(bundle: Bundle) -> Extract | None:
     """The checked electronic extract of the dossier's civil-status step, if one was attached."""
-    return Extract.objects.filter(step__bundle=bundle).select_related("step").first()
+    return Extract.objects.filter(step__bundle=bundle).select_related("step__bundle").first()

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from agencies.choices import UnitLevel, UserRole
 from agencies.selectors import commune_list_for_user
 from cases import kinds, services
-from cases.choices import Channel, ReadKind, StepState
+from cases.choices import Channel, StepState
 from cases.forms import Intake
 from cases.models import Bundle
 from cases.selectors import (
@@ -32,6 +32,7 @@ from cases.selectors import (
     bundle_list_for_user,
     bundle_page_for_user,
     bundle_reads_for_citizen,
+    listed_page,
 )
 from cases.services.outbox import notices_stop_url
 from cases.views import slip_response
@@ -42,7 +43,6 @@ from health.models import NoticeKind
 from health.selectors import filing_data, offers_for
 from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
-from portal.paging import keyset_page
 
 PAGE_SIZE = 50
 SUPPLY_ROWS = range(1, 4)  # scans supplied at once on a dossier's page
@@ -70,8 +70,9 @@ def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 def home(request: PortalRequest) -> HttpResponse:
     """My dossiers, newest first, each with what it waits for; what I may file."""
     rows = bundle_list_for_user(user=request.user).with_documents_due().select_related("commune")
-    page = keyset_page(rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web", kind=ReadKind.LISTED)
+    page = listed_page(
+        user=request.user, rows=rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE
+    )
     context = {
         "page": page,
         "may_file": signin.may_file(request),
@@ -99,7 +100,7 @@ def signin_unavailable(request: HttpRequest) -> HttpResponse:
 def offers(request: PortalRequest) -> list[dict[str, str]]:
     """The hospitals' notices that name this person, each offered as a dossier ready to file."""
     rows = []
-    for notice in offers_for(request.user.personal_id)[:PAGE_SIZE]:
+    for notice in offers_for(request.user)[:PAGE_SIZE]:
         moment = timezone.localtime(notice.event_at)
         where = {"day": formats.date_format(moment, "SHORT_DATE_FORMAT"), "place": notice.facility.name}
         if notice.kind == NoticeKind.BIRTH:
@@ -141,7 +142,7 @@ class CitizenIntake(IntakeFlow):
         applicant = {"full_name": claims.get("name") or "", "id_number": self.request.user.personal_id}
         payload: dict[str, Any] = {"applicant": applicant}
         wanted = self.request.GET.get("notice", "")
-        offered = offers_for(self.request.user.personal_id).filter(kind=self.kind)
+        offered = offers_for(self.request.user).filter(kind=self.kind)
         notice = offered.filter(pk=wanted).first() if wanted.isdigit() else None
         if notice is not None:
             payload.update(filing_data(notice), commune=notice.commune.code if notice.commune else "")
@@ -232,7 +233,6 @@ def bundle(request: PortalRequest, code: str, *, refused: list[ScanSlot] | None 
     """One of my dossiers: each step, what is missing and by when (and a form to supply it), the
     results of the finished steps, the receipt and the slips; then who viewed it (a summary)."""
     page = bundle_page_for_user(user=request.user, code=code)
-    services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
     returned = [step for step in page.steps if step.state == StepState.RETURNED]
     to_bring = sorted({name for step in returned for name in step.missing_documents})
     context = {

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies import access
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, User
 from cases.models import Bundle
@@ -61,6 +62,17 @@ class NoticeFormat(models.TextChoices):
     FHIR = "fhir", _("FHIR R4 bundle")
 
 
+class HealthNoticeQuerySet(models.QuerySet["HealthNotice"]):
+    def restrict(self, user: Any, action: str = access.FILE) -> HealthNoticeQuerySet:
+        """The notices `user` may take `action` on (agencies.access; filing a dossier from one):
+        a citizen those offered to them; the desk and partner systems any."""
+        if not access.may(user, action):
+            return self.none()
+        if user.role == UserRole.CITIZEN:
+            return self.filter(offered_to=user.personal_id) if user.personal_id else self.none()
+        return self
+
+
 class HealthNotice(models.Model):
     facility = models.ForeignKey(HealthFacility, verbose_name=_("facility"), on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=10, choices=NoticeKind.choices)
@@ -92,6 +104,8 @@ class HealthNotice(models.Model):
         blank=True,
         related_name="health_notices",
     )
+
+    objects = HealthNoticeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hospital notice")

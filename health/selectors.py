@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from agencies.choices import UnitLevel, UserRole
+from agencies import access
+from agencies.choices import UnitLevel
 from agencies.models import AdministrativeUnit, UnitSuccession, User
 from agencies.selectors import seat_of
 from cases.models import LIVE, Bundle
@@ -19,20 +20,22 @@ def unused() -> Q:
     return Q(bundle__isnull=True) | ~Q(bundle__in=Bundle.objects.filter(LIVE))
 
 
-def offers_for(personal_id: str) -> QuerySet[HealthNotice]:
-    """The notices whose citizen area offers them to this person (the mother, the relative), newest first."""
-    if not personal_id:
-        return HealthNotice.objects.none()
+def offers_for(user: User) -> QuerySet[HealthNotice]:
+    """The notices a citizen's area offers them (the mother, the relative), newest first."""
     return (
-        HealthNotice.objects.filter(unused(), offered_to=personal_id)
+        HealthNotice.objects.restrict(user, access.FILE)
+        .filter(unused())
         .select_related("facility")
         .order_by("-event_at", "-pk")
     )
 
 
-def notice_for_desk(*, kind: str, number: str) -> list[HealthNotice]:
-    """The unused notices of `kind` with certificate number `number` (normally one)."""
-    found = HealthNotice.objects.filter(unused(), kind=kind, certificate_number=number.strip())
+def notice_for_desk(*, user: User, kind: str, number: str) -> list[HealthNotice]:
+    """The unused notices of `kind` with certificate number `number` (normally one) that `user`
+    may file a dossier from."""
+    found = HealthNotice.objects.restrict(user, access.FILE).filter(
+        unused(), kind=kind, certificate_number=number.strip()
+    )
     return list(found.select_related("facility")[:2])
 
 
@@ -75,10 +78,7 @@ def notice_get(pk: Any, user: User) -> HealthNotice | None:
     a citizen only those that name them."""
     if not str(pk or "").isdigit():
         return None
-    found = HealthNotice.objects.select_related("facility").filter(pk=pk)
-    if user.role == UserRole.CITIZEN:
-        found = found.filter(offered_to=user.personal_id)
-    return found.first()
+    return HealthNotice.objects.restrict(user, access.FILE).select_related("facility").filter(pk=pk).first()
 
 
 def receipt_documents(bundle: Bundle) -> list[str]:

@@ -118,7 +118,7 @@ class NoticeSource:
         if data.get("health_notice"):
             notice_cite(user=user, bundle=bundle, pk=data["health_notice"])
 
-    def desk_prefill(self, *, kind: str, query: Any) -> tuple[dict[str, Any] | None, str]:
+    def desk_prefill(self, *, user: User, kind: str, query: Any) -> tuple[dict[str, Any] | None, str]:
         """`?certificate=<number>`: the dossier filled from the hospital's notice of that number,
         or what the desk is told instead."""
         from health.selectors import filing_data, notice_dossier_for_desk, notice_for_desk
@@ -126,7 +126,7 @@ class NoticeSource:
         number = str(query.get("certificate", "")).strip()
         if not number:
             return None, ""
-        found = notice_for_desk(kind=kind, number=number)
+        found = notice_for_desk(user=user, kind=kind, number=number)
         if len(found) == 1:
             return filing_data(found[0]), ""
         code = None if found else notice_dossier_for_desk(kind=kind, number=number)

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from agencies import access
 from agencies.choices import UserRole
-from cases import access
 from portal.access import PortalRequest
 from portal.celery import app as celery_app
 

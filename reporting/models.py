@@ -6,6 +6,8 @@ the nightly rebuild checks them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -14,7 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, validity_constraint
+from agencies import access
+from agencies.choices import UserRole
+from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, validity_constraint, within
 from cases.models import AppendOnly
 
 
@@ -218,6 +222,23 @@ class SummaryCheck(models.Model):
         return f"{self.first_day}–{self.last_day}: {self.rows_changed} rows changed"
 
 
+class ObstacleQuerySet(models.QuerySet["Obstacle"]):
+    def restrict(self, user: Any, action: str = access.REPORT) -> ObstacleQuerySet:
+        """The obstacles `user` may take `action` on (agencies.access): provincial staff their
+        province's; a desk or an office its own unit's; administrators all."""
+        if not access.may(user, action):
+            return self.none()
+        if user.role == UserRole.PROVINCIAL and user.province is not None:
+            return self.filter(within(user.province.code, "unit__"))
+        if user.role == UserRole.CLERK:
+            return self.filter(unit=user.commune_id)
+        if user.role == UserRole.OFFICER and user.office is not None:
+            return self.filter(unit=user.office.unit_id)
+        if user.role == UserRole.ADMIN:
+            return self
+        return self.none()
+
+
 class Obstacle(models.Model):
     """A difficulty a unit reports to the provincial office (khó khăn, vướng mắc), answered and
     closed by provincial staff."""
@@ -232,6 +253,8 @@ class Obstacle(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = ObstacleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("obstacle")

@@ -25,10 +25,10 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from agencies.choices import UnitLevel, UserRole
-from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User
-from agencies.selectors import seat_of, within
-from cases import access
+from agencies import access
+from agencies.choices import UnitLevel
+from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User, report_roots, within
+from agencies.selectors import seat_of
 from cases import kinds as bundle_kinds
 from cases.choices import Channel, FuneralCategory, Source, StepState
 from cases.kinds.death import FUNERAL
@@ -174,35 +174,20 @@ def rate_rows(report: RateReport, *, sort: str = "", only: str = "", pilot_first
     return ordered
 
 
-def _scope_units(user: User, on: datetime.date) -> list[str]:
-    """The unit codes a person may report on."""
-    if user.role == UserRole.PROVINCIAL and user.province is not None:
-        return [user.province.code]
-    if user.role == UserRole.CLERK and user.commune is not None:
-        return [user.commune.code]
-    if user.role == UserRole.OFFICER and user.office is not None:
-        # The office's seat first (a provincial office sits in the province), then the communes it serves.
-        served = Jurisdiction.objects.valid_on(on).filter(office=user.office_id).values_list("unit__code", flat=True)
-        return [user.office.unit.code, *served]
-    if user.role == UserRole.ADMIN:
-        return list(
-            AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.PROVINCE).values_list("code", flat=True)
-        )
-    return []
-
-
 def report_unit(*, user: User | None, code: str | None, on: datetime.date) -> AdministrativeUnit:
     """The unit a report is about: `code` if the person may see it, else their own (404 outside)."""
-    allowed = _scope_units(user, on) if user is not None else []
+    allowed = report_roots(user, on) if user is not None else []
     if not allowed:
         raise NotFound(_("No report for you here."))
     code = code or allowed[0]
-    found = AdministrativeUnit.objects.valid_on(on).select_related("parent__parent").filter(code=code).first()
-    unit, chain = found, set()
-    while unit is not None:  # the unit and the units above it (at most a district and a province)
-        chain.add(unit.code)
-        unit = unit.parent
-    if found is None or not chain & set(allowed):
+    found = (
+        AdministrativeUnit.objects.valid_on(on)
+        .restrict(user, access.REPORT, on=on)
+        .select_related("parent__parent")
+        .filter(code=code)
+        .first()
+    )
+    if found is None:
         raise NotFound(_("No unit %(code)s in your reports.") % {"code": code})
     return found
 
@@ -573,16 +558,7 @@ def reports_warm(today: datetime.date) -> None:
 
 def obstacle_list_for_user(*, user: User) -> QuerySet[Obstacle]:
     """Provincial staff see their province's obstacles; a desk or an office its own unit's."""
-    obstacles = Obstacle.objects.select_related("unit", "reported_by", "answered_by")
-    if user.role == UserRole.PROVINCIAL and user.province is not None:
-        return obstacles.filter(within(user.province.code, "unit__"))
-    if user.role == UserRole.CLERK:
-        return obstacles.filter(unit=user.commune_id)
-    if user.role == UserRole.OFFICER and user.office is not None:
-        return obstacles.filter(unit=user.office.unit_id)
-    if user.role == UserRole.ADMIN:
-        return obstacles
-    return obstacles.none()
+    return Obstacle.objects.restrict(user, access.REPORT).select_related("unit", "reported_by", "answered_by")
 
 
 @dataclass(frozen=True)

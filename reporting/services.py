@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, User
-from cases import access
 from portal.celery import send_on_commit
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from reporting.models import Obstacle, ObstacleAction, ObstacleEvent

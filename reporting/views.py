@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agencies import access
 from agencies.choices import UnitLevel
-from cases import access
 from portal.access import PortalRequest, redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid

@@ -169,9 +169,8 @@ class BundleListCreate(generics.ListAPIView):
 class BundleDetail(APIView):
     @extend_schema(responses=s.BundleDetailSerializer)
     def get(self, request: Request, code: str) -> Response:
-        bundle = bundle_get_for_user(user=request.user, code=code)  # type: ignore[arg-type]
+        bundle = bundle_get_for_user(user=request.user, code=code, channel=AccessChannel.API)  # type: ignore[arg-type]
         bundle = _bundles_with_steps(Bundle.objects.filter(pk=bundle.pk)).get()
-        services.personal_data_access_record(user=request.user, bundles=[bundle], channel="api")  # type: ignore[arg-type]
         return Response(s.BundleDetailSerializer(bundle).data)
 
 
@@ -221,9 +220,8 @@ class BundleEvents(generics.ListAPIView):
     pagination_class = type("EventPagination", (CursorPagination,), {"ordering": ("at", "id")})
 
     def get_queryset(self) -> QuerySet[Event]:
-        bundle = bundle_get_for_user(user=self.request.user, code=self.kwargs["code"])  # type: ignore[arg-type]
         # Its events' reasons and the people who acted are the dossier's personal data: a read.
-        services.personal_data_access_record(user=self.request.user, bundles=[bundle], channel=AccessChannel.API)  # type: ignore[arg-type]
+        bundle = bundle_get_for_user(user=self.request.user, code=self.kwargs["code"], channel=AccessChannel.API)  # type: ignore[arg-type]
         return Event.objects.filter(bundle=bundle).select_related(*ACTOR, "office", "step")
 
 

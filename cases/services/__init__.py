@@ -13,7 +13,7 @@ transaction; the outbox is published to the workers once the transaction commits
 this package (`from cases import services`); the names below are its public surface.
 """
 
-from cases.services.audit import personal_data_access_record
+from cases.reads import personal_data_access_record
 from cases.services.desk import attachment_add, bundle_actions, bundle_hand_over, bundle_supplement, bundle_withdraw
 from cases.services.filing import DESK_CHANNELS, Document, FilingPlan, bundle_file, bundle_preview
 from cases.services.outbox import bundle_notices_stop, outbox_deliver, outbox_pending

@@ -3,24 +3,19 @@ transition of the state machine with its event. Nothing here decides anything ab
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import django_fsm as fsm
-from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import User
 from cases.choices import (
     Action,
-    ReadKind,
 )
 from cases.models import (
     Bundle,
     Event,
     Outbox,
-    PersonalDataAccess,
     Step,
 )
 from portal.celery import send_on_commit
@@ -137,30 +132,3 @@ def lock_bundle(pk: int) -> Bundle:
     """Lock a bundle row before touching its steps: every writer takes the bundle first, so two
     writers of one bundle queue up instead of deadlocking (officers, workers and beat alike)."""
     return Bundle.objects.select_for_update().get(pk=pk)
-
-
-def personal_data_access_record(
-    *,
-    user: User,
-    bundles: Iterable[Bundle] = (),
-    bundle_ids: Iterable[int] = (),
-    channel: str,
-    kind: str = ReadKind.OPENED,
-) -> None:
-    """Note that `user` saw these bundles' personal data (Decree 13/2023/NĐ-CP), in a list
-    (`kind=ReadKind.LISTED`) or by opening the dossier: one statement for a page of any length (on
-    PostgreSQL without building a model instance per row)."""
-    ids = [*bundle_ids, *(bundle.pk for bundle in bundles)]
-    if not ids:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO cases_personaldataaccess (bundle_id, user_id, at, channel, kind)"
-                " SELECT unnest(%s::bigint[]), %s, %s, %s, %s",
-                [ids, user.pk, timezone.now(), channel, kind],
-            )
-    else:
-        PersonalDataAccess.objects.bulk_create(
-            [PersonalDataAccess(bundle_id=pk, user=user, channel=channel, kind=kind) for pk in ids]
-        )

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from agencies import access
 from agencies.choices import UserRole
 from agencies.models import User
-from cases import access, rules
+from cases import rules
 from cases.attachments import attachment_check
 from cases.choices import FINISHED_STEP_STATES, Action, BundleState, StepState
 from cases.models import (
@@ -71,7 +72,7 @@ class DeskAction:
     permission); the others keep the state and say here when they are open and why not."""
 
     transition: str = ""  # the bundle's transition it takes, if any
-    action: str = access.DESK  # who may take it (cases.access)
+    action: str = access.DESK  # who may take it (agencies.access)
     states: tuple[str, ...] = ()  # else: the states it is open in
     wrong_state: str = ""  # why not, in another state
     condition: Callable[[Bundle], bool] | None = None  # and what must hold besides

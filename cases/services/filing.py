@@ -18,10 +18,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, Office, User
 from agencies.selectors import offices_for_roles, unit_get_on
-from cases import access, kinds, rules
+from cases import kinds, rules
 from cases.choices import Action, BundleState, Channel, Source, StepState
 from cases.identity import bundle_id_numbers, bundle_search_text
 from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, Procedure, Step
@@ -41,7 +42,7 @@ class FilingSource(Protocol):
 
     def cite(self, *, user: User, bundle: Bundle, data: dict[str, Any]) -> None: ...
 
-    def desk_prefill(self, *, kind: str, query: Any) -> tuple[dict[str, Any] | None, str]:
+    def desk_prefill(self, *, user: User, kind: str, query: Any) -> tuple[dict[str, Any] | None, str]:
         """From the desk's intake query (`?certificate=`): the sections it fills, or why not ("")."""
         ...
 

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import access
 from agencies.models import User
-from cases import access, kinds, rules
+from cases import kinds, rules
 from cases.choices import (
     FINISHED_STEP_STATES,
     Action,

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agencies import access
 from agencies.selectors import jurisdiction_list_for_user
-from cases import access, kinds, services
-from cases.choices import BundleState, Channel, ReadKind
+from cases import kinds, services
+from cases.choices import BundleState, Channel
 from cases.filters import BundleFilter
 from cases.forms import DESK_FORMS, Intake, unconfirmed
 from cases.models import Bundle
@@ -26,6 +27,7 @@ from cases.selectors import (
     bundle_get_for_user,
     bundle_list_for_user,
     bundle_page_for_user,
+    listed_page,
 )
 from cases.services import attachment_add, papers
 from cases.services.filing import FILING_SOURCES
@@ -33,7 +35,7 @@ from cases.views import paper_response, slip_response
 from cases.views.intake import IntakeFlow
 from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
-from portal.paging import keep_query, keyset_page
+from portal.paging import keep_query
 from portal.refusals import on_form
 
 PAGE_SIZE = 50
@@ -46,8 +48,9 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
     bundles = bundle_list_for_user(user=request.user)
     listed = BundleFilter(request.GET, queryset=bundles)
     rows = listed.qs.with_documents_due().defer("search_text", "id_numbers")  # the search's columns
-    page = keyset_page(rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(user=request.user, bundles=page.rows, channel="web", kind=ReadKind.LISTED)
+    page = listed_page(
+        user=request.user, rows=rows, order="-received_at", cursor=request.GET.get("after", ""), size=PAGE_SIZE
+    )
     today = timezone.localdate()
     context = {
         "filter": listed,
@@ -71,7 +74,7 @@ class DeskIntake(IntakeFlow):
         """With `?certificate=<number>`: the dossier filled from what it cites (a hospital's notice
         of that number), or the desk told why not."""
         for source in FILING_SOURCES:
-            filled, message = source.desk_prefill(kind=self.kind, query=self.request.GET)
+            filled, message = source.desk_prefill(user=self.request.user, kind=self.kind, query=self.request.GET)
             if message:
                 messages.warning(self.request, message)
             if filled is not None:
@@ -116,7 +119,6 @@ def _bundle_page(
     request: PortalRequest, code: str, *, refused: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     page = bundle_page_for_user(user=request.user, code=code)
-    services.personal_data_access_record(user=request.user, bundles=[page.bundle], channel="web")
     context = {
         "page": page,
         "bundle": page.bundle,
@@ -198,7 +200,6 @@ def bundle_refusal(request: PortalRequest, code: str) -> HttpResponse:
 def attachment_file(request: PortalRequest, pk: int) -> FileResponse:
     """A scanned document, to whoever may see its dossier (404 for anyone else)."""
     attachment = attachment_get_for_user(user=request.user, pk=pk)
-    services.personal_data_access_record(user=request.user, bundles=[attachment.bundle], channel="web")
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[attachment.content_type]
     return FileResponse(
         attachment.file.open("rb"),

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agencies import access
 from agencies.models import User
-from cases import access, kinds, rules, services
-from cases.choices import AccessChannel, ReadKind
+from cases import kinds, rules, services
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
     ApologyForm,
@@ -31,6 +31,9 @@ from cases.forms import (
 from cases.models import OPEN, Bundle, Step
 from cases.selectors import (
     extract_of,
+    extract_read,
+    listed_page,
+    queue_row_for_user,
     step_get_for_user,
     step_history_for_user,
     step_list_for_user,
@@ -42,7 +45,7 @@ from cases.views import paper_response, slip_response
 from portal.access import PortalRequest, redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
-from portal.paging import keep_query, keyset_page
+from portal.paging import keep_query
 from portal.refusals import on_form
 from signing.layout import pdf_response
 
@@ -60,9 +63,13 @@ def queue(request: PortalRequest) -> HttpResponse:
     listed = StepFilter(request.GET, queryset=steps)
     # Related rows by prefetch, not joins: the page query then walks the open-steps index in order.
     rows = listed.qs.prefetch_related(ROW_BUNDLE, "procedure", CLAIMANT)
-    page = keyset_page(rows, order="due_date", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(
-        user=request.user, bundles={step.bundle for step in page.rows}, channel="web", kind=ReadKind.LISTED
+    page = listed_page(
+        user=request.user,
+        rows=rows,
+        order="due_date",
+        cursor=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+        bundle_ids=lambda steps: {step.bundle_id for step in steps},
     )
     context = {
         "filter": listed,
@@ -79,9 +86,13 @@ def history(request: PortalRequest) -> HttpResponse:
     mine = request.GET.get("who") != "office"
     listed = HistoryFilter(request.GET, queryset=step_history_for_user(user=request.user, mine=mine))
     rows = listed.qs.select_related("step__bundle", "step__procedure", "actor")
-    page = keyset_page(rows, order="-at", cursor=request.GET.get("after", ""), size=PAGE_SIZE)
-    services.personal_data_access_record(
-        user=request.user, bundles={e.step.bundle for e in page.rows}, channel="web", kind=ReadKind.LISTED
+    page = listed_page(
+        user=request.user,
+        rows=rows,
+        order="-at",
+        cursor=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+        bundle_ids=lambda events: {event.step.bundle_id for event in events},
     )
     context = {"filter": listed, "page": page, "mine": mine, "keep_query": keep_query(request.GET)}
     template = "cases/_history_rows.html" if request.htmx and request.GET.get("after") else "cases/history.html"
@@ -101,12 +112,8 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(conflict))
     if not request.htmx:
         return redirect_back(request, "cases:queue")
-    step = step_list_for_user(user=request.user).select_related("bundle", "procedure", "claimant__office").get(pk=pk)
+    step = queue_row_for_user(user=request.user, pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
-    # The row names the person the dossier is about: a row of the queue, so a list read.
-    services.personal_data_access_record(
-        user=request.user, bundles=[step.bundle], channel=AccessChannel.WEB, kind=ReadKind.LISTED
-    )
     return render(request, "cases/queue_rows.html", {"page": {"rows": [step]}, "actions": actions}, using="jinja2")
 
 
@@ -115,7 +122,6 @@ def _step_page(
 ) -> HttpResponse:
     page = step_page_for_user(user=request.user, pk=pk)
     step = page.step
-    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel="web")
     forms = forms or {}
     kind = kinds.get(step.bundle.kind)
     context = {
@@ -214,7 +220,7 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
 @access.page(access.QUEUE)
 def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
     """The apology letter with the new appointment date, signed (once the date is recorded)."""
-    step = step_page_for_user(user=request.user, pk=pk).step
+    step = step_page_for_user(user=request.user, pk=pk, channel=None).step  # the paper records its own read
     if step.new_appointment_on is None:
         messages.error(request, _("Record the new appointment date first."))
         return redirect("cases:step", pk=pk)
@@ -224,24 +230,22 @@ def step_apology(request: PortalRequest, pk: int) -> HttpResponse:
 @access.page(access.QUEUE)
 def step_supplement_request(request: PortalRequest, pk: int) -> HttpResponse:
     """The request to supply the documents this returned step misses (Mẫu 02), as a PDF."""
-    step = step_page_for_user(user=request.user, pk=pk).step
+    step = step_page_for_user(user=request.user, pk=pk, channel=None).step  # the slip records its own read
     return slip_response(request, "supplement-request", step.bundle, [step])
 
 
 @access.page(access.QUEUE)
 def step_refusal(request: PortalRequest, pk: int) -> HttpResponse:
     """The refusal slip of this refused step (Mẫu 03), as a PDF."""
-    step = step_page_for_user(user=request.user, pk=pk).step
+    step = step_page_for_user(user=request.user, pk=pk, channel=None).step  # the slip records its own read
     return slip_response(request, "refusal", step.bundle, [step])
 
 
 @access.page(access.QUEUE)
 def step_extract(request: PortalRequest, pk: int) -> HttpResponse:
     """The dossier's checked electronic extract, for the officers of its steps; 404 when none."""
-    step = step_page_for_user(user=request.user, pk=pk).step
-    extract = extract_of(step.bundle)
+    extract = extract_read(user=request.user, pk=pk)
     if extract is None:
         raise Http404
-    services.personal_data_access_record(user=request.user, bundles=[step.bundle], channel=AccessChannel.PDF)
     with extract.file.open("rb") as stored:
-        return pdf_response(stored.read(), f"{step.bundle.code}-trich-luc.pdf")
+        return pdf_response(stored.read(), f"{extract.step.bundle.code}-trich-luc.pdf")
