@@ -100,6 +100,10 @@ class Birth(Kind):
         "owner_consent": gettext_lazy("The owner of the residence (or their representative) agrees"),
         "initial_clinic": gettext_lazy("Initial clinic"),
     }
+    notice_label = gettext_lazy("Number of the birth certificate the hospital sent electronically")
+    notice_offer = gettext_lazy("Register the birth of your child born on %(day)s at %(place)s.")
+    notice_action = gettext_lazy("Register the birth")
+    notice_relationship = gettext_lazy("mother")
     result_labels = {
         "personal_id_number": gettext_lazy("Personal identification number given to the child"),
         "card_number": gettext_lazy("Card number"),
