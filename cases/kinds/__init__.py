@@ -11,6 +11,7 @@ A kind module subclasses `Kind`, sets its attributes, overrides the hooks it nee
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,19 @@ if TYPE_CHECKING:
     from cases.models import Step
 
 Problems = dict[str, list[str]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """A kind's reference rows as the portal ships them (cases.reference seeds the missing ones;
+    then they are the admin's): its procedures, in order, as (code, name, English name, agency role
+    ("" where the dossier's category picks it), procedures it must follow, result fields as
+    (name, type), dossier sections its officer sees); its variants as (name, English name,
+    procedures); its settings as (key, value, valid from, valid to, source)."""
+
+    procedures: list[tuple[str, str, str, str, list[str], list[tuple[str, str]], list[str]]]
+    variants: list[tuple[str, str, list[str]]]
+    settings: list[tuple[str, int, datetime.date, datetime.date | None, str]]
 
 
 class Kind:
@@ -56,6 +70,8 @@ class Kind:
     labels: dict[str, Any] = {}
     choice_labels: dict[str, dict[str, Any]] = {}
     result_labels: dict[str, Any] = {}
+
+    rows: Rows = Rows([], [], [])  # the kind's reference rows (a kind in tests makes its own)
 
     # A hospital's electronic notice a dossier of this kind may be filed from ("": none): the desk's
     # label for its number, the citizen's offer to file from it (with %(day)s, %(place)s and

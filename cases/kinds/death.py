@@ -22,7 +22,7 @@ from agencies.choices import AgencyRole
 from agencies.selectors import office_for_role
 from cases import rules
 from cases.api.serializers import SEX
-from cases.kinds import Kind, Problems, register
+from cases.kinds import Kind, Problems, Rows, register
 from cases.models import Step
 from cases.validation import person_problems, require
 from portal.dates import as_date
@@ -180,12 +180,66 @@ def rule_amount(step: Step) -> int:
     return funeral_amount(step.bundle.category, died)
 
 
+SINCE = datetime.date(2021, 1, 1)
+D = datetime.date.fromisoformat
+ROWS = Rows(
+    procedures=[
+        ("death_registration", "Đăng ký khai tử", "Death registration", AgencyRole.CIVIL_STATUS, [],
+         [("register_number", "text")], ["applicant", "deceased", "death_notice"]),
+        ("residence_deregistration", "Xóa đăng ký thường trú", "Permanent residence deregistration",
+         AgencyRole.RESIDENCE, ["death_registration"], [("registration_number", "text")], ["applicant", "deceased"]),
+        (FUNERAL, "Trợ cấp mai táng phí / hỗ trợ chi phí mai táng", "Funeral allowance / funeral cost support", "",
+         ["death_registration"], [("decision_number", "text"), ("amount_vnd", "amount")],
+         ["applicant", "deceased", "funeral_category"]),
+        ("survivor_benefit", "Giải quyết chế độ tử tuất", "Survivor benefits", AgencyRole.SOCIAL_INSURANCE,
+         ["death_registration"], [("decision_number", "text")], ["applicant", "deceased", "survivor_benefit"]),
+    ],
+    variants=[
+        ("Khai tử, xóa thường trú", "Death, residence deregistration",
+         ["death_registration", "residence_deregistration"]),
+        ("Khai tử, xóa thường trú, mai táng phí", "Death, residence deregistration, funeral allowance",
+         ["death_registration", "residence_deregistration", FUNERAL]),
+        ("Khai tử, xóa thường trú, mai táng phí, tử tuất",
+         "Death, residence deregistration, funeral allowance, survivor benefits",
+         ["death_registration", "residence_deregistration", FUNERAL, "survivor_benefit"]),
+    ],
+    settings=[
+        ("limit.step.death_registration", 1, SINCE, None, "same working day"),
+        ("limit.step.residence_deregistration", 3, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.funeral_allowance.social_insurance", 10, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.funeral_allowance.merit", 10, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.funeral_allowance.social_protection", 3, SINCE, None, "commune chairman, 3 working days"),
+        ("limit.step.funeral_allowance.emergency", 3, SINCE, None, "commune chairman, 3 working days"),
+        ("limit.step.survivor_benefit", 10, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("registration.death.late_after_days", 15, SINCE, None, "death registered later is flagged late"),
+        ("funeral.multiple.social_insurance", 10, SINCE, None, "× base salary"),
+        ("funeral.multiple.merit", 10, SINCE, None, "× base salary"),
+        ("funeral.multiple.social_protection", 20, SINCE, None, "× standard social-assistance level (minimum)"),
+        ("funeral.multiple.emergency", 50, SINCE, None, "× standard social-assistance level (minimum)"),
+        # The most an office may record, as a multiple of the table's amount (an amount above the table
+        # needs a reason citing the decision that allows it; beyond this it is refused as a mistake).
+        ("funeral.ceiling.social_insurance", 2, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("funeral.ceiling.merit", 2, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("funeral.ceiling.social_protection", 3, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("funeral.ceiling.emergency", 3, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("rate.base_salary", 1_490_000, D("2019-07-01"), D("2023-06-30"), "base salary"),
+        ("rate.base_salary", 1_800_000, D("2023-07-01"), D("2024-06-30"), "base salary"),
+        ("rate.base_salary", 2_340_000, D("2024-07-01"), D("2026-06-30"), "base salary"),
+        ("rate.base_salary", 2_530_000, D("2026-07-01"), None, "base salary"),
+        ("rate.social_assistance_level", 360_000, D("2021-07-01"), D("2024-06-30"),
+         "standard social-assistance level"),
+        ("rate.social_assistance_level", 500_000, D("2024-07-01"), None, "standard social-assistance level"),
+    ],
+)  # fmt: skip
+
+
 class Death(Kind):
     code = "death"
     label = gettext_lazy("Death")
     new_title = gettext_lazy("New death dossier")
     online_title = gettext_lazy("Register a death online")
     code_prefix = "KT"  # khai tử
+    rows = ROWS
     sections = {
         "deceased": (gettext_lazy("The deceased"), DeceasedSerializer),
         "death_notice": (
