@@ -47,7 +47,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     SUPPLY: (UserRole.CLERK, UserRole.INTEGRATION, UserRole.CITIZEN),  # documents supplied, a scan attached
     ACT: (UserRole.OFFICER,),  # an officer's actions on a step of the office
     REPORT: (UserRole.PROVINCIAL, UserRole.CLERK, UserRole.OFFICER, UserRole.ADMIN),  # the reports of a unit
-    AMOUNTS: (UserRole.PROVINCIAL,),  # the allowances paid at another amount than the rate table's
+    AMOUNTS: (UserRole.PROVINCIAL,),  # the amounts paid other than the rate table's (a kind's result rule)
     OBSTACLE_FILE: (UserRole.CLERK, UserRole.OFFICER),  # a unit reports an obstacle
     OBSTACLE_ANSWER: (UserRole.PROVINCIAL,),  # the province answers it
     DESK_PAGES: (UserRole.CLERK,),  # the desk's list, intake and actions on a dossier

@@ -28,8 +28,8 @@ from django.utils import timezone  # noqa: E402
 
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, User  # noqa: E402
 from cases import kinds  # noqa: E402
-from cases.choices import FuneralCategory  # noqa: E402
 from cases.identity import bundle_search_text  # noqa: E402
+from cases.kinds.death import FuneralCategory  # noqa: E402
 from cases.models import Bundle, BundleVariant, Procedure  # noqa: E402
 
 FAMILIES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
@@ -37,7 +37,7 @@ GIVEN = ["Văn An", "Thị Lan", "Minh Đức", "Thị Hoa", "Quang Huy", "Thu H
 
 BUNDLE_COLUMNS = (
     "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
-    "funeral_category, state, data, applicant_id_last4, duplicate_key, "
+    "category, state, data, applicant_id_last4, duplicate_key, "
     "late_registration, filed_by_id, finished_at, search_text, id_numbers, applicant_id_number, source, "
     "national_code, national_procedure_code"
 )

@@ -1,8 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from agencies.choices import AgencyRole
-
 # The kinds of bundle (birth, death) are registered modules, not choices: see cases/kinds/.
 
 
@@ -39,30 +37,6 @@ class StepState(models.TextChoices):
 
 
 FINISHED_STEP_STATES = frozenset({StepState.DONE, StepState.REFUSED, StepState.CANCELLED})
-
-
-class FuneralCategory(models.TextChoices):
-    """The four beneficiary categories of the funeral allowance; the category picks the agency."""
-
-    SOCIAL_INSURANCE = "social_insurance", _("Social-insurance funeral allowance")
-    MERIT = "merit", _("Person with meritorious services")
-    SOCIAL_PROTECTION = "social_protection", _("Social-protection beneficiary")
-    EMERGENCY = "emergency", _("Emergency aid")
-
-
-FUNERAL_AGENCY_ROLE = {
-    FuneralCategory.SOCIAL_INSURANCE: AgencyRole.SOCIAL_INSURANCE,
-    FuneralCategory.MERIT: AgencyRole.MERIT,
-    FuneralCategory.SOCIAL_PROTECTION: AgencyRole.SOCIAL_PROTECTION,
-    FuneralCategory.EMERGENCY: AgencyRole.EMERGENCY_AID,
-}
-# Which rate the allowance is a multiple of (the multiples themselves are effective-dated settings).
-FUNERAL_RATE = {
-    FuneralCategory.SOCIAL_INSURANCE: "rate.base_salary",
-    FuneralCategory.MERIT: "rate.base_salary",
-    FuneralCategory.SOCIAL_PROTECTION: "rate.social_assistance_level",
-    FuneralCategory.EMERGENCY: "rate.social_assistance_level",
-}
 
 
 class Action(models.TextChoices):

@@ -156,7 +156,7 @@ class Intake:
             )
             for path, (legend, serializer) in kind_sections(kind).items()
         ]
-        # The kind's own part of the page, if it has one (the death bundle's funeral questions).
+        # The kind's own part of the page, if it has one (say, questions that decide its category).
         self.part = self.spec.intake_form(data)
         self.errors: dict[str, list[str]] = {}
         self.bad_dates: dict[str, str] = {}  # path → a date as typed that does not parse

@@ -27,13 +27,13 @@ from agencies import access
 from agencies.choices import AgencyRole, UserRole
 from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, in_province_of, person_label
 from cases import kinds
-from cases.choices import Action, BundleState, Channel, FuneralCategory, ReadKind, Source, StepState
+from cases.choices import Action, BundleState, Channel, ReadKind, Source, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
 
 
 class Procedure(models.Model):
-    """One kind of step, e.g. birth registration: who handles it, what must precede it, and which
+    """One kind of step, e.g. a registration at the civil-status office: who handles it, what must precede it, and which
     result fields the officer records when it is done."""
 
     code = models.SlugField(_("code"), max_length=40, primary_key=True)
@@ -45,7 +45,7 @@ class Procedure(models.Model):
         max_length=20,
         choices=AgencyRole.choices,
         blank=True,
-        help_text=_("Empty when the funeral category decides it."),
+        help_text=_("Empty when the bundle's category decides it."),
     )
     requires = models.ManyToManyField(
         "self", verbose_name=_("must follow"), symmetrical=False, blank=True, related_name="unlocks"
@@ -74,8 +74,7 @@ class Procedure(models.Model):
 
 
 class BundleVariant(models.Model):
-    """A set of procedures a citizen may ask for together (Decree 63: birth with residence and/or
-    insurance; death with 2, 3 or 4 procedures)."""
+    """A set of procedures of one kind a citizen may ask for together (Decree 63 lists them)."""
 
     kind = models.CharField(_("bundle"), max_length=10, choices=kinds.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -250,9 +249,9 @@ class Bundle(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
     clock_starts_on = models.DateField(_("clock starts on"))
     due_date = models.DateField(_("due date"))
     needs_verification = models.BooleanField(_("needs verification"), default=False)
-    funeral_category = models.CharField(
-        _("funeral category"), max_length=20, choices=FuneralCategory.choices, blank=True
-    )
+    # The kind's category where one picks the office of a procedure without an agency role of its
+    # own (cases.kinds.Kind.categories); "" when none applies.
+    category = models.CharField(_("category"), max_length=20, blank=True)
     state = fsm.FSMField(
         _("state"), max_length=20, choices=BundleState.choices, default=BundleState.IN_PROGRESS, protected=True
     )
@@ -261,7 +260,7 @@ class Bundle(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
     # The applicant's whole ID number: a citizen signed in with e-ID sees the dossiers that carry theirs.
     applicant_id_number = models.CharField(max_length=20, blank=True, default="", editable=False)
     # "<kind>:<value>" of the value only one live dossier may hold (the kind's `duplicate` path:
-    # the child's birth certificate number, the deceased's ID number); "" when it has none.
+    # e.g. a certificate's number); "" when it has none.
     duplicate_key = models.CharField(max_length=80, blank=True, default="", editable=False)
     late_registration = models.BooleanField(_("late registration"), default=False)
     late_since = models.DateField(_("late since"), null=True, blank=True)

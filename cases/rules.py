@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from agencies.selectors import routing_cache_clear
 from cases import kinds
-from cases.choices import FUNERAL_RATE, FuneralCategory
 from cases.models import BundleVariant, CalendarOverride, Procedure, Setting
 from cases.workdays import WorkingCalendar
 from portal.errors import DomainError
@@ -135,8 +134,8 @@ def calendar() -> WorkingCalendar:
 
 def step_limit(procedure: str, category: str, on: datetime.date) -> int:
     """Working days allowed for a step (`limit.step.<procedure>`). A procedure without an agency
-    role of its own, whose office the bundle's category picks (the funeral allowance), has a limit
-    per category too (`limit.step.<procedure>.<category>`)."""
+    role of its own, whose office the bundle's category picks (cases.kinds.Kind.category_role), has
+    a limit per category too (`limit.step.<procedure>.<category>`)."""
     _fresh()
     role_less = procedure in _role_less()
     return setting(f"limit.step.{procedure}" + (f".{category}" if role_less else ""), on)
@@ -153,25 +152,12 @@ def suggested_appointment(today: datetime.date) -> datetime.date:
 
 
 def bundle_limit(kind: str, needs_verification: bool, on: datetime.date) -> int | None:
-    """Working days allowed for the whole bundle, where the law sets one for its kind (birth:
-    Decree 63 art. 7(2)); the key + ".verification" when the dossier needs verification."""
+    """Working days allowed for the whole bundle, where the law sets one for its kind (the
+    kind's `bundle_limit` setting); the key + ".verification" when the dossier needs verification."""
     key = kinds.get(kind).bundle_limit
     if key is None:
         return None
     return setting(key + (".verification" if needs_verification else ""), on)
-
-
-def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date) -> int:
-    """The allowance in VND: a multiple of the base salary (categories 1–2) or of the standard
-    social-assistance level (3–4) in force in the month of death."""
-    month = date_of_death.replace(day=1)
-    return setting(f"funeral.multiple.{category}", month) * setting(FUNERAL_RATE[FuneralCategory(category)], month)
-
-
-def funeral_ceiling_multiple(category: FuneralCategory | str, date_of_death: datetime.date) -> int:
-    """The most an office may record for the category, as a multiple of the table's amount
-    (`funeral.ceiling.<category>`, in force in the month of death): beyond it is a mistake."""
-    return setting(f"funeral.ceiling.{category}", date_of_death.replace(day=1))
 
 
 def vnd(amount: int) -> str:
@@ -183,10 +169,3 @@ def typed_vnd(amount: int) -> str:
     """25000000 → an amount as an officer types it on a page in the active language: grouped with
     its thousands separator ("25.000.000" in Vietnamese, "25,000,000" in English)."""
     return f"{amount:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
-
-
-def funeral_category_for(eligible: Iterable[str], date_of_death: datetime.date) -> str:
-    """The category to claim when the deceased qualifies under several: the one that pays most
-    for the month of death (docs/domain.md §1: only the highest is paid); "" when none applies."""
-    amounts = {category: funeral_amount(category, date_of_death) for category in eligible}
-    return max(amounts, key=lambda category: amounts[category], default="")

@@ -22,7 +22,7 @@ urlpatterns = [
     path("steps/<int:pk>/refusal.pdf", officer.step_refusal, name="step-refusal"),
     path("steps/<int:pk>/extract.pdf", officer.step_extract, name="step-extract"),
     path("steps/<int:pk>/<str:action>/", officer.step_act, name="step-act"),
-    # Each kind's own part of the intake page (the death bundle's funeral questions), by HTMX.
+    # Each kind's own part of the intake page (say, questions that decide its category), by HTMX.
     *(
         path(f"clerk/{kind.intake_path}/", clerk.intake_part, {"kind": kind.code}, name=f"intake-part-{kind.code}")
         for kind in kinds.registered()

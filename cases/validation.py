@@ -49,7 +49,7 @@ def problems_in_one_round(payload: dict[str, Any], refused: dict[str, Any], *, o
     from cases.api.serializers import BundleCreateSerializer
 
     flat = flat_problems(refused)
-    fields = BundleCreateSerializer().fields
+    fields = BundleCreateSerializer(data=payload).fields  # the fields of the payload's kind
     accepted: dict[str, Any] = {}
     for name, value in payload.items():
         if name in fields and name not in refused:
@@ -102,8 +102,8 @@ def value_at(data: dict[str, Any], path: str) -> Any:
 
 
 def late_registration(data: dict[str, Any], *, on: datetime.date) -> bool:
-    """Registered later than the law asks (the setting `registration.<kind>.late_after_days`: 60
-    days after birth, 15 after death): still accepted, flagged. A kind without the rule is never late."""
+    """Registered later than the law asks (the setting `registration.<kind>.late_after_days`, counted
+    from the kind's `event_date`): still accepted, flagged. A kind without the rule is never late."""
     kind = kinds.get(data["kind"])
     event = value_at(data, kind.event_date) if kind.event_date else None
     if event is None:

@@ -39,7 +39,6 @@ from cases.views import slip_response
 from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_slots, scans, scans_refused
 from citizens import signin
 from citizens.oidc import SESSION_ERROR, SignIn
-from health.models import NoticeKind
 from health.selectors import filing_data, offers_for
 from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
@@ -101,17 +100,15 @@ def offers(request: PortalRequest) -> list[dict[str, str]]:
     """The hospitals' notices that name this person, each offered as a dossier ready to file."""
     rows = []
     for notice in offers_for(request.user)[:PAGE_SIZE]:
+        kind = kinds.get(notice.kind)  # the wording is the kind's
         moment = timezone.localtime(notice.event_at)
-        where = {"day": formats.date_format(moment, "SHORT_DATE_FORMAT"), "place": notice.facility.name}
-        if notice.kind == NoticeKind.BIRTH:
-            text = _("Register the birth of your child born on %(day)s at %(place)s.") % where
-            action = _("Register the birth")
-        else:
-            where["name"] = notice.subject.get("full_name", "")
-            text = _("Register the death of %(name)s, who died on %(day)s at %(place)s.") % where
-            action = _("Register the death")
+        where = {
+            "day": formats.date_format(moment, "SHORT_DATE_FORMAT"),
+            "place": notice.facility.name,
+            "name": notice.subject.get("full_name", ""),
+        }
         url = reverse("citizen:file", args=[notice.kind]) + "?" + urlencode({"notice": notice.pk})
-        rows.append({"text": text, "action": action, "url": url})
+        rows.append({"text": str(kind.notice_offer) % where, "action": str(kind.notice_action), "url": url})
     return rows
 
 
@@ -146,8 +143,8 @@ class CitizenIntake(IntakeFlow):
         notice = offered.filter(pk=wanted).first() if wanted.isdigit() else None
         if notice is not None:
             payload.update(filing_data(notice), commune=notice.commune.code if notice.commune else "")
-            if notice.kind == NoticeKind.BIRTH:
-                applicant["relationship"] = _("mother")
+            if kinds.get(notice.kind).notice_relationship:
+                applicant["relationship"] = str(kinds.get(notice.kind).notice_relationship)
         return self.prefilled(payload)
 
     def commune(self, form: Intake) -> str:

@@ -431,7 +431,7 @@ SPECTACULAR_SETTINGS = {
         "ReadKindEnum": "cases.choices.ReadKind",
         "KindEnum": "cases.kinds.choices",  # the bundle kinds (birth, death): "kind" names two choice sets
         "ChannelEnum": "cases.choices.Channel",
-        "FuneralCategoryEnum": "cases.choices.FuneralCategory",
+        "FuneralCategoryEnum": "cases.kinds.death.FuneralCategory",
     },
 }
 

@@ -30,8 +30,8 @@ from agencies.choices import UnitLevel
 from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User, report_roots, within
 from agencies.selectors import seat_of
 from cases import kinds as bundle_kinds
-from cases.choices import Channel, FuneralCategory, Source, StepState
-from cases.kinds.death import FUNERAL
+from cases.choices import Channel, Source, StepState
+from cases.kinds.death import FUNERAL, FuneralCategory
 from cases.models import BundleVariant, Procedure, Step
 from cases.selectors import bundle_list_for_user
 from portal.dates import outside_window
@@ -599,7 +599,7 @@ def funeral_amount_exceptions(*, user: User, first: datetime.date, last: datetim
             office=step.office.name,
             code=step.bundle.code,
             commune=step.bundle.commune.name,
-            category=str(FuneralCategory(step.bundle.funeral_category).label),
+            category=str(FuneralCategory(step.bundle.category).label),
             rule_vnd=step.result["amount_rule_vnd"],
             amount_vnd=step.result["amount_vnd"],
             reason=step.result["amount_reason"],

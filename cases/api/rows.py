@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from agencies.models import Office, User
-from cases import rules
+from cases import kinds, rules
 from cases.choices import StepState
 from cases.forms import result_facts
 from cases.models import BUNDLE_CLOCK_RUNS, STEP_CLOCK_RUNS, Bundle, Step, is_overdue
@@ -62,7 +62,7 @@ def bundle_row(bundle: Bundle, steps: Sequence[Step]) -> dict[str, Any]:
         "overdue": is_overdue(BUNDLE_CLOCK_RUNS, bundle.state, bundle.due_date),
         "procedures": [step.procedure_id for step in steps],
         "needs_verification": bundle.needs_verification,
-        "funeral_category": bundle.funeral_category,
+        **kinds.category_fields(bundle.kind, bundle.category),
         "late_registration": bundle.late_registration,
         "steps": [step_row(step) for step in steps],
     }

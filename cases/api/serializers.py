@@ -4,8 +4,10 @@ the rules live in cases.validation and cases.services, shared with the clerk's p
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -56,12 +58,20 @@ class BundleCreateSerializer(serializers.Serializer):
     national_procedure_code = serializers.RegexField(r"^[A-Za-z0-9._/-]{1,50}$", required=False)
 
     def get_fields(self) -> dict[str, serializers.Field]:
+        """The common fields, then the fields of the dossier's kind: its top-level sections, its
+        category and its own fields. Without data (the schema) or with a kind nobody registered,
+        every kind's, the first to name a field giving it."""
         fields = super().get_fields()
         fields["kind"] = serializers.ChoiceField(kinds.choices())
-        for kind in kinds.registered():
+        data = getattr(self, "initial_data", None)
+        chosen = kinds.find(str(data.get("kind"))) if isinstance(data, Mapping) else None
+        for kind in [chosen] if chosen else kinds.registered():
             for path, (_legend, section) in kind.sections.items():
                 if "." not in path:
                     fields.setdefault(path, section(required=False))
+            if kind.category_field:
+                category = serializers.ChoiceField(kind.categories, required=False, allow_blank=True)
+                fields.setdefault(kind.category_field, category)
             for name, field in kind.api_fields().items():
                 fields.setdefault(name, field)
         return fields
@@ -99,6 +109,18 @@ class StepSerializer(serializers.ModelSerializer):
         return result_facts(step.result)
 
 
+class CategoryField(serializers.ChoiceField):
+    """A kind's category under the kind's name for it (Kind.category_field): the dossier's category
+    when it is of that kind, "" otherwise (cases.kinds.category_fields)."""
+
+    def __init__(self, kind: kinds.Kind) -> None:
+        label = capfirst(kind.category_title)
+        super().__init__(kind.categories, allow_blank=True, required=False, source="*", label=label)
+
+    def to_representation(self, bundle: Any) -> str:  # source="*": the bundle itself
+        return kinds.category_fields(bundle.kind, bundle.category)[str(self.field_name)]
+
+
 class BundleSerializer(serializers.ModelSerializer):
     commune = serializers.CharField(source="commune.code")
     procedures = serializers.SerializerMethodField()
@@ -109,8 +131,17 @@ class BundleSerializer(serializers.ModelSerializer):
         model = Bundle
         fields = [
             "code", "kind", "state", "channel", "commune", "received_at", "clock_starts_on", "due_date",
-            "overdue", "procedures", "needs_verification", "funeral_category", "late_registration", "steps",
+            "overdue", "procedures", "needs_verification", "late_registration", "steps",
         ]  # fmt: skip
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """Meta's fields with each kind's category after needs_verification, where it always stood."""
+        fields: dict[str, serializers.Field] = {}
+        for name, field in super().get_fields().items():
+            fields[name] = field
+            if name == "needs_verification":
+                fields.update((k.category_field, CategoryField(k)) for k in kinds.registered() if k.category_field)
+        return fields
 
     def get_procedures(self, bundle: Bundle) -> list[str]:
         return [step.procedure_id for step in bundle.steps.all()]

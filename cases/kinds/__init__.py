@@ -11,6 +11,7 @@ A kind module subclasses `Kind`, sets its attributes, overrides the hooks it nee
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,19 @@ if TYPE_CHECKING:
     from cases.models import Step
 
 Problems = dict[str, list[str]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """A kind's reference rows as the portal ships them (cases.reference seeds the missing ones;
+    then they are the admin's): its procedures, in order, as (code, name, English name, agency role
+    ("" where the dossier's category picks it), procedures it must follow, result fields as
+    (name, type), dossier sections its officer sees); its variants as (name, English name,
+    procedures); its settings as (key, value, valid from, valid to, source)."""
+
+    procedures: list[tuple[str, str, str, str, list[str], list[tuple[str, str]], list[str]]]
+    variants: list[tuple[str, str, list[str]]]
+    settings: list[tuple[str, int, datetime.date, datetime.date | None, str]]
 
 
 class Kind:
@@ -57,6 +71,25 @@ class Kind:
     choice_labels: dict[str, dict[str, Any]] = {}
     result_labels: dict[str, Any] = {}
 
+    rows: Rows = Rows([], [], [])  # the kind's reference rows (a kind in tests makes its own)
+
+    # A hospital's electronic notice a dossier of this kind may be filed from ("": none): the desk's
+    # label for its number, the citizen's offer to file from it (with %(day)s, %(place)s and
+    # %(name)s, the person it names) and the offer's button, and the applicant's relationship to
+    # that person when the notice names the citizen (e.g. the mother).
+    notice_label: Any = ""
+    notice_offer: Any = ""
+    notice_action: Any = ""
+    notice_relationship: Any = ""
+
+    # The kind's categories, where one picks the office and limit of a procedure without an agency
+    # role of its own: (value, label) choices, the field of the filing API and of its answers that
+    # carries it (every dossier's answer has the field, "" for a dossier of another kind), and that
+    # field's title in the API's schema.
+    categories: list[tuple[str, Any]] = []
+    category_field: str = ""
+    category_title: Any = ""
+
     # The kind's own part of the desk's intake page, if it has one (the death bundle's funeral
     # questions): its template (included in the form; re-rendered by HTMX on each change, at
     # /clerk/<intake_path>/, URL name "cases:intake-part-<code>"), its legend, and the payload
@@ -88,16 +121,21 @@ class Kind:
         return None
 
     def api_fields(self) -> dict[str, serializers.Field]:
-        """Top-level fields of the filing API that are not sections (e.g. the funeral category)."""
+        """Top-level fields of the filing API that are neither sections nor the category."""
         return {}
 
     def problems(self, problems: Problems, data: dict[str, Any], procedures: set[str], on: datetime.date) -> None:
         """Add every rule of the kind the dossier breaks (`on` is the day it is received)."""
 
     def category(self, data: dict[str, Any]) -> str:
-        """The dossier's category where one picks the office and limit of a procedure that has no
-        agency role of its own (Procedure.agency_role empty); "" when none applies."""
-        return ""
+        """The dossier's category (kept in Bundle.category) where one picks the office and limit of
+        a procedure that has no agency role of its own (Procedure.agency_role empty); "" when none
+        applies."""
+        return str(data.get(self.category_field) or "") if self.category_field else ""
+
+    def category_label(self, category: str) -> Any:
+        """How pages name one of the kind's categories."""
+        return dict(self.categories).get(category, category)
 
     def category_role(self, category: str) -> str:
         """The agency role that handles a role-less procedure for this category."""
@@ -172,3 +210,9 @@ def choices() -> list[tuple[str, Any]]:
 
 def codes() -> list[str]:
     return list(_REGISTRY)
+
+
+def category_fields(kind: str, category: str) -> dict[str, str]:
+    """The category fields of a dossier's API answer (each kind's `category_field`): its own kind's
+    with its category, every other kind's "" (as every answer has always carried them)."""
+    return {k.category_field: category if k.code == kind else "" for k in _REGISTRY.values() if k.category_field}

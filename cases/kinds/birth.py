@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from agencies.choices import AgencyRole
 from cases.api.serializers import SEX, PersonSerializer
-from cases.kinds import Kind, Problems, register
+from cases.kinds import Kind, Problems, Rows, register
 from cases.models import Step
 from cases.validation import age_on, person_problems, require
 
@@ -53,12 +54,42 @@ def sixth_birthday_eve(born: datetime.date) -> datetime.date:
     return sixth - datetime.timedelta(days=1)
 
 
+SINCE = datetime.date(2021, 1, 1)
+ROWS = Rows(
+    procedures=[
+        ("birth_registration", "Đăng ký khai sinh", "Birth registration", AgencyRole.CIVIL_STATUS, [],
+         [("register_number", "text"), ("personal_id_number", "id_number")],
+         ["applicant", "child", "mother", "father"]),
+        ("permanent_residence", "Đăng ký thường trú", "Permanent residence registration", AgencyRole.RESIDENCE,
+         ["birth_registration"], [("registration_number", "text")], ["applicant", "child", "residence"]),
+        ("health_insurance_card", "Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+         "Health-insurance card for a child under 6", AgencyRole.SOCIAL_INSURANCE, ["birth_registration"],
+         [("card_number", "text"), ("valid_to", "date")], ["applicant", "child", "insurance"]),
+    ],
+    variants=[
+        ("Khai sinh, thường trú, thẻ BHYT", "Birth, permanent residence, health-insurance card",
+         ["birth_registration", "permanent_residence", "health_insurance_card"]),
+        ("Khai sinh, thường trú", "Birth, permanent residence", ["birth_registration", "permanent_residence"]),
+        ("Khai sinh, thẻ BHYT", "Birth, health-insurance card", ["birth_registration", "health_insurance_card"]),
+    ],
+    settings=[
+        ("limit.bundle.birth", 3, SINCE, None, "Decree 63/2024/NĐ-CP art. 7(2)"),
+        ("limit.bundle.birth.verification", 5, SINCE, None, "Decree 63/2024/NĐ-CP art. 7(2)"),
+        ("limit.step.birth_registration", 1, SINCE, None, "same working day"),
+        ("limit.step.permanent_residence", 2, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.health_insurance_card", 2, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("registration.birth.late_after_days", 60, SINCE, None, "birth registered later is flagged late"),
+    ],
+)  # fmt: skip
+
+
 class Birth(Kind):
     code = "birth"
     label = gettext_lazy("Birth")
     new_title = gettext_lazy("New birth dossier")
     online_title = gettext_lazy("Register a birth online")
     code_prefix = "KS"  # khai sinh
+    rows = ROWS
     sections = {
         "child": (gettext_lazy("Child"), ChildSerializer),
         "mother": (gettext_lazy("Mother"), PersonSerializer),
@@ -100,6 +131,10 @@ class Birth(Kind):
         "owner_consent": gettext_lazy("The owner of the residence (or their representative) agrees"),
         "initial_clinic": gettext_lazy("Initial clinic"),
     }
+    notice_label = gettext_lazy("Number of the birth certificate the hospital sent electronically")
+    notice_offer = gettext_lazy("Register the birth of your child born on %(day)s at %(place)s.")
+    notice_action = gettext_lazy("Register the birth")
+    notice_relationship = gettext_lazy("mother")
     result_labels = {
         "personal_id_number": gettext_lazy("Personal identification number given to the child"),
         "card_number": gettext_lazy("Card number"),

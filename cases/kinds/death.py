@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -16,15 +18,61 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from agencies.choices import AgencyRole
 from agencies.selectors import office_for_role
 from cases import rules
 from cases.api.serializers import SEX
-from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory
-from cases.kinds import Kind, Problems, register
+from cases.kinds import Kind, Problems, Rows, register
 from cases.models import Step
 from cases.validation import person_problems, require
 from portal.dates import as_date
 from portal.errors import NotFound
+
+
+class FuneralCategory(models.TextChoices):
+    """The four beneficiary categories of the funeral allowance; the category picks the agency."""
+
+    SOCIAL_INSURANCE = "social_insurance", gettext_lazy("Social-insurance funeral allowance")
+    MERIT = "merit", gettext_lazy("Person with meritorious services")
+    SOCIAL_PROTECTION = "social_protection", gettext_lazy("Social-protection beneficiary")
+    EMERGENCY = "emergency", gettext_lazy("Emergency aid")
+
+
+FUNERAL_AGENCY_ROLE = {
+    FuneralCategory.SOCIAL_INSURANCE: AgencyRole.SOCIAL_INSURANCE,
+    FuneralCategory.MERIT: AgencyRole.MERIT,
+    FuneralCategory.SOCIAL_PROTECTION: AgencyRole.SOCIAL_PROTECTION,
+    FuneralCategory.EMERGENCY: AgencyRole.EMERGENCY_AID,
+}
+# Which rate the allowance is a multiple of (the multiples themselves are effective-dated settings).
+FUNERAL_RATE = {
+    FuneralCategory.SOCIAL_INSURANCE: "rate.base_salary",
+    FuneralCategory.MERIT: "rate.base_salary",
+    FuneralCategory.SOCIAL_PROTECTION: "rate.social_assistance_level",
+    FuneralCategory.EMERGENCY: "rate.social_assistance_level",
+}
+
+
+def funeral_amount(category: FuneralCategory | str, date_of_death: datetime.date) -> int:
+    """The allowance in VND: a multiple of the base salary (categories 1–2) or of the standard
+    social-assistance level (3–4) in force in the month of death."""
+    month = date_of_death.replace(day=1)
+    multiple = rules.setting(f"funeral.multiple.{category}", month)
+    return multiple * rules.setting(FUNERAL_RATE[FuneralCategory(category)], month)
+
+
+def funeral_ceiling_multiple(category: FuneralCategory | str, date_of_death: datetime.date) -> int:
+    """The most an office may record for the category, as a multiple of the table's amount
+    (`funeral.ceiling.<category>`, in force in the month of death): beyond it is a mistake."""
+    return rules.setting(f"funeral.ceiling.{category}", date_of_death.replace(day=1))
+
+
+def funeral_category_for(eligible: Iterable[str], date_of_death: datetime.date) -> str:
+    """The category to claim when the deceased qualifies under several: the one that pays most
+    for the month of death (docs/domain.md §1: only the highest is paid); "" when none applies."""
+    amounts = {category: funeral_amount(category, date_of_death) for category in eligible}
+    return max(amounts, key=lambda category: amounts[category], default="")
+
 
 SURVIVOR_MODES = [("lump_sum", gettext_lazy("lump sum")), ("monthly", gettext_lazy("monthly"))]
 FUNERAL = "funeral_allowance"  # the procedure whose agency the beneficiary category picks
@@ -129,7 +177,60 @@ def rule_amount(step: Step) -> int:
     province may raise; below the table is never paid)."""
     died = date_of_death(step.bundle.data)
     assert died is not None
-    return rules.funeral_amount(step.bundle.funeral_category, died)
+    return funeral_amount(step.bundle.category, died)
+
+
+SINCE = datetime.date(2021, 1, 1)
+D = datetime.date.fromisoformat
+ROWS = Rows(
+    procedures=[
+        ("death_registration", "Đăng ký khai tử", "Death registration", AgencyRole.CIVIL_STATUS, [],
+         [("register_number", "text")], ["applicant", "deceased", "death_notice"]),
+        ("residence_deregistration", "Xóa đăng ký thường trú", "Permanent residence deregistration",
+         AgencyRole.RESIDENCE, ["death_registration"], [("registration_number", "text")], ["applicant", "deceased"]),
+        (FUNERAL, "Trợ cấp mai táng phí / hỗ trợ chi phí mai táng", "Funeral allowance / funeral cost support", "",
+         ["death_registration"], [("decision_number", "text"), ("amount_vnd", "amount")],
+         ["applicant", "deceased", "funeral_category"]),
+        ("survivor_benefit", "Giải quyết chế độ tử tuất", "Survivor benefits", AgencyRole.SOCIAL_INSURANCE,
+         ["death_registration"], [("decision_number", "text")], ["applicant", "deceased", "survivor_benefit"]),
+    ],
+    variants=[
+        ("Khai tử, xóa thường trú", "Death, residence deregistration",
+         ["death_registration", "residence_deregistration"]),
+        ("Khai tử, xóa thường trú, mai táng phí", "Death, residence deregistration, funeral allowance",
+         ["death_registration", "residence_deregistration", FUNERAL]),
+        ("Khai tử, xóa thường trú, mai táng phí, tử tuất",
+         "Death, residence deregistration, funeral allowance, survivor benefits",
+         ["death_registration", "residence_deregistration", FUNERAL, "survivor_benefit"]),
+    ],
+    settings=[
+        ("limit.step.death_registration", 1, SINCE, None, "same working day"),
+        ("limit.step.residence_deregistration", 3, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.funeral_allowance.social_insurance", 10, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.funeral_allowance.merit", 10, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("limit.step.funeral_allowance.social_protection", 3, SINCE, None, "commune chairman, 3 working days"),
+        ("limit.step.funeral_allowance.emergency", 3, SINCE, None, "commune chairman, 3 working days"),
+        ("limit.step.survivor_benefit", 10, SINCE, None, "setting (DOMAIN.md §1)"),
+        ("registration.death.late_after_days", 15, SINCE, None, "death registered later is flagged late"),
+        ("funeral.multiple.social_insurance", 10, SINCE, None, "× base salary"),
+        ("funeral.multiple.merit", 10, SINCE, None, "× base salary"),
+        ("funeral.multiple.social_protection", 20, SINCE, None, "× standard social-assistance level (minimum)"),
+        ("funeral.multiple.emergency", 50, SINCE, None, "× standard social-assistance level (minimum)"),
+        # The most an office may record, as a multiple of the table's amount (an amount above the table
+        # needs a reason citing the decision that allows it; beyond this it is refused as a mistake).
+        ("funeral.ceiling.social_insurance", 2, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("funeral.ceiling.merit", 2, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("funeral.ceiling.social_protection", 3, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("funeral.ceiling.emergency", 3, SINCE, None, "× the rate table's amount (most recorded)"),
+        ("rate.base_salary", 1_490_000, D("2019-07-01"), D("2023-06-30"), "base salary"),
+        ("rate.base_salary", 1_800_000, D("2023-07-01"), D("2024-06-30"), "base salary"),
+        ("rate.base_salary", 2_340_000, D("2024-07-01"), D("2026-06-30"), "base salary"),
+        ("rate.base_salary", 2_530_000, D("2026-07-01"), None, "base salary"),
+        ("rate.social_assistance_level", 360_000, D("2021-07-01"), D("2024-06-30"),
+         "standard social-assistance level"),
+        ("rate.social_assistance_level", 500_000, D("2024-07-01"), None, "standard social-assistance level"),
+    ],
+)  # fmt: skip
 
 
 class Death(Kind):
@@ -138,6 +239,7 @@ class Death(Kind):
     new_title = gettext_lazy("New death dossier")
     online_title = gettext_lazy("Register a death online")
     code_prefix = "KT"  # khai tử
+    rows = ROWS
     sections = {
         "deceased": (gettext_lazy("The deceased"), DeceasedSerializer),
         "death_notice": (
@@ -184,6 +286,14 @@ class Death(Kind):
         "amount_reason": gettext_lazy("Reason for the different amount"),
     }
 
+    notice_label = gettext_lazy("Number of the death notice the hospital sent electronically")
+    notice_offer = gettext_lazy("Register the death of %(name)s, who died on %(day)s at %(place)s.")
+    notice_action = gettext_lazy("Register the death")
+    # The funeral allowance's office and limit depend on the beneficiary category (Bundle.category).
+    categories = FuneralCategory.choices
+    category_field = "funeral_category"
+    category_title = gettext_lazy("funeral category")
+
     intake_template = "cases/kinds/death_intake.html"
     intake_path = "funeral-category"
     intake_legend = gettext_lazy("Funeral allowance")
@@ -197,7 +307,7 @@ class Death(Kind):
             return
         eligible = [category for category in FUNERAL_QUESTIONS if form[category].value()]
         died = date_of_death(payload)
-        category = rules.funeral_category_for(eligible, died) if eligible and died else ""
+        category = funeral_category_for(eligible, died) if eligible and died else ""
         if category:
             payload["funeral_category"] = category
             payload["funeral_answers"] = [str(answer) for answer in eligible]
@@ -248,12 +358,11 @@ class Death(Kind):
             "category": category,
             "category_label": FuneralCategory(category).label,
             "office": office,
-            "amount": rules.funeral_amount(category, died),
+            "amount": funeral_amount(category, died),
         }
 
     def api_fields(self) -> dict[str, serializers.Field]:
         return {
-            "funeral_category": serializers.ChoiceField(FuneralCategory.choices, required=False, allow_blank=True),
             # The categories whose question the family answered yes to (the desk's page sends them).
             "funeral_answers": serializers.ListField(
                 child=serializers.ChoiceField(FuneralCategory.choices), required=False, max_length=4
@@ -298,9 +407,6 @@ class Death(Kind):
         elif data.get("survivor_benefit"):
             problems["survivor_benefit"].append(_("Only for a bundle that asks for the survivor benefit."))
 
-    def category(self, data: dict[str, Any]) -> str:
-        return data.get("funeral_category") or ""
-
     def category_role(self, category: str) -> str:
         return FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
 
@@ -310,7 +416,7 @@ class Death(Kind):
         category, died = self.category(data), date_of_death(data)
         if not category or died is None:
             return []
-        amount = rules.funeral_amount(category, died)
+        amount = funeral_amount(category, died)
         facts: list[tuple[Any, Any]] = [
             (_("Funeral category"), FuneralCategory(category).label),
             (
@@ -333,7 +439,7 @@ class Death(Kind):
             return problems  # its type is refused under its field already
         died = date_of_death(step.bundle.data)
         assert died is not None
-        multiple = rules.funeral_ceiling_multiple(step.bundle.funeral_category, died)
+        multiple = funeral_ceiling_multiple(step.bundle.category, died)
         if amount < minimum:
             problems["result.amount_vnd"] = [
                 _("At least %(amount)s đồng for this category and month of death.") % {"amount": rules.vnd(minimum)}
@@ -371,15 +477,15 @@ class Death(Kind):
         return {"amount_rule_vnd": minimum, "amount_vnd": kept["amount_vnd"]}
 
     def result_initial(self, step: Step) -> dict[str, Any]:
-        if step.procedure_id != FUNERAL or not step.bundle.funeral_category:
+        if step.procedure_id != FUNERAL or not step.bundle.category:
             return {}
         return {"amount_vnd": rule_amount(step)}
 
     def step_facts(self, step: Step) -> list[tuple[Any, Any]]:
         """The funeral step's category and amount, with the answers that chose it (as on the desk's page)."""
-        if step.procedure_id != FUNERAL or not step.bundle.funeral_category:
+        if step.procedure_id != FUNERAL or not step.bundle.category:
             return []
-        shown = str(step.bundle.get_funeral_category_display())
+        shown = str(FuneralCategory(step.bundle.category).label)
         return [
             (_("Funeral category"), f"{shown} · {rules.vnd(rule_amount(step))} đồng"),
             *answers_facts(step.bundle.data),
@@ -390,11 +496,11 @@ class Death(Kind):
         gives for the month of death, and the office that pays it."""
         step = next((step for step in steps if step.procedure_id == FUNERAL), None)
         died = date_of_death(bundle.data)
-        if step is None or not bundle.funeral_category or died is None:
+        if step is None or not bundle.category or died is None:
             return []
         with translation.override("vi"):
-            label = str(FuneralCategory(bundle.funeral_category).label)
-        amount = rules.funeral_amount(bundle.funeral_category, died)
+            label = str(FuneralCategory(bundle.category).label)
+        amount = funeral_amount(bundle.category, died)
         return [
             format_html(
                 "Chế độ mai táng: <strong>{}</strong>; mức dự kiến <strong>{} đồng</strong> theo mức quy định "

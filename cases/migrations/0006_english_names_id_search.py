@@ -7,7 +7,9 @@ def fill(apps, schema_editor):
     """The shipped rows' English names, and the ID numbers of the bundles filed before the search
     found them (the values as they are today; later changes go through the admin or the seed)."""
     from cases.identity import bundle_id_numbers
-    from cases.reference import PROCEDURE_NAMES_EN, VARIANT_NAMES_EN
+    from cases.reference import english_names
+
+    PROCEDURE_NAMES_EN, VARIANT_NAMES_EN = english_names()  # noqa: N806
 
     Procedure = apps.get_model("cases", "Procedure")
     BundleVariant = apps.get_model("cases", "BundleVariant")

@@ -57,7 +57,7 @@ def appointment_update(bundle: Bundle, *, actor: User | None) -> datetime.date:
 
 def _appointment(bundle: Bundle, steps: list[Step]) -> datetime.date | None:
     calendar = rules.calendar()
-    category = bundle.funeral_category
+    category = bundle.category
     ends: dict[str, datetime.date | None] = {}  # the day each open step would end; None: finished
     for step in steps:  # in position order: a step comes after those it follows
         code = step.procedure_id
@@ -87,7 +87,7 @@ def _as_filed(bundle: Bundle, steps: list[Step]) -> datetime.date:
         [step.procedure for step in steps],
         kind=bundle.kind,
         needs_verification=bundle.needs_verification,
-        category=bundle.funeral_category,
+        category=bundle.category,
         clock=bundle.clock_starts_on,
         received_on=timezone.localdate(bundle.received_at),
     )[1]

@@ -152,7 +152,7 @@ def bundle_supplement(
                 actor=user,
                 note=note,
                 clock_starts_on=clock,
-                due_date=rules.step_due(step.procedure_id, bundle.funeral_category, clock),
+                due_date=rules.step_due(step.procedure_id, bundle.category, clock),
             )
             publish("step.ready", step=step.pk)
         appointment_update(bundle, actor=user)  # the returned steps' clocks start again

@@ -185,7 +185,7 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         clock_starts_on=plan.clock,
         due_date=plan.due_date,
         needs_verification=bool(data.get("needs_verification")),
-        funeral_category=plan.category,
+        category=plan.category,
         data=json.loads(json.dumps(stored, default=str)),
         applicant_id_last4=data["applicant"]["id_number"][-4:],
         applicant_id_number=data["applicant"]["id_number"],

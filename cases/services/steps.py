@@ -265,7 +265,7 @@ def _advance(bundle: Bundle, *, actor: User | None) -> None:
                 action=Action.UNLOCKED,
                 actor=actor,
                 clock_starts_on=clock,
-                due_date=rules.step_due(step.procedure_id, bundle.funeral_category, clock),
+                due_date=rules.step_due(step.procedure_id, bundle.category, clock),
             )
             publish("step.ready", step=step.pk)
         states[step.procedure_id] = step.state

@@ -126,8 +126,8 @@ class IntakeFlow:
         return self._review(form, payload, plan)
 
     def part(self) -> HttpResponse:
-        """The kind's own part of the page again, with what the answers so far lead to (the death
-        bundle's funeral category, the office that pays it and the amount)."""
+        """The kind's own part of the page again, with what the answers so far lead to (say, the
+        dossier's category, the office it picks and the amount it gives)."""
         form = self.form(self.request.POST)
         if form.part is None or form.spec.intake_template is None:
             raise Http404

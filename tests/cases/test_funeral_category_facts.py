@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from agencies.choices import UserRole
-from cases.choices import FUNERAL_AGENCY_ROLE, FuneralCategory
+from cases.kinds.death import FUNERAL_AGENCY_ROLE, FuneralCategory
 from cases.models import Bundle
 from tests.cases.conftest import at
 from tests.cases.test_pages_clerk import DEATH_FORM, signed_payload, variant_id
@@ -64,7 +64,7 @@ def test_the_review_and_the_dossier_page_show_the_category_the_amount_and_the_an
     assert review.status_code == 200 and filed.status_code == 302
     assert facts(review.content.decode().split("<h2>", 2)[1])[-3:] == FACTS
     assert facts(dossier.split('<dl class="facts card">')[1].split("</dl>")[0])[-3:] == FACTS
-    assert (bundle.funeral_category, bundle.data["funeral_answers"]) == ("emergency", ["social_insurance", "emergency"])
+    assert (bundle.category, bundle.data["funeral_answers"]) == ("emergency", ["social_insurance", "emergency"])
     assert re.findall(r'name="funeral-(\w+)"[^>]*checked', back.content.decode()) == ["social_insurance", "emergency"]
 
 

@@ -176,7 +176,7 @@ def test_a_card_beyond_the_day_before_the_sixth_birthday_is_refused(api, integra
     ],
 )
 def test_the_funeral_allowance_is_at_least_the_rate_of_the_month_of_death(category, died, minimum):
-    from cases.rules import funeral_amount
+    from cases.kinds.death import funeral_amount
 
     assert funeral_amount(category, datetime.date.fromisoformat(died)) == minimum
 
