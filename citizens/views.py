@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.choices import UnitLevel, UserRole
+from agencies.http import PortalRequest
 from agencies.selectors import commune_list_for_user
 from cases import kinds, services
 from cases.choices import Channel, StepState
@@ -40,7 +41,6 @@ from cases.views.intake import IntakeFlow, ScanSlot, known_kind, scan_slots, sca
 from citizens import signin
 from citizens.oidc import SESSION_ERROR, SignIn
 from health.selectors import filing_data, offers_for
-from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
 
 PAGE_SIZE = 50

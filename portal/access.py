@@ -1,24 +1,10 @@
-"""The request of a signed-in page (who may open which page is agencies.access.page), and where
-a form sends the person back afterwards: only to a page of this site."""
+"""Where a form sends the person back afterwards: only to a page of this site."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.middleware import HtmxDetails
-
-if TYPE_CHECKING:  # the kernel names no app at run time (docs/architecture.md)
-    from agencies.models import User
-
-
-class PortalRequest(HttpRequest):
-    """A request on a page behind `agencies.access.page`: its user is a logged-in portal user."""
-
-    user: User
-    htmx: HtmxDetails
 
 
 def redirect_back(request: HttpRequest, default: str) -> HttpResponseRedirect:

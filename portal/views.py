@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from agencies import access
 from agencies.choices import UserRole
-from portal.access import PortalRequest
+from agencies.http import PortalRequest
 from portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.choices import UnitLevel
-from portal.access import PortalRequest, redirect_back
+from agencies.http import PortalRequest
+from portal.access import redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from reporting import selectors, services

@@ -16,8 +16,8 @@ from rest_framework import serializers
 from agencies.models import Office, User
 from cases import kinds, rules
 from cases.choices import StepState
-from cases.forms import result_facts
 from cases.models import BUNDLE_CLOCK_RUNS, STEP_CLOCK_RUNS, Bundle, Step, is_overdue
+from cases.results import result_facts
 
 _date = serializers.DateField()
 _datetime = serializers.DateTimeField()

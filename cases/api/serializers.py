@@ -16,6 +16,7 @@ from agencies.choices import AgencyRole, UserRole
 from cases import kinds
 from cases.choices import AccessChannel, Channel, ReadKind, StepState
 from cases.models import Bundle, Event, Step
+from cases.results import result_facts
 from cases.selectors import READ_SUMMARY_ROWS, TrackedReads, bundle_reads_for_citizen
 
 SEX = [("male", _("male")), ("female", _("female"))]
@@ -104,8 +105,6 @@ class StepSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ResultFactSerializer(many=True))
     def get_result_facts(self, step: Step) -> list[dict[str, Any]]:
-        from cases.forms import result_facts  # the pages' labels (cases.forms builds on this module)
-
         return result_facts(step.result)
 
 

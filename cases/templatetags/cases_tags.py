@@ -107,7 +107,7 @@ def described(field: Any) -> str:
 
 @register.filter
 def result_label(name: str) -> str:
-    from cases.forms import result_label
+    from cases.results import result_label
 
     return result_label(name)
 
@@ -115,7 +115,7 @@ def result_label(name: str) -> str:
 @register.filter
 def result_items(result: dict[str, Any] | None) -> list[tuple[str, Any]]:
     """A step's result as (field, value), in its procedure's order."""
-    from cases.forms import result_items
+    from cases.results import result_items
 
     return result_items(result)
 

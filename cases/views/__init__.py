@@ -13,8 +13,8 @@ from cases.services import papers
 from signing.views import issued_response
 
 if TYPE_CHECKING:
+    from agencies.http import PortalRequest
     from cases.models import Bundle, Step
-    from portal.access import PortalRequest
     from signing.models import IssuedDocument
 
 

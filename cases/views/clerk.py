@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies.http import PortalRequest
 from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
 from cases.choices import BundleState, Channel
@@ -33,7 +34,6 @@ from cases.services import attachment_add, papers
 from cases.services.filing import FILING_SOURCES
 from cases.views import paper_response, slip_response
 from cases.views.intake import IntakeFlow
-from portal.access import PortalRequest
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query
 from portal.refusals import on_form

@@ -17,13 +17,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.http import PortalRequest
 from cases import kinds, services
 from cases.api.serializers import BundleCreateSerializer
 from cases.forms import Intake, payload_as_post, payload_sections, with_defaults
 from cases.models import Bundle, BundleVariant
 from cases.services.filing import FILING_SOURCES
 from cases.validation import problems_in_one_round
-from portal.access import PortalRequest
 from portal.errors import Invalid
 
 DOCUMENT_ROWS = range(1, 5)  # scans attached on the review page (more can be added afterwards)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies.http import PortalRequest
 from agencies.models import User
 from cases import kinds, rules, services
 from cases.filters import HistoryFilter, StepFilter
@@ -42,7 +43,7 @@ from cases.selectors import (
 from cases.services import papers
 from cases.services.extracts import carries_extract, step_complete_with_extract
 from cases.views import paper_response, slip_response
-from portal.access import PortalRequest, redirect_back
+from portal.access import redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query
