@@ -17,7 +17,7 @@ LISTS = [
     "/admin/signing/signingkey/",
     "/admin/signing/issueddocument/",
     "/admin/signing/signingrule/",
-    "/admin/signing/extract/",
+    "/admin/cases/extract/",
     "/admin/reporting/reportschedule/",
 ]
 
