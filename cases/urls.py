@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import kinds
-from cases.views import clerk, officer
+from cases.views import clerk, guides, officer
 
 app_name = "cases"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("bundles/<str:code>/refusal.pdf", clerk.bundle_refusal, name="refusal"),
     path("bundles/<str:code>/<str:action>/", clerk.bundle_act, name="bundle-act"),
     path("attachments/<int:pk>/", clerk.attachment_file, name="attachment"),
+    path("guides/", guides.guide_index, name="guides"),
+    path("guides/<str:kind>/<int:variant>/", guides.guide, name="guide"),
+    path("guides/<str:kind>/<int:variant>/guide.pdf", guides.guide_pdf, name="guide-pdf"),
+    path("guides/<str:kind>/<int:variant>/<slug:category>/", guides.guide, name="guide-category"),
+    path("guides/<str:kind>/<int:variant>/<slug:category>/guide.pdf", guides.guide_pdf, name="guide-category-pdf"),
     path("queue/", officer.queue, name="queue"),
     path("queue/history/", officer.history, name="history"),
     path("queue/<int:pk>/<str:action>/", officer.queue_act, name="queue-act"),

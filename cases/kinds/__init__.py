@@ -66,6 +66,18 @@ class Kind:
     # The scanned documents a desk usually receives (official names), with English names for pages in English.
     documents: tuple[str, ...] = ()
     document_names_en: dict[str, str] = {}
+    # The documents of the checklist brought only when the dossier asks for one procedure (name →
+    # procedure code); a name absent here is brought with every dossier of the kind, and
+    # `document_other`, the checklist's catch-all, is never asked for in advance. The guides
+    # (cases/guides.py) list a variant's documents to bring from these, by the checklist's names.
+    document_procedures: dict[str, str] = {}
+    document_other: str = "Giấy tờ khác"
+    # The guides' words for the kind: who may file, where (whose commune's one-stop desk), and the
+    # law each category comes from (category value → text).
+    guide_applicants: Any = ""
+    guide_where: Any = ""
+    category_laws: dict[str, Any] = {}
+    category_note: Any = ""  # how the answers lead to one category ("" : nothing to add)
     # Labels of the kind's fields on the pages (the common ones are in cases.forms.LABELS).
     labels: dict[str, Any] = {}
     choice_labels: dict[str, dict[str, Any]] = {}
@@ -136,6 +148,14 @@ class Kind:
     def category_label(self, category: str) -> Any:
         """How pages name one of the kind's categories."""
         return dict(self.categories).get(category, category)
+
+    def category_question(self, category: str) -> Any:
+        """The question the intake asks that leads to the category ("" where it asks none)."""
+        return ""
+
+    def category_amount(self, category: str, on: datetime.date) -> int | None:
+        """The amount in VND a category gives for an event on `on` (None: the category pays none)."""
+        return None
 
     def category_role(self, category: str) -> str:
         """The agency role that handles a role-less procedure for this category."""

@@ -79,6 +79,10 @@ ROWS = Rows(
         ("limit.step.permanent_residence", 2, SINCE, None, "setting (DOMAIN.md §1)"),
         ("limit.step.health_insurance_card", 2, SINCE, None, "setting (DOMAIN.md §1)"),
         ("registration.birth.late_after_days", 60, SINCE, None, "birth registered later is flagged late"),
+        # Fees in đồng (docs/domain.md §1: none in practice), read by the guides.
+        ("fee.birth_registration", 0, SINCE, None, "Law on Civil Status 2014 art. 11: on-time registration is free"),
+        ("fee.permanent_residence", 0, SINCE, None, "a child's first registration is exempt"),
+        ("fee.health_insurance_card", 0, SINCE, None, "the state pays a child under 6's card"),
     ],
 )  # fmt: skip
 
@@ -111,6 +115,18 @@ class Birth(Kind):
         "Giấy tờ chứng minh chỗ ở hợp pháp",
         "Giấy tờ tùy thân của người đi đăng ký",
         "Giấy tờ khác",
+    )
+    document_procedures = {
+        "Tờ khai thay đổi thông tin cư trú (CT01)": "permanent_residence",
+        "Giấy tờ chứng minh chỗ ở hợp pháp": "permanent_residence",
+    }
+    guide_applicants = gettext_lazy(
+        "The father or the mother of the child; if they cannot, a grandparent, another relative, or the person "
+        "or organisation caring for the child (Law on Civil Status 2014, art. 15)."
+    )
+    guide_where = gettext_lazy(
+        "The one-stop desk (Bộ phận Một cửa) of the People's Committee of the commune or ward where the father "
+        "or the mother lives (Law on Civil Status 2014, art. 13)."
     )
     document_names_en = {
         "Giấy chứng sinh": "Medical birth certificate (giấy chứng sinh)",

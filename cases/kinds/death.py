@@ -96,6 +96,24 @@ FUNERAL_QUESTIONS = {
 }
 
 
+# The law each category comes from (docs/domain.md §1), as the guides cite it.
+FUNERAL_LAWS = {
+    FuneralCategory.SOCIAL_INSURANCE: gettext_lazy(
+        "Law on Social Insurance No. 41/2024/QH15 (before 1 July 2025: Law No. 58/2014/QH13, art. 66)."
+    ),
+    FuneralCategory.MERIT: gettext_lazy(
+        "Ordinance on preferential treatment of people with meritorious services No. 02/2020/UBTVQH14 and "
+        "Decree 131/2021/NĐ-CP."
+    ),
+    FuneralCategory.SOCIAL_PROTECTION: gettext_lazy(
+        "Decree 20/2021/NĐ-CP, art. 11 (funeral support for social-protection beneficiaries)."
+    ),
+    FuneralCategory.EMERGENCY: gettext_lazy(
+        "Decree 20/2021/NĐ-CP, art. 14 (emergency aid: funeral support)."
+    ),
+}
+
+
 class FuneralForm(forms.Form):
     """The four questions; ticking several is allowed: the category that pays most is taken."""
 
@@ -212,6 +230,11 @@ ROWS = Rows(
         ("limit.step.funeral_allowance.emergency", 3, SINCE, None, "commune chairman, 3 working days"),
         ("limit.step.survivor_benefit", 10, SINCE, None, "setting (DOMAIN.md §1)"),
         ("registration.death.late_after_days", 15, SINCE, None, "death registered later is flagged late"),
+        # Fees in đồng (docs/domain.md §1: none in practice), read by the guides.
+        ("fee.death_registration", 0, SINCE, None, "Law on Civil Status 2014 art. 11: on-time registration is free"),
+        ("fee.residence_deregistration", 0, SINCE, None, "no fee for a deregistration"),
+        ("fee.funeral_allowance", 0, SINCE, None, "an allowance: no fee"),
+        ("fee.survivor_benefit", 0, SINCE, None, "a benefit: no fee"),
         ("funeral.multiple.social_insurance", 10, SINCE, None, "× base salary"),
         ("funeral.multiple.merit", 10, SINCE, None, "× base salary"),
         ("funeral.multiple.social_protection", 20, SINCE, None, "× standard social-assistance level (minimum)"),
@@ -259,6 +282,20 @@ class Death(Kind):
         "Giấy tờ tùy thân của người đi đăng ký",
         "Giấy tờ chứng minh diện hưởng trợ cấp mai táng",
         "Giấy tờ khác",
+    )
+    document_procedures = {"Giấy tờ chứng minh diện hưởng trợ cấp mai táng": FUNERAL}
+    guide_applicants = gettext_lazy(
+        "The spouse, a child, a parent or another relative of the deceased; if there is none, the head of the "
+        "agency or organisation where the person died (Law on Civil Status 2014, art. 33)."
+    )
+    guide_where = gettext_lazy(
+        "The one-stop desk (Bộ phận Một cửa) of the People's Committee of the commune or ward where the deceased "
+        "last lived (Law on Civil Status 2014, art. 32)."
+    )
+    category_laws = FUNERAL_LAWS
+    category_note = gettext_lazy(
+        "The desk asks the four questions below; answer “yes” to each that is true. Exactly one category is "
+        "paid: where several are true, the one that pays most."
     )
     document_names_en = {
         "Giấy báo tử hoặc giấy tờ thay thế": "Death notice or the document that replaces it",
@@ -406,6 +443,12 @@ class Death(Kind):
             require(problems, data, "survivor_benefit.mode")
         elif data.get("survivor_benefit"):
             problems["survivor_benefit"].append(_("Only for a bundle that asks for the survivor benefit."))
+
+    def category_question(self, category: str) -> Any:
+        return FUNERAL_QUESTIONS[FuneralCategory(category)]
+
+    def category_amount(self, category: str, on: datetime.date) -> int | None:
+        return funeral_amount(category, on)
 
     def category_role(self, category: str) -> str:
         return FUNERAL_AGENCY_ROLE[FuneralCategory(category)]
