@@ -107,7 +107,9 @@ def guide_get(*, kind: str, variant: int, category: str = "", on: datetime.date)
     steps = [
         GuideStep(
             procedure=procedure,
-            limit=None if procedure.code in role_less and not category else rules.step_limit(procedure.code, category, on),
+            limit=None
+            if procedure.code in role_less and not category
+            else rules.step_limit(procedure.code, category, on),
             fee=_setting(FEE.format(procedure.code), on, default=0) or 0,
         )
         for procedure in procedures

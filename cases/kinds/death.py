@@ -108,9 +108,7 @@ FUNERAL_LAWS = {
     FuneralCategory.SOCIAL_PROTECTION: gettext_lazy(
         "Decree 20/2021/NĐ-CP, art. 11 (funeral support for social-protection beneficiaries)."
     ),
-    FuneralCategory.EMERGENCY: gettext_lazy(
-        "Decree 20/2021/NĐ-CP, art. 14 (emergency aid: funeral support)."
-    ),
+    FuneralCategory.EMERGENCY: gettext_lazy("Decree 20/2021/NĐ-CP, art. 14 (emergency aid: funeral support)."),
 }
 
 

@@ -53,7 +53,9 @@ def _context(guide: guides.Guide) -> dict[str, object]:
 @require_safe
 def guide_index(request: HttpRequest) -> HttpResponse:
     """Every kind with a link to each of its variants' guides."""
-    listed = [(kind, [(variant, guide_url(kind.code, variant.pk)) for variant in found]) for kind, found in guides.variants()]
+    listed = [
+        (kind, [(variant, guide_url(kind.code, variant.pk)) for variant in found]) for kind, found in guides.variants()
+    ]
     return render(request, "guides/index.html", {"kinds": listed})
 
 

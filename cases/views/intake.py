@@ -24,6 +24,7 @@ from cases.forms import Intake, payload_as_post, payload_sections, with_defaults
 from cases.models import Bundle, BundleVariant
 from cases.services.filing import FILING_SOURCES
 from cases.validation import problems_in_one_round
+from cases.views.guides import guide_url
 from portal.errors import Invalid
 
 DOCUMENT_ROWS = range(1, 5)  # scans attached on the review page (more can be added afterwards)
@@ -143,6 +144,7 @@ class IntakeFlow:
             "intake": form,
             "kind": form.kind,
             "variants_json": json.dumps(variants),
+            "guides": [(variant, guide_url(self.kind, variant.pk)) for variant in form.variants],
             "part": self._part(form),
             "part_url": self.part_url(),
             "title": self.title(),
@@ -167,6 +169,7 @@ class IntakeFlow:
             "summary": payload_sections(payload),
             "signed": signing.dumps(payload, salt=SIGNED, compress=True),
             "plan": plan,
+            "guide_url": guide_url(self.kind, plan.variant.pk, plan.category),
             "document_kinds": form.spec.documents,
             "scan_slots": slots or [ScanSlot(row) for row in DOCUMENT_ROWS],
             "scan_problems": [problem for slot in slots or [] for problem in slot.problems],

@@ -12,7 +12,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from cases import rules
+from agencies.choices import UserRole
+from cases import kinds, rules
 from cases.models import BundleVariant, Setting
 from tests.cases.conftest import at
 from tests.pdfs import A4_PORTRAIT, pdf_pages, pdf_text
@@ -109,9 +110,7 @@ def test_the_index_links_every_variant_of_every_kind_without_sign_in(client):
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])
-def test_every_variant_lists_its_documents_by_the_checklists_names_and_its_limits_from_the_settings(
-    client, language
-):
+def test_every_variant_lists_its_documents_by_the_checklists_names_and_its_limits_from_the_settings(client, language):
     for variant in variants():
         tree = page(client, guide_url(variant), language)
         listed = texts(tree, "//ol[@class='guide-documents']/li")
@@ -232,3 +231,57 @@ def test_every_guide_pdf_is_one_a4_page(client):
                 response = client.get(url)
                 assert response.status_code == 200
                 assert pdf_pages(response.content) == [A4_PORTRAIT], (url, language)
+
+
+# --- the intake pages link to the guide of what is being filed ------------------------------------
+
+
+def guide_links(html: str) -> list[str]:
+    tree = lxml.html.fromstring(html)
+    return [a.get("href") for a in tree.xpath("//p[@class='guide-links']/a")]
+
+
+def test_the_desks_intake_links_each_variants_guide_and_its_review_the_guide_of_the_category_filed(client, make_user):
+    from tests.cases.test_pages_clerk import DEATH_FORM
+
+    client.force_login(make_user(UserRole.CLERK, commune="16690"))
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False):
+        for kind in ("birth", "death"):
+            offered = BundleVariant.objects.filter(kind=kind).order_by("-pk")  # the form's order
+            assert guide_links(client.get(f"/clerk/new/{kind}/").content.decode()) == [
+                guide_url(variant) for variant in offered
+            ]
+        funeral = BundleVariant.objects.get(kind="death", name="Khai tử, xóa thường trú, mai táng phí")
+        review = client.post(
+            "/clerk/new/death/", {**DEATH_FORM, "variant": str(funeral.pk), "funeral-social_protection": "on"}
+        )
+
+    assert review.status_code == 200
+    assert guide_links(review.content.decode()) == [guide_url(funeral, "social_protection")]
+
+
+def test_the_citizens_filing_page_links_the_guides_and_its_review_the_guide_of_the_variant_filed(client):
+    from tests.citizens.test_area import BIRTH_FORM, citizen_user, sign_in
+
+    sign_in(client, citizen_user())
+    card = BundleVariant.objects.get(kind="birth", name="Khai sinh, thẻ BHYT")
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False):
+        page = client.get("/citizen/file/birth/").content.decode()
+        review = client.post("/citizen/file/birth/", {**BIRTH_FORM, "variant": str(card.pk)})
+
+    assert guide_links(page) == [guide_url(v) for v in BundleVariant.objects.filter(kind="birth").order_by("-pk")]
+    assert review.status_code == 200
+    assert guide_links(review.content.decode()) == [guide_url(card)]
+
+
+def test_the_guides_documents_are_the_names_the_scans_and_the_returns_are_filed_under(client, make_user):
+    """The receipt prints each scan's document type and the request for missing documents the
+    names ticked on the return form: both lists offer every name a guide tells the citizen to bring."""
+    from cases.forms import ReturnForm
+
+    for variant in variants():
+        tree = page(client, guide_url(variant), "vi")
+        listed = texts(tree, "//ol[@class='guide-documents']/li")
+        returnable = [name for name, _shown in ReturnForm(variant.kind).fields["missing"].choices]
+        scanned = list(kinds.get(variant.kind).documents)
+        assert set(listed) <= set(returnable) and set(listed) <= set(scanned), variant
