@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from cases.choices import BundleState, StepState
-from cases.models import Bundle, Step
+from cases.models import Bundle, BundleVariant, Step
 from outbound.models import Delivery, Subscription, Target
 from tests.browser.conftest import screenshot
 from tests.chromium import track
@@ -164,6 +164,11 @@ def anonymous_pages(page, url: str, check: Check) -> None:
     check("citizen sign-in: the provider unavailable")
     visit(page, url + "/no-such-page/", 404)
     check("404")
+    visit(page, url + "/guides/")
+    check("guides")
+    funeral = BundleVariant.objects.filter(kind="death", procedures="funeral_allowance").order_by("pk").first()
+    visit(page, f"{url}/guides/death/{funeral.pk}/")
+    check("guide: death with the funeral allowance")
 
 
 def clerk_pages(page, url: str, check: Check) -> None:
