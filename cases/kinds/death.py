@@ -290,7 +290,7 @@ class Death(Kind):
         "The one-stop desk (Bộ phận Một cửa) of the People's Committee of the commune or ward where the deceased "
         "last lived (Law on Civil Status 2014, art. 32)."
     )
-    category_laws = FUNERAL_LAWS
+    category_laws: dict[str, Any] = {str(category): law for category, law in FUNERAL_LAWS.items()}
     category_note = gettext_lazy(
         "The desk asks the four questions below; answer “yes” to each that is true. Exactly one category is "
         "paid: where several are true, the one that pays most."

@@ -127,7 +127,7 @@ def test_every_variant_lists_its_documents_by_the_checklists_names_and_its_limit
 
 
 def test_a_birth_guide_gives_the_bundles_limit_and_the_late_registration_rule(client):
-    variant = BundleVariant.objects.filter(kind="birth").order_by("pk").first()
+    variant = BundleVariant.objects.filter(kind="birth").order_by("pk")[0]
     tree = page(client, guide_url(variant))
 
     assert texts(tree, "//p[@class='guide-limit']") == [
@@ -167,7 +167,7 @@ def test_each_funeral_category_has_its_own_guide_with_its_limit(client, category
 
 def test_a_category_the_variant_does_not_pay_or_an_unknown_variant_is_not_found(client):
     without = next(v for v in variants() if v.kind == "death" and "funeral_allowance" not in codes(v))
-    birth = BundleVariant.objects.filter(kind="birth").first()
+    birth = BundleVariant.objects.filter(kind="birth")[0]
     for url in (
         guide_url(without, "merit"),
         guide_url(birth, "merit"),
@@ -282,6 +282,6 @@ def test_the_guides_documents_are_the_names_the_scans_and_the_returns_are_filed_
     for variant in variants():
         tree = page(client, guide_url(variant), "vi")
         listed = texts(tree, "//ol[@class='guide-documents']/li")
-        returnable = [name for name, _shown in ReturnForm(variant.kind).fields["missing"].choices]
+        returnable = [name for name, _shown in ReturnForm(variant.kind).fields["missing"].choices]  # type: ignore[attr-defined]
         scanned = list(kinds.get(variant.kind).documents)
         assert set(listed) <= set(returnable) and set(listed) <= set(scanned), variant
