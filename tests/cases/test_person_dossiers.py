@@ -76,7 +76,7 @@ def test_the_desk_finds_a_person_in_every_role_across_kinds(clerk):
     body = answer.content.decode()
     rows = body.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     assert answer.status_code == 200
-    assert [row.split(f'href="/bundles/')[1].split("/")[0] for row in rows] == [died.code, born.code]
+    assert [row.split('href="/bundles/')[1].split("/")[0] for row in rows] == [died.code, born.code]
     assert "Người chết" in rows[0]
     assert "Cha, Chủ hộ" in rows[1]
     assert sorted(PersonalDataAccess.objects.values_list("bundle__code", "channel", "kind")) == sorted(
@@ -166,7 +166,7 @@ def test_the_page_and_the_api_run_a_fixed_number_of_queries(clerk, api):
 def test_the_intake_warns_of_a_dossier_in_progress_about_the_person_being_typed(clerk):
     born = filed(clerk, birth())
     withdrawn = filed(clerk, death(commune="16690"))
-    services.bundle_withdraw(user=clerk, code=withdrawn.code, reason="Công dân rút hồ sơ.")
+    services.bundle_withdraw(user=clerk, code=str(withdrawn.code), reason="Công dân rút hồ sơ.")
     client = Client()
     client.force_login(clerk)
     PersonalDataAccess.objects.all().delete()
