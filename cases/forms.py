@@ -531,11 +531,13 @@ class NoteForm(forms.Form):
     def __init__(self, addressees: list[tuple[str, str]], steps: list[Any] | None, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["to"] = forms.CharField(
-            label=_("To"), required=False, widget=forms.Select(choices=[("", "—"), *addressees])
+            label=_("Addressed to"), required=False, widget=forms.Select(choices=[("", "—"), *addressees])
         )
         if steps is not None:
             about = [("", gettext("The whole dossier")), *((str(st.pk), st.procedure.shown_name) for st in steps)]
-            self.fields["step"] = forms.CharField(label=_("About"), required=False, widget=forms.Select(choices=about))
+            self.fields["step"] = forms.CharField(
+                label=_("Concerning"), required=False, widget=forms.Select(choices=about)
+            )
         self.fields["text"] = forms.CharField(
             label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000})
         )
