@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
-from agencies.choices import UserRole
+from agencies.choices import Agency, UserRole
 from portal.errors import Forbidden
 
 View = Callable[..., HttpResponseBase]
@@ -32,6 +32,8 @@ REPORT, AMOUNTS, OBSTACLE_FILE, OBSTACLE_ANSWER = "report", "amounts", "obstacle
 # The pages' own actions (a page is guarded by the action it serves, never by a list of roles).
 DESK_PAGES, DOSSIER_PAGES, SCANS, QUEUE = "desk_pages", "dossier_pages", "scans", "queue"
 SCHEDULE, INTEGRATION, STAFF_SIGN_IN = "schedule", "integration", "staff_sign_in"
+# Notes between the offices working a dossier; one person's dossiers by their personal ID number.
+NOTES, PERSON = "notes", "person"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
     VIEW: (
@@ -57,6 +59,14 @@ ROLES: dict[str, tuple[str, ...]] = {
     SCHEDULE: (UserRole.PROVINCIAL,),  # the reports that go out by themselves
     INTEGRATION: (UserRole.INTEGRATION, UserRole.HEALTH_FACILITY),  # a partner system's own account page
     STAFF_SIGN_IN: (UserRole.CLERK, UserRole.OFFICER),  # the head of a desk or office: their staff's sign-in
+    # Notes between the desk and the offices of a dossier: never its citizen, a partner system or
+    # the province (the notes are the offices' working talk; the province reads the audit trail).
+    NOTES: (UserRole.CLERK, UserRole.OFFICER),
+    PERSON: (UserRole.CLERK, UserRole.OFFICER),  # one person's dossiers (officers: see OFFICE_AGENCIES)
+}
+# Actions open to the officers of some bodies only (by their office's agency).
+OFFICE_AGENCIES: dict[str, tuple[str, ...]] = {
+    PERSON: (Agency.JUSTICE, Agency.POLICE),  # civil status and the police look people up
 }
 REFUSALS: dict[str, Any] = {
     FILE: _("Only a one-stop desk clerk, an integration client or a citizen signed in with e-ID can file dossiers."),
@@ -83,8 +93,13 @@ def page(action: str) -> Callable[[View], View]:
 
 
 def may(user: Any, action: str) -> bool:
-    """Whether `user`'s role may take `action` (a person with no role, anonymous, may none)."""
-    return getattr(user, "role", None) in ROLES[action]
+    """Whether `user`'s role may take `action` (a person with no role, anonymous, may none); for an
+    officer, of an office of the bodies the action is open to (OFFICE_AGENCIES)."""
+    role = getattr(user, "role", None)
+    if role not in ROLES[action]:
+        return False
+    bodies = OFFICE_AGENCIES.get(action)
+    return bodies is None or role != UserRole.OFFICER or (user.office is not None and user.office.agency in bodies)
 
 
 def require(user: Any, action: str, message: Any = None) -> None:

@@ -4,7 +4,18 @@ from django.contrib import admin
 
 from cases import rules, services
 from cases.choices import AccessChannel
-from cases.models import Bundle, BundleVariant, CalendarOverride, Event, Extract, Outbox, Procedure, Setting, Step
+from cases.models import (
+    Bundle,
+    BundleVariant,
+    CalendarOverride,
+    Event,
+    Extract,
+    Note,
+    Outbox,
+    Procedure,
+    Setting,
+    Step,
+)
 
 
 class ClearsRuleCache(admin.ModelAdmin):
@@ -93,6 +104,26 @@ class EventAdmin(RecordsReads, admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["bundle", "step", "actor"]
     readonly_fields = tuple(field.name for field in Event._meta.fields)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Note)
+class NoteAdmin(RecordsReads, admin.ModelAdmin):
+    """Read only: notes are append-only (no edit, no delete, here either). A note's page shows what
+    the offices wrote about the dossier: a read of its personal data, recorded."""
+
+    list_display = ["at", "bundle", "step", "author", "author_office", "to_office"]
+    list_select_related = ["bundle", "step", "author", "author_office", "to_office"]
+    search_fields = ["bundle__code"]
+    readonly_fields = tuple(field.name for field in Note._meta.fields)
 
     def has_add_permission(self, request):
         return False

@@ -518,3 +518,35 @@ class ReasonForm(forms.Form):
 class ApologyForm(forms.Form):
     new_appointment_on = forms.CharField(label=_("New appointment date"), widget=date_widget(), required=False)
     prefix = "apology"
+
+
+class NoteForm(forms.Form):
+    """A note to another office working the dossier (cases.services.notes, which checks it): to
+    whom (`addressees`, cases.selectors.note_addressees), about the dossier or one of its `steps`
+    (none: the step is the page's own), and the text. The page's choices are shown as they are;
+    the service refuses anything else, by field."""
+
+    prefix = "note"
+
+    def __init__(self, addressees: list[tuple[str, str]], steps: list[Any] | None, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["to"] = forms.CharField(
+            label=_("Addressed to"), required=False, widget=forms.Select(choices=[("", "—"), *addressees])
+        )
+        if steps is not None:
+            about = [("", gettext("The whole dossier")), *((str(st.pk), st.procedure.shown_name) for st in steps)]
+            self.fields["step"] = forms.CharField(
+                label=_("Concerning"), required=False, widget=forms.Select(choices=about)
+            )
+        self.fields["text"] = forms.CharField(
+            label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000})
+        )
+
+    def sent(self) -> dict[str, Any]:
+        """What was sent, as the service takes it (a step that is not a number: refused as no step)."""
+        step = self.data.get(self.add_prefix("step"), "").strip()
+        return {
+            "to": self.data.get(self.add_prefix("to"), ""),
+            "text": self.data.get(self.add_prefix("text"), ""),
+            "step_pk": int(step) if step.isdigit() else (None if not step else -1),
+        }

@@ -25,7 +25,14 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import access
 from agencies.choices import AgencyRole, UserRole
-from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, in_province_of, person_label
+from agencies.models import (
+    AdministrativeUnit,
+    Office,
+    ValidityQuerySet,
+    in_province_of,
+    person_label,
+    workplace,
+)
 from cases import kinds
 from cases.choices import Action, BundleState, Channel, ReadKind, Source, StepState
 
@@ -627,6 +634,68 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.message}"
+
+
+class NoteQuerySet(models.QuerySet["Note"]):
+    def restrict(self, user: Any, action: str = access.NOTES) -> NoteQuerySet:
+        """The notes `user` may read: those of the dossiers the desk of its commune (clerks) or one
+        of its steps' offices (officers) works; nobody else's (agencies.access.NOTES)."""
+        return self.filter(bundle__in=Bundle.objects.restrict(user, action))
+
+
+class Note(AppendOnly):
+    """A note between the offices working a dossier (a question to the desk, a remark to the
+    police), on the dossier or one of its steps, from its author (for their office, or the desk
+    when `author_office` is empty) to one office of the dossier (the desk when `to_office` is
+    empty). Written once, never changed: the note is its own record, and the addressed office is
+    told through the outbox ("note.added")."""
+
+    bundle = models.ForeignKey(Bundle, verbose_name=_("bundle"), on_delete=models.CASCADE, related_name="notes")
+    step = models.ForeignKey(
+        Step, verbose_name=_("step"), on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    author_office = models.ForeignKey(
+        Office, verbose_name=_("from office"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_office = models.ForeignKey(
+        Office, verbose_name=_("to office"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("note"))
+    at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["bundle", "at"], name="note_bundle_at")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def author_name(self) -> str:
+        """The author and the office (or desk) they wrote for. Reads the author's commune and the
+        offices: select them with the note."""
+        if self.author_office is not None:
+            return person_label(self.author.full_name, self.author_office.name)
+        return self.author.display_name
+
+    @property
+    def to_name(self) -> str:
+        """The office the note is for, or the one-stop desk of the dossier's commune."""
+        if self.to_office is not None:
+            return self.to_office.name
+        return desk_name(self.bundle.commune)
+
+
+def desk_name(commune: AdministrativeUnit) -> str:
+    """The one-stop desk of a commune, as the portal names it."""
+    return workplace(None, (commune.name, commune.type), None)
 
 
 class IdempotencyRecord(models.Model):

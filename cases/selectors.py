@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.choices import UserRole
 from agencies.models import User, workplace
-from cases import rules
+from cases import kinds, rules
 from cases.choices import AccessChannel, Action, BundleState, ReadKind, StepState
+from cases.identity import TWELVE_DIGITS
 from cases.models import (
     BUNDLE_CLOCK_RUNS,
     Attachment,
@@ -25,13 +26,14 @@ from cases.models import (
     BundleQuerySet,
     Event,
     Extract,
+    Note,
     Step,
     StepQuerySet,
     overdue_q,
     returned_step_exists,
 )
 from cases.reads import personal_data_access_record
-from portal.errors import NotFound
+from portal.errors import Invalid, NotFound
 from portal.paging import Page, keyset_page
 
 M = TypeVar("M", bound=Model)
@@ -345,3 +347,89 @@ def bundle_reads_for_citizen(*, bundle: Bundle) -> TrackedReads:
 def extract_of(bundle: Bundle) -> Extract | None:
     """The checked electronic extract of the dossier's civil-status step, if one was attached."""
     return Extract.objects.filter(step__bundle=bundle).select_related("step__bundle").first()
+
+
+# --- Notes between the offices of a dossier --------------------------------------------------------
+
+# What naming a note's author and addressee needs (Note.author_name, Note.to_name).
+NOTE_PEOPLE = ("author__commune", "author_office", "to_office", "bundle__commune", "step__procedure")
+DESK = "desk"  # a note's addressee when it is the dossier's one-stop desk (else an office's id)
+
+
+def note_list_for_user(*, user: User, bundle: Bundle) -> list[Note]:
+    """The notes of a dossier whose page the caller opened (that page records the read), oldest
+    first; none for anyone but the desk and the offices of the dossier (one query)."""
+    notes = Note.objects.restrict(user, access.NOTES).filter(bundle=bundle)
+    return list(notes.select_related(*NOTE_PEOPLE).order_by("at", "pk"))
+
+
+def bundle_notes_for_user(*, user: User, code: str, channel: str = AccessChannel.API) -> QuerySet[Note]:
+    """The notes of a dossier the caller's desk or office works (404 for anyone else, its citizen
+    and partner systems included), oldest first: opening them is a read of the dossier, recorded."""
+    bundle = Bundle.objects.restrict(user, access.NOTES).filter(code=code).first()
+    if bundle is None:
+        raise NotFound(_("No dossier %(code)s.") % {"code": code})
+    personal_data_access_record(user=user, bundles=[bundle], channel=channel)
+    return Note.objects.restrict(user, access.NOTES).filter(bundle=bundle).select_related(*NOTE_PEOPLE)
+
+
+def note_addressees(*, user: User, bundle: Bundle) -> list[tuple[str, str]]:
+    """Whom the caller may address a note on this dossier to, as (value, name): the one-stop desk
+    ("desk") and each office of its steps (its id), but not the caller's own (one query)."""
+    offices = dict(bundle.steps.order_by("procedure__position", "pk").values_list("office_id", "office__name"))
+    choices = [] if user.role == UserRole.CLERK else [(DESK, str(_("One-stop desk")))]
+    return choices + [(str(pk), name) for pk, name in offices.items() if pk != user.office_id]
+
+
+# --- One person's dossiers --------------------------------------------------------------------------
+
+
+def person_id_number(text: str) -> str:
+    """A personal ID number typed with or without spaces or dots, else 400 naming the field."""
+    number = "".join(text.replace(".", " ").split())
+    if not TWELVE_DIGITS.fullmatch(number):
+        raise Invalid({"id_number": [_("Personal ID number: enter the 12 digits of the number, nothing else.")]})
+    return number
+
+
+def person_bundle_list_for_user(*, user: User, id_number: str) -> BundleQuerySet:
+    """The dossiers in the caller's scope (agencies.access.PERSON) about the person with this ID
+    number, in any role (applicant, mother, father, household head, deceased: each kind's
+    `id_number_paths`), of every kind; the caller records the listed reads of what it shows
+    (`listed_page`). 400 when the number is not 12 digits."""
+    number = person_id_number(id_number)
+    return Bundle.objects.restrict(user, access.PERSON).filter(id_numbers__contains=f" {number} ")
+
+
+def person_roles(bundle: Bundle, id_number: str) -> list[tuple[str, str]]:
+    """Who the person with this ID number is in the dossier, from its data, as (path, label):
+    ("applicant", "Applicant"), ("mother", "Mother"), ("residence.household_head", …)."""
+    kind = kinds.get(bundle.kind)
+    roles = []
+    for path in ("applicant", *kind.id_number_paths):
+        person: Any = bundle.data
+        for part in path.split("."):
+            person = person.get(part) if isinstance(person, dict) else None
+        if isinstance(person, dict) and "".join(str(person.get("id_number") or "").split()) == id_number:
+            roles.append((path, str(_("Applicant")) if path == "applicant" else str(kind.sections[path][0])))
+    return roles
+
+
+def person_in_progress_for_user(*, user: User, id_numbers: Iterable[str]) -> list[Bundle]:
+    """The dossiers in progress in the caller's scope about any of these people (the 12-digit
+    numbers among them; others are ignored), newest first, at most 5: the desk's intake warns of
+    them before filing. Each is shown by its code and its person: a listed read, recorded."""
+    numbers = sorted({n for n in id_numbers if TWELVE_DIGITS.fullmatch(n)})
+    if not numbers:
+        return []
+    about = Q()
+    for number in numbers:
+        about |= Q(id_numbers__contains=f" {number} ")
+    rows = list(
+        Bundle.objects.restrict(user, access.PERSON)
+        .filter(about, state=BundleState.IN_PROGRESS)
+        .only("pk", "code", "kind", "data", "received_at", "due_date", "state")
+        .order_by("-received_at", "-pk")[:5]
+    )
+    personal_data_access_record(user=user, bundles=rows, channel=AccessChannel.WEB, kind=ReadKind.LISTED)
+    return rows

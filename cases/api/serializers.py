@@ -15,9 +15,9 @@ from rest_framework import serializers
 from agencies.choices import AgencyRole, UserRole
 from cases import kinds
 from cases.choices import AccessChannel, Channel, ReadKind, StepState
-from cases.models import Bundle, Event, Step
+from cases.models import Bundle, Event, Note, Step
 from cases.results import result_facts
-from cases.selectors import READ_SUMMARY_ROWS, TrackedReads, bundle_reads_for_citizen
+from cases.selectors import READ_SUMMARY_ROWS, TrackedReads, bundle_reads_for_citizen, person_roles
 
 SEX = [("male", _("male")), ("female", _("female"))]
 DELIVERY = [("electronic", _("electronic")), ("desk", _("at the desk")), ("post", _("by post"))]
@@ -326,3 +326,47 @@ class OfficeSerializer(serializers.Serializer):
     name = serializers.CharField(source="office.name")
     role = serializers.ChoiceField(AgencyRole.choices)
     unit = serializers.CharField(source="unit.code")
+
+
+class BundleNoteSerializer(serializers.ModelSerializer):
+    """A note between the offices working a dossier (never shown to its citizen or partners)."""
+
+    author = serializers.CharField(source="author.username")
+    # The author with the office (or desk) they wrote for: "Trần Văn Minh (Công an phường Trường Vinh)".
+    author_name = serializers.CharField()
+    to = serializers.SerializerMethodField()
+    to_name = serializers.CharField()
+    step = serializers.IntegerField(source="step_id", allow_null=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "at", "author", "author_name", "to", "to_name", "step", "text"]
+
+    def get_to(self, note: Note) -> str:
+        """ "desk" (the dossier's one-stop desk) or the addressed office's id, as a string."""
+        return "desk" if note.to_office_id is None else str(note.to_office_id)
+
+
+class BundleNoteCreateSerializer(serializers.Serializer):
+    """A new note: its text, "desk" or the id of another office of the dossier, and optionally
+    the id of the dossier's step it is about. The service checks each against the dossier."""
+
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    to = serializers.CharField(allow_blank=True)
+    step = serializers.IntegerField(required=False, allow_null=True)
+
+
+class PersonDossierSerializer(serializers.ModelSerializer):
+    """A dossier about the person asked for, with who the person is in it (the dossier's paths:
+    "applicant", "mother", "father", "residence.household_head", "deceased")."""
+
+    commune = serializers.CharField(source="commune.code")
+    overdue = serializers.BooleanField()
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bundle
+        fields = ["code", "kind", "state", "commune", "received_at", "due_date", "overdue", "roles"]
+
+    def get_roles(self, bundle: Bundle) -> list[str]:
+        return [path for path, _label in person_roles(bundle, self.context["id_number"])]

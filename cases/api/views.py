@@ -19,14 +19,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies import access
 from agencies.choices import AgencyRole, UnitLevel
 from agencies.models import AdministrativeUnit, Jurisdiction
 from cases import kinds, services
 from cases.api import rows
 from cases.api import serializers as s
 from cases.choices import AccessChannel, BundleState, Channel, ReadKind, StepState
-from cases.models import OPEN, Bundle, Event, Step
-from cases.selectors import ACTOR, bundle_get_for_user, bundle_list_for_user, bundle_track, step_list_for_user
+from cases.models import OPEN, Bundle, Event, Note, Step
+from cases.selectors import (
+    ACTOR,
+    bundle_get_for_user,
+    bundle_list_for_user,
+    bundle_notes_for_user,
+    bundle_track,
+    person_bundle_list_for_user,
+    person_id_number,
+    step_list_for_user,
+)
 from cases.services import attachment_add
 from cases.services.extracts import extract_attach
 from cases.tracking import track_code_blocked, track_code_blocked_message, track_code_failed
@@ -223,6 +233,63 @@ class BundleEvents(generics.ListAPIView):
         # Its events' reasons and the people who acted are the dossier's personal data: a read.
         bundle = bundle_get_for_user(user=self.request.user, code=self.kwargs["code"], channel=AccessChannel.API)  # type: ignore[arg-type]
         return Event.objects.filter(bundle=bundle).select_related(*ACTOR, "office", "step")
+
+
+class BundleNotes(generics.ListAPIView):
+    """GET: the notes between the offices working the dossier, oldest first (a read of the dossier,
+    recorded); POST `{"text", "to": "desk" | "<office id>", "step": <step id> | null}`: leave one.
+    Only the dossier's one-stop desk and the offices of its steps: 404 for anyone else."""
+
+    serializer_class = s.BundleNoteSerializer
+    pagination_class = type("NotePagination", (CursorPagination,), {"ordering": ("at", "id")})
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return bundle_notes_for_user(user=self.request.user, code=self.kwargs["code"])  # type: ignore[arg-type]
+
+    @extend_schema(request=s.BundleNoteCreateSerializer, responses={201: s.BundleNoteSerializer})
+    def post(self, request: Request, code: str) -> Response:
+        payload = s.BundleNoteCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        note = services.note_add(
+            user=request.user,  # type: ignore[arg-type]
+            code=code,
+            text=values["text"],
+            to=values["to"],
+            step_pk=values.get("step"),
+        )
+        return Response(s.BundleNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class PersonDossiers(generics.ListAPIView):
+    """The dossiers about one person, by their personal ID number, in any role (applicant,
+    mother, father, household head, deceased), of every kind, in the caller's scope: the desk,
+    civil status and the police (400 for a number that is not 12 digits). Each listed dossier is
+    a recorded read."""
+
+    serializer_class = s.PersonDossierSerializer
+    pagination_class = type("PersonPagination", (CursorPagination,), {"ordering": ("-received_at", "-id")})
+
+    def get_queryset(self) -> QuerySet[Bundle]:
+        access.require(
+            self.request.user, access.PERSON, _("Only the one-stop desk, civil status and the police look people up.")
+        )
+        bundles = person_bundle_list_for_user(user=self.request.user, id_number=self.kwargs["id_number"])  # type: ignore[arg-type]
+        return bundles.select_related("commune").defer("search_text")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "id_number": person_id_number(self.kwargs["id_number"])}
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page:
+            services.personal_data_access_record(
+                user=self.request.user,  # type: ignore[arg-type]
+                bundles=page,
+                channel=AccessChannel.API,
+                kind=ReadKind.LISTED,
+            )
+        return page
 
 
 # --- Agency work ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from agencies import access
 from cases import kinds, rules
 from cases.choices import BundleState, StepState
 from cases.workdays import WorkingCalendar
@@ -85,6 +86,12 @@ def rows(context: template.Context, name: str) -> str:
 
 def _badge(text: str, tone: str) -> str:
     return format_html('<span class="countdown {}">{}</span>', tone, text)
+
+
+@register.filter
+def may(user: Any, action: str) -> bool:
+    """Whether the user may take the action (agencies.access): `{% if user|may:"person" %}`."""
+    return access.may(user, action)
 
 
 @register.filter

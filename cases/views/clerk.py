@@ -20,7 +20,7 @@ from agencies.selectors import jurisdiction_list_for_user
 from cases import kinds, services
 from cases.choices import BundleState, Channel
 from cases.filters import BundleFilter
-from cases.forms import DESK_FORMS, Intake, unconfirmed
+from cases.forms import DESK_FORMS, Intake, NoteForm, unconfirmed
 from cases.models import Bundle
 from cases.selectors import (
     attachment_get_for_user,
@@ -29,6 +29,8 @@ from cases.selectors import (
     bundle_list_for_user,
     bundle_page_for_user,
     listed_page,
+    note_addressees,
+    note_list_for_user,
 )
 from cases.services import attachment_add, papers
 from cases.services.filing import FILING_SOURCES
@@ -95,6 +97,9 @@ class DeskIntake(IntakeFlow):
     def start_again(self) -> HttpResponse:
         return redirect("cases:intake", kind=self.kind)
 
+    def extra_context(self) -> dict[str, Any]:
+        return {"person_hint_url": reverse("cases:person-hint")}
+
 
 @access.page(access.DESK_PAGES)
 def intake(request: PortalRequest, kind: str) -> HttpResponse:
@@ -116,9 +121,15 @@ def bundle_detail(request: PortalRequest, code: str) -> HttpResponse:
 
 
 def _bundle_page(
-    request: PortalRequest, code: str, *, refused: forms.Form | None = None, status: int = 200
+    request: PortalRequest,
+    code: str,
+    *,
+    refused: forms.Form | None = None,
+    note: NoteForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     page = bundle_page_for_user(user=request.user, code=code)
+    may_note = access.may(request.user, access.NOTES)  # the desk, not the province who only reads
     context = {
         "page": page,
         "bundle": page.bundle,
@@ -131,8 +142,30 @@ def _bundle_page(
         "kind_facts": kinds.get(page.bundle.kind).filing_facts(page.bundle.data),
         # The desk's actions open now to this person (none for provincial staff, who only read).
         "actions": services.bundle_actions(user=request.user, bundle=page.bundle),
+        # Notes between the desk and the offices (the page's read of the dossier covers them).
+        "notes": note_list_for_user(user=request.user, bundle=page.bundle) if may_note else None,
+        "note_form": (note or NoteForm(note_addressees(user=request.user, bundle=page.bundle), page.steps))
+        if may_note
+        else None,
+        "note_action": reverse("cases:bundle-note", args=[code]),
     }
     return render(request, "cases/bundle.html", context, status=status)
+
+
+@require_POST
+@access.page(access.DESK_PAGES)
+def bundle_note(request: PortalRequest, code: str) -> HttpResponse:
+    """The desk leaves a note for an office working the dossier (cases.services.notes)."""
+    bundle = bundle_get_for_user(user=request.user, code=code)
+    steps = list(bundle.steps.select_related("procedure").order_by("procedure__position", "pk"))
+    form = NoteForm(note_addressees(user=request.user, bundle=bundle), steps, data=request.POST)
+    try:
+        note = services.note_add(user=request.user, code=code, **form.sent())
+    except Invalid as refused:
+        on_form(form, refused.errors)
+        return _bundle_page(request, code, note=form, status=400)
+    messages.success(request, _("The note was sent to %(to)s.") % {"to": note.to_name})
+    return redirect(reverse("cases:bundle", args=[code]) + "#notes")
 
 
 @require_POST

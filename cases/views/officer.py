@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from cases import kinds, rules, services
 from cases.filters import HistoryFilter, StepFilter
 from cases.forms import (
     ApologyForm,
+    NoteForm,
     ReasonForm,
     ReturnForm,
     kind_sections,
@@ -34,6 +36,8 @@ from cases.selectors import (
     extract_of,
     extract_read,
     listed_page,
+    note_addressees,
+    note_list_for_user,
     queue_row_for_user,
     step_get_for_user,
     step_history_for_user,
@@ -142,6 +146,10 @@ def _step_page(
         "apology_form": forms.get("apologise") or ApologyForm(initial=_apology_initial(step)),
         "late": step.apology_owed,
         "kind_facts": kind.step_facts(step),
+        # Notes between the offices and the desk (the page's read of the dossier covers them).
+        "notes": note_list_for_user(user=request.user, bundle=step.bundle),
+        "note_form": forms.get("note") or NoteForm(note_addressees(user=request.user, bundle=step.bundle), None),
+        "note_action": reverse("cases:step-note", args=[pk]),
     }
     return render(request, "cases/step.html", context, status=status)
 
@@ -216,6 +224,21 @@ def step_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     }
     messages.success(request, done[action])
     return redirect("cases:step", pk=pk)
+
+
+@require_POST
+@access.page(access.QUEUE)
+def step_note(request: PortalRequest, pk: int) -> HttpResponse:
+    """The officer leaves a note on this step for the desk or another office of the dossier."""
+    step = step_get_for_user(user=request.user, pk=pk)
+    form = NoteForm(note_addressees(user=request.user, bundle=step.bundle), None, data=request.POST)
+    try:
+        note = services.note_add(user=request.user, code=str(step.bundle.code), **{**form.sent(), "step_pk": step.pk})
+    except Invalid as refused:
+        on_form(form, refused.errors)
+        return _step_page(request, pk, forms={"note": form}, status=400)
+    messages.success(request, _("The note was sent to %(to)s.") % {"to": note.to_name})
+    return redirect(reverse("cases:step", args=[pk]) + "#notes")
 
 
 @access.page(access.QUEUE)
