@@ -32,6 +32,7 @@ REPORT, AMOUNTS, OBSTACLE_FILE, OBSTACLE_ANSWER = "report", "amounts", "obstacle
 # The pages' own actions (a page is guarded by the action it serves, never by a list of roles).
 DESK_PAGES, DOSSIER_PAGES, SCANS, QUEUE = "desk_pages", "dossier_pages", "scans", "queue"
 SCHEDULE, INTEGRATION, STAFF_SIGN_IN = "schedule", "integration", "staff_sign_in"
+LADDER, LADDER_REPORT = "ladder", "ladder_report"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
     VIEW: (
@@ -57,7 +58,12 @@ ROLES: dict[str, tuple[str, ...]] = {
     SCHEDULE: (UserRole.PROVINCIAL,),  # the reports that go out by themselves
     INTEGRATION: (UserRole.INTEGRATION, UserRole.HEALTH_FACILITY),  # a partner system's own account page
     STAFF_SIGN_IN: (UserRole.CLERK, UserRole.OFFICER),  # the head of a desk or office: their staff's sign-in
+    # The head of an office (an officer who heads it, HEADS below): its escalation ladder, reassigning a step.
+    LADDER: (UserRole.OFFICER,),
+    LADDER_REPORT: (UserRole.PROVINCIAL,),  # how many steps reached each rung, per office
 }
+# The actions only the head of an office or desk takes (User.heads_workplace), whatever the role allows.
+HEADS = frozenset({LADDER})
 REFUSALS: dict[str, Any] = {
     FILE: _("Only a one-stop desk clerk, an integration client or a citizen signed in with e-ID can file dossiers."),
     DESK: _("Only the one-stop desk or the system that filed the dossier can do this."),
@@ -83,7 +89,10 @@ def page(action: str) -> Callable[[View], View]:
 
 
 def may(user: Any, action: str) -> bool:
-    """Whether `user`'s role may take `action` (a person with no role, anonymous, may none)."""
+    """Whether `user`'s role may take `action` (a person with no role, anonymous, may none); a
+    head's action only if they head their office or desk."""
+    if action in HEADS and not getattr(user, "heads_workplace", False):
+        return False
     return getattr(user, "role", None) in ROLES[action]
 
 

@@ -27,7 +27,7 @@ from agencies import access
 from agencies.choices import AgencyRole, UserRole
 from agencies.models import AdministrativeUnit, Office, ValidityQuerySet, in_province_of, person_label
 from cases import kinds
-from cases.choices import Action, BundleState, Channel, ReadKind, Source, StepState
+from cases.choices import Action, BundleState, Channel, LadderReason, ReadKind, Rung, Source, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
 
@@ -472,6 +472,10 @@ class Step(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
         self.claimant, self.reason, self.missing_documents = by, reason, missing_documents
         self.supplement_deadline = deadline
 
+    @fsm.transition(field=state, source=[StepState.READY, StepState.IN_PROGRESS], target=StepState.IN_PROGRESS)
+    def reassign(self, *, to: Any) -> None:
+        self.claimant = to
+
     @fsm.transition(field=state, source=StepState.RETURNED, target=StepState.READY)
     def resume(self, *, clock_starts_on: datetime.date, due_date: datetime.date) -> None:
         self.clock_starts_on, self.due_date, self.supplement_deadline = clock_starts_on, due_date, None
@@ -555,6 +559,43 @@ class Event(AppendOnly):
         if self.office is not None:
             return person_label(self.actor.full_name, self.office.name)
         return self.actor.display_name
+
+
+class Escalation(AppendOnly):
+    """A rung of the escalation ladder a step reached (or an online dossier nobody at the desk took
+    up, `step` empty), written once with the outbox message that tells the rung's people
+    (cases/services/ladder.py): the unique constraints make a second notice impossible, after a
+    restart or with two workers at once."""
+
+    bundle = models.ForeignKey(Bundle, verbose_name=_("bundle"), on_delete=models.CASCADE, related_name="escalations")
+    step = models.ForeignKey(
+        Step, verbose_name=_("step"), on_delete=models.CASCADE, null=True, blank=True, related_name="escalations"
+    )
+    # The step's office when it climbed (the province counts per office); empty for a dossier at the desk.
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rung = models.PositiveSmallIntegerField(_("rung"), choices=Rung.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=LadderReason.choices)
+    since = models.DateTimeField(_("on the ladder since"))
+    at = models.DateTimeField(_("reached at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "rung"], condition=Q(step__isnull=False), name="escalation_step_rung"
+            ),
+            models.UniqueConstraint(
+                fields=["bundle", "rung"], condition=Q(step__isnull=True), name="escalation_bundle_rung"
+            ),
+        ]
+        indexes = [models.Index(fields=["at"], name="escalation_at")]
+
+    def __str__(self) -> str:
+        return f"{self.step or self.bundle} → {self.rung}"
 
 
 class PersonalDataAccess(models.Model):
