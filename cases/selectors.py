@@ -345,3 +345,21 @@ def bundle_reads_for_citizen(*, bundle: Bundle) -> TrackedReads:
 def extract_of(bundle: Bundle) -> Extract | None:
     """The checked electronic extract of the dossier's civil-status step, if one was attached."""
     return Extract.objects.filter(step__bundle=bundle).select_related("step__bundle").first()
+
+
+def ladder_for_user(*, user: User, now: datetime.datetime) -> list[Any]:
+    """The head of an office's escalation ladder: the office's steps on it now (cases/ladder.py),
+    highest rung first, then the longest there, each with its holder and the rungs already told.
+    Nobody else has one. A fixed number of queries, however many steps; no personal data (the
+    dossier's code and the procedure name the step)."""
+    from cases import ladder
+    from cases.models import Escalation
+
+    if not access.may(user, access.LADDER):
+        return []
+    steps = ladder.candidate_steps(Step.objects.restrict(user, access.LADDER), now).select_related(
+        "bundle", "procedure", "claimant"
+    )
+    steps = steps.prefetch_related(Prefetch("escalations", queryset=Escalation.objects.order_by("rung")))
+    found = [position for step in steps if (position := ladder.step_position(step, now)) is not None]
+    return sorted(found, key=lambda position: (-position.rung, position.since, position.step.pk))

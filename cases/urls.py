@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import kinds
-from cases.views import clerk, officer
+from cases.views import clerk, ladder, officer
 
 app_name = "cases"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("queue/", officer.queue, name="queue"),
     path("queue/history/", officer.history, name="history"),
     path("queue/<int:pk>/<str:action>/", officer.queue_act, name="queue-act"),
+    path("ladder/", ladder.ladder_page, name="ladder"),
+    path("ladder/<int:pk>/reassign/", ladder.ladder_reassign, name="ladder-reassign"),
     path("steps/<int:pk>/", officer.step_detail, name="step"),
     path("steps/<int:pk>/apology.pdf", officer.step_apology, name="apology"),
     path("steps/<int:pk>/supplement-request.pdf", officer.step_supplement_request, name="step-supplement-request"),
