@@ -657,7 +657,9 @@ def ladder_counts(*, user: User, first: datetime.date, last: datetime.date) -> l
         )
         .values("office__name", "desk_name", "desk_type")
         .annotate(
-            holder=Count("pk", filter=Q(rung=1)), head=Count("pk", filter=Q(rung=2)), province=Count("pk", filter=Q(rung=3))
+            holder=Count("pk", filter=Q(rung=1)),
+            head=Count("pk", filter=Q(rung=2)),
+            province=Count("pk", filter=Q(rung=3)),
         )
     )
     counts = [

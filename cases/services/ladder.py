@@ -151,7 +151,7 @@ def recipients(escalation: Escalation) -> tuple[str, list[User]]:
         province = AdministrativeUnit.objects.filter(
             pk__in=[p for p in provinces if p], level=UnitLevel.PROVINCE
         ).first()
-        return workplace(None, None, (province.name, province.type) if province else None), list(staff)
+        return workplace(None, None, (province.name, province.type) if province else None), list(staff.order_by("pk"))
     if step is not None:
         office = Q(role=UserRole.OFFICER, office_id=step.office_id)
         where = step.office.name
@@ -159,12 +159,12 @@ def recipients(escalation: Escalation) -> tuple[str, list[User]]:
         office = Q(role=UserRole.CLERK, commune_id=commune.pk)
         where = workplace(None, (commune.name, commune.type), None)
     if escalation.rung == Rung.HEAD:
-        heads = list(User.objects.filter(office, heads_workplace=True, is_active=True))
+        heads = list(User.objects.filter(office, heads_workplace=True, is_active=True).order_by("pk"))
         names = ", ".join(head.full_name for head in heads)
         return (_("Head of %(where)s") % {"where": where}) + (f" ({names})" if names else ""), heads
     if step is not None and step.claimant is not None:
         return step.claimant.display_name, [step.claimant]
-    return where, list(User.objects.filter(office, is_active=True))
+    return where, list(User.objects.filter(office, is_active=True).order_by("pk"))
 
 
 def notice_text(escalation: Escalation) -> str:
