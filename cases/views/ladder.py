@@ -44,6 +44,10 @@ def ladder_reassign(request: PortalRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("Dossier %(code)s: %(procedure)s is now handled by %(name)s.")
-            % {"code": step.bundle.code, "procedure": step.procedure.shown_name, "name": step.claimant.full_name},
+            % {
+                "code": step.bundle.code,
+                "procedure": step.procedure.shown_name,
+                "name": step.claimant.full_name if step.claimant else "",
+            },
         )
     return redirect("cases:ladder")
