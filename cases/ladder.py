@@ -102,7 +102,8 @@ def step_position(step: Step, now: datetime.datetime) -> Position | None:
             found.append((Rung.HOLDER, window, LadderReason.DUE_SOON))
     if not found:
         return None
-    rung, since, reason = max(found, key=lambda item: (item[0], -item[1].timestamp()))
+    # The highest rung; on a tie, overdue first (what matters most), then the earliest.
+    rung, since, reason = max(found, key=lambda item: (item[0], item[2] == LadderReason.OVERDUE, -item[1].timestamp()))
     return Position(step.bundle, step, rung, reason, since)
 
 
