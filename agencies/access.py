@@ -34,6 +34,8 @@ DESK_PAGES, DOSSIER_PAGES, SCANS, QUEUE = "desk_pages", "dossier_pages", "scans"
 SCHEDULE, INTEGRATION, STAFF_SIGN_IN = "schedule", "integration", "staff_sign_in"
 # Notes between the offices working a dossier; one person's dossiers by their personal ID number.
 NOTES, PERSON = "notes", "person"
+NOTICES = "notices"  # the portal notices addressed to one's workplace
+LADDER, LADDER_REPORT = "ladder", "ladder_report"
 # The roles that may take each action; "view" is every role with a scope below.
 ROLES: dict[str, tuple[str, ...]] = {
     VIEW: (
@@ -62,12 +64,18 @@ ROLES: dict[str, tuple[str, ...]] = {
     # Notes between the desk and the offices of a dossier: never its citizen, a partner system or
     # the province (the notes are the offices' working talk; the province reads the audit trail).
     NOTES: (UserRole.CLERK, UserRole.OFFICER),
+    NOTICES: (UserRole.CLERK, UserRole.OFFICER, UserRole.PROVINCIAL),  # hand-offs, notes, the ladder's rungs
     PERSON: (UserRole.CLERK, UserRole.OFFICER),  # one person's dossiers (officers: see OFFICE_AGENCIES)
+    # The head of an office (an officer who heads it, HEADS below): its escalation ladder, reassigning a step.
+    LADDER: (UserRole.OFFICER,),
+    LADDER_REPORT: (UserRole.PROVINCIAL,),  # how many steps reached each rung, per office
 }
 # Actions open to the officers of some bodies only (by their office's agency).
 OFFICE_AGENCIES: dict[str, tuple[str, ...]] = {
     PERSON: (Agency.JUSTICE, Agency.POLICE),  # civil status and the police look people up
 }
+# The actions only the head of an office or desk takes (User.heads_workplace), whatever the role allows.
+HEADS = frozenset({LADDER})
 REFUSALS: dict[str, Any] = {
     FILE: _("Only a one-stop desk clerk, an integration client or a citizen signed in with e-ID can file dossiers."),
     DESK: _("Only the one-stop desk or the system that filed the dossier can do this."),
@@ -94,9 +102,10 @@ def page(action: str) -> Callable[[View], View]:
 
 def may(user: Any, action: str) -> bool:
     """Whether `user`'s role may take `action` (a person with no role, anonymous, may none); for an
-    officer, of an office of the bodies the action is open to (OFFICE_AGENCIES)."""
+    officer, of an office of the bodies the action is open to (OFFICE_AGENCIES); a head's action
+    only if they head their office or desk (HEADS)."""
     role = getattr(user, "role", None)
-    if role not in ROLES[action]:
+    if role not in ROLES[action] or (action in HEADS and not getattr(user, "heads_workplace", False)):
         return False
     bodies = OFFICE_AGENCIES.get(action)
     return bodies is None or role != UserRole.OFFICER or (user.office is not None and user.office.agency in bodies)

@@ -417,10 +417,12 @@ def user_upsert(
     commune: AdministrativeUnit | None = None,
     office: Office | None = None,
     province: AdministrativeUnit | None = None,
+    heads_workplace: bool = False,
 ) -> User:
     """Create a portal user, or reset an existing one to exactly this role, attachment, password
-    and name. `full_name` is written as Vietnamese names are, family name first ("Nguyễn Văn An"):
-    the family name goes to last_name ("Họ"), the middle and given names to first_name ("Tên")."""
+    and name, heading their office or desk or not. `full_name` is written as Vietnamese names are,
+    family name first ("Nguyễn Văn An"): the family name goes to last_name ("Họ"), the middle and
+    given names to first_name ("Tên")."""
     is_admin = role == UserRole.ADMIN
     family, _space, given = full_name.strip().partition(" ")
     with transaction.atomic():
@@ -428,6 +430,7 @@ def user_upsert(
         user.role = role
         user.last_name, user.first_name = family, given.strip()
         user.commune, user.office, user.province = commune, office, province
+        user.heads_workplace = heads_workplace
         user.is_staff = user.is_superuser = is_admin
         user.is_active = True
         user.set_password(password)

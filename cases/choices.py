@@ -63,6 +63,8 @@ class Action(models.TextChoices):
     DOCUMENT_SIGNED = "document_signed", _("Document signed")
     EXTRACT_ATTACHED = "extract_attached", _("Electronic extract attached")
     RESCHEDULED = "rescheduled", _("Appointment date moved")
+    ESCALATED = "escalated", _("Escalated")
+    REASSIGNED = "reassigned", _("Reassigned by the head of office")
 
 
 class AccessChannel(models.TextChoices):
@@ -81,3 +83,20 @@ class ReadKind(models.TextChoices):
 
     LISTED = "list", _("Seen in a list")
     OPENED = "open", _("Opened the dossier")
+
+
+class Rung(models.IntegerChoices):
+    """Who hears of a step (or an online dossier) that sits too long: the escalation ladder."""
+
+    HOLDER = 1, _("The officer holding it, or the office")
+    HEAD = 2, _("The head of the office")
+    PROVINCE = 3, _("The provincial office")
+
+
+class LadderReason(models.TextChoices):
+    """Why a step or a dossier is on the escalation ladder."""
+
+    UNCLAIMED = "unclaimed", _("Nobody claimed it")
+    DUE_SOON = "due_soon", _("Due today or on the next working day")
+    OVERDUE = "overdue", _("Overdue")
+    UNRECEIVED = "unreceived", _("Filed online, not taken up by the desk")

@@ -34,7 +34,7 @@ from agencies.models import (
     workplace,
 )
 from cases import kinds
-from cases.choices import Action, BundleState, Channel, ReadKind, Source, StepState
+from cases.choices import Action, BundleState, Channel, LadderReason, ReadKind, Rung, Source, StepState
 
 # --- Configuration (admin-editable data) -------------------------------------------------------
 
@@ -479,6 +479,10 @@ class Step(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
         self.claimant, self.reason, self.missing_documents = by, reason, missing_documents
         self.supplement_deadline = deadline
 
+    @fsm.transition(field=state, source=[StepState.READY, StepState.IN_PROGRESS], target=StepState.IN_PROGRESS)
+    def reassign(self, *, to: Any) -> None:
+        self.claimant = to
+
     @fsm.transition(field=state, source=StepState.RETURNED, target=StepState.READY)
     def resume(self, *, clock_starts_on: datetime.date, due_date: datetime.date) -> None:
         self.clock_starts_on, self.due_date, self.supplement_deadline = clock_starts_on, due_date, None
@@ -564,6 +568,43 @@ class Event(AppendOnly):
         return self.actor.display_name
 
 
+class Escalation(AppendOnly):
+    """A rung of the escalation ladder a step reached (or an online dossier nobody at the desk took
+    up, `step` empty), written once with the outbox message that tells the rung's people
+    (cases/services/ladder.py): the unique constraints make a second notice impossible, after a
+    restart or with two workers at once."""
+
+    bundle = models.ForeignKey(Bundle, verbose_name=_("bundle"), on_delete=models.CASCADE, related_name="escalations")
+    step = models.ForeignKey(
+        Step, verbose_name=_("step"), on_delete=models.CASCADE, null=True, blank=True, related_name="escalations"
+    )
+    # The step's office when it climbed (the province counts per office); empty for a dossier at the desk.
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rung = models.PositiveSmallIntegerField(_("rung"), choices=Rung.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=LadderReason.choices)
+    since = models.DateTimeField(_("on the ladder since"))
+    at = models.DateTimeField(_("reached at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "rung"], condition=Q(step__isnull=False), name="escalation_step_rung"
+            ),
+            models.UniqueConstraint(
+                fields=["bundle", "rung"], condition=Q(step__isnull=True), name="escalation_bundle_rung"
+            ),
+        ]
+        indexes = [models.Index(fields=["at"], name="escalation_at")]
+
+    def __str__(self) -> str:
+        return f"{self.step or self.bundle} → {self.rung}"
+
+
 class PersonalDataAccess(models.Model):
     """Who opened which bundle's personal data, and when (Decree 13/2023/NĐ-CP)."""
 
@@ -622,8 +663,25 @@ class Outbox(models.Model):
         return f"{self.topic} #{self.pk}"
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def restrict(self, user: Any, action: str = access.NOTICES) -> NotificationQuerySet:
+        """The portal notices addressed to `user`'s workplace (agencies.access): an officer's
+        office's, a clerk's one-stop desk's (its commune), provincial staff's province's."""
+        if not access.may(user, action):
+            return self.none()
+        if user.role == UserRole.OFFICER:
+            return self.filter(to_office=user.office_id)
+        if user.role == UserRole.CLERK:
+            return self.filter(to_unit=user.commune_id)
+        if user.role == UserRole.PROVINCIAL:
+            return self.filter(to_unit=user.province_id)
+        return self.none()
+
+
 class Notification(models.Model):
-    """What was sent to an office or a citizen (SMS / portal notice), as delivered by a worker."""
+    """What was sent to an office or a citizen (SMS / portal notice), as delivered by a worker. A
+    portal notice to the staff names the workplace it is for (`to_office`: an office; `to_unit`: a
+    commune's one-stop desk or a province's office), whose people read it on their notices page."""
 
     bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="notifications")
     step = models.ForeignKey(Step, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
@@ -631,6 +689,25 @@ class Notification(models.Model):
     recipient = models.CharField(max_length=200)
     message = models.TextField()
     sent_at = models.DateTimeField(default=timezone.now)
+    to_office = models.ForeignKey(
+        Office, verbose_name=_("for office"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("for the desk or province of"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["to_office", "-sent_at"], name="notice_office_newest"),
+            models.Index(fields=["to_unit", "-sent_at"], name="notice_unit_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.message}"

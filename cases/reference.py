@@ -17,6 +17,11 @@ SINCE = D("2021-01-01")
 SETTINGS = [
     ("supplement.wait", 7, SINCE, None, "working days to supply missing documents"),
     ("attachment.max_bytes", 10 * 1024 * 1024, SINCE, None, "largest scanned document accepted"),
+    # The escalation ladder (cases/ladder.py), in office hours of working days; a procedure may have
+    # its own (`ladder.unclaimed.<procedure>`).
+    ("ladder.unclaimed", 4, SINCE, None, "office hours a ready step may wait unclaimed"),
+    ("ladder.unreceived", 4, SINCE, None, "office hours an online dossier may wait for the desk"),
+    ("ladder.climb", 8, SINCE, None, "office hours on a rung, unmoved, before the next rung"),
 ]
 
 CALENDAR_2026 = [

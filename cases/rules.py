@@ -146,6 +146,27 @@ def step_due(procedure: str, category: str, clock: datetime.date) -> datetime.da
     return calendar().due_date(clock, step_limit(procedure, category, clock))
 
 
+# The escalation ladder's thresholds, in office hours of working days (cases/ladder.py): how long a
+# ready step may wait unclaimed, how long an online dossier may wait for the desk, and how long a
+# step or dossier stays on a rung, unmoved, before it climbs to the next. Each is per procedure
+# (`ladder.unclaimed.<procedure>`; a dossier's per kind, `ladder.unreceived.<kind>`), else the
+# province's general value (`ladder.unclaimed`).
+LADDER_UNCLAIMED, LADDER_UNRECEIVED, LADDER_CLIMB = "ladder.unclaimed", "ladder.unreceived", "ladder.climb"
+
+
+def ladder_hours(key: str, code: str, on: datetime.date) -> int:
+    """The ladder's threshold `key` for a procedure (or a kind) `code` in force on `on`: its own
+    row where it has one, else the general one."""
+    _fresh()
+    own = f"{key}.{code}"
+    if any(
+        valid_from <= on and (valid_to is None or on <= valid_to)
+        for valid_from, valid_to, _v in _settings().get(own, ())
+    ):
+        return setting(own, on)
+    return setting(key, on)
+
+
 def suggested_appointment(today: datetime.date) -> datetime.date:
     """The new appointment a late step's office is offered first: two working days from the next one."""
     return calendar().due_date(calendar().next_working_day(today), 2)

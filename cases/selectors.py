@@ -27,6 +27,7 @@ from cases.models import (
     Event,
     Extract,
     Note,
+    Notification,
     Step,
     StepQuerySet,
     overdue_q,
@@ -433,3 +434,28 @@ def person_in_progress_for_user(*, user: User, id_numbers: Iterable[str]) -> lis
     )
     personal_data_access_record(user=user, bundles=rows, channel=AccessChannel.WEB, kind=ReadKind.LISTED)
     return rows
+
+
+def ladder_for_user(*, user: User, now: datetime.datetime) -> list[Any]:
+    """The head of an office's escalation ladder: the office's steps on it now (cases/ladder.py),
+    highest rung first, then the longest there, each with its holder and the rungs already told.
+    Nobody else has one. A fixed number of queries, however many steps; no personal data (the
+    dossier's code and the procedure name the step)."""
+    from cases import ladder
+    from cases.models import Escalation
+
+    if not access.may(user, access.LADDER):
+        return []
+    steps = ladder.candidate_steps(Step.objects.restrict(user, access.LADDER), now).select_related(
+        "bundle", "procedure", "claimant"
+    )
+    steps = steps.prefetch_related(Prefetch("escalations", queryset=Escalation.objects.order_by("rung")))
+    found = [position for step in steps if (position := ladder.step_position(step, now)) is not None]
+    return sorted(found, key=lambda position: (-position.rung, position.since, position.step.pk))
+
+
+def notice_list_for_user(*, user: User) -> QuerySet[Notification]:
+    """The portal notices addressed to the user's office, desk or province (a step in the queue,
+    a note, a rung of the escalation ladder), for their notices page. They name dossiers by
+    code and procedure, never a person, so reading them is no read of personal data."""
+    return Notification.objects.restrict(user, access.NOTICES).select_related("bundle", "step__procedure")

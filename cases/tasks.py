@@ -47,3 +47,10 @@ def supplements_expire_task() -> int:
 def lateness_record_task() -> int:
     """Mark steps and bundles that passed their due date (beat, hourly)."""
     return services.lateness_record(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def ladder_climb_task() -> int:
+    """Tell each rung of the escalation ladder that a step or an online dossier reached, once
+    (beat, every LADDER_INTERVAL seconds)."""
+    return services.ladder_climb(now=timezone.now())

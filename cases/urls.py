@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import kinds
-from cases.views import clerk, guides, officer, people
+from cases.views import clerk, guides, ladder, notices, officer, people
 
 app_name = "cases"
 urlpatterns = [
@@ -21,9 +21,12 @@ urlpatterns = [
     path("guides/<str:kind>/<int:variant>/<slug:category>/guide.pdf", guides.guide_pdf, name="guide-category-pdf"),
     path("people/", people.person_page, name="person"),
     path("people/intake-hint/", people.intake_hint, name="person-hint"),
+    path("notices/", notices.notices, name="notices"),
     path("queue/", officer.queue, name="queue"),
     path("queue/history/", officer.history, name="history"),
     path("queue/<int:pk>/<str:action>/", officer.queue_act, name="queue-act"),
+    path("ladder/", ladder.ladder_page, name="ladder"),
+    path("ladder/<int:pk>/reassign/", ladder.ladder_reassign, name="ladder-reassign"),
     path("steps/<int:pk>/", officer.step_detail, name="step"),
     path("steps/<int:pk>/apology.pdf", officer.step_apology, name="apology"),
     path("steps/<int:pk>/supplement-request.pdf", officer.step_supplement_request, name="step-supplement-request"),

@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 ONE_DAY = datetime.timedelta(days=1)
+# The civil service's office hours (morning and afternoon, eight hours a working day): the hours of
+# the escalation ladder's thresholds are these hours, on working days.
+OFFICE_HOURS = ((datetime.time(7, 30), datetime.time(11, 30)), (datetime.time(13, 30), datetime.time(17, 30)))
 
 # The package also carries its own copy of some of the ministry's swaps (31 August 2026 "substituted
 # from 22 August 2026", and older years). Swaps must come only from the database, otherwise a swap the
@@ -123,3 +126,52 @@ class WorkingCalendar:
             if start <= day <= end:
                 count += self.is_working_day(day) - (day.weekday() < 5)
         return count
+
+    def previous_working_day(self, day: datetime.date) -> datetime.date:
+        """The last working day strictly before `day`."""
+        day -= ONE_DAY
+        while not self.is_working_day(day):
+            day -= ONE_DAY
+        return day
+
+    def opening(self, day: datetime.date) -> datetime.datetime:
+        """When the offices open on `day` (a working day), in the agencies' zone."""
+        return datetime.datetime.combine(day, OFFICE_HOURS[0][0], tzinfo=self.zone)
+
+    def _office_spans(self, day: datetime.date) -> list[tuple[datetime.datetime, datetime.datetime]]:
+        if not self.is_working_day(day):
+            return []
+        return [
+            (
+                datetime.datetime.combine(day, start, tzinfo=self.zone),
+                datetime.datetime.combine(day, end, tzinfo=self.zone),
+            )
+            for start, end in OFFICE_HOURS
+        ]
+
+    def working_hours_between(self, start: datetime.datetime, end: datetime.datetime) -> float:
+        """The office hours of working days that lie between two moments (0 when `end` is not
+        after `start`): how long something has waited, as the ladder's thresholds count it."""
+        if end <= start:
+            return 0.0
+        seconds = 0.0
+        day, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
+        while day <= last:
+            for opens, closes in self._office_spans(day):
+                seconds += max(0.0, (min(closes, end) - max(opens, start)).total_seconds())
+            day += ONE_DAY
+        return seconds / 3600
+
+    def add_working_hours(self, start: datetime.datetime, hours: float) -> datetime.datetime:
+        """The moment `hours` office hours of working days after `start` (a wait that began out of
+        hours counts from the next opening)."""
+        left = datetime.timedelta(hours=hours)
+        day = start.astimezone(self.zone).date()
+        while True:
+            for opens, closes in self._office_spans(day):
+                begin = max(opens, start)
+                if begin < closes:
+                    if begin + left <= closes:
+                        return begin + left
+                    left -= closes - begin
+            day += ONE_DAY

@@ -323,6 +323,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="LIENTHONG")  # the brand name the gateway registered
+# The escalation ladder (cases/ladder.py) also texts the office's (or desk's) phone of a rung 1 or 2.
+LADDER_SMS = env.bool("LADDER_SMS", default=False)
 
 # --- Background work ------------------------------------------------------------------------
 # With a broker, tasks go to Celery workers; without one (EMBEDDED only, see above) they run
@@ -348,12 +350,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # OUTBOX_SWEEP_AGE seconds ago and is still undelivered (a broker that was down, a lost task).
 OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=60.0)
 OUTBOX_SWEEP_AGE = env.float("OUTBOX_SWEEP_AGE", default=60.0)
+# Beat climbs the escalation ladder (cases/services/ladder.py) every this many seconds.
+LADDER_INTERVAL = env.float("LADDER_INTERVAL", default=900.0)
 # Beat sends the deliveries that are due (retries, lost publications) every this many seconds.
 OUTBOUND_SWEEP_INTERVAL = env.float("OUTBOUND_SWEEP_INTERVAL", default=30.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "cases.tasks.outbox_sweep_task", "schedule": OUTBOX_SWEEP_INTERVAL},
     "supplements-expire": {"task": "cases.tasks.supplements_expire_task", "schedule": 3600.0},
     "lateness-record": {"task": "cases.tasks.lateness_record_task", "schedule": 3600.0},
+    "ladder-climb": {"task": "cases.tasks.ladder_climb_task", "schedule": LADDER_INTERVAL},
     # The report summaries: today and yesterday every 30 s; every day from the start each night.
     "summaries-update": {"task": "reporting.tasks.summaries_update_task", "schedule": 30.0},
     "summaries-rebuild": {"task": "reporting.tasks.summaries_rebuild_task", "schedule": crontab(hour=1, minute=30)},

@@ -624,3 +624,51 @@ def online_from_hospital_notices(
         .distinct()
         .count()
     )
+
+
+@dataclass(frozen=True)
+class LadderCount:
+    """How many steps (or online dossiers, at a commune's desk) of one office reached each rung of
+    the escalation ladder in a period (cases/ladder.py)."""
+
+    where: str
+    holder: int
+    head: int
+    province: int
+
+
+@replica_reads()
+def ladder_counts(*, user: User, first: datetime.date, last: datetime.date) -> list[LadderCount]:
+    """Per office (and per commune's desk, for the online dossiers it did not take up), how many
+    rungs of each height were reached in the period, by the day they were reached: provincial
+    staff see their province's, in one query however many offices."""
+    from django.db.models import Case, Count, F, Value, When
+
+    from agencies.models import workplace
+    from cases.models import Escalation
+
+    access.require(user, access.LADDER_REPORT, _("Only provincial staff see the escalation ladder's counts."))
+    desk = {"office__isnull": True}
+    rows = (
+        Escalation.objects.filter(at__date__range=(first, last), bundle__in=bundle_list_for_user(user=user))
+        .annotate(
+            desk_name=Case(When(**desk, then=F("bundle__commune__name")), default=Value("")),
+            desk_type=Case(When(**desk, then=F("bundle__commune__type")), default=Value("")),
+        )
+        .values("office__name", "desk_name", "desk_type")
+        .annotate(
+            holder=Count("pk", filter=Q(rung=1)),
+            head=Count("pk", filter=Q(rung=2)),
+            province=Count("pk", filter=Q(rung=3)),
+        )
+    )
+    counts = [
+        LadderCount(
+            where=row["office__name"] or workplace(None, (row["desk_name"], row["desk_type"]), None),
+            holder=row["holder"],
+            head=row["head"],
+            province=row["province"],
+        )
+        for row in rows
+    ]
+    return sorted(counts, key=lambda count: (-count.province, -count.head, -count.holder, count.where))

@@ -245,3 +245,22 @@ def report_schedule(request: PortalRequest) -> HttpResponse:
             return redirect("reporting:schedule")
     context = {"schedule": schedule, "values": values, "errors": errors, "cadences": Cadence.choices}
     return render(request, "reporting/schedule.html", context, status=400 if errors else 200)
+
+
+@access.page(access.LADDER_REPORT)
+def ladder_counts(request: PortalRequest) -> HttpResponse:
+    """Per office, how many steps reached each rung of the escalation ladder in the period (beside
+    the dashboard's SLA table); `?export=csv` gives the table as it is."""
+    try:
+        first, last = _period(request.GET, timezone.localdate())
+    except Invalid as refused:
+        return render(request, "reporting/ladder.html", {"errors": refused.errors}, status=400)
+    rows = selectors.ladder_counts(user=request.user, first=first, last=last)
+    if request.GET.get("export") == "csv":
+        head = [_("Office"), _("Rung 1: holder"), _("Rung 2: head of office"), _("Rung 3: province")]
+        body = as_csv(head, [[row.where, row.holder, row.head, row.province] for row in rows])
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="ladder-{first}-{last}.csv"'
+        return response
+    totals = [sum(getattr(row, name) for row in rows) for name in ("holder", "head", "province")]
+    return render(request, "reporting/ladder.html", {"rows": rows, "totals": totals, "first": first, "last": last})

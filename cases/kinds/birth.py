@@ -76,6 +76,7 @@ ROWS = Rows(
         ("limit.bundle.birth", 3, SINCE, None, "Decree 63/2024/NĐ-CP art. 7(2)"),
         ("limit.bundle.birth.verification", 5, SINCE, None, "Decree 63/2024/NĐ-CP art. 7(2)"),
         ("limit.step.birth_registration", 1, SINCE, None, "same working day"),
+        ("ladder.unclaimed.birth_registration", 2, SINCE, None, "a same-day step: 2 office hours unclaimed"),
         ("limit.step.permanent_residence", 2, SINCE, None, "setting (DOMAIN.md §1)"),
         ("limit.step.health_insurance_card", 2, SINCE, None, "setting (DOMAIN.md §1)"),
         ("registration.birth.late_after_days", 60, SINCE, None, "birth registered later is flagged late"),

@@ -221,6 +221,7 @@ ROWS = Rows(
     ],
     settings=[
         ("limit.step.death_registration", 1, SINCE, None, "same working day"),
+        ("ladder.unclaimed.death_registration", 2, SINCE, None, "a same-day step: 2 office hours unclaimed"),
         ("limit.step.residence_deregistration", 3, SINCE, None, "setting (DOMAIN.md §1)"),
         ("limit.step.funeral_allowance.social_insurance", 10, SINCE, None, "setting (DOMAIN.md §1)"),
         ("limit.step.funeral_allowance.merit", 10, SINCE, None, "setting (DOMAIN.md §1)"),

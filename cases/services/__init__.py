@@ -7,6 +7,7 @@
 - timed: the jobs beat runs (supplement timeout, lateness);
 - outbox: delivering the outbox (hand-offs to offices, notices to citizens);
 - notes: notes between the offices working a dossier.
+- ladder: the escalation ladder's climb (beat) and a head reassigning a step.
 
 Every service owns its transaction, locks the bundle row before its steps (in pk order), calls the
 state machine's transition, saves, and writes an audit event and any outbox message in the same
@@ -17,6 +18,7 @@ this package (`from cases import services`); the names below are its public surf
 from cases.reads import personal_data_access_record
 from cases.services.desk import attachment_add, bundle_actions, bundle_hand_over, bundle_supplement, bundle_withdraw
 from cases.services.filing import DESK_CHANNELS, Document, FilingPlan, bundle_file, bundle_preview
+from cases.services.ladder import ladder_climb, office_officers, step_reassign
 from cases.services.notes import note_add
 from cases.services.outbox import bundle_notices_stop, outbox_deliver, outbox_pending
 from cases.services.steps import (
@@ -45,8 +47,10 @@ __all__ = [
     "bundle_preview",
     "bundle_supplement",
     "bundle_withdraw",
+    "ladder_climb",
     "lateness_record",
     "note_add",
+    "office_officers",
     "outbox_deliver",
     "outbox_pending",
     "personal_data_access_record",
@@ -56,6 +60,7 @@ __all__ = [
     "step_apologise",
     "step_claim",
     "step_complete",
+    "step_reassign",
     "step_refuse",
     "step_release",
     "step_result_problems",

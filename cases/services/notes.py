@@ -73,5 +73,11 @@ def note_deliver(message: Outbox) -> None:
             "author": note.author_name,
         }
     Notification.objects.create(
-        bundle=note.bundle, step=note.step, outbox=message, recipient=note.to_name, message=text
+        bundle=note.bundle,
+        step=note.step,
+        outbox=message,
+        recipient=note.to_name,
+        message=text,
+        to_office=note.to_office,
+        to_unit=None if note.to_office is not None else note.bundle.commune,
     )

@@ -88,7 +88,9 @@ def _deliver(message: Outbox) -> None:
             "procedure": step.procedure.name,
             "due": step.due_date,
         }
-        Notification.objects.create(bundle=bundle, step=step, outbox=message, recipient=step.office.name, message=text)
+        Notification.objects.create(
+            bundle=bundle, step=step, outbox=message, recipient=step.office.name, message=text, to_office=step.office
+        )
         return
     if message.topic not in CITIZEN_TOPICS:  # the results handed over: nothing to tell the citizen
         return

@@ -2,8 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from cases.models import Bundle
+from agencies.models import User
+from cases.models import Bundle, Escalation
+from cases.selectors import ladder_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -24,4 +27,22 @@ def test_the_demo_dossiers_are_filed_once_at_different_points_of_their_way():
         ("Phạm Gia Huy", "in_progress", "direct", "clerk.16690", ["done", "ready"]),
         ("Đặng Thu Hà", "completed", "direct", "clerk.16690", ["done", "done"]),
         ("Lê Văn Tâm", "in_progress", "direct", "clerk.16690", ["done", "ready", "returned"]),
+        ("Lê Gia Bảo", "in_progress", "online", "portal.integration", ["in_progress", "waiting", "waiting"]),
+        ("Nguyễn Khánh Linh", "in_progress", "online", "portal.integration", ["ready", "waiting", "waiting"]),
     ]
+
+
+def test_the_demo_has_something_on_each_rung_of_the_ladder_and_its_notices_written():
+    call_command("seed_demo", "--password", "pw", verbosity=0)
+    call_command("seed_demo_dossiers", verbosity=0)
+
+    head = User.objects.get(username="head.civil_status.16690")
+    on_ladder = {
+        (position.step.bundle.subject_name, position.rung)
+        for position in ladder_for_user(user=head, now=timezone.now())
+    }
+    assert {rung for _name, rung in on_ladder} == {1, 2, 3}
+    assert ("Lê Gia Bảo", 2) in on_ladder
+    assert ("Nguyễn Khánh Linh", 3) in on_ladder
+    told = Escalation.objects.filter(step__isnull=False).values_list("step__bundle__data__child__full_name", "rung")
+    assert {("Nguyễn Khánh Linh", 1), ("Nguyễn Khánh Linh", 2), ("Nguyễn Khánh Linh", 3)} <= set(told)

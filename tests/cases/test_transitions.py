@@ -13,6 +13,7 @@ STEP_EDGES = {
     "unlock": {StepState.WAITING: StepState.READY},
     "claim": {StepState.READY: StepState.IN_PROGRESS},
     "release": {StepState.IN_PROGRESS: StepState.READY},
+    "reassign": {StepState.READY: StepState.IN_PROGRESS, StepState.IN_PROGRESS: StepState.IN_PROGRESS},
     "complete": {StepState.READY: StepState.DONE, StepState.IN_PROGRESS: StepState.DONE},
     "return_for_supplement": {StepState.READY: StepState.RETURNED, StepState.IN_PROGRESS: StepState.RETURNED},
     "resume": {StepState.RETURNED: StepState.READY},

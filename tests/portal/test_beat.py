@@ -57,6 +57,7 @@ def test_the_local_beat_runs_beats_schedule_with_the_same_cadence():
         "outbox-sweep": datetime.timedelta(seconds=60),
         "supplements-expire": datetime.timedelta(hours=1),
         "lateness-record": datetime.timedelta(hours=1),
+        "ladder-climb": datetime.timedelta(minutes=15),
         "summaries-update": datetime.timedelta(seconds=30),
         "summaries-rebuild": None,  # a crontab: 01:30 each night
         "health-notices-purge": None,  # a crontab: 02:15 each night

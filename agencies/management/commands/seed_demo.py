@@ -1,6 +1,7 @@
 """Create the demo accounts for a pilot ward (Phường Trường Vinh, 16690) and an ordinary commune
-(Xã Anh Sơn, 17329): a clerk, an officer of the office that plays each role there today,
-provincial staff of Nghệ An, an administrator and an integration client."""
+(Xã Anh Sơn, 17329): a clerk, an officer of the office that plays each role there today, the
+head of the ward's civil-status office (its escalation ladder), provincial staff of Nghệ An, an
+administrator and an integration client."""
 
 from typing import Any
 
@@ -26,6 +27,7 @@ DEMO_NAMES = {
     "merit.16690": "Hoàng Văn Đức",
     "social_protection.16690": "Võ Thị Mai",
     "emergency_aid.16690": "Đặng Quốc Bảo",
+    "head.civil_status.16690": "Lê Thị Hồng Nhung",
     "clerk.17329": "Bùi Thị Hằng",
     "civil_status.17329": "Phan Văn Tùng",
     "residence.17329": "Ngô Đức Thắng",
@@ -40,7 +42,8 @@ DEMO_NAMES = {
 
 
 def demo_accounts() -> list[tuple[str, UserRole, str, dict[str, Any]]]:
-    """(username, role, full name, attachment) of every demo account, as of today."""
+    """(username, role, full name, attachment) of every demo account, as of today; the head of an
+    office has `heads_workplace` in their attachment."""
     today = timezone.localdate()
     accounts: list[tuple[str, UserRole, dict[str, Any]]] = []
     for code in DEMO_COMMUNES:
@@ -48,6 +51,9 @@ def demo_accounts() -> list[tuple[str, UserRole, str, dict[str, Any]]]:
         for role in AgencyRole:
             office = office_for_role(role=role, commune_code=code, on=today)
             accounts.append((f"{role.value}.{code}", UserRole.OFFICER, {"office": office}))
+            if code == DEMO_COMMUNES[0] and role == AgencyRole.CIVIL_STATUS:
+                head = {"office": office, "heads_workplace": True}
+                accounts.append((f"head.{role.value}.{code}", UserRole.OFFICER, head))
     accounts += [
         (f"province.{DEMO_PROVINCE}", UserRole.PROVINCIAL, {"province": unit_get_on(code=DEMO_PROVINCE, on=today)}),
         ("admin", UserRole.ADMIN, {}),

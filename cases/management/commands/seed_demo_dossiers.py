@@ -1,6 +1,8 @@
 """File a few demo dossiers for Phường Trường Vinh (16690) through the services, at different
-points of their way: just filed, half done, completed, awaiting documents. Does nothing when the
-commune already has dossiers. Run after seed_demo."""
+points of their way: just filed, half done, completed, awaiting documents, and on each rung of the
+escalation ladder (due today, overdue, overdue for days and never taken up by the desk), whose
+notices the ladder's beat then writes. Does nothing when the commune already has dossiers. Run
+after seed_demo."""
 
 import datetime
 from typing import Any
@@ -9,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agencies.models import User
-from cases import services
+from cases import rules, services
 from cases.api.serializers import BundleCreateSerializer
-from cases.models import Bundle, Step
+from cases.models import Bundle, Event, Step
 
 COMMUNE = "16690"
 
@@ -105,4 +107,23 @@ class Command(BaseCommand):
             reason="Thiếu bản chính giấy báo tử",
             missing_documents=["Giấy báo tử hoặc giấy tờ thay thế"],
         )
+        # The ladder: a same-day step filed today is due today (rung 1, "Trần Minh An" above); one
+        # a partner received two working days ago is overdue, claimed just now (rung 2); one received
+        # four working days ago, untouched since, has been overdue for days (rung 3): its trail is
+        # dated to its receipt, as if it had been filed then.
+        calendar, today = rules.calendar(), timezone.localdate()
+        two_ago = calendar.previous_working_day(calendar.previous_working_day(today))
+        four_ago = calendar.previous_working_day(calendar.previous_working_day(two_ago))
+
+        def received(day: datetime.date, n: int, child: str) -> Bundle:
+            data = {**_birth(n, child, birth_all, channel="online"), "received_at": calendar.opening(day).isoformat()}
+            return services.bundle_file(user=portal, data=_typed(data))[0]
+
+        overdue = received(two_ago, 6, "Lê Gia Bảo")
+        services.step_claim(
+            user=officers["civil_status"], step_pk=overdue.steps.get(procedure_id="birth_registration").pk
+        )
+        forgotten = received(four_ago, 7, "Nguyễn Khánh Linh")
+        Event.objects.filter(bundle=forgotten).update(at=forgotten.received_at)
+        services.ladder_climb(now=timezone.now())
         self.stdout.write(f"Filed {Bundle.objects.filter(commune__code=COMMUNE).count()} demo dossiers for {COMMUNE}.")
