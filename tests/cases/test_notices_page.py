@@ -20,13 +20,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _travel():
-    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+    with time_machine.travel(at(2026, 3, 2, 15), tick=False):
         yield
 
 
-def filed(api, integration, capture, number: str = "GCS-1") -> Bundle:
+def filed(api, integration, capture, number: str = "CS-2026-000123") -> Bundle:
     with capture(execute=True):  # the worker hands the ready steps to their offices after commit
         answer = api(integration).post("/api/v1/bundles/", birth(child__birth_certificate_number=number), format="json")
+    assert answer.status_code == 201, answer.json()
     return Bundle.objects.get(code=answer.json()["code"])
 
 
@@ -86,7 +87,7 @@ def test_the_page_costs_the_same_for_one_notice_or_many(api, integration, office
 
     one = cost()
     for number in range(2, 6):
-        filed(api, integration, django_capture_on_commit_callbacks, number=f"GCS-{number}")
+        filed(api, integration, django_capture_on_commit_callbacks, number=f"CS-2026-00020{number}")
 
     assert Notification.objects.filter(to_office=justice.office_id).count() == 5
     assert cost() == one
