@@ -111,7 +111,24 @@ class OfficeList(generics.ListAPIView):
 # --- Bundles -------------------------------------------------------------------------------------
 
 
-class BundleListCreate(generics.ListAPIView):
+class ListedReads(generics.GenericAPIView):
+    """A list of dossiers that shows their personal data (the child's ID number in results): the
+    page's dossiers are recorded as listed reads where the page is cut, one bulk insert whatever
+    its length."""
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page:
+            services.personal_data_access_record(
+                user=self.request.user,  # type: ignore[arg-type]
+                bundles=page,
+                channel=AccessChannel.API,
+                kind=ReadKind.LISTED,
+            )
+        return page
+
+
+class BundleListCreate(ListedReads, generics.ListAPIView):
     serializer_class = s.BundleSerializer
     pagination_class = type("BundlePagination", (CursorPagination,), {"ordering": ("-received_at", "-id")})
 
@@ -138,19 +155,6 @@ class BundleListCreate(generics.ListAPIView):
         if query_bool(self.request, "overdue"):
             bundles = bundles.overdue(timezone.localdate())
         return _bundles_with_steps(bundles)
-
-    def paginate_queryset(self, queryset: Any) -> Any:
-        """The page's bundles show personal data (the child's ID number in results): one bulk
-        insert records them all, whatever the page's length."""
-        page = super().paginate_queryset(queryset)
-        if page:
-            services.personal_data_access_record(
-                user=self.request.user,  # type: ignore[arg-type]
-                bundles=page,
-                channel=AccessChannel.API,
-                kind=ReadKind.LISTED,
-            )
-        return page
 
     @extend_schema(
         request=s.BundleCreateSerializer,
@@ -261,7 +265,7 @@ class BundleNotes(generics.ListAPIView):
         return Response(s.BundleNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
-class PersonDossiers(generics.ListAPIView):
+class PersonDossiers(ListedReads, generics.ListAPIView):
     """The dossiers about one person, by their personal ID number, in any role (applicant,
     mother, father, household head, deceased), of every kind, in the caller's scope: the desk,
     civil status and the police (400 for a number that is not 12 digits). Each listed dossier is
@@ -279,17 +283,6 @@ class PersonDossiers(generics.ListAPIView):
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "id_number": person_id_number(self.kwargs["id_number"])}
-
-    def paginate_queryset(self, queryset: Any) -> Any:
-        page = super().paginate_queryset(queryset)
-        if page:
-            services.personal_data_access_record(
-                user=self.request.user,  # type: ignore[arg-type]
-                bundles=page,
-                channel=AccessChannel.API,
-                kind=ReadKind.LISTED,
-            )
-        return page
 
 
 # --- Agency work ---------------------------------------------------------------------------------
