@@ -385,20 +385,21 @@ def note_addressees(*, user: User, bundle: Bundle) -> list[tuple[str, str]]:
 # --- One person's dossiers --------------------------------------------------------------------------
 
 
-def person_id_number(text: str) -> str:
-    """A personal ID number typed with or without spaces or dots, else 400 naming the field."""
-    number = "".join(text.replace(".", " ").split())
+def person_id_number(text: str, *, typed: bool = True) -> str:
+    """A personal ID number typed with or without spaces or dots (`typed`; else its 12 digits
+    alone, as an address carries it), else 400 naming the field."""
+    number = "".join(text.replace(".", " ").split()) if typed else text
     if not TWELVE_DIGITS.fullmatch(number):
         raise Invalid({"id_number": [_("Personal ID number: enter the 12 digits of the number, nothing else.")]})
     return number
 
 
-def person_bundle_list_for_user(*, user: User, id_number: str) -> BundleQuerySet:
+def person_bundle_list_for_user(*, user: User, id_number: str, typed: bool = True) -> BundleQuerySet:
     """The dossiers in the caller's scope (agencies.access.PERSON) about the person with this ID
     number, in any role (applicant, mother, father, household head, deceased: each kind's
     `id_number_paths`), of every kind; the caller records the listed reads of what it shows
     (`listed_page`). 400 when the number is not 12 digits."""
-    number = person_id_number(id_number)
+    number = person_id_number(id_number, typed=typed)
     return Bundle.objects.restrict(user, access.PERSON).filter(id_numbers__contains=f" {number} ")
 
 

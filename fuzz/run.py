@@ -35,7 +35,7 @@ RUNS = [
         "clerk.16690",
         ["/api/v1/auth/", "/api/v1/units/", "/api/v1/offices/", "/api/v1/bundles", "/api/v1/track/", "/api/v1/verify/"],
     ),
-    ("civil_status.16690", ["/api/v1/queue/", "/api/v1/steps/"]),
+    ("civil_status.16690", ["/api/v1/queue/", "/api/v1/steps/", "/api/v1/people/"]),
     ("province.40", ["/api/v1/reports/"]),
     ("portal.integration", ["/api/v1/webhooks/"]),
     ("benhvien-sannhi", ["/api/v1/health-notices/"]),  # the demo hospital (seed_demo_notices)

@@ -274,11 +274,21 @@ class PersonDossiers(ListedReads, generics.ListAPIView):
     serializer_class = s.PersonDossierSerializer
     pagination_class = type("PersonPagination", (CursorPagination,), {"ordering": ("-received_at", "-id")})
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id_number", location=OpenApiParameter.PATH, pattern=r"^[0-9]{12}$", description="12 digits."
+            )
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Bundle]:
         access.require(
             self.request.user, access.PERSON, _("Only the one-stop desk, civil status and the police look people up.")
         )
-        bundles = person_bundle_list_for_user(user=self.request.user, id_number=self.kwargs["id_number"])  # type: ignore[arg-type]
+        bundles = person_bundle_list_for_user(user=self.request.user, id_number=self.kwargs["id_number"], typed=False)  # type: ignore[arg-type]
         return bundles.select_related("commune").defer("search_text")
 
     def get_serializer_context(self) -> dict[str, Any]:
