@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,24 +35,22 @@ def ladder_climb(*, now: datetime.datetime) -> int:
     A rung reached and left before the beat ran (the step moved) is not told. Returns how many
     rungs were written."""
     written = 0
-    for step in ladder.candidate_steps(Step.objects.select_related("bundle"), now):
+    steps = ladder.candidate_steps(Step.objects.select_related("bundle"), now)
+    for step in steps.annotate(told=_highest_told(Escalation.objects.filter(step=OuterRef("pk")))):
         position = ladder.step_position(step, now)
-        if position is not None and not _told(step.bundle_id, step.pk, position.rung):
+        if position is not None and position.rung > step.told:
             written += _climb(step.bundle_id, step.pk, now)
-    for bundle in ladder.unreceived_bundles(Bundle.objects.all()):
+    bundles = ladder.unreceived_bundles(Bundle.objects.all())
+    for bundle in bundles.annotate(told=_highest_told(Escalation.objects.filter(bundle=OuterRef("pk"), step=None))):
         position = ladder.bundle_position(bundle, now)
-        if position is not None and not _told(bundle.pk, None, position.rung):
+        if position is not None and position.rung > bundle.told:
             written += _climb(bundle.pk, None, now)
     return written
 
 
-def _told(bundle_pk: int, step_pk: int | None, rung: int) -> bool:
-    rows = (
-        Escalation.objects.filter(step_id=step_pk)
-        if step_pk
-        else Escalation.objects.filter(bundle_id=bundle_pk, step=None)
-    )
-    return rows.filter(rung__gte=rung).exists()
+def _highest_told(escalations: QuerySet[Escalation]) -> Coalesce:
+    """The highest rung already told of each row, in the list's own query (0: none)."""
+    return Coalesce(Subquery(escalations.order_by("-rung").values("rung")[:1]), 0)
 
 
 def _climb(bundle_pk: int, step_pk: int | None, now: datetime.datetime) -> int:

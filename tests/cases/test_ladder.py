@@ -354,3 +354,23 @@ def test_only_the_head_of_an_office_opens_its_ladder(client, officer, make_user)
     assert client.get("/ladder/").status_code == 403
     client.force_login(make_user(UserRole.CLERK, heads_workplace=True, username="truong-mot-cua"))
     assert client.get("/ladder/").status_code == 403
+
+
+def test_the_beat_reads_the_ladder_at_the_same_cost_for_one_step_or_many(desk, five_days):
+    """Once every rung reached is told, another climb writes nothing, and reads what was told in
+    the candidates' own query: the same number of queries for one step on the ladder or four."""
+    file(desk, at(2026, 12, 7, 8))
+    climb(at(2026, 12, 10, 9))
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert climb(at(2026, 12, 10, 9)) == 0
+        return len(queries)
+
+    one = cost()
+    for n in range(1, 4):
+        file(desk, at(2026, 12, 7, 8), n=n)
+    climb(at(2026, 12, 10, 9))
+
+    assert Escalation.objects.filter(step__isnull=False).values("step").distinct().count() == 4
+    assert cost() == one
