@@ -110,7 +110,7 @@ def guide_get(*, kind: str, variant: int, category: str = "", on: datetime.date)
             limit=None
             if procedure.code in role_less and not category
             else rules.step_limit(procedure.code, category, on),
-            fee=_setting(FEE.format(procedure.code), on, default=0) or 0,
+            fee=rules.setting_or(FEE.format(procedure.code), on, 0),
         )
         for procedure in procedures
     ]
@@ -132,15 +132,8 @@ def guide_get(*, kind: str, variant: int, category: str = "", on: datetime.date)
         bundle_limit=bundle_limit,
         bundle_limit_verification=rules.bundle_limit(kind, True, on) if bundle_limit is not None else None,
         supplement_wait=rules.setting(rules.SUPPLEMENT_WAIT, on),
-        late_after_days=_setting(f"registration.{kind}.late_after_days", on) if spec.event_date else None,
+        late_after_days=rules.late_after_days(kind, on) if spec.event_date else None,
         sections=[legend for path, (legend, _serializer) in spec.sections.items() if path in asked],
         categories=[] if chosen else categories,
         category=chosen,
     )
-
-
-def _setting(key: str, on: datetime.date, default: int | None = None) -> int | None:
-    try:
-        return rules.setting(key, on)
-    except rules.MissingSetting:
-        return default

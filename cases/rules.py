@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
+from typing import TypeVar
 
 from django.db.models import Prefetch
 from django.utils import formats
@@ -24,6 +25,9 @@ from portal.errors import DomainError
 CACHE_SECONDS = 60
 SUPPLEMENT_WAIT = "supplement.wait"
 ATTACHMENT_MAX_BYTES = "attachment.max_bytes"
+
+
+T = TypeVar("T")
 
 
 class MissingSetting(DomainError):
@@ -127,6 +131,20 @@ def setting(key: str, on: datetime.date) -> int:
     raise MissingSetting(_("The setting %(key)s has no value on %(day)s.") % {"key": key, "day": on.isoformat()})
 
 
+def setting_or(key: str, on: datetime.date, default: T) -> int | T:
+    """The value of setting `key` in force on `on`, or `default` where none is."""
+    try:
+        return setting(key, on)
+    except MissingSetting:
+        return default
+
+
+def late_after_days(kind: str, on: datetime.date) -> int:
+    """Calendar days after the event before a registration of `kind` is late (the kind's
+    `registration.<kind>.late_after_days` in force on `on`)."""
+    return setting(f"registration.{kind}.late_after_days", on)
+
+
 def calendar() -> WorkingCalendar:
     _fresh()
     return _calendar()
@@ -157,14 +175,8 @@ LADDER_UNCLAIMED, LADDER_UNRECEIVED, LADDER_CLIMB = "ladder.unclaimed", "ladder.
 def ladder_hours(key: str, code: str, on: datetime.date) -> int:
     """The ladder's threshold `key` for a procedure (or a kind) `code` in force on `on`: its own
     row where it has one, else the general one."""
-    _fresh()
-    own = f"{key}.{code}"
-    if any(
-        valid_from <= on and (valid_to is None or on <= valid_to)
-        for valid_from, valid_to, _v in _settings().get(own, ())
-    ):
-        return setting(own, on)
-    return setting(key, on)
+    own = setting_or(f"{key}.{code}", on, None)
+    return setting(key, on) if own is None else own
 
 
 def suggested_appointment(today: datetime.date) -> datetime.date:

@@ -108,4 +108,4 @@ def late_registration(data: dict[str, Any], *, on: datetime.date) -> bool:
     event = value_at(data, kind.event_date) if kind.event_date else None
     if event is None:
         return False
-    return (on - event).days > rules.setting(f"registration.{kind.code}.late_after_days", on)
+    return (on - event).days > rules.late_after_days(kind.code, on)
