@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agencies import access
 from agencies.choices import UserRole
 from agencies.models import User, workplace
-from cases import kinds, rules
+from cases import kinds, ladder, rules
 from cases.choices import AccessChannel, Action, BundleState, ReadKind, StepState
 from cases.identity import TWELVE_DIGITS
 from cases.models import (
@@ -24,6 +24,7 @@ from cases.models import (
     Attachment,
     Bundle,
     BundleQuerySet,
+    Escalation,
     Event,
     Extract,
     Note,
@@ -385,10 +386,15 @@ def note_addressees(*, user: User, bundle: Bundle) -> list[tuple[str, str]]:
 # --- One person's dossiers --------------------------------------------------------------------------
 
 
+def _digits(text: str) -> str:
+    """An ID number as typed, without its spaces and dots."""
+    return "".join(text.replace(".", " ").split())
+
+
 def person_id_number(text: str, *, typed: bool = True) -> str:
     """A personal ID number typed with or without spaces or dots (`typed`; else its 12 digits
     alone, as an address carries it), else 400 naming the field."""
-    number = "".join(text.replace(".", " ").split()) if typed else text
+    number = _digits(text) if typed else text
     if not TWELVE_DIGITS.fullmatch(number):
         raise Invalid({"id_number": [_("Personal ID number: enter the 12 digits of the number, nothing else.")]})
     return number
@@ -418,10 +424,11 @@ def person_roles(bundle: Bundle, id_number: str) -> list[tuple[str, str]]:
 
 
 def person_in_progress_for_user(*, user: User, id_numbers: Iterable[str]) -> list[Bundle]:
-    """The dossiers in progress in the caller's scope about any of these people (the 12-digit
-    numbers among them; others are ignored), newest first, at most 5: the desk's intake warns of
-    them before filing. Each is shown by its code and its person: a listed read, recorded."""
-    numbers = sorted({n for n in id_numbers if TWELVE_DIGITS.fullmatch(n)})
+    """The dossiers in progress in the caller's scope about any of these people (the ID numbers as
+    typed: the 12-digit ones among them; others are ignored), newest first, at most 5: the desk's
+    intake warns of them before filing. Each is shown by its code and its person: a listed read,
+    recorded."""
+    numbers = sorted({n for n in map(_digits, id_numbers) if TWELVE_DIGITS.fullmatch(n)})
     if not numbers:
         return []
     about = Q()
@@ -442,9 +449,6 @@ def ladder_for_user(*, user: User, now: datetime.datetime) -> list[Any]:
     highest rung first, then the longest there, each with its holder and the rungs already told.
     Nobody else has one. A fixed number of queries, however many steps; no personal data (the
     dossier's code and the procedure name the step)."""
-    from cases import ladder
-    from cases.models import Escalation
-
     if not access.may(user, access.LADDER):
         return []
     steps = ladder.candidate_steps(Step.objects.restrict(user, access.LADDER), now).select_related(

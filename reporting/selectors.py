@@ -20,19 +20,28 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Model, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.choices import UnitLevel
-from agencies.models import AdministrativeUnit, Jurisdiction, Office, UnitSuccession, User, report_roots, within
+from agencies.models import (
+    AdministrativeUnit,
+    Jurisdiction,
+    Office,
+    UnitSuccession,
+    User,
+    report_roots,
+    within,
+    workplace,
+)
 from agencies.selectors import seat_of
 from cases import kinds as bundle_kinds
 from cases.choices import Channel, Source, StepState
 from cases.kinds.death import FUNERAL, FuneralCategory
-from cases.models import BundleVariant, Procedure, Step
+from cases.models import BundleVariant, Escalation, Procedure, Step
 from cases.selectors import bundle_list_for_user
 from portal.dates import outside_window
 from portal.db_router import primary_reads, replica_reads
@@ -642,11 +651,6 @@ def ladder_counts(*, user: User, first: datetime.date, last: datetime.date) -> l
     """Per office (and per commune's desk, for the online dossiers it did not take up), how many
     rungs of each height were reached in the period, by the day they were reached: provincial
     staff see their province's, in one query however many offices."""
-    from django.db.models import Case, Count, F, Value, When
-
-    from agencies.models import workplace
-    from cases.models import Escalation
-
     access.require(user, access.LADDER_REPORT, _("Only provincial staff see the escalation ladder's counts."))
     desk = {"office__isnull": True}
     rows = (

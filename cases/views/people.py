@@ -62,6 +62,6 @@ def person_page(request: PortalRequest) -> HttpResponse:
 def intake_hint(request: PortalRequest) -> HttpResponse:
     """HTMX, from the desk's intake as an ID number is typed: the dossiers in progress about the
     people whose 12-digit ID numbers the form holds (the duplicate rules stay the filing's)."""
-    typed = ["".join(request.POST[key].replace(".", " ").split()) for key in request.POST if key.endswith("id_number")]
+    typed = [request.POST[key] for key in request.POST if key.endswith("id_number")]
     hits = person_in_progress_for_user(user=request.user, id_numbers=typed)
     return render(request, "cases/_person_hint.html", {"hits": hits})
