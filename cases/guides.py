@@ -56,6 +56,7 @@ class Guide:
     bundle_limit: int | None  # working days for the whole bundle where the law sets one
     bundle_limit_verification: int | None  # the same when the dossier needs verification
     supplement_wait: int  # working days to bring what an office asks for
+    cutoff: datetime.time  # a dossier received later counts from the next working day (the calendar's)
     late_after_days: int | None  # calendar days after the event before a registration is late
     sections: list[Any]  # the legends of the dossier's parts the online form asks for
     categories: list[Category]  # every category where one picks an office, else none
@@ -132,6 +133,7 @@ def guide_get(*, kind: str, variant: int, category: str = "", on: datetime.date)
         bundle_limit=bundle_limit,
         bundle_limit_verification=rules.bundle_limit(kind, True, on) if bundle_limit is not None else None,
         supplement_wait=rules.setting(rules.SUPPLEMENT_WAIT, on),
+        cutoff=rules.calendar().cutoff,
         late_after_days=rules.late_after_days(kind, on) if spec.event_date else None,
         sections=[legend for path, (legend, _serializer) in spec.sections.items() if path in asked],
         categories=[] if chosen else categories,
