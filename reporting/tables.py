@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from agencies.choices import UnitLevel
-from reporting.selectors import RateReport, RateRow, SlaRow
+from reporting.selectors import LadderCount, RateReport, RateRow, SlaRow
 
 
 def rate_record(row: RateRow) -> dict[str, Any]:
@@ -105,6 +105,11 @@ def sla_table(rows: Sequence[SlaRow]) -> tuple[list[str], list[list[Any]]]:
             _("Overdue now"), _("Returned"), _("Refused"), _("Apologies owed"), _("Median working days"),
             _("90th percentile working days")]  # fmt: skip
     return head, [[r.office, r.procedure_name, *(getattr(r, name) for name in SLA_FIELDS)] for r in rows]
+
+
+def ladder_table(rows: Sequence[LadderCount]) -> tuple[list[str], list[list[Any]]]:
+    head = [_("Office"), _("Rung 1: holder"), _("Rung 2: head of office"), _("Rung 3: province")]
+    return head, [[row.where, row.holder, row.head, row.province] for row in rows]
 
 
 def variant_table(split: Sequence[tuple[str, str, int, int]]) -> tuple[list[str], list[list[Any]]]:

@@ -29,6 +29,7 @@ from reporting.tables import (
     as_csv,
     as_xlsx,
     has_total,
+    ladder_table,
     rate_selection,
     rate_sort_labels,
     rate_table,
@@ -206,7 +207,13 @@ def _export(context: dict[str, Any], export: str) -> HttpResponse:
     }
     title, make = tables.get(table, tables["rates"])
     head, rows = make()
-    name = f"{table}-{context['report'].unit.code}-{context['first']}-{context['last']}"
+    return _table_response(
+        title, head, rows, f"{table}-{context['report'].unit.code}-{context['first']}-{context['last']}", kind
+    )
+
+
+def _table_response(title: str, head: list[str], rows: list[list[Any]], name: str, kind: str) -> HttpResponse:
+    """A table of a page as the file asked for: XLSX, else CSV (reporting.tables)."""
     if kind == "xlsx":
         body = as_xlsx(title, head, rows)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -256,11 +263,8 @@ def ladder_counts(request: PortalRequest) -> HttpResponse:
     except Invalid as refused:
         return render(request, "reporting/ladder.html", {"errors": refused.errors}, status=400)
     rows = selectors.ladder_counts(user=request.user, first=first, last=last)
-    if request.GET.get("export") == "csv":
-        head = [_("Office"), _("Rung 1: holder"), _("Rung 2: head of office"), _("Rung 3: province")]
-        body = as_csv(head, [[row.where, row.holder, row.head, row.province] for row in rows])
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="ladder-{first}-{last}.csv"'
-        return response
+    if export := request.GET.get("export"):
+        head, table = ladder_table(rows)
+        return _table_response(_("Escalation ladder"), head, table, f"ladder-{first}-{last}", export)
     totals = [sum(getattr(row, name) for row in rows) for name in ("holder", "head", "province")]
     return render(request, "reporting/ladder.html", {"rows": rows, "totals": totals, "first": first, "last": last})
