@@ -77,6 +77,19 @@ class RecordsReads:
         return response
 
 
+class Unwritable:
+    """An admin that adds, changes and deletes nothing: append-only rows (events, notes)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Bundle)
 class BundleAdmin(RecordsReads, admin.ModelAdmin):
     """Read-only: bundles change only through the portal's services, which keep the audit trail."""
@@ -96,7 +109,7 @@ class BundleAdmin(RecordsReads, admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(RecordsReads, admin.ModelAdmin):
+class EventAdmin(RecordsReads, Unwritable, admin.ModelAdmin):
     """Read only. An event's page shows its reason and data (a correction's old and new values):
     a read of its dossier's personal data, recorded."""
 
@@ -105,18 +118,9 @@ class EventAdmin(RecordsReads, admin.ModelAdmin):
     list_select_related = ["bundle", "step", "actor"]
     readonly_fields = tuple(field.name for field in Event._meta.fields)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Note)
-class NoteAdmin(RecordsReads, admin.ModelAdmin):
+class NoteAdmin(RecordsReads, Unwritable, admin.ModelAdmin):
     """Read only: notes are append-only (no edit, no delete, here either). A note's page shows what
     the offices wrote about the dossier: a read of its personal data, recorded."""
 
@@ -124,15 +128,6 @@ class NoteAdmin(RecordsReads, admin.ModelAdmin):
     list_select_related = ["bundle", "step", "author", "author_office", "to_office"]
     search_fields = ["bundle__code"]
     readonly_fields = tuple(field.name for field in Note._meta.fields)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Outbox)
