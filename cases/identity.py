@@ -72,9 +72,11 @@ def search_key(text: str) -> str:
 
 
 def bundle_search_text(code: str, data: dict[str, Any]) -> str:
-    """What the clerks' search box matches: the code and the people's names, without diacritics."""
+    """What the clerks' search box matches: the code, the number of the provisional slip of a
+    dossier captured offline, and the people's names, without diacritics."""
     people = [data.get(part) or {} for part in ("applicant", *kinds.get(data["kind"]).people)]
-    return search_key(" ".join([code, *(person.get("full_name", "") for person in people)]))
+    names = (person.get("full_name", "") for person in people)
+    return search_key(" ".join([code, data.get("local_number", ""), *names]))
 
 
 ID_QUERY = re.compile(r"[0-9]{9}|[0-9]{12}")  # an ID card (CCCD, 12 digits) or an old one (CMND, 9)

@@ -634,11 +634,21 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # The Idempotency-Key it was sent with (the API; a device sending what it captured offline):
+    # the same key on the same bundle gives this attachment back and stores nothing new.
+    idempotency_key = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bundle", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="attachment_bundle_idempotency_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.kind

@@ -1,12 +1,16 @@
 from django.urls import path
 
 from cases import kinds
-from cases.views import clerk, guides, ladder, notices, officer, people
+from cases.views import clerk, guides, ladder, notices, officer, offline, people
 
 app_name = "cases"
 urlpatterns = [
     path("clerk/", clerk.clerk_home, name="clerk-home"),
     path("clerk/new/<str:kind>/", clerk.intake, name="intake"),
+    path("clerk/offline/", offline.outbox, name="offline"),
+    path("clerk/offline/new/<str:kind>/", offline.capture, name="offline-capture"),
+    path("clerk/offline/key/", offline.key, name="offline-key"),
+    path("clerk/offline/file/<str:kind>/", offline.file, name="offline-file"),
     path("bundles/<str:code>/", clerk.bundle_detail, name="bundle"),
     path("bundles/<str:code>/receipt.pdf", clerk.bundle_receipt, name="receipt"),
     path("bundles/<str:code>/supplement-request.pdf", clerk.bundle_supplement_request, name="supplement-request"),

@@ -451,6 +451,11 @@ LOGGING = {
 
 # Citizens' e-ID sign-in (OpenID Connect): the assurance levels (`acr` of the ID token) that may
 # file a dossier; a sign-in at a lower level may only track its dossiers.
+# Offline capture at the desk (cases/offline.py): how old a dossier captured offline may be when it
+# is sent and still be taken as received when it was captured; how long a device keeps the line of
+# a dossier it sent (its number and code, never its data, which go as soon as the server holds them).
+OFFLINE_CAPTURE_DAYS = env.int("OFFLINE_CAPTURE_DAYS", default=7)
+OFFLINE_SENT_KEEP_HOURS = env.int("OFFLINE_SENT_KEEP_HOURS", default=24)
 OIDC_ACR_FILING = frozenset(env.list("OIDC_ACR_FILING", default=["2", "3"]))
 # The provider (mozilla-django-oidc reads the OIDC_* names; citizens.oidc and citizens.provider
 # the rest): by default the development provider (idp/) that `make run` starts on port 8001. The

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from cases.views import offline
 from cases.views.public import notices_stop, track
 from portal import views
 
@@ -19,11 +20,14 @@ api_docs = csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSpli
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", offline.worker, name="offline-worker"),
+    path("manifest.webmanifest", offline.manifest, name="offline-manifest"),
     path("track/", track, name="track"),
     path("track/notices/stop/<str:token>/", notices_stop, name="notices-stop"),
     path("integration/", views.integration, name="integration"),
     path("staff/sign-in/", views.sign_in_locks, name="sign-in-locks"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", views.logout, name="logout"),  # with Clear-Site-Data (portal/views.py)
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -103,3 +104,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """An address under /api/ that matches no endpoint (`/api/v1/steps/abc/claim/`): the API's 404."""
     return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+class _Logout(auth_views.LogoutView):
+    """Django's sign-out, and the browser told to drop what this site keeps on the device: its
+    caches and storage (the desk's offline store and the service worker among them), so that no
+    citizen's data stays behind on a shared computer (issue 31). The desk's page asks first when
+    dossiers captured offline still wait to be sent (static/js/offline.js)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
+logout = _Logout.as_view()

@@ -47,6 +47,10 @@ class BundleCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(Channel.choices)
     commune = serializers.RegexField(r"^[0-9]{5}$")
     received_at = serializers.DateTimeField(required=False)
+    # A dossier the desk captured offline (issue 31): when the citizen was at the desk (its time of
+    # receipt, bounded: cases.offline) and the number the device printed on the provisional slip.
+    captured_at = serializers.DateTimeField(required=False)
+    local_number = serializers.RegexField(r"^[A-Z0-9-]{4,40}$", required=False)
     needs_verification = serializers.BooleanField(default=False)
     applicant = ApplicantSerializer()
     delivery = serializers.ChoiceField(DELIVERY, default="electronic")

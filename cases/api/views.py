@@ -217,15 +217,24 @@ class BundleWithdraw(APIView):
 
 
 class BundleAttachments(APIView):
-    @extend_schema(request={"multipart/form-data": s.AttachmentSerializer}, responses={201: None})
+    @extend_schema(
+        request={"multipart/form-data": s.AttachmentSerializer},
+        responses={201: None, 200: None},
+        parameters=[OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False)],
+    )
     def post(self, request: Request, code: str) -> Response:
         payload = s.AttachmentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        attachment = attachment_add(user=request.user, code=code, **payload.validated_data)  # type: ignore[arg-type]
+        attachment, created = attachment_add(
+            user=request.user,  # type: ignore[arg-type]
+            code=code,
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+            **payload.validated_data,
+        )
         return Response(
             {"id": attachment.pk, "kind": attachment.kind, "content_type": attachment.content_type,
              "size": attachment.size},
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )  # fmt: skip
 
 

@@ -191,22 +191,46 @@ def bundle_hand_over(*, user: User, code: str) -> Bundle:
     return bundle
 
 
-def attachment_add(*, user: User, code: str, kind: str, file: UploadedFile) -> Attachment:
-    """Attach a scanned document to a bundle still in progress."""
+def attachment_add(
+    *, user: User, code: str, kind: str, file: UploadedFile, idempotency_key: str = ""
+) -> tuple[Attachment, bool]:
+    """Attach a scanned document to a bundle still in progress. Returns it and whether it is new:
+    a scan sent again with the Idempotency-Key it was first sent with (a device sending what it
+    captured offline, retrying after a dropped connection) is the one stored then, even once the
+    bundle has moved on; the same key with another document is refused. Two sends of one key at
+    once queue on the bundle's lock."""
     bundle = bundle_get_for_user(user=user, code=code)
-    DESK_ACTIONS["attach"].check(user, bundle)
-    if not kind.strip():
-        raise Invalid({"kind": [_("Say which document this is.")]})
-    content_type = attachment_check(file)
     with transaction.atomic():
-        return attach(bundle, user, label=kind, file=file, content_type=content_type)
+        if idempotency_key:
+            lock_bundle(bundle.pk)
+            sent = Attachment.objects.filter(bundle=bundle, idempotency_key=idempotency_key).first()
+            if sent is not None:
+                if (sent.kind, sent.size) != (kind.strip(), file.size):
+                    raise Conflict(_("This Idempotency-Key was already used with a different document."))
+                return sent, False
+        DESK_ACTIONS["attach"].check(user, bundle)
+        if not kind.strip():
+            raise Invalid({"kind": [_("Say which document this is.")]})
+        content_type = attachment_check(file)
+        attachment = attach(
+            bundle, user, label=kind.strip(), file=file, content_type=content_type, idempotency_key=idempotency_key
+        )
+        return attachment, True
 
 
-def attach(bundle: Bundle, user: User, *, label: str, file: UploadedFile, content_type: str) -> Attachment:
+def attach(
+    bundle: Bundle, user: User, *, label: str, file: UploadedFile, content_type: str, idempotency_key: str = ""
+) -> Attachment:
     """Store a checked scan of `bundle` with its audit event, in the caller's transaction (filing
     stores the scans handed in with the dossier this way too)."""
     attachment = Attachment.objects.create(
-        bundle=bundle, kind=label, file=file, content_type=content_type, size=file.size or 0, uploaded_by=user
+        bundle=bundle,
+        kind=label,
+        file=file,
+        content_type=content_type,
+        size=file.size or 0,
+        uploaded_by=user,
+        idempotency_key=idempotency_key,
     )
     event(bundle, Action.ATTACHED, actor=user, data={"kind": label, "size": file.size})
     return attachment

@@ -22,7 +22,7 @@ from agencies import access
 from agencies.choices import UserRole
 from agencies.models import AdministrativeUnit, Office, User
 from agencies.selectors import offices_for_roles, unit_get_on
-from cases import kinds, rules
+from cases import kinds, offline, rules
 from cases.choices import Action, BundleState, Channel, Source, StepState
 from cases.identity import bundle_id_numbers, bundle_search_text
 from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, Procedure, Step
@@ -164,7 +164,7 @@ def _bundle_file(
     stored = {
         key: value
         for key, value in data.items()
-        if key not in ("received_at", "commune", "kind", "procedures", "health_notice", *NATIONAL_FIELDS)
+        if key not in ("received_at", "captured_at", "commune", "kind", "procedures", "health_notice", *NATIONAL_FIELDS)
     }
     bundle = _bundle_create(user, data, stored, plan)
     for document, content_type in zip(documents, content_types, strict=True):
@@ -222,7 +222,7 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
     bundle._prefetched_objects_cache = {"steps": written}
     opened = [step for step in steps if step.state == StepState.READY]
     Event.objects.bulk_create(
-        [event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS)]
+        [event_row(bundle, Action.FILED, actor=user, to_state=BundleState.IN_PROGRESS, data=offline.filed_data(data))]
         + [event_row(bundle, Action.UNLOCKED, actor=user, step=s, to_state=StepState.READY) for s in opened]
     )
     # Received first, then handed to the offices: the national portal hears them in this order.
@@ -283,7 +283,7 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "", dup
         raise Invalid({name: [_("Only the national portal's connection gives its codes.")] for name in given})
     if received_at is not None and received_at > now:
         raise Invalid({"received_at": [_("The time of receipt cannot be in the future.")]})
-    received_at = received_at or now
+    received_at = received_at or offline.received_at(user, data, now=now) or now
     received_on = timezone.localdate(received_at)
     commune = _commune_for_filing(user, data["commune"], received_on)
 

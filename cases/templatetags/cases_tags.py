@@ -18,7 +18,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from agencies import access
-from cases import kinds, rules
+from cases import kinds, offline, rules
 from cases.choices import BundleState, StepState
 from cases.workdays import WorkingCalendar
 
@@ -30,6 +30,12 @@ RUNNING = {BundleState.IN_PROGRESS, StepState.READY}  # a step in progress is "i
 def registered_kinds() -> list[Any]:
     """The kinds of bundle the portal offers (cases.kinds), for the desk's "new dossier" links."""
     return list(kinds.registered())
+
+
+@register.simple_tag
+def offline_settings(user: Any) -> dict[str, Any]:
+    """What a desk page gives its offline script (cases.offline.device_settings)."""
+    return offline.device_settings(user)
 
 
 @register.simple_tag

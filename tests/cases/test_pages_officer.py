@@ -275,7 +275,7 @@ def test_a_scan_opens_for_the_offices_that_handle_the_dossier_and_no_one_else(cl
     bundle = file(desk)
     from tests.scans import PDF as scan
 
-    attachment = attachment_add(
+    attachment, _new = attachment_add(
         user=desk, code=bundle.code or "", kind="Giấy chứng sinh", file=SimpleUploadedFile("a.pdf", scan)
     )
 

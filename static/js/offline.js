@@ -1,0 +1,570 @@
+// The desk without a network (issue 31). On every page of a one-stop desk clerk:
+// - the status line: online or not, how many dossiers wait, when the last one was sent;
+// - the outbox: what was captured offline is sent when the network is there, each dossier once
+//   (its Idempotency-Key was made when it was captured), then its scans, each once (a key each),
+//   then read back from the portal before it is shown "sent" and its data leave the device;
+// - the sign-out: the device's store is wiped (asked first if something still waits);
+// - the service worker that keeps the offline pages (templates/cases/sw.js).
+// On the offline capture page: the form saved on the device, encrypted, and the provisional slip.
+//
+// Encryption at rest: each dossier is sealed with AES-GCM under a key agreed (ECDH P-256, then
+// HKDF-SHA-256) between a key pair made for that dossier, whose public half is kept beside it, and
+// the clerk's public key. Only the clerk's private key opens it again; the portal gives that key
+// to the signed-in clerk when it is time to send, and the page holds it in memory only.
+(() => {
+  "use strict";
+  const node = document.getElementById("offline-settings");
+  if (!node || !window.idb || !window.crypto || !window.crypto.subtle || !window.indexedDB) return;
+  const C = JSON.parse(node.textContent);
+  const M = C.messages;
+  const say = (text, values = {}) => text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
+  const address = (name, values = {}) =>
+    Object.entries(values).reduce((url, [key, value]) => url.replace(key, encodeURIComponent(value)), C.urls[name]);
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("lienthong-desk") : null;
+
+  // --- the store --------------------------------------------------------------------------------
+  const DB = "lienthong-desk";
+  let opened = null;
+  function store() {
+    opened ||= idb.openDB(DB, 1, {
+      upgrade(db) {
+        db.createObjectStore("meta");
+        db.createObjectStore("dossiers", { keyPath: "id" });
+        db.createObjectStore("scans", { keyPath: ["dossier", "n"] });
+      },
+      blocking() {
+        // another tab wipes the store (a sign-out): let it
+        opened && opened.then((db) => db.close());
+        opened = null;
+      },
+    });
+    return opened;
+  }
+  const scansOf = async (id) => (await store()).getAll("scans", IDBKeyRange.bound([id, 0], [id, Infinity]));
+  const PENDING = ["waiting", "filed"];
+  const mine = (dossiers) => dossiers.filter((dossier) => dossier.user === C.user);
+
+  async function wipe() {
+    if (opened) (await opened).close();
+    opened = null;
+    await new Promise((resolve) => {
+      const request = indexedDB.deleteDatabase(DB);
+      request.onsuccess = request.onerror = request.onblocked = resolve;
+    });
+    if (window.caches) await Promise.all((await caches.keys()).map((name) => caches.delete(name)));
+    if (navigator.serviceWorker) {
+      await Promise.all((await navigator.serviceWorker.getRegistrations()).map((worker) => worker.unregister()));
+    }
+  }
+
+  // --- encryption -------------------------------------------------------------------------------
+  const utf8 = new TextEncoder();
+  const ECDH = { name: "ECDH", namedCurve: "P-256" };
+  async function agreed(privateKey, publicKey) {
+    const bits = await crypto.subtle.deriveBits({ name: "ECDH", public: publicKey }, privateKey, 256);
+    const material = await crypto.subtle.importKey("raw", bits, "HKDF", false, ["deriveKey"]);
+    return crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode("lienthong-offline-v1") },
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    );
+  }
+  async function newSeal() {
+    const own = await crypto.subtle.generateKey(ECDH, true, ["deriveBits"]);
+    const clerk = await crypto.subtle.importKey("jwk", C.key.public, ECDH, false, []);
+    return { aes: await agreed(own.privateKey, clerk), epk: await crypto.subtle.exportKey("jwk", own.publicKey) };
+  }
+  async function openSeal(privateJwk, epk) {
+    const clerk = await crypto.subtle.importKey("jwk", privateJwk, ECDH, false, ["deriveBits"]);
+    return agreed(clerk, await crypto.subtle.importKey("jwk", epk, ECDH, false, []));
+  }
+  async function seal(aes, bytes) {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    return { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv }, aes, bytes) };
+  }
+  const unseal = (aes, box) => crypto.subtle.decrypt({ name: "AES-GCM", iv: box.iv }, aes, box.data);
+  const sealJson = (aes, value) => seal(aes, utf8.encode(JSON.stringify(value)));
+  const unsealJson = async (aes, box) => JSON.parse(new TextDecoder().decode(await unseal(aes, box)));
+
+  // --- the network ------------------------------------------------------------------------------
+  let reachable = navigator.onLine;
+  let signedOut = false;
+  let clerkKey = null; // {kid, private, csrf}: asked of the portal when sending, held here only
+  const noStore = { credentials: "same-origin", redirect: "manual", cache: "no-store" };
+
+  async function ask(url, options = {}) {
+    try {
+      const response = await fetch(url, { ...noStore, ...options });
+      reachable = true;
+      if (response.type === "opaqueredirect" || response.status === 401) signedOut = true;
+      return response;
+    } catch (error) {
+      reachable = false;
+      return null;
+    }
+  }
+  const isJson = (response) => (response.headers.get("Content-Type") || "").includes("json");
+
+  async function keyFromPortal() {
+    const response = await ask(C.urls.key, { headers: { Accept: "application/json" } });
+    if (!response || !response.ok || !isJson(response)) return null;
+    const given = await response.json();
+    signedOut = false;
+    return { kid: given.kid, private: given.private, csrf: given.csrf };
+  }
+  const post = (url, body, headers) =>
+    ask(url, { method: "POST", body, headers: { "X-CSRFToken": clerkKey.csrf, Accept: "application/json", ...headers } });
+
+  // --- sending ----------------------------------------------------------------------------------
+  // One tab sends at a time (a Web Lock; another tab finds the lock taken and leaves it); the
+  // portal's Idempotency-Keys make a second send of the same dossier or scan harmless anyway.
+  let again = null;
+  async function sendAll() {
+    if (!navigator.onLine) {
+      reachable = false;
+      return show();
+    }
+    const run = async () => {
+      const db = await store();
+      const waiting = mine(await db.getAll("dossiers"))
+        .filter((dossier) => PENDING.includes(dossier.state))
+        .sort((a, b) => a.captured_at.localeCompare(b.captured_at));
+      if (waiting.length && !(clerkKey = await keyFromPortal())) return;
+      let all = true;
+      for (const dossier of waiting) {
+        if (!(await sendOne(dossier))) {
+          all = false;
+          break;
+        }
+      }
+      if (waiting.length && all) await db.put("meta", new Date().toISOString(), `sent:${C.user}`);
+      await forget();
+    };
+    if (navigator.locks) await navigator.locks.request("lienthong-desk-outbox", { ifAvailable: true }, (lock) => lock && run());
+    else await run();
+    changed();
+  }
+
+  async function sendOne(dossier) {
+    const db = await store();
+    if (dossier.kid !== clerkKey.kid) {
+      dossier.state = "unreadable";
+      await db.put("dossiers", dossier);
+      return true;
+    }
+    const aes = await openSeal(clerkKey.private, dossier.epk);
+    if (!dossier.code) {
+      const { fields } = await unsealJson(aes, dossier.box);
+      const body = JSON.stringify({ fields, captured_at: dossier.captured_at, local_number: dossier.number });
+      const url = address("file", { KIND: dossier.kind });
+      const response = await post(url, body, { "Content-Type": "application/json", "Idempotency-Key": dossier.key });
+      if (!response) return false;
+      if (response.status === 200 || response.status === 201) {
+        dossier.code = (await response.json()).code;
+        dossier.state = "filed";
+      } else if ([400, 403, 409].includes(response.status) && isJson(response)) {
+        dossier.refusal = await sealJson(aes, await response.json()); // the portal's messages may quote the dossier
+        dossier.state = "refused";
+      } else {
+        return false; // signed out, the portal down: later
+      }
+      await db.put("dossiers", dossier);
+      changed();
+      if (dossier.state === "refused") return true;
+    }
+    for (const scan of await scansOf(dossier.id)) {
+      if (scan.sent || scan.refused) continue;
+      const form = new FormData();
+      form.append("kind", scan.label);
+      form.append("file", new Blob([await unseal(aes, scan.box)], { type: scan.type }), scan.name);
+      const url = address("attachments", { CODE: dossier.code });
+      const response = await post(url, form, { "Idempotency-Key": `${dossier.key}.scan.${scan.n}` });
+      if (!response) return false;
+      if (response.status === 200 || response.status === 201) scan.sent = true;
+      else if ([400, 409].includes(response.status) && isJson(response)) {
+        const refusal = await response.json();
+        scan.refused = Object.values(refusal.errors || {}).flat().join(" ") || refusal.detail || "";
+      } else return false;
+      scan.box = null; // sent (or refused by the portal): its data leave the device
+      await db.put("scans", scan);
+      changed();
+    }
+    // Shown "sent" only once the portal gives the dossier back.
+    const check = await ask(address("check", { CODE: dossier.code }), { headers: { Accept: "application/json" } });
+    if (!check || check.status !== 200) return false;
+    dossier.state = "sent";
+    dossier.sent_at = new Date().toISOString();
+    dossier.scans_refused = (await scansOf(dossier.id)).filter((scan) => scan.refused).map((scan) => [scan.n, scan.refused]);
+    delete dossier.box;
+    delete dossier.epk;
+    const tx = db.transaction(["dossiers", "scans"], "readwrite");
+    await Promise.all([
+      tx.objectStore("dossiers").put(dossier),
+      tx.objectStore("scans").delete(IDBKeyRange.bound([dossier.id, 0], [dossier.id, Infinity])),
+      tx.done,
+    ]);
+    return true;
+  }
+
+  // The line of a sent dossier (its number and code, nothing of its data) goes after keep_hours.
+  async function forget() {
+    const db = await store();
+    const before = Date.now() - C.keep_hours * 3600 * 1000;
+    for (const dossier of await db.getAll("dossiers")) {
+      if (dossier.state === "sent" && Date.parse(dossier.sent_at) < before) await db.delete("dossiers", dossier.id);
+    }
+  }
+
+  function changed() {
+    if (channel) channel.postMessage("changed");
+    show();
+  }
+  if (channel) channel.onmessage = () => show();
+
+  // --- what the clerk sees ----------------------------------------------------------------------
+  const time = (iso) =>
+    new Date(iso).toLocaleString(document.documentElement.lang || "vi", { dateStyle: "short", timeStyle: "short" });
+
+  async function show() {
+    const db = await store();
+    const all = await db.getAll("dossiers");
+    const own = mine(all);
+    const waiting = own.filter((dossier) => PENDING.includes(dossier.state)).length;
+    const refused = own.filter((dossier) => dossier.state === "refused").length;
+    const status = document.querySelector("[data-offline-status]");
+    if (status) {
+      status.hidden = false;
+      status.dataset.state = signedOut ? "signin" : reachable ? "online" : "offline";
+      status.querySelector("[data-network]").textContent = M[status.dataset.state];
+      const counts = [waiting ? say(M.waiting, { n: waiting }) : M.waiting_none];
+      if (refused) counts.push(say(M.refused_some, { n: refused }));
+      const link = status.querySelector("[data-waiting]");
+      link.textContent = counts.join(" · ");
+      link.dataset.count = String(waiting);
+      const last = await db.get("meta", `sent:${C.user}`);
+      status.querySelector("[data-last-sync]").textContent = last ? say(M.last_sync, { time: time(last) }) : M.never_synced;
+    }
+    const table = document.querySelector("[data-outbox]");
+    if (table) showOutbox(table, own, all.length - own.length);
+  }
+
+  async function showOutbox(table, own, others) {
+    const rows = table.querySelector("tbody");
+    rows.replaceChildren();
+    own.sort((a, b) => b.captured_at.localeCompare(a.captured_at));
+    for (const dossier of own) {
+      const scans = await scansOf(dossier.id);
+      const row = rows.insertRow();
+      row.dataset.number = dossier.number;
+      row.dataset.state = dossier.state;
+      const cell = (text) => {
+        const td = row.insertCell();
+        td.textContent = text;
+        return td;
+      };
+      cell(dossier.number);
+      const what = cell(C.kinds[dossier.kind] || dossier.kind);
+      if (dossier.code) {
+        what.append(" · ");
+        const link = document.createElement("a");
+        link.href = address("bundle", { CODE: dossier.code });
+        link.textContent = dossier.code;
+        what.append(link);
+      }
+      cell(time(dossier.captured_at));
+      cell(dossier.state === "sent" ? String(dossier.scans) : `${scans.filter((scan) => scan.sent).length}/${dossier.scans}`);
+      const state = cell(
+        say(M[`state_${dossier.state}`], { sent: scans.filter((scan) => scan.sent).length, total: dossier.scans }),
+      );
+      for (const [n, message] of dossier.scans_refused || []) {
+        const note = document.createElement("p");
+        note.className = "warning";
+        note.textContent = say(M.scan_refused, { n, message });
+        state.append(note);
+      }
+      const actions = cell("");
+      const link = (text, href) => {
+        const a = document.createElement("a");
+        a.href = href;
+        a.textContent = text;
+        actions.append(a, " ");
+      };
+      if (dossier.state === "refused") {
+        link(M.correct, `${address("capture", { KIND: dossier.kind })}?edit=${encodeURIComponent(dossier.id)}`);
+      }
+      if (dossier.state === "refused" || dossier.state === "unreadable") {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.textContent = M.discard;
+        button.addEventListener("click", () => discard(dossier));
+        actions.append(button);
+      }
+      if (dossier.state === "sent") link(M.receipt, address("receipt", { CODE: dossier.code }));
+    }
+    table.hidden = own.length === 0;
+    const summary = document.querySelector("[data-outbox-summary]");
+    if (summary) {
+      const waiting = own.filter((dossier) => PENDING.includes(dossier.state)).length;
+      summary.textContent = [waiting ? say(M.waiting, { n: waiting }) : M.waiting_none, others ? say(M.others, { n: others }) : ""]
+        .filter(Boolean)
+        .join(" ");
+    }
+  }
+
+  async function discard(dossier) {
+    if (!window.confirm(say(M.discard_confirm, { number: dossier.number }))) return;
+    const db = await store();
+    const tx = db.transaction(["dossiers", "scans"], "readwrite");
+    await Promise.all([
+      tx.objectStore("dossiers").delete(dossier.id),
+      tx.objectStore("scans").delete(IDBKeyRange.bound([dossier.id, 0], [dossier.id, Infinity])),
+      tx.done,
+    ]);
+    changed();
+  }
+
+  // --- capture ----------------------------------------------------------------------------------
+  function localTime(date) {
+    const offset = -date.getTimezoneOffset();
+    const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+    const local = new Date(date.getTime() + offset * 60000).toISOString().slice(0, 19);
+    return `${local}${offset >= 0 ? "+" : "-"}${pad(offset / 60)}:${pad(offset % 60)}`;
+  }
+
+  // TAM-<yymmdd>-<this device's 3 letters>-<its running number>: unique on the device, and
+  // between devices by their letters; the portal keeps it with the dossier, searchable.
+  async function nextNumber(day) {
+    const db = await store();
+    const tx = db.transaction("meta", "readwrite");
+    const meta = tx.objectStore("meta");
+    let device = await meta.get("device");
+    if (!device) {
+      const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+      device = Array.from(crypto.getRandomValues(new Uint8Array(3)), (n) => letters[n % letters.length]).join("");
+      await meta.put(device, "device");
+    }
+    const next = ((await meta.get("number")) || 0) + 1;
+    await meta.put(next, "number");
+    await tx.done;
+    return `TAM-${day.slice(2, 4)}${day.slice(5, 7)}${day.slice(8, 10)}-${device}-${String(next).padStart(3, "0")}`;
+  }
+
+  function fieldErrors(target, messages) {
+    const field = target.closest(".field, fieldset.field") || target;
+    field.classList.add("has-error");
+    const list = document.createElement("ul");
+    list.className = "field-errors";
+    list.dataset.offlineErrors = "";
+    for (const message of messages) list.append(Object.assign(document.createElement("li"), { textContent: message }));
+    const label = field.querySelector(":scope > label, :scope > legend");
+    if (label) label.after(list);
+    else field.prepend(list);
+    target.setAttribute("aria-invalid", "true");
+  }
+  function clearErrors(form) {
+    form.querySelectorAll("[data-offline-errors]").forEach((list) => list.remove());
+    form.querySelectorAll(".has-error").forEach((field) => field.classList.remove("has-error"));
+    form.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
+  }
+
+  function scanProblems(form) {
+    const problems = [];
+    const most = Number(form.dataset.scanMaxBytes);
+    form.querySelectorAll("fieldset.scan-slot").forEach((slot) => {
+      const input = slot.querySelector("input[type=file]");
+      const kind = slot.querySelector("select");
+      const file = input.files[0];
+      if (!file) return;
+      if (!kind.value) problems.push([kind, M.scan_kind_missing]);
+      if (!C.scan_types.includes(file.type)) problems.push([input, M.scan_type]);
+      else if (file.size > most) problems.push([input, say(M.scan_size, { mb: Math.floor(most / 1048576) })]);
+    });
+    return problems;
+  }
+
+  function filled(form) {
+    const fields = {};
+    for (const [name, value] of new FormData(form)) {
+      if (name.startsWith("scan-") || value instanceof File) continue;
+      (fields[name] ||= []).push(value);
+    }
+    return fields;
+  }
+
+  function slipFacts(form, number, captured, scans) {
+    const chosen = form.querySelector("input[name=variant]:checked");
+    const names = [...form.querySelectorAll("input[name$='-full_name']")]
+      .filter((input) => input.value.trim() && !input.closest("[hidden]"))
+      .map((input) => {
+        const legend = input.closest("fieldset.section, section")?.querySelector("legend, h2");
+        return [legend ? legend.textContent.trim() : "", input.value.trim()];
+      });
+    const commune = document.querySelector("[data-commune]");
+    return [
+      [M.slip_number, number],
+      [M.slip_captured, time(captured)],
+      ...(commune ? [[M.slip_commune, commune.dataset.commune]] : []),
+      [M.slip_clerk, document.querySelector(".site-header .who")?.firstChild?.textContent.trim() || ""],
+      [M.slip_procedures, chosen ? chosen.closest("label").textContent.trim() : ""],
+      ...names,
+      [M.slip_scans, scans.length ? scans.map((scan) => scan.label).join("; ") : M.slip_scans_none],
+    ];
+  }
+
+  function showSlip(facts) {
+    const slip = document.querySelector("[data-slip]");
+    const list = slip.querySelector("[data-slip-facts]");
+    list.replaceChildren();
+    for (const [label, value] of facts) {
+      list.append(Object.assign(document.createElement("dt"), { textContent: label }));
+      list.append(Object.assign(document.createElement("dd"), { textContent: value }));
+    }
+    document.querySelector("[data-offline-capture]").hidden = true;
+    document.querySelector("[data-capture-errors]").hidden = true;
+    slip.hidden = false;
+    document.body.classList.add("slip-shown");
+    slip.focus();
+  }
+
+  async function capture(form, editing) {
+    clearErrors(form);
+    const problems = scanProblems(form);
+    if (problems.length) {
+      problems.forEach(([target, message]) => fieldErrors(target, [message]));
+      problems[0][0].focus();
+      return;
+    }
+    if (!C.key) {
+      form.querySelector("[data-capture-state]").textContent = M.no_key;
+      return;
+    }
+    const db = await store();
+    const now = new Date();
+    const dossier = editing || {
+      id: crypto.randomUUID(),
+      user: C.user,
+      kid: C.key.kid,
+      kind: form.dataset.kind,
+      captured_at: localTime(now),
+      number: await nextNumber(localTime(now)),
+      scans: 0,
+    };
+    const { aes, epk } = editing ? { aes: editing.aes, epk: editing.epk } : await newSeal();
+    delete dossier.aes;
+    const scans = [];
+    for (const slot of form.querySelectorAll("fieldset.scan-slot")) {
+      const file = slot.querySelector("input[type=file]").files[0];
+      if (!file) continue;
+      const n = dossier.scans + scans.length + 1;
+      const label = slot.querySelector("select").value;
+      scans.push({ dossier: dossier.id, n, label, name: file.name, type: file.type, size: file.size,
+        sent: false, box: await seal(aes, await file.arrayBuffer()) });
+    }
+    Object.assign(dossier, {
+      epk,
+      box: await sealJson(aes, { fields: filled(form) }),
+      key: crypto.randomUUID(), // a new body, a new Idempotency-Key
+      state: "waiting",
+      scans: dossier.scans + scans.length,
+    });
+    delete dossier.refusal;
+    const tx = db.transaction(["dossiers", "scans"], "readwrite");
+    await Promise.all([tx.objectStore("dossiers").put(dossier), ...scans.map((scan) => tx.objectStore("scans").put(scan)), tx.done]);
+    const every = [...(editing ? await scansOf(dossier.id) : scans)];
+    showSlip(slipFacts(form, dossier.number, dossier.captured_at, every));
+    announce(say(editing ? M.updated : M.saved, { number: dossier.number }));
+    form.reset();
+    changed();
+    sendAll();
+  }
+
+  function announce(text) {
+    const state = document.querySelector("[data-capture-state]");
+    if (state) state.textContent = text;
+    const slip = document.querySelector("[data-slip]");
+    slip && slip.setAttribute("aria-label", text);
+  }
+
+  // A refused dossier opened again (online: its data need the clerk's key): its fields as they
+  // were, the portal's messages at them.
+  async function reopen(form, id) {
+    const dossier = await (await store()).get("dossiers", id);
+    if (!dossier || dossier.state !== "refused" || !(clerkKey = clerkKey || (await keyFromPortal()))) return null;
+    const aes = await openSeal(clerkKey.private, dossier.epk);
+    const { fields } = await unsealJson(aes, dossier.box);
+    for (const element of form.elements) {
+      if (!element.name || element.type === "file" || element.name.startsWith("scan-")) continue;
+      const values = fields[element.name] || [];
+      if (element.type === "radio" || element.type === "checkbox") element.checked = values.includes(element.value);
+      else element.value = values[0] || "";
+    }
+    form.dispatchEvent(new Event("change"));
+    const refusal = await unsealJson(aes, dossier.refusal);
+    const summary = document.querySelector("[data-capture-errors]");
+    const list = summary.querySelector("ul");
+    list.replaceChildren();
+    if (refusal.detail && !refusal.errors) list.append(Object.assign(document.createElement("li"), { textContent: refusal.detail }));
+    for (const [id, messages] of Object.entries(refusal.errors || {})) {
+      const target = document.getElementById(id);
+      if (target && id !== "dossier") fieldErrors(target, messages);
+      const item = document.createElement("li");
+      const link = Object.assign(document.createElement("a"), { href: `#${id}`, textContent: messages.join(" ") });
+      item.append(link);
+      list.append(item);
+    }
+    summary.hidden = false;
+    summary.focus();
+    return { ...dossier, aes };
+  }
+
+  function captureForm() {
+    const form = document.querySelector("[data-offline-capture]");
+    if (!form) return;
+    let editing = null;
+    const id = new URLSearchParams(location.search).get("edit");
+    if (id) reopen(form, id).then((found) => (editing = found));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      capture(form, editing).then(() => (editing = null));
+    });
+    document.querySelector("[data-print]")?.addEventListener("click", () => window.print());
+  }
+
+  // --- sign-out: nothing left on the device ------------------------------------------------------
+  function signOut() {
+    document.querySelectorAll("form[action$='/accounts/logout/']").forEach((form) => {
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const left = mine(await (await store()).getAll("dossiers")).filter((dossier) => dossier.state !== "sent").length;
+        if (left && !window.confirm(say(M.signout_pending, { n: left }))) return;
+        await wipe();
+        form.submit();
+      });
+    });
+  }
+
+  // --- start ----------------------------------------------------------------------------------------
+  function start() {
+    if (navigator.serviceWorker) {
+      navigator.serviceWorker.register(C.urls.worker, { scope: "/", updateViaCache: "none" }).catch(() => {});
+    }
+    signOut();
+    captureForm();
+    document.querySelector("[data-send-now]")?.addEventListener("click", () => sendAll());
+    window.addEventListener("online", () => {
+      reachable = true;
+      sendAll();
+    });
+    window.addEventListener("offline", () => {
+      reachable = false;
+      show();
+    });
+    setInterval(sendAll, 30000);
+    sendAll();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
