@@ -118,8 +118,8 @@ def messages() -> dict[str, str]:
         "scan_type": _("Only PDF, JPEG or PNG files are accepted."),
         "scan_size": _("The file is larger than {mb} MB."),
         "signout_pending": _(
-            "{n} dossier(s) captured offline have not reached the portal. Signing out deletes them from "
-            "this computer. Sign out anyway?"
+            "{n} dossier(s) captured offline are not yet confirmed by the portal. Signing out deletes them "
+            "from this computer. Sign out anyway?"
         ),
         "refused_title": _("The portal refused this dossier: each message is shown next to its field."),
     }

@@ -120,7 +120,6 @@
   // --- sending ----------------------------------------------------------------------------------
   // One tab sends at a time (a Web Lock; another tab finds the lock taken and leaves it); the
   // portal's Idempotency-Keys make a second send of the same dossier or scan harmless anyway.
-  let again = null;
   async function sendAll() {
     if (!navigator.onLine) {
       reachable = false;
@@ -140,6 +139,7 @@
         }
       }
       if (waiting.length && all) await db.put("meta", new Date().toISOString(), `sent:${C.user}`);
+      retry(all);
       await forget();
     };
     if (navigator.locks) await navigator.locks.request("lienthong-desk-outbox", { ifAvailable: true }, (lock) => lock && run());
@@ -206,6 +206,16 @@
       tx.done,
     ]);
     return true;
+  }
+
+  // A send cut short (the link dropped, the portal down) is tried again soon, then less and less
+  // often (2 s, 4 s … 30 s); the page also tries every 30 s and whenever the network comes back.
+  let backoff = 0;
+  let pending = null;
+  function retry(done) {
+    clearTimeout(pending);
+    backoff = done ? 0 : Math.min(backoff ? backoff * 2 : 2000, 30000);
+    if (!done) pending = setTimeout(sendAll, backoff);
   }
 
   // The line of a sent dossier (its number and code, nothing of its data) goes after keep_hours.

@@ -1,0 +1,302 @@
+"""The desk without a network (issue 31), in a real Chromium whose network the test switches off and
+on: Chromium's own offline mode, and between the browser and the portal a commune's link
+(tests/peers/unreliable.py) that the test takes down, brings back, and makes drop a connection
+mid-upload or lose the portal's answer. What must hold: each dossier and each scan reaches the
+portal exactly once, byte for byte; a dossier shows "sent" only once the portal holds it; what the
+device keeps is encrypted and goes once sent; a refused dossier comes back with its messages at
+its fields; signing out leaves nothing on the device."""
+
+import datetime
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Attachment, Bundle, BundleVariant, Event, IdempotencyRecord
+from tests.browser.conftest import screenshot
+from tests.faults.harness import free_port
+from tests.scans import JPEG, PDF, PNG
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PEER = Path(__file__).resolve().parents[1] / "peers" / "unreliable.py"
+BORN = timezone.localdate() - datetime.timedelta(days=10)
+
+
+class Link:
+    """The commune's link (tests/peers/unreliable.py), run as its own process in front of the portal."""
+
+    def __init__(self, upstream: str) -> None:
+        self.port, self.control = free_port(), free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(PEER), str(self.port), str(self.control), upstream], stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def steer(self, path: str, method: str = "POST") -> object:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.control}{path}", method=method)
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.loads(answer.read())
+
+    def log(self) -> list[list[str]]:
+        return self.steer("/log", "GET")  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=5)
+
+
+@pytest.fixture
+def link(live_server):
+    peer = Link(live_server.url.removeprefix("http://"))
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def desk(page, portal, link, tmp_path, settings):
+    """The desk's clerk signed in through the link, the worker installed (it kept the offline
+    pages), and the scans on disk."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]  # the portal as the link's far end
+    portal("clerk.16690")  # the demo accounts
+    page.goto(link.url + "/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill("clerk.16690")
+    page.get_by_label("Mật khẩu").fill("demo-pw")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    page.evaluate("navigator.serviceWorker.ready")
+    kept = "caches.keys().then(n => n.length ? caches.open(n[0]).then(c => c.keys()).then(k => k.length) : 0)"
+    deadline = time.monotonic() + 20
+    while page.evaluate(kept) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    scans = {}
+    for name, data in (("chung-sinh.pdf", PDF), ("cccd.jpg", JPEG), ("ho-khau.png", PNG), ("uy-quyen.pdf", PDF)):
+        (tmp_path / name).write_bytes(data)
+        scans[name] = tmp_path / name
+    return scans
+
+
+def offline(page, link) -> None:
+    link.steer("/down")
+    page.context.set_offline(True)
+
+
+def online(page, link) -> None:
+    link.steer("/up")
+    page.context.set_offline(False)
+
+
+def variant(procedures: list[str]) -> str:
+    for found in BundleVariant.objects.filter(kind="birth").prefetch_related("procedures"):
+        if sorted(p.code for p in found.procedures.all()) == sorted(procedures):
+            return str(found.pk)
+    raise AssertionError(procedures)
+
+
+def capture_birth(page, link, child: str, scans: list[tuple[str, Path]] = (), **changed: str) -> str:
+    """Enter a birth dossier at the desk with the network down (the desk's intake opens as its
+    offline counterpart), save it on the device; the local number its provisional slip gives."""
+    page.goto(link.url + "/clerk/new/birth/")
+    page.get_by_role("heading", level=1, name="Tiếp nhận hồ sơ khai sinh: tiếp nhận ngoại tuyến").wait_for()
+    page.locator(f'input[name="variant"][value="{variant(["birth_registration", "health_insurance_card"])}"]').check()
+    values = {
+        "applicant-full_name": "Nguyễn Thị Lan", "applicant-id_number": "040195001234", "applicant-relationship": "mẹ",
+        "child-full_name": child, "child-date_of_birth": BORN.strftime("%d/%m/%Y"),
+        "child-place_of_birth": "Trạm y tế xã Mường Xén", "child-birth_certificate_number": f"CS-{child[-2:]}",
+        "mother-full_name": "Nguyễn Thị Lan", "mother-date_of_birth": "01/05/1995",
+        "insurance-initial_clinic": "Trạm y tế xã Mường Xén", **changed,
+    }  # fmt: skip
+    for name, value in values.items():
+        page.locator(f'[name="{name}"]').fill(value)
+    page.locator('[name="child-sex"][value="female"]').check()
+    for row, (kind, path) in enumerate(scans, start=1):
+        page.locator(f"#scan-{row}-kind").select_option(kind)
+        page.locator(f"#scan-{row}-file").set_input_files(str(path))
+    page.get_by_role("button", name="Lưu trên máy này").click()
+    page.get_by_role("heading", name="Giấy biên nhận tạm").wait_for()
+    return page.locator("[data-slip-facts] dd").first.inner_text()
+
+
+def outbox_states(page) -> dict[str, str]:
+    rows = page.locator("[data-outbox] tbody tr")
+    return {row.get_attribute("data-number"): row.get_attribute("data-state") for row in rows.all()}
+
+
+def wait_states(page, expected: dict[str, str], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while outbox_states(page) != expected and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert outbox_states(page) == expected
+
+
+DEVICE = """async () => {
+  const db = await idb.openDB("lienthong-desk");
+  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+  const plain = (value) => JSON.stringify(value, (key, v) => (v instanceof ArrayBuffer ? hex(v) : v instanceof Uint8Array ? hex(v.buffer) : v));
+  const dossiers = await db.getAll("dossiers");
+  const scans = await db.getAll("scans");
+  db.close();
+  return {dossiers: dossiers.map((d) => ({...d, box: undefined, epk: undefined, refusal: undefined, sealed: !!d.box})),
+          scans: scans.map((s) => ({dossier: s.dossier, n: s.n, sent: s.sent, kept: !!s.box})),
+          text: plain(dossiers) + plain(scans)};
+}"""
+
+
+def device(page) -> dict:
+    return page.evaluate(DEVICE)
+
+
+def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_scan_through_a_failing_link(
+    page, link, desk
+):
+    offline(page, link)
+    four = [
+        ("Giấy chứng sinh", desk["chung-sinh.pdf"]),
+        ("Giấy tờ tùy thân của người đi đăng ký", desk["cccd.jpg"]),
+        ("Giấy tờ chứng minh chỗ ở hợp pháp", desk["ho-khau.png"]),
+        ("Tờ khai đăng ký khai sinh", desk["uy-quyen.pdf"]),
+    ]
+    numbers = [
+        capture_birth(page, link, "Lò Thị Mai 01", four),
+        capture_birth(page, link, "Vi Văn Tùng 02"),
+        capture_birth(page, link, "Lầu Bá Chúa 03", [("Giấy chứng sinh", desk["chung-sinh.pdf"])]),
+    ]
+    screenshot(page, "offline-1-provisional-slip")
+    captured_by = timezone.now()
+
+    # Kept on the device, encrypted: no name, ID number or scan in clear.
+    kept = device(page)
+    assert sorted(d["number"] for d in kept["dossiers"]) == sorted(numbers)
+    assert all(d["sealed"] and d["state"] == "waiting" for d in kept["dossiers"])
+    assert len(kept["scans"]) == 5
+    for secret in ("Lò Thị Mai", "040195001234", "Mường Xén"):
+        assert secret not in kept["text"] and secret.encode().hex() not in kept["text"]
+    assert PDF[:64].hex() not in kept["text"]
+
+    # Reloaded offline: the worker opens the desk's page as its offline counterpart; all three wait.
+    page.goto(link.url + "/clerk/")
+    page.reload()
+    page.get_by_role("heading", level=1, name="Tiếp nhận ngoại tuyến").wait_for()
+    status = page.locator("[data-offline-status]")
+    assert status.get_attribute("data-state") == "offline"
+    assert status.locator("[data-waiting]").inner_text() == "3 hồ sơ chờ gửi"
+    wait_states(page, dict.fromkeys(numbers, "waiting"))
+    screenshot(page, "offline-2-outbox-offline")
+    assert Bundle.objects.count() == 0
+
+    # The network returns, and fails twice: the third scan's upload dropped halfway, the portal's
+    # answer to the second dossier lost on the way back.
+    link.steer("/cut-request?path=/attachments/&times=1")
+    link.steer("/cut-response?path=/clerk/offline/file/&times=1")
+    online(page, link)
+    page.locator("[data-send-now]").click()
+    wait_states(page, dict.fromkeys(numbers, "sent"), seconds=60)
+    screenshot(page, "offline-3-outbox-sent")
+
+    # The portal holds each dossier once, received when it was captured, and each scan once, whole.
+    bundles = {b.data["local_number"]: b for b in Bundle.objects.all()}
+    assert sorted(bundles) == sorted(numbers)
+    assert IdempotencyRecord.objects.count() == 3
+    first = bundles[numbers[0]]
+    scans = list(first.attachments.order_by("kind"))
+    assert [(a.kind, a.size) for a in scans] == sorted((kind, path.stat().st_size) for kind, path in four)
+    assert [a.file.read() for a in sorted(scans, key=lambda a: a.kind)] == [
+        path.read_bytes() for _kind, path in sorted(four)
+    ]
+    assert Attachment.objects.count() == 5
+    for number, bundle in bundles.items():
+        filed = Event.objects.get(bundle=bundle, action="filed")
+        assert filed.data["local_number"] == number
+        assert datetime.datetime.fromisoformat(filed.data["captured_at"]) == bundle.received_at
+        assert bundle.received_at < captured_by < filed.at
+    log = link.log()
+    assert ["POST", f"/api/v1/bundles/{first.code}/attachments/", "cut-request"] in log
+    assert sum(1 for entry in log if entry[2] == "cut-response") == 1
+
+    # Sent: the device keeps each one's line (number, code), nothing of its data.
+    kept = device(page)
+    assert kept["scans"] == []
+    assert {(d["number"], d["code"], d["state"], d["sealed"]) for d in kept["dossiers"]} == {
+        (number, bundles[number].code, "sent", False) for number in numbers
+    }
+    assert status.get_attribute("data-state") == "online"
+    assert status.locator("[data-waiting]").inner_text() == "Không có hồ sơ chờ gửi"
+
+
+def test_two_tabs_sending_at_once_file_each_dossier_once(page, link, desk):
+    offline(page, link)
+    numbers = [capture_birth(page, link, "Hà Văn Sơn 11"), capture_birth(page, link, "Lương Thị Hoa 12")]
+    page.goto(link.url + "/clerk/offline/")
+    other = page.context.new_page()
+    other.goto(link.url + "/clerk/offline/")
+    wait_states(other, dict.fromkeys(numbers, "waiting"))
+
+    online(page, link)  # both tabs hear the network come back, and both go to send
+    wait_states(page, dict.fromkeys(numbers, "sent"), seconds=60)
+    wait_states(other, dict.fromkeys(numbers, "sent"))
+
+    assert sorted(b.data["local_number"] for b in Bundle.objects.all()) == sorted(numbers)
+    filings = [entry for entry in link.log() if entry[1].startswith("/clerk/offline/file/")]
+    assert filings == [["POST", "/clerk/offline/file/birth/", "passed"]] * 2
+
+
+def test_a_refused_dossier_comes_back_with_the_portals_messages_at_its_fields_and_goes_once_corrected(
+    page, link, desk
+):
+    offline(page, link)
+    number = capture_birth(
+        page, link, "Moong Văn Pàng 21", [("Giấy chứng sinh", desk["chung-sinh.pdf"])], **{"applicant-id_number": "0401"}
+    )
+    online(page, link)
+    page.goto(link.url + "/clerk/offline/")
+    wait_states(page, {number: "refused"})
+    assert Bundle.objects.count() == 0
+    assert page.locator("[data-offline-status] [data-waiting]").inner_text() == (
+        "Không có hồ sơ chờ gửi · 1 hồ sơ bị từ chối: cần sửa"
+    )
+    screenshot(page, "offline-4-refused")
+
+    page.get_by_role("link", name="Sửa", exact=True).click()
+    field = page.locator(".field.has-error", has=page.locator('[name="applicant-id_number"]'))
+    assert field.locator(".field-errors").inner_text() == "Trường này phải có ít nhất 12 ký tự."
+    assert page.locator('[name="child-full_name"]').input_value() == "Moong Văn Pàng 21"
+    screenshot(page, "offline-5-correct")
+    page.locator('[name="applicant-id_number"]').fill("040195001234")
+    page.get_by_role("button", name="Lưu trên máy này").click()
+    page.get_by_role("heading", name="Giấy biên nhận tạm").wait_for()
+    assert page.locator("[data-slip-facts] dd").first.inner_text() == number
+
+    page.goto(link.url + "/clerk/offline/")
+    wait_states(page, {number: "sent"})
+    bundle = Bundle.objects.get()
+    assert (bundle.data["local_number"], bundle.applicant_id_number) == (number, "040195001234")
+    assert [a.kind for a in bundle.attachments.all()] == ["Giấy chứng sinh"]
+
+
+def test_signing_out_wipes_the_device_after_asking_about_what_waits(page, link, desk):
+    offline(page, link)
+    capture_birth(page, link, "Xồng Bá Dê 31")
+    online(page, link)
+    link.steer("/cut-request?path=/clerk/offline/file/&times=99")  # the dossier never gets through
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_label("Tên đăng nhập").wait_for()
+
+    assert asked == [
+        "1 hồ sơ tiếp nhận ngoại tuyến chưa được cổng xác nhận đã nhận. Đăng xuất sẽ xoá chúng khỏi máy này. Vẫn đăng xuất?"
+    ]
+    left = page.evaluate(
+        """async () => ({
+        databases: (await indexedDB.databases()).map((d) => d.name),
+        caches: await caches.keys(),
+        workers: (await navigator.serviceWorker.getRegistrations()).length})"""
+    )
+    assert left == {"databases": [], "caches": [], "workers": 0}
