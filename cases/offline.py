@@ -121,7 +121,7 @@ def messages() -> dict[str, str]:
             "{n} dossier(s) captured offline are not yet confirmed by the portal. Signing out deletes them "
             "from this computer. Sign out anyway?"
         ),
-        "refused_title": _("The portal refused this dossier: each message is shown next to its field."),
+        "kept_scans": _("Kept on this computer with the dossier: {list}. Choose files below only to add more."),
     }
 
 

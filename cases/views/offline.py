@@ -85,7 +85,8 @@ def file(request: PortalRequest, kind: str) -> JsonResponse:
     """File a dossier captured offline: `{"fields": {name: [values]}, "captured_at", "local_number"}`
     as the form was filled, with the Idempotency-Key made when it was captured. The same filing as
     the intake page's (and the API's: the same key and body give the same bundle, 200); a refusal
-    gives each message under the id of the form's field it belongs to, for the device to show."""
+    gives each message under the id of the form's field it belongs to, and the page's summary of
+    them, each naming its field, for the device to show."""
     flow = DeskIntake(request, known_kind(kind))
     try:
         sent = json.loads(request.body)
@@ -108,11 +109,19 @@ def file(request: PortalRequest, kind: str) -> JsonResponse:
         )
     except Invalid as refused:
         form.refuse(refused.errors)
+        summary = form.error_summary()  # (field id, its label, message), in the page's order
         problems: dict[str, list[str]] = {}
-        for target, label, message in form.error_summary():
-            problems.setdefault(target, []).append(f"{label}: {message}" if target == "dossier" and label else message)
-        detail = _("The dossier has errors: each is shown next to its field. Nothing was filed.")
-        return JsonResponse({"detail": detail, "errors": problems}, status=400)
+        for target, _label, message in summary:
+            problems.setdefault(target, []).append(message)
+        named = [[target, f"{label}: {message}" if label else message] for target, label, message in summary]
+        return JsonResponse(
+            {
+                "detail": _("The dossier has errors: each is shown next to its field. Nothing was filed."),
+                "errors": problems,  # under the id of the form's field ("dossier": the form as a whole)
+                "summary": named,
+            },
+            status=400,
+        )
     except (Conflict, Forbidden) as refused:
         return JsonResponse({"detail": str(refused)}, status=409 if isinstance(refused, Conflict) else 403)
     return JsonResponse(

@@ -235,7 +235,9 @@
 
   // --- what the clerk sees ----------------------------------------------------------------------
   const time = (iso) =>
-    new Date(iso).toLocaleString(document.documentElement.lang || "vi", { dateStyle: "short", timeStyle: "short" });
+    new Date(iso).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN", {
+      hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric",
+    });
 
   async function show() {
     const db = await store();
@@ -516,14 +518,21 @@
     const summary = document.querySelector("[data-capture-errors]");
     const list = summary.querySelector("ul");
     list.replaceChildren();
-    if (refusal.detail && !refusal.errors) list.append(Object.assign(document.createElement("li"), { textContent: refusal.detail }));
     for (const [id, messages] of Object.entries(refusal.errors || {})) {
       const target = document.getElementById(id);
       if (target && id !== "dossier") fieldErrors(target, messages);
+    }
+    // Each message, naming its field, linked to it; a refusal of the whole dossier (a 403, a 409): its detail.
+    for (const [id, text] of refusal.summary || [["dossier", refusal.detail]]) {
       const item = document.createElement("li");
-      const link = Object.assign(document.createElement("a"), { href: `#${id}`, textContent: messages.join(" ") });
-      item.append(link);
+      item.append(Object.assign(document.createElement("a"), { href: `#${id}`, textContent: text }));
       list.append(item);
+    }
+    const kept = await scansOf(dossier.id);
+    if (kept.length) {
+      const note = form.querySelector("[data-kept-scans]");
+      note.textContent = say(M.kept_scans, { list: kept.map((scan) => `${scan.label} (${scan.name})`).join("; ") });
+      note.hidden = false;
     }
     summary.hidden = false;
     summary.focus();

@@ -138,8 +138,9 @@ def wait_states(page, expected: dict[str, str], seconds: float = 30) -> None:
 
 DEVICE = """async () => {
   const db = await idb.openDB("lienthong-desk");
-  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-  const plain = (value) => JSON.stringify(value, (key, v) => (v instanceof ArrayBuffer ? hex(v) : v instanceof Uint8Array ? hex(v.buffer) : v));
+  const hex = (b) => Array.from(new Uint8Array(b.buffer || b), (n) => n.toString(16).padStart(2, "0")).join("");
+  const plain = (value) =>
+    JSON.stringify(value, (key, v) => (v instanceof ArrayBuffer || v instanceof Uint8Array ? hex(v) : v));
   const dossiers = await db.getAll("dossiers");
   const scans = await db.getAll("scans");
   db.close();
@@ -247,13 +248,10 @@ def test_two_tabs_sending_at_once_file_each_dossier_once(page, link, desk):
     assert filings == [["POST", "/clerk/offline/file/birth/", "passed"]] * 2
 
 
-def test_a_refused_dossier_comes_back_with_the_portals_messages_at_its_fields_and_goes_once_corrected(
-    page, link, desk
-):
+def test_a_refused_dossier_comes_back_with_the_portals_messages_at_its_fields_and_goes_once_corrected(page, link, desk):
     offline(page, link)
-    number = capture_birth(
-        page, link, "Moong Văn Pàng 21", [("Giấy chứng sinh", desk["chung-sinh.pdf"])], **{"applicant-id_number": "0401"}
-    )
+    scan = [("Giấy chứng sinh", desk["chung-sinh.pdf"])]
+    number = capture_birth(page, link, "Moong Văn Pàng 21", scan, **{"applicant-id_number": "0401"})
     online(page, link)
     page.goto(link.url + "/clerk/offline/")
     wait_states(page, {number: "refused"})
@@ -291,7 +289,8 @@ def test_signing_out_wipes_the_device_after_asking_about_what_waits(page, link, 
     page.get_by_label("Tên đăng nhập").wait_for()
 
     assert asked == [
-        "1 hồ sơ tiếp nhận ngoại tuyến chưa được cổng xác nhận đã nhận. Đăng xuất sẽ xoá chúng khỏi máy này. Vẫn đăng xuất?"
+        "1 hồ sơ tiếp nhận ngoại tuyến chưa được cổng xác nhận đã nhận. "
+        "Đăng xuất sẽ xoá chúng khỏi máy này. Vẫn đăng xuất?"
     ]
     left = page.evaluate(
         """async () => ({

@@ -82,7 +82,7 @@ async def relay(client_reader: asyncio.StreamReader, client_writer: asyncio.Stre
 
 async def control(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
-        head, _body, method, path = await read_request(reader)
+        _head, _body, _method, path = await read_request(reader)
     except (asyncio.IncompleteReadError, ValueError):
         writer.close()
         return
