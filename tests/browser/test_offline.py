@@ -8,6 +8,7 @@ its fields; signing out leaves nothing on the device."""
 
 import datetime
 import json
+import re
 import subprocess
 import sys
 import time
@@ -124,6 +125,33 @@ def capture_birth(page, link, child: str, scans: list[tuple[str, Path]] = (), **
     return page.locator("[data-slip-facts] dd").first.inner_text()
 
 
+def capture_death(page, link, deceased: str, scans: list[tuple[str, Path]] = ()) -> str:
+    """A death dossier asking for the funeral allowance: its category's questions answered offline
+    (what they lead to is worked out when it is sent)."""
+    died = timezone.localdate() - datetime.timedelta(days=3)
+    page.goto(link.url + "/clerk/new/death/")
+    page.get_by_role("heading", level=1, name="Tiếp nhận hồ sơ khai tử: tiếp nhận ngoại tuyến").wait_for()
+    page.get_by_label("Khai tử, xóa thường trú, mai táng phí", exact=True).check()
+    values = {
+        "applicant-full_name": "Lò Văn Hùng", "applicant-id_number": "040080004321", "applicant-relationship": "con",
+        "deceased-full_name": deceased, "deceased-date_of_birth": "12/04/1950",
+        "deceased-id_number": "040050009876", "deceased-date_of_death": died.strftime("%d/%m/%Y"),
+        "deceased-place_of_death": "Tại nhà", "deceased-last_residence": "Bản Huồi Giảng, xã Mường Xén",
+        "death_notice-number": "BT-2026-0456", "death_notice-issuer": "Trạm y tế xã Mường Xén",
+        "death_notice-date": died.strftime("%d/%m/%Y"),
+    }  # fmt: skip
+    for name, value in values.items():
+        page.locator(f'[name="{name}"]').fill(value)
+    page.locator('[name="deceased-sex"][value="male"]').check()
+    page.get_by_label(re.compile("trợ cấp xã hội hằng tháng")).check()
+    for row, (kind, path) in enumerate(scans, start=1):
+        page.locator(f"#scan-{row}-kind").select_option(kind)
+        page.locator(f"#scan-{row}-file").set_input_files(str(path))
+    page.get_by_role("button", name="Lưu trên máy này").click()
+    page.get_by_role("heading", name="Giấy biên nhận tạm").wait_for()
+    return page.locator("[data-slip-facts] dd").first.inner_text()
+
+
 def outbox_states(page) -> dict[str, str]:
     rows = page.locator("[data-outbox] tbody tr")
     return {row.get_attribute("data-number"): row.get_attribute("data-state") for row in rows.all()}
@@ -167,7 +195,7 @@ def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_s
     numbers = [
         capture_birth(page, link, "Lò Thị Mai 01", four),
         capture_birth(page, link, "Vi Văn Tùng 02"),
-        capture_birth(page, link, "Lầu Bá Chúa 03", [("Giấy chứng sinh", desk["chung-sinh.pdf"])]),
+        capture_death(page, link, "Lầu Bá Chúa", [("Giấy báo tử hoặc giấy tờ thay thế", desk["chung-sinh.pdf"])]),
     ]
     screenshot(page, "offline-1-provisional-slip")
     captured_by = timezone.now()
@@ -212,6 +240,8 @@ def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_s
         path.read_bytes() for _kind, path in sorted(four)
     ]
     assert Attachment.objects.count() == 5
+    death = bundles[numbers[2]]
+    assert (death.kind, death.category) == ("death", "social_protection")  # decided when it was sent
     for number, bundle in bundles.items():
         filed = Event.objects.get(bundle=bundle, action="filed")
         assert filed.data["local_number"] == number
@@ -264,6 +294,12 @@ def test_a_refused_dossier_comes_back_with_the_portals_messages_at_its_fields_an
     page.get_by_role("link", name="Sửa", exact=True).click()
     field = page.locator(".field.has-error", has=page.locator('[name="applicant-id_number"]'))
     assert field.locator(".field-errors").inner_text() == "Trường này phải có ít nhất 12 ký tự."
+    assert page.locator("[data-capture-errors] li").all_inner_texts() == [
+        "Người nộp hồ sơ – Số định danh cá nhân (12 chữ số): Trường này phải có ít nhất 12 ký tự."
+    ]
+    assert page.locator("[data-kept-scans]").inner_text() == (
+        "Đã lưu trên máy cùng hồ sơ: Giấy chứng sinh (chung-sinh.pdf). Chỉ chọn tệp bên dưới nếu cần thêm bản quét."
+    )
     assert page.locator('[name="child-full_name"]').input_value() == "Moong Văn Pàng 21"
     screenshot(page, "offline-5-correct")
     page.locator('[name="applicant-id_number"]').fill("040195001234")
