@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,7 @@ def variant(procedures: list[str]) -> str:
     raise AssertionError(procedures)
 
 
-def capture_birth(page, link, child: str, scans: list[tuple[str, Path]] = (), **changed: str) -> str:
+def capture_birth(page, link, child: str, scans: Sequence[tuple[str, Path]] = (), **changed: str) -> str:
     """Enter a birth dossier at the desk with the network down (the desk's intake opens as its
     offline counterpart), save it on the device; the local number its provisional slip gives."""
     page.goto(link.url + "/clerk/new/birth/")
@@ -125,7 +126,7 @@ def capture_birth(page, link, child: str, scans: list[tuple[str, Path]] = (), **
     return page.locator("[data-slip-facts] dd").first.inner_text()
 
 
-def capture_death(page, link, deceased: str, scans: list[tuple[str, Path]] = ()) -> str:
+def capture_death(page, link, deceased: str, scans: Sequence[tuple[str, Path]] = ()) -> str:
     """A death dossier asking for the funeral allowance: its category's questions answered offline
     (what they lead to is worked out when it is sent)."""
     died = timezone.localdate() - datetime.timedelta(days=3)
@@ -183,7 +184,7 @@ def device(page) -> dict:
 
 
 def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_scan_through_a_failing_link(
-    page, link, desk
+    page, link, desk, settings
 ):
     offline(page, link)
     four = [
@@ -260,6 +261,14 @@ def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_s
     assert status.get_attribute("data-state") == "online"
     assert status.locator("[data-waiting]").inner_text() == "Không có hồ sơ chờ gửi"
 
+    # Their lines go too, after OFFLINE_SENT_KEEP_HOURS (here none).
+    settings.OFFLINE_SENT_KEEP_HOURS = 0
+    page.reload()
+    deadline = time.monotonic() + 10
+    while device(page)["dossiers"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert device(page) == {"dossiers": [], "scans": [], "text": "[][]"}
+
 
 def test_two_tabs_sending_at_once_file_each_dossier_once(page, link, desk):
     offline(page, link)
@@ -319,8 +328,13 @@ def test_signing_out_wipes_the_device_after_asking_about_what_waits(page, link, 
     capture_birth(page, link, "Xồng Bá Dê 31")
     online(page, link)
     link.steer("/cut-request?path=/clerk/offline/file/&times=99")  # the dossier never gets through
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     page.get_by_role("button", name="Đăng xuất").click()
     page.get_by_label("Tên đăng nhập").wait_for()
 
