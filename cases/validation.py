@@ -61,6 +61,8 @@ def problems_in_one_round(payload: dict[str, Any], refused: dict[str, Any], *, o
         return flat  # the rules depend on both
     if accepted.get("received_at"):  # an integration client's time of receipt: the rules judge on that day
         on = timezone.localdate(accepted["received_at"])
+    elif accepted.get("captured_at"):  # a desk's capture offline: received then (cases.offline, bounded)
+        on = timezone.localdate(min(accepted["captured_at"], timezone.now()))
     told = list(flat)
     return {
         **flat,

@@ -283,7 +283,8 @@ def bundle_preview(*, user: User, data: dict[str, Any], assurance: str = "", dup
         raise Invalid({name: [_("Only the national portal's connection gives its codes.")] for name in given})
     if received_at is not None and received_at > now:
         raise Invalid({"received_at": [_("The time of receipt cannot be in the future.")]})
-    received_at = received_at or offline.received_at(user, data, now=now) or now
+    captured_at = offline.received_at(user, data, now=now)  # checked whoever sends it: a desk's only
+    received_at = received_at or captured_at or now
     received_on = timezone.localdate(received_at)
     commune = _commune_for_filing(user, data["commune"], received_on)
 

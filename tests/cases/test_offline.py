@@ -435,6 +435,10 @@ def test_a_refused_dossier_gives_each_message_under_its_fields_id_writes_nothing
                 "id_child-full_name": ["Trường này là bắt buộc."],
                 "id_mother-id_number": ["Số định danh cá nhân gồm 12 chữ số."],
             },
+            "summary": [  # for the top of the page: each naming its field
+                ["id_child-full_name", "Trẻ em – Họ, chữ đệm và tên: Trường này là bắt buộc."],
+                ["id_mother-id_number", "Mẹ – Số định danh cá nhân (12 chữ số): Số định danh cá nhân gồm 12 chữ số."],
+            ],
         },
     )
     assert nothing_written() == (0, 0, 0)
@@ -463,7 +467,10 @@ def test_a_capture_outside_the_window_is_refused_for_the_whole_dossier_and_write
 ):
     response = send(captured_at=captured_at)
 
-    assert (response.status_code, response.json()) == (400, {"detail": REFUSED, "errors": {"dossier": [message]}})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": REFUSED, "errors": {"dossier": [message]}, "summary": [["dossier", message]]},
+    )
     assert nothing_written() == (0, 0, 0)
 
 
@@ -604,3 +611,31 @@ def test_sends_of_one_scan_key_at_once_store_one_scan(transactional_db, make_use
         assert sorted(outcomes, key=str) == sorted(expected, key=str), key
     assert Attachment.objects.count() == 3
     assert Event.objects.filter(bundle=bundle, action=Action.ATTACHED).count() == 3
+
+
+def test_an_integration_client_giving_its_time_of_receipt_may_not_give_a_time_of_capture_too(make_user):
+    """The check of `captured_at` runs whoever files, also beside an integration's `received_at`."""
+    integration = make_user(UserRole.INTEGRATION)
+    payload = birth(captured_at="2026-03-06T14:10:00+07:00", local_number=LOCAL_NUMBER)
+    data = BundleCreateSerializer(data=payload)
+    assert data.is_valid(), data.errors
+
+    with translation.override("en"), pytest.raises(Invalid) as refused:
+        services.bundle_file(user=integration, data=data.validated_data)
+
+    assert refused.value.errors == {"captured_at": [DESK_ONLY]}
+    assert Bundle.objects.count() == 0
+
+
+def test_a_capture_is_judged_in_one_round_on_the_day_it_was_captured(send):
+    """A blank name and a child born after the capture (but before the sending): both told at once."""
+    response = send(fields={"mother-full_name": [""], "child-date_of_birth": ["2026-03-07"]})
+
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        {
+            "id_mother-full_name": ["Trường này là bắt buộc."],
+            "id_child-date_of_birth": ["Ngày sinh không được ở tương lai."],
+        },
+    )
+    assert nothing_written() == (0, 0, 0)
