@@ -199,6 +199,11 @@ def clerk_pages(page, url: str, check: Check) -> None:
     returned = Bundle.objects.filter(steps__state=StepState.RETURNED).first()
     visit(page, f"{url}/bundles/{returned.code}/")
     check("bundle (documents missing)")
+    visit(page, url + "/clerk/offline/")  # the desk offline (issue 31): its outbox and forms
+    check("offline: outbox")
+    visit(page, url + "/clerk/offline/new/death/")
+    choose_variant(page, DEATH_ALL)
+    check("offline: death capture")
     visit(page, url + "/accounts/password_change/")
     check("password change")
     page.locator("form button[type=submit]").last.click()

@@ -272,19 +272,28 @@ def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_s
 
 def test_two_tabs_sending_at_once_file_each_dossier_once(page, link, desk):
     offline(page, link)
-    numbers = [capture_birth(page, link, "Hà Văn Sơn 11"), capture_birth(page, link, "Lương Thị Hoa 12")]
+    scan = [("Giấy chứng sinh", desk["chung-sinh.pdf"])]
+    numbers = [capture_birth(page, link, "Hà Văn Sơn 11", scan), capture_birth(page, link, "Lương Thị Hoa 12", scan)]
     page.goto(link.url + "/clerk/offline/")
     other = page.context.new_page()
     other.goto(link.url + "/clerk/offline/")
     wait_states(other, dict.fromkeys(numbers, "waiting"))
 
+    # The link fails the other two ways: a dossier cut mid-request, a scan's answer lost.
+    link.steer("/cut-request?path=/clerk/offline/file/&times=1")
+    link.steer("/cut-response?path=/attachments/&times=1")
     online(page, link)  # both tabs hear the network come back, and both go to send
     wait_states(page, dict.fromkeys(numbers, "sent"), seconds=60)
     wait_states(other, dict.fromkeys(numbers, "sent"))
 
     assert sorted(b.data["local_number"] for b in Bundle.objects.all()) == sorted(numbers)
-    filings = [entry for entry in link.log() if entry[1].startswith("/clerk/offline/file/")]
-    assert filings == [["POST", "/clerk/offline/file/birth/", "passed"]] * 2
+    assert sorted((a.bundle.data["local_number"], a.size) for a in Attachment.objects.all()) == [
+        (number, len(PDF)) for number in sorted(numbers)
+    ]
+    log = link.log()
+    filings = [entry[2] for entry in log if entry[1].startswith("/clerk/offline/file/")]
+    assert filings == ["cut-request", "passed", "passed"]  # the cut one once more, then the other: never twice
+    assert [entry[2] for entry in log if entry[1].endswith("/attachments/")] == ["cut-response", "passed", "passed"]
 
 
 def test_a_refused_dossier_comes_back_with_the_portals_messages_at_its_fields_and_goes_once_corrected(page, link, desk):
