@@ -118,12 +118,7 @@ def capture_birth(page, link, child: str, scans: Sequence[tuple[str, Path]] = ()
     for name, value in values.items():
         page.locator(f'[name="{name}"]').fill(value)
     page.locator('[name="child-sex"][value="female"]').check()
-    for row, (kind, path) in enumerate(scans, start=1):
-        page.locator(f"#scan-{row}-kind").select_option(kind)
-        page.locator(f"#scan-{row}-file").set_input_files(str(path))
-    page.get_by_role("button", name="Lưu trên máy này").click()
-    page.get_by_role("heading", name="Giấy biên nhận tạm").wait_for()
-    return page.locator("[data-slip-facts] dd").first.inner_text()
+    return save(page, scans)
 
 
 def capture_death(page, link, deceased: str, scans: Sequence[tuple[str, Path]] = ()) -> str:
@@ -145,6 +140,11 @@ def capture_death(page, link, deceased: str, scans: Sequence[tuple[str, Path]] =
         page.locator(f'[name="{name}"]').fill(value)
     page.locator('[name="deceased-sex"][value="male"]').check()
     page.get_by_label(re.compile("trợ cấp xã hội hằng tháng")).check()
+    return save(page, scans)
+
+
+def save(page, scans: Sequence[tuple[str, Path]]) -> str:
+    """Attach the scans, save the dossier on the device: the local number its provisional slip gives."""
     for row, (kind, path) in enumerate(scans, start=1):
         page.locator(f"#scan-{row}-kind").select_option(kind)
         page.locator(f"#scan-{row}-file").set_input_files(str(path))

@@ -31,6 +31,7 @@ from cases.api.serializers import BundleCreateSerializer
 from cases.choices import Action
 from cases.models import Attachment, Bundle, BundleVariant, Event, IdempotencyRecord
 from portal.errors import DomainError, Invalid
+from tests.cases import test_pages_clerk
 from tests.cases.conftest import HANOI, at, birth
 from tests.cases.test_pages_clerk import BIRTH_FORM
 from tests.scans import JPEG, PDF
@@ -61,11 +62,7 @@ def travel():
         yield
 
 
-@pytest.fixture
-def clerk(client, make_user):
-    user = make_user(UserRole.CLERK, commune="16690", first_name="Hoa")
-    client.force_login(user)
-    return user
+clerk = test_pages_clerk.clerk  # the desk's clerk of 16690, signed in
 
 
 @pytest.fixture
@@ -356,7 +353,7 @@ def test_the_manifest_installs_the_desk_on_its_dossiers_with_icons_that_exist(cl
         {"src": "/static/icons/desk-512.png", "sizes": "512x512", "type": "image/png"},
     ]
     for icon in manifest["icons"]:
-        with Image.open(finders.find(icon["src"].removeprefix("/static/"))) as image:
+        with Image.open(str(finders.find(icon["src"].removeprefix("/static/")))) as image:
             assert (image.format, f"{image.width}x{image.height}") == ("PNG", icon["sizes"])
 
 
@@ -579,14 +576,14 @@ def test_sends_of_one_scan_key_at_once_store_one_scan(transactional_db, make_use
 
     def race(key: str) -> list[object]:
         """`sends` threads attach the same scan under `key` at once; what each got."""
-        barrier, outcomes = threading.Barrier(sends), []
+        barrier, outcomes = threading.Barrier(sends), list[object]()
 
         def send() -> None:
             try:
                 barrier.wait()
                 attachment, created = services.attachment_add(
                     user=clerk,
-                    code=bundle.code,
+                    code=str(bundle.code),
                     kind="Giấy chứng sinh",
                     file=SimpleUploadedFile("scan.pdf", PDF),
                     idempotency_key=key,
