@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -79,6 +80,12 @@ def _b64(number: int) -> str:
 
 def messages() -> dict[str, str]:
     """What the device's script says, in the page's language ({n}, {time}, {number}: filled in)."""
+    return _messages(translation.get_language())
+
+
+@functools.cache
+def _messages(language: str | None) -> dict[str, str]:
+    """The script's texts in one language, made once per process (every desk page carries them)."""
     return {
         "online": _("Online"),
         "offline": _("Offline: dossiers are kept on this computer"),
@@ -152,15 +159,21 @@ def device_settings(user: Any) -> dict[str, Any]:
         "capture_days": settings.OFFLINE_CAPTURE_DAYS,
         "keep_hours": settings.OFFLINE_SENT_KEEP_HOURS,
         "scan_types": sorted(SIGNATURES.values()),
-        "urls": {
-            "key": reverse("cases:offline-key"),
-            "outbox": reverse("cases:offline"),
-            "file": reverse("cases:offline-file", args=["KIND"]),
-            "capture": reverse("cases:offline-capture", args=["KIND"]),
-            "bundle": reverse("cases:bundle", args=["CODE"]),
-            "receipt": reverse("cases:receipt", args=["CODE"]),
-            "attachments": "/api/v1/bundles/CODE/attachments/",
-            "check": "/api/v1/bundles/CODE/",
-            "worker": reverse("offline-worker"),
-        },
+        "urls": _urls(),
+    }
+
+
+@functools.cache
+def _urls() -> dict[str, str]:
+    """Where the script finds things (KIND, CODE: filled in by it)."""
+    return {
+        "key": reverse("cases:offline-key"),
+        "outbox": reverse("cases:offline"),
+        "file": reverse("cases:offline-file", args=["KIND"]),
+        "capture": reverse("cases:offline-capture", args=["KIND"]),
+        "bundle": reverse("cases:bundle", args=["CODE"]),
+        "receipt": reverse("cases:receipt", args=["CODE"]),
+        "attachments": "/api/v1/bundles/CODE/attachments/",
+        "check": "/api/v1/bundles/CODE/",
+        "worker": reverse("offline-worker"),
     }
