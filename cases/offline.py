@@ -89,7 +89,7 @@ def _messages(language: str | None) -> dict[str, str]:
     return {
         "online": _("Online"),
         "offline": _("Offline: dossiers are kept on this computer"),
-        "signin": _("Signed out: sign in again to send what waits"),
+        "signin": _("Signed out, or signed in as another clerk: sign in again to send what waits"),
         "waiting_none": _("Nothing waiting to be sent"),
         "waiting": _("{n} dossier(s) waiting to be sent"),
         "refused_some": _("{n} refused: to correct"),
@@ -104,7 +104,16 @@ def _messages(language: str | None) -> dict[str, str]:
         "state_sent": _("Sent"),
         "state_refused": _("Refused: to correct"),
         "state_unreadable": _("Cannot be opened: it was captured under a key the portal no longer has"),
-        "scan_refused": _("Scan {n} refused: {message} Attach it on the dossier's page."),
+        "scan_refused": _("Scan {n} refused: {message} Download it and attach it on the dossier's page."),
+        "scan_download": _("Download it"),
+        "scan_done": _("Attached: remove it from this computer"),
+        "trouble": _("Not sent yet: the portal answered {what}. Tried again by itself."),
+        "not_saved": _(
+            "Nothing was saved on this computer ({what}). Free some space or use another browser, then save again."
+        ),
+        "signout_offline": _(
+            "Signing out needs the network: the portal must close the session. Sign out once the network is back."
+        ),
         "correct": _("Correct"),
         "discard": _("Discard"),
         "discard_confirm": _(

@@ -27,6 +27,7 @@ from cases.models import (
     Escalation,
     Event,
     Extract,
+    IdempotencyRecord,
     Note,
     Notification,
     Step,
@@ -464,3 +465,10 @@ def notice_list_for_user(*, user: User) -> QuerySet[Notification]:
     a note, a rung of the escalation ladder), for their notices page. They name dossiers by
     code and procedure, never a person, so reading them is no read of personal data."""
     return Notification.objects.restrict(user, access.NOTICES).select_related("bundle", "step__procedure")
+
+
+def bundle_filed_under_key(*, user: User, key: str) -> Bundle | None:
+    """The bundle `user` filed with the Idempotency-Key `key`, if any (a device's outbox asking
+    again for a dossier it captured offline, whose first answer it never heard)."""
+    record = IdempotencyRecord.objects.filter(client=user, key=key).select_related("bundle").first()
+    return record.bundle if record else None

@@ -25,6 +25,7 @@ from cases.api.serializers import BundleCreateSerializer
 from cases.forms import Intake
 from cases.guides import variants
 from cases.rules import ATTACHMENT_MAX_BYTES, setting
+from cases.selectors import bundle_filed_under_key
 from cases.validation import problems_in_one_round
 from cases.views.clerk import DeskIntake
 from cases.views.guides import guide_url
@@ -88,6 +89,7 @@ def file(request: PortalRequest, kind: str) -> JsonResponse:
     gives each message under the id of the form's field it belongs to, and the page's summary of
     them, each naming its field, for the device to show."""
     flow = DeskIntake(request, known_kind(kind))
+    key = request.headers.get("Idempotency-Key", "")[:200]
     try:
         sent = json.loads(request.body)
         fields = QueryDict(mutable=True)
@@ -96,6 +98,12 @@ def file(request: PortalRequest, kind: str) -> JsonResponse:
         captured_at, local_number = str(sent["captured_at"]), str(sent["local_number"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"detail": _("The request is not a dossier captured offline.")}, status=400)
+    # A key is made for one capture (a corrected one gets a new key): the same key and local number
+    # again is that dossier, even if what its form leads to changed meanwhile (a form default, a
+    # variant's rows), so that a device whose first answer was lost never files it twice.
+    earlier = bundle_filed_under_key(user=request.user, key=key) if key else None
+    if earlier is not None and earlier.data.get("local_number") == local_number:
+        return JsonResponse({"code": earlier.code, "url": reverse("cases:bundle", args=[earlier.code])})
     form = flow.form(fields)
     payload = {**flow.payload(form), "captured_at": captured_at, "local_number": local_number}
     checked = BundleCreateSerializer(data=payload)
@@ -105,7 +113,7 @@ def file(request: PortalRequest, kind: str) -> JsonResponse:
         bundle, created = services.bundle_file(
             user=request.user,
             data=checked.validated_data,
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+            idempotency_key=key,
         )
     except Invalid as refused:
         form.refuse(refused.errors)

@@ -111,8 +111,10 @@
     const response = await ask(C.urls.key, { headers: { Accept: "application/json" } });
     if (!response || !response.ok || !isJson(response)) return null;
     const given = await response.json();
-    signedOut = false;
-    return { kid: given.kid, private: given.private, csrf: given.csrf };
+    // This page is another clerk's than the one signed in now (a session that ran out, somebody
+    // else signed in): send nothing of this page's clerk with that key; signing in again does.
+    signedOut = given.user !== C.user;
+    return signedOut ? null : { kid: given.kid, private: given.private, csrf: given.csrf };
   }
   const post = (url, body, headers) =>
     ask(url, { method: "POST", body, headers: { "X-CSRFToken": clerkKey.csrf, Accept: "application/json", ...headers } });
@@ -120,39 +122,61 @@
   // --- sending ----------------------------------------------------------------------------------
   // One tab sends at a time (a Web Lock; another tab finds the lock taken and leaves it); the
   // portal's Idempotency-Keys make a second send of the same dossier or scan harmless anyway.
+  // What one dossier meets (an answer the page does not expect, a dossier it cannot open) is noted
+  // on its line and the next one goes; no network, a portal that fails or a sign-out stop them all.
+  const STOP = "stop", NEXT = "next";
   async function sendAll() {
     if (!navigator.onLine) {
       reachable = false;
       return show();
     }
     const run = async () => {
-      const db = await store();
-      const waiting = mine(await db.getAll("dossiers"))
-        .filter((dossier) => PENDING.includes(dossier.state))
-        .sort((a, b) => a.captured_at.localeCompare(b.captured_at));
-      if (waiting.length && !(clerkKey = await keyFromPortal())) return;
-      let all = true;
-      for (const dossier of waiting) {
-        if (!(await sendOne(dossier))) {
-          all = false;
-          break;
+      let all = false;
+      try {
+        const db = await store();
+        const waiting = mine(await db.getAll("dossiers"))
+          .filter((dossier) => PENDING.includes(dossier.state))
+          .sort((a, b) => a.captured_at.localeCompare(b.captured_at));
+        if (waiting.length && !(clerkKey = await keyFromPortal())) return;
+        all = true;
+        for (const dossier of waiting) {
+          let outcome;
+          try {
+            outcome = await sendOne(dossier);
+          } catch (error) {
+            outcome = await trouble(dossier, String(error));
+          }
+          if (outcome === STOP) {
+            all = false;
+            break;
+          }
+          if (outcome === NEXT) all = false;
         }
+        if (waiting.length && all) await db.put("meta", new Date().toISOString(), `sent:${C.user}`);
+        await forget();
+      } finally {
+        retry(all);
       }
-      if (waiting.length && all) await db.put("meta", new Date().toISOString(), `sent:${C.user}`);
-      retry(all);
-      await forget();
     };
     if (navigator.locks) await navigator.locks.request("lienthong-desk-outbox", { ifAvailable: true }, (lock) => lock && run());
     else await run();
     changed();
   }
 
+  // An answer this dossier alone met: noted on its line, tried again with the others later.
+  async function trouble(dossier, what) {
+    dossier.trouble = what;
+    await (await store()).put("dossiers", dossier);
+    return NEXT;
+  }
+  const unexpected = (response) => (signedOut || response.status >= 500 ? STOP : String(response.status));
+
   async function sendOne(dossier) {
     const db = await store();
     if (dossier.kid !== clerkKey.kid) {
-      dossier.state = "unreadable";
+      dossier.state = "unreadable"; // sealed under a key of this clerk the portal no longer gives
       await db.put("dossiers", dossier);
-      return true;
+      return NEXT;
     }
     const aes = await openSeal(clerkKey.private, dossier.epk);
     if (!dossier.code) {
@@ -160,7 +184,7 @@
       const body = JSON.stringify({ fields, captured_at: dossier.captured_at, local_number: dossier.number });
       const url = address("file", { KIND: dossier.kind });
       const response = await post(url, body, { "Content-Type": "application/json", "Idempotency-Key": dossier.key });
-      if (!response) return false;
+      if (!response) return STOP;
       if (response.status === 200 || response.status === 201) {
         dossier.code = (await response.json()).code;
         dossier.state = "filed";
@@ -168,44 +192,56 @@
         dossier.refusal = await sealJson(aes, await response.json()); // the portal's messages may quote the dossier
         dossier.state = "refused";
       } else {
-        return false; // signed out, the portal down: later
+        const what = unexpected(response);
+        return what === STOP ? STOP : trouble(dossier, what);
       }
+      delete dossier.trouble;
       await db.put("dossiers", dossier);
       changed();
-      if (dossier.state === "refused") return true;
+      if (dossier.state === "refused") return NEXT;
     }
     for (const scan of await scansOf(dossier.id)) {
       if (scan.sent || scan.refused) continue;
+      const about = await unsealJson(aes, scan.about);
       const form = new FormData();
-      form.append("kind", scan.label);
-      form.append("file", new Blob([await unseal(aes, scan.box)], { type: scan.type }), scan.name);
+      form.append("kind", about.label);
+      form.append("file", new Blob([await unseal(aes, scan.box)], { type: about.type }), about.name);
       const url = address("attachments", { CODE: dossier.code });
       const response = await post(url, form, { "Idempotency-Key": `${dossier.key}.scan.${scan.n}` });
-      if (!response) return false;
-      if (response.status === 200 || response.status === 201) scan.sent = true;
-      else if ([400, 409].includes(response.status) && isJson(response)) {
-        const refusal = await response.json();
+      if (!response) return STOP;
+      if (response.status === 200 || response.status === 201) {
+        scan.sent = true;
+        scan.box = null; // the portal holds it: its data leave the device
+      } else if ([400, 409].includes(response.status) && isJson(response)) {
+        const refusal = await response.json(); // kept on the device for the clerk to attach by hand
         scan.refused = Object.values(refusal.errors || {}).flat().join(" ") || refusal.detail || "";
-      } else return false;
-      scan.box = null; // sent (or refused by the portal): its data leave the device
+      } else {
+        const what = unexpected(response);
+        return what === STOP ? STOP : trouble(dossier, what);
+      }
       await db.put("scans", scan);
       changed();
     }
     // Shown "sent" only once the portal gives the dossier back.
     const check = await ask(address("check", { CODE: dossier.code }), { headers: { Accept: "application/json" } });
-    if (!check || check.status !== 200) return false;
-    dossier.state = "sent";
-    dossier.sent_at = new Date().toISOString();
-    dossier.scans_refused = (await scansOf(dossier.id)).filter((scan) => scan.refused).map((scan) => [scan.n, scan.refused]);
+    if (!check) return STOP;
+    if (check.status !== 200) {
+      const what = unexpected(check);
+      return what === STOP ? STOP : trouble(dossier, what);
+    }
+    const scans = await scansOf(dossier.id);
+    Object.assign(dossier, { state: "sent", sent_at: new Date().toISOString() });
+    dossier.scans_refused = scans.filter((scan) => scan.refused).map((scan) => [scan.n, scan.refused]);
+    delete dossier.trouble;
     delete dossier.box;
-    delete dossier.epk;
+    if (!dossier.scans_refused.length) delete dossier.epk; // what opens the refused scans stays with them
     const tx = db.transaction(["dossiers", "scans"], "readwrite");
     await Promise.all([
       tx.objectStore("dossiers").put(dossier),
-      tx.objectStore("scans").delete(IDBKeyRange.bound([dossier.id, 0], [dossier.id, Infinity])),
+      ...scans.filter((scan) => scan.sent).map((scan) => tx.objectStore("scans").delete([dossier.id, scan.n])),
       tx.done,
     ]);
-    return true;
+    return "sent";
   }
 
   // A send cut short (the link dropped, the portal down) is tried again soon, then less and less
@@ -223,7 +259,8 @@
     const db = await store();
     const before = Date.now() - C.keep_hours * 3600 * 1000;
     for (const dossier of await db.getAll("dossiers")) {
-      if (dossier.state === "sent" && Date.parse(dossier.sent_at) < before) await db.delete("dossiers", dossier.id);
+      const kept = (dossier.scans_refused || []).length; // a refused scan stays until the clerk takes it
+      if (dossier.state === "sent" && !kept && Date.parse(dossier.sent_at) < before) await db.delete("dossiers", dossier.id);
     }
   }
 
@@ -294,7 +331,15 @@
         const note = document.createElement("p");
         note.className = "warning";
         note.textContent = say(M.scan_refused, { n, message });
+        const take = Object.assign(document.createElement("button"), { type: "button", className: "link", textContent: M.scan_download });
+        take.addEventListener("click", () => download(dossier, n));
+        const done = Object.assign(document.createElement("button"), { type: "button", className: "link", textContent: M.scan_done });
+        done.addEventListener("click", () => dismiss(dossier, n));
+        note.append(" ", take, " ", done);
         state.append(note);
+      }
+      if (dossier.trouble && PENDING.includes(dossier.state)) {
+        state.append(Object.assign(document.createElement("p"), { className: "warning", textContent: say(M.trouble, { what: dossier.trouble }) }));
       }
       const actions = cell("");
       const link = (text, href) => {
@@ -324,6 +369,28 @@
         .filter(Boolean)
         .join(" ");
     }
+  }
+
+  // A scan the portal refused after its dossier was filed: the clerk takes it off the device (to
+  // attach it by hand on the dossier's page), then says it is done and it goes.
+  async function download(dossier, n) {
+    if (!(clerkKey = clerkKey || (await keyFromPortal()))) return;
+    const scan = await (await store()).get("scans", [dossier.id, n]);
+    const aes = await openSeal(clerkKey.private, dossier.epk);
+    const about = await unsealJson(aes, scan.about);
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([await unseal(aes, scan.box)], { type: about.type }));
+    link.download = about.name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  }
+  async function dismiss(dossier, n) {
+    const db = await store();
+    dossier.scans_refused = dossier.scans_refused.filter(([number]) => number !== n);
+    if (!dossier.scans_refused.length) delete dossier.epk;
+    const tx = db.transaction(["dossiers", "scans"], "readwrite");
+    await Promise.all([tx.objectStore("dossiers").put(dossier), tx.objectStore("scans").delete([dossier.id, n]), tx.done]);
+    changed();
   }
 
   async function discard(dossier) {
@@ -406,7 +473,7 @@
     return fields;
   }
 
-  function slipFacts(form, number, captured, scans) {
+  function slipFacts(form, number, captured, labels) {
     const chosen = form.querySelector("input[name=variant]:checked");
     const names = [...form.querySelectorAll("input[name$='-full_name']")]
       .filter((input) => input.value.trim() && !input.closest("[hidden]"))
@@ -422,7 +489,7 @@
       [M.slip_clerk, document.querySelector(".site-header .who")?.firstChild?.textContent.trim() || ""],
       [M.slip_procedures, chosen ? chosen.closest("label").textContent.trim() : ""],
       ...names,
-      [M.slip_scans, scans.length ? scans.map((scan) => scan.label).join("; ") : M.slip_scans_none],
+      [M.slip_scans, labels.length ? labels.join("; ") : M.slip_scans_none],
     ];
   }
 
@@ -467,14 +534,16 @@
     const { aes, epk } = editing ? { aes: editing.aes, epk: editing.epk } : await newSeal();
     delete dossier.aes;
     const scans = [];
+    const labels = editing ? editing.scanLabels : [];
     for (const slot of form.querySelectorAll("fieldset.scan-slot")) {
       const file = slot.querySelector("input[type=file]").files[0];
       if (!file) continue;
-      const n = dossier.scans + scans.length + 1;
-      const label = slot.querySelector("select").value;
-      scans.push({ dossier: dossier.id, n, label, name: file.name, type: file.type, size: file.size,
-        sent: false, box: await seal(aes, await file.arrayBuffer()) });
+      const about = { label: slot.querySelector("select").value, name: file.name, type: file.type, size: file.size };
+      labels.push(about.label);
+      scans.push({ dossier: dossier.id, n: dossier.scans + scans.length + 1, sent: false,
+        about: await sealJson(aes, about), box: await seal(aes, await file.arrayBuffer()) }); // a file's name may name the citizen
     }
+    delete dossier.scanLabels;
     Object.assign(dossier, {
       epk,
       box: await sealJson(aes, { fields: filled(form) }),
@@ -485,8 +554,7 @@
     delete dossier.refusal;
     const tx = db.transaction(["dossiers", "scans"], "readwrite");
     await Promise.all([tx.objectStore("dossiers").put(dossier), ...scans.map((scan) => tx.objectStore("scans").put(scan)), tx.done]);
-    const every = [...(editing ? await scansOf(dossier.id) : scans)];
-    showSlip(slipFacts(form, dossier.number, dossier.captured_at, every));
+    showSlip(slipFacts(form, dossier.number, dossier.captured_at, labels));
     announce(say(editing ? M.updated : M.saved, { number: dossier.number }));
     form.reset();
     changed();
@@ -528,15 +596,15 @@
       item.append(Object.assign(document.createElement("a"), { href: `#${id}`, textContent: text }));
       list.append(item);
     }
-    const kept = await scansOf(dossier.id);
+    const kept = await Promise.all((await scansOf(dossier.id)).map((scan) => unsealJson(aes, scan.about)));
     if (kept.length) {
       const note = form.querySelector("[data-kept-scans]");
-      note.textContent = say(M.kept_scans, { list: kept.map((scan) => `${scan.label} (${scan.name})`).join("; ") });
+      note.textContent = say(M.kept_scans, { list: kept.map((about) => `${about.label} (${about.name})`).join("; ") });
       note.hidden = false;
     }
     summary.hidden = false;
     summary.focus();
-    return { ...dossier, aes };
+    return { ...dossier, aes, scanLabels: kept.map((about) => about.label) };
   }
 
   function captureForm() {
@@ -544,10 +612,22 @@
     if (!form) return;
     let editing = null;
     const id = new URLSearchParams(location.search).get("edit");
-    if (id) reopen(form, id).then((found) => (editing = found));
+    const button = form.querySelector("button[type=submit]");
+    if (id) {
+      button.disabled = true; // until the refused dossier is open again: saving before would make a new one
+      reopen(form, id).then((found) => {
+        editing = found;
+        button.disabled = !found;
+      });
+    }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      capture(form, editing).then(() => (editing = null));
+      capture(form, editing)
+        .then(() => (editing = null))
+        .catch((error) => {
+          // the device's store full or refusing: nothing was saved, and the clerk is told so
+          form.querySelector("[data-capture-state]").textContent = say(M.not_saved, { what: String(error) });
+        });
     });
     document.querySelector("[data-print]")?.addEventListener("click", () => window.print());
   }
@@ -557,18 +637,39 @@
     document.querySelectorAll("form[action$='/accounts/logout/']").forEach((form) => {
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
-        const left = mine(await (await store()).getAll("dossiers")).filter((dossier) => dossier.state !== "sent").length;
-        if (left && !window.confirm(say(M.signout_pending, { n: left }))) return;
-        await wipe();
+        if (!navigator.onLine) {
+          window.alert(M.signout_offline); // the portal would not hear it: the session would stay open
+          return;
+        }
+        try {
+          // Everything not yet in the portal's hands, whoever captured it: the wipe takes it all.
+          const all = await (await store()).getAll("dossiers");
+          const left = all.filter((dossier) => dossier.state !== "sent" || (dossier.scans_refused || []).length).length;
+          if (left && !window.confirm(say(M.signout_pending, { n: left }))) return;
+          await wipe();
+        } catch (error) {
+          // a store that will not open or close: the portal's Clear-Site-Data still wipes it
+        }
         form.submit();
       });
     });
   }
 
   // --- start ----------------------------------------------------------------------------------------
+  // The worker keeps the pages of the clerk signed in: another clerk's pages (a session that ran
+  // out, somebody else signed in on this computer) are fetched again for this one.
+  async function keepPagesForThisClerk() {
+    const db = await store();
+    if ((await db.get("meta", "pages-for")) === C.user) return;
+    const worker = await navigator.serviceWorker.ready;
+    if (worker.active) worker.active.postMessage("refresh");
+    await db.put("meta", C.user, "pages-for");
+  }
+
   function start() {
     if (navigator.serviceWorker) {
       navigator.serviceWorker.register(C.urls.worker, { scope: "/", updateViaCache: "none" }).catch(() => {});
+      if (navigator.onLine) keepPagesForThisClerk().catch(() => {});
     }
     signOut();
     captureForm();

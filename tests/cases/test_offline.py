@@ -409,6 +409,18 @@ def test_the_same_key_and_body_sent_again_gives_the_same_dossier_once(send):
     assert Event.objects.filter(action=Action.FILED).count() == 1
 
 
+def test_the_same_capture_sent_again_after_its_form_changed_meaning_is_still_that_dossier(send, variant):
+    """The first answer lost, then (say) a variant's rows changed: the device's key and local number
+    name the capture, so it is the dossier filed then, not a second one nor a conflict."""
+    first = send().json()
+    variant.procedures.remove("permanent_residence")
+
+    again = send()
+
+    assert (again.status_code, again.json()) == (200, first)
+    assert Bundle.objects.count() == 1
+
+
 def test_the_same_key_with_another_dossier_is_a_conflict(send, english):
     assert send().status_code == 201
 
