@@ -116,8 +116,10 @@
     signedOut = given.user !== C.user;
     return signedOut ? null : { kid: given.kid, private: given.private, csrf: given.csrf };
   }
+  // The portal's messages in the page's language (the API answers by Accept-Language).
+  const language = { "Accept-Language": document.documentElement.lang || "vi" };
   const post = (url, body, headers) =>
-    ask(url, { method: "POST", body, headers: { "X-CSRFToken": clerkKey.csrf, Accept: "application/json", ...headers } });
+    ask(url, { method: "POST", body, headers: { "X-CSRFToken": clerkKey.csrf, Accept: "application/json", ...language, ...headers } });
 
   // --- sending ----------------------------------------------------------------------------------
   // One tab sends at a time (a Web Lock; another tab finds the lock taken and leaves it); the

@@ -79,7 +79,8 @@ def desk(page, portal, link, tmp_path, settings):
     while page.evaluate(kept) < 5 and time.monotonic() < deadline:
         time.sleep(0.2)
     scans = {}
-    for name, data in (("chung-sinh.pdf", PDF), ("cccd.jpg", JPEG), ("ho-khau.png", PNG), ("uy-quyen.pdf", PDF)):
+    files = (("chung-sinh.pdf", PDF), ("cccd-lo-thi-mai.jpg", JPEG), ("ho-khau.png", PNG), ("uy-quyen.pdf", PDF))
+    for name, data in (*files, ("hong.pdf", b"%PDF-1.7\n" + b"0" * 400)):  # the last: starts like a PDF, is none
         (tmp_path / name).write_bytes(data)
         scans[name] = tmp_path / name
     return scans
@@ -189,7 +190,7 @@ def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_s
     offline(page, link)
     four = [
         ("Giấy chứng sinh", desk["chung-sinh.pdf"]),
-        ("Giấy tờ tùy thân của người đi đăng ký", desk["cccd.jpg"]),
+        ("Giấy tờ tùy thân của người đi đăng ký", desk["cccd-lo-thi-mai.jpg"]),
         ("Giấy tờ chứng minh chỗ ở hợp pháp", desk["ho-khau.png"]),
         ("Tờ khai đăng ký khai sinh", desk["uy-quyen.pdf"]),
     ]
@@ -206,7 +207,7 @@ def test_three_dossiers_captured_offline_reach_the_portal_once_each_with_every_s
     assert sorted(d["number"] for d in kept["dossiers"]) == sorted(numbers)
     assert all(d["sealed"] and d["state"] == "waiting" for d in kept["dossiers"])
     assert len(kept["scans"]) == 5
-    for secret in ("Lò Thị Mai", "040195001234", "Mường Xén"):
+    for secret in ("Lò Thị Mai", "040195001234", "Mường Xén", "cccd-lo-thi-mai", "Giấy chứng sinh"):
         assert secret not in kept["text"] and secret.encode().hex() not in kept["text"]
     assert PDF[:64].hex() not in kept["text"]
 
@@ -358,3 +359,65 @@ def test_signing_out_wipes_the_device_after_asking_about_what_waits(page, link, 
         workers: (await navigator.serviceWorker.getRegistrations()).length})"""
     )
     assert left == {"databases": [], "caches": [], "workers": 0}
+
+
+def test_a_page_of_another_clerk_than_the_one_signed_in_sends_nothing_and_keeps_everything(page, link, desk):
+    from django.test import Client
+
+    from agencies.models import User
+
+    offline(page, link)
+    number = capture_birth(page, link, "Lò Văn Pọm 41")
+    # Meanwhile the session ran out and the commune's other clerk signed in on this computer.
+    other = Client()
+    other.force_login(User.objects.get(username="clerk.17329"))
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "sessionid", "value": other.cookies["sessionid"].value, "url": link.url}])
+
+    online(page, link)  # the page of clerk.16690 goes to send, and is given the other clerk's key
+    status = page.locator("[data-offline-status]")
+    deadline = time.monotonic() + 10
+    while status.get_attribute("data-state") != "signin" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status.get_attribute("data-state") == "signin"
+    assert [(d["number"], d["state"]) for d in device(page)["dossiers"]] == [(number, "waiting")]
+    assert Bundle.objects.count() == 0
+
+    page.context.clear_cookies()
+    page.goto(link.url + "/accounts/login/")  # clerk.16690 signs in again: it goes
+    page.get_by_label("Tên đăng nhập").fill("clerk.16690")
+    page.get_by_label("Mật khẩu").fill("demo-pw")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(link.url + "/clerk/offline/")
+    wait_states(page, {number: "sent"})
+    assert Bundle.objects.get().data["local_number"] == number
+
+
+def test_a_scan_refused_after_its_dossier_was_filed_stays_on_the_device_until_taken(page, link, desk):
+    offline(page, link)
+    number = capture_birth(page, link, "Thò Thị Dua 51", [("Giấy chứng sinh", desk["hong.pdf"])])
+    online(page, link)
+    page.goto(link.url + "/clerk/offline/")
+    wait_states(page, {number: "sent"})
+    bundle = Bundle.objects.get()
+    assert list(bundle.attachments.all()) == []
+    row = page.locator("[data-outbox] tbody tr")
+    assert row.locator("p.warning").inner_text() == (
+        "Bản quét 1 bị từ chối: Tệp quét không phải là PDF đọc được: phần đầu giống PDF nhưng không mở được. "
+        "Hãy tải về và đính kèm trên trang hồ sơ. Tải về Đã đính kèm: xoá khỏi máy này"
+    )
+    kept = device(page)
+    assert kept["scans"] == [{"dossier": kept["dossiers"][0]["id"], "n": 1, "sent": False, "kept": True}]
+    screenshot(page, "offline-6-scan-refused")
+
+    with page.expect_download() as taken:
+        row.get_by_role("button", name="Tải về").click()
+    assert (taken.value.suggested_filename, Path(taken.value.path()).read_bytes()) == (
+        "hong.pdf",
+        desk["hong.pdf"].read_bytes(),
+    )
+    row.get_by_role("button", name="Đã đính kèm: xoá khỏi máy này").click()
+    deadline = time.monotonic() + 10
+    while device(page)["scans"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert device(page)["scans"] == []
