@@ -21,15 +21,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def busy_dossier() -> Bundle:
-    """The demo's death dossier after two days of normal work: the desk listed it 12 times and
-    printed its receipt yesterday; an officer's queue showed it 50 times today, then they opened it."""
+    """The demo's death dossier after a few days of normal work: the desk listed it 12 times and
+    printed its receipt two days ago; an officer's queue showed it 50 times yesterday, and today
+    they opened it."""
     call_command("seed_demo", "--password", "demo-pw", verbosity=0)
     call_command("seed_demo_dossiers", verbosity=0)
     bundle = Bundle.objects.get(kind="death")
     PersonalDataAccess.objects.filter(bundle=bundle).delete()
     clerk = User.objects.get(username="clerk.16690")
     officer = User.objects.get(username="residence.16690")
-    now = timezone.now()
+    # Yesterday at noon: the officer's hour of reads never straddles midnight (the summary's rows are per day).
+    now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0) - datetime.timedelta(days=1)
     with time_machine.travel(now - datetime.timedelta(days=1), tick=False):
         services.personal_data_access_record(user=clerk, bundles=[bundle] * 12, channel="web", kind="list")
     with time_machine.travel(now - datetime.timedelta(days=1) + datetime.timedelta(minutes=5), tick=False):
