@@ -302,11 +302,13 @@
   }
 
   async function showOutbox(table, own, others) {
-    const rows = table.querySelector("tbody");
-    rows.replaceChildren();
+    // Read everything first, then build the rows at once: two renders at a time (a change heard
+    // from another tab while this one sends) each replace the whole list, never add to it.
     own.sort((a, b) => b.captured_at.localeCompare(a.captured_at));
-    for (const dossier of own) {
-      const scans = await scansOf(dossier.id);
+    const scansByDossier = await Promise.all(own.map((dossier) => scansOf(dossier.id)));
+    const rows = document.createElement("tbody");
+    for (const [index, dossier] of own.entries()) {
+      const scans = scansByDossier[index];
       const row = rows.insertRow();
       row.dataset.number = dossier.number;
       row.dataset.state = dossier.state;
@@ -363,6 +365,7 @@
       }
       if (dossier.state === "sent") link(M.receipt, address("receipt", { CODE: dossier.code }));
     }
+    table.querySelector("tbody").replaceWith(rows);
     table.hidden = own.length === 0;
     const summary = document.querySelector("[data-outbox-summary]");
     if (summary) {
