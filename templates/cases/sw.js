@@ -10,11 +10,14 @@ const FALLBACKS = {{ fallbacks|safe }};  // a desk page → the offline page tha
 const OUTBOX = PAGES[0];
 const TIMEOUT = 6000;  // a navigation the network has not answered by then is opened from the cache
 
-// Keep one address: a page is fetched with the signed-in clerk's cookies; a page that does not
-// answer 200 (signed out: the sign-in page) is not kept.
+// Keep one address. The desk's pages are fetched with the signed-in clerk's cookies (a page that
+// does not answer 200, say the sign-in page once signed out, is not kept); the guides and static
+// files without any, so that their answers never set a cookie (a new CSRF cookie arriving in the
+// middle of somebody's sign-in would refuse it).
 async function keep(cache, url) {
+  const credentials = PAGES.includes(url) ? "same-origin" : "omit";
   try {
-    const response = await fetch(url, { credentials: "same-origin", redirect: "manual", cache: "no-store" });
+    const response = await fetch(url, { credentials, redirect: "manual", cache: "no-store" });
     if (response.ok && response.type === "basic") await cache.put(url, response);
   } catch (error) {
     // offline while installing: what was kept before stays
