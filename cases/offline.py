@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import UserRole
 from cases import kinds
 from cases.attachments import SIGNATURES
+from cases.selectors import bundle_filed_under_key
 from portal.errors import Invalid
 
 # The order of the P-256 group: a private key is a number in [1, ORDER - 1].
@@ -62,6 +63,20 @@ def received_at(user: Any, data: dict[str, Any], *, now: datetime.datetime) -> d
             }
         )
     return min(captured, now)
+
+
+def received_on(captured: datetime.datetime) -> datetime.date:
+    """The day a capture counts as received (a device's clock ahead of the server's: today)."""
+    return timezone.localdate(min(captured, timezone.now()))
+
+
+def filed_before(user: Any, *, key: str, local_number: str) -> Any:
+    """The dossier a device's capture was filed as, if it was (the Bundle, else None). A key is
+    made for one capture (a corrected one gets a new key): the same key and local number again are
+    that dossier, even if what its form leads to changed meanwhile (a form default, a variant's
+    rows), so that a device whose first answer was lost never files it twice."""
+    earlier = bundle_filed_under_key(user=user, key=key) if key else None
+    return earlier if earlier is not None and earlier.data.get("local_number") == local_number else None
 
 
 def filed_data(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -143,7 +158,13 @@ def _messages(language: str | None) -> dict[str, str]:
 
 def clerk_keys(user: Any) -> dict[str, Any]:
     """The clerk's key pair as JSON Web Keys (what WebCrypto imports), and its id."""
-    seed = salted_hmac("cases.offline.clerk-key", str(user.pk), algorithm="sha256").digest()
+    return _keys(user.pk, settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4096)
+def _keys(pk: int, secret: str) -> dict[str, Any]:
+    """Made once per clerk and SECRET_KEY in a process (every desk page carries the public key)."""
+    seed = salted_hmac("cases.offline.clerk-key", str(pk), secret=secret, algorithm="sha256").digest()
     private = ec.derive_private_key(int.from_bytes(seed, "big") % (ORDER - 1) + 1, ec.SECP256R1())
     numbers = private.public_key().public_numbers()
     public = {"kty": "EC", "crv": "P-256", "x": _b64(numbers.x), "y": _b64(numbers.y)}

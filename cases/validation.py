@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from cases import kinds, rules
+from cases import kinds, offline, rules
 from cases.identity import id_number_problems
 from cases.kinds import Problems
 
@@ -62,7 +62,7 @@ def problems_in_one_round(payload: dict[str, Any], refused: dict[str, Any], *, o
     if accepted.get("received_at"):  # an integration client's time of receipt: the rules judge on that day
         on = timezone.localdate(accepted["received_at"])
     elif accepted.get("captured_at"):  # a desk's capture offline: received then (cases.offline, bounded)
-        on = timezone.localdate(min(accepted["captured_at"], timezone.now()))
+        on = offline.received_on(accepted["captured_at"])
     told = list(flat)
     return {
         **flat,

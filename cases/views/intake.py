@@ -139,12 +139,8 @@ class IntakeFlow:
         return form.spec.intake_context(form, self.commune(form)) if form.part is not None else None
 
     def form_page(self, form: Intake, *, status: int = 200) -> HttpResponse:
-        variants = {str(v.pk): [p.code for p in v.procedures.all()] for v in form.variants}
         context = {
-            "intake": form,
-            "kind": form.kind,
-            "variants_json": json.dumps(variants),
-            "guides": [(variant, guide_url(self.kind, variant.pk)) for variant in form.variants],
+            **form_context(form),
             "part": self._part(form),
             "part_url": self.part_url(),
             "title": self.title(),
@@ -207,6 +203,18 @@ class IntakeFlow:
             slots = scan_slots(self.request, DOCUMENT_ROWS, "document", refused=refused, sent=rows)
             return self._review(form, payload, plan, slots=slots, status=400)
         return self.filed(bundle)
+
+
+def form_context(form: Intake) -> dict[str, Any]:
+    """What every page with the intake's form shows around its fields (the desk's, the citizen's,
+    the offline capture): the variants' procedures for the script that hides unneeded sections,
+    and each variant's guide."""
+    return {
+        "intake": form,
+        "kind": form.kind,
+        "variants_json": json.dumps({str(v.pk): [p.code for p in v.procedures.all()] for v in form.variants}),
+        "guides": [(variant, guide_url(form.kind, variant.pk)) for variant in form.variants],
+    }
 
 
 def scans(

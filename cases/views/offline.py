@@ -25,11 +25,10 @@ from cases.api.serializers import BundleCreateSerializer
 from cases.forms import Intake
 from cases.guides import variants
 from cases.rules import ATTACHMENT_MAX_BYTES, setting
-from cases.selectors import bundle_filed_under_key
 from cases.validation import problems_in_one_round
 from cases.views.clerk import DeskIntake
 from cases.views.guides import guide_url
-from cases.views.intake import DOCUMENT_ROWS, ScanSlot, known_kind
+from cases.views.intake import DOCUMENT_ROWS, ScanSlot, form_context, known_kind
 from portal.errors import Conflict, Forbidden, Invalid
 
 VERSION = "1"  # of the device's store and the worker's cache: a new one drops the old cache
@@ -59,11 +58,8 @@ def capture(request: PortalRequest, kind: str) -> HttpResponse:
     scans, without the server; no review page (where the dossier goes is decided when it is sent)."""
     intake = Intake(known_kind(kind))
     context = {
-        "intake": intake,
-        "kind": intake.kind,
+        **form_context(intake),
         "title": kinds.get(intake.kind).new_title,
-        "variants_json": json.dumps({str(v.pk): [p.code for p in v.procedures.all()] for v in intake.variants}),
-        "guides": [(variant, guide_url(intake.kind, variant.pk)) for variant in intake.variants],
         "document_kinds": intake.spec.documents,
         "scan_slots": [ScanSlot(row) for row in DOCUMENT_ROWS],
         "scan_max_bytes": setting(ATTACHMENT_MAX_BYTES, timezone.localdate()),
@@ -98,11 +94,8 @@ def file(request: PortalRequest, kind: str) -> JsonResponse:
         captured_at, local_number = str(sent["captured_at"]), str(sent["local_number"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"detail": _("The request is not a dossier captured offline.")}, status=400)
-    # A key is made for one capture (a corrected one gets a new key): the same key and local number
-    # again is that dossier, even if what its form leads to changed meanwhile (a form default, a
-    # variant's rows), so that a device whose first answer was lost never files it twice.
-    earlier = bundle_filed_under_key(user=request.user, key=key) if key else None
-    if earlier is not None and earlier.data.get("local_number") == local_number:
+    # Asked before the form is read again: what it leads to may have changed since it was filed.
+    if (earlier := offline.filed_before(request.user, key=key, local_number=local_number)) is not None:
         return JsonResponse({"code": earlier.code, "url": reverse("cases:bundle", args=[earlier.code])})
     form = flow.form(fields)
     payload = {**flow.payload(form), "captured_at": captured_at, "local_number": local_number}

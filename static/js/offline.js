@@ -171,7 +171,10 @@
     await (await store()).put("dossiers", dossier);
     return NEXT;
   }
-  const unexpected = (response) => (signedOut || response.status >= 500 ? STOP : String(response.status));
+  // An answer the page does not expect: the portal down or a sign-out stop every send; anything
+  // else (a 404, a 413) is this dossier's trouble.
+  const failed = (dossier, response) =>
+    signedOut || response.status >= 500 ? STOP : trouble(dossier, String(response.status));
 
   async function sendOne(dossier) {
     const db = await store();
@@ -194,8 +197,7 @@
         dossier.refusal = await sealJson(aes, await response.json()); // the portal's messages may quote the dossier
         dossier.state = "refused";
       } else {
-        const what = unexpected(response);
-        return what === STOP ? STOP : trouble(dossier, what);
+        return failed(dossier, response);
       }
       delete dossier.trouble;
       await db.put("dossiers", dossier);
@@ -218,8 +220,7 @@
         const refusal = await response.json(); // kept on the device for the clerk to attach by hand
         scan.refused = Object.values(refusal.errors || {}).flat().join(" ") || refusal.detail || "";
       } else {
-        const what = unexpected(response);
-        return what === STOP ? STOP : trouble(dossier, what);
+        return failed(dossier, response);
       }
       await db.put("scans", scan);
       changed();
@@ -227,10 +228,7 @@
     // Shown "sent" only once the portal gives the dossier back.
     const check = await ask(address("check", { CODE: dossier.code }), { headers: { Accept: "application/json" } });
     if (!check) return STOP;
-    if (check.status !== 200) {
-      const what = unexpected(check);
-      return what === STOP ? STOP : trouble(dossier, what);
-    }
+    if (check.status !== 200) return failed(dossier, check);
     const scans = await scansOf(dossier.id);
     Object.assign(dossier, { state: "sent", sent_at: new Date().toISOString() });
     dossier.scans_refused = scans.filter((scan) => scan.refused).map((scan) => [scan.n, scan.refused]);
@@ -566,12 +564,7 @@
     sendAll();
   }
 
-  function announce(text) {
-    const state = document.querySelector("[data-capture-state]");
-    if (state) state.textContent = text;
-    const slip = document.querySelector("[data-slip]");
-    slip && slip.setAttribute("aria-label", text);
-  }
+  const announce = (text) => (document.querySelector("[data-slip-saved]").textContent = text);
 
   // A refused dossier opened again (online: its data need the clerk's key): its fields as they
   // were, the portal's messages at them.

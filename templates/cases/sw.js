@@ -8,6 +8,7 @@ const GUIDES = {{ guides|safe }};
 const STATIC = {{ static|safe }};
 const FALLBACKS = {{ fallbacks|safe }};  // a desk page → the offline page that stands in for it
 const OUTBOX = PAGES[0];
+const KEPT = new Set([...PAGES, ...GUIDES, ...STATIC]);  // every address the worker keeps
 const TIMEOUT = 6000;  // a navigation the network has not answered by then is opened from the cache
 
 // Keep one address. The desk's pages are fetched with the signed-in clerk's cookies (a page that
@@ -26,7 +27,7 @@ async function keep(cache, url) {
 
 async function refresh() {
   const cache = await caches.open(CACHE);
-  await Promise.all([...PAGES, ...GUIDES, ...STATIC].map((url) => keep(cache, url)));
+  await Promise.all([...KEPT].map((url) => keep(cache, url)));
 }
 
 self.addEventListener("install", (event) => {
@@ -54,7 +55,7 @@ async function fromNetwork(request, fallback) {
   try {
     const response = await Promise.race([fetch(request), timeout(TIMEOUT)]);
     const path = new URL(request.url).pathname;
-    if (response.ok && response.type === "basic" && [...PAGES, ...GUIDES, ...STATIC].includes(path)) {
+    if (response.ok && response.type === "basic" && KEPT.has(path)) {
       const copy = response.clone();
       caches.open(CACHE).then((cache) => cache.put(path, copy));
     }
@@ -72,7 +73,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   const path = url.pathname;
-  const kept = [...PAGES, ...GUIDES, ...STATIC].includes(path);
+  const kept = KEPT.has(path);
   if (request.mode === "navigate" && (kept || FALLBACKS[path])) {
     event.respondWith(fromNetwork(request, FALLBACKS[path] || OUTBOX));
   } else if (kept) {
