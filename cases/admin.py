@@ -78,7 +78,8 @@ class RecordsReads:
 
 
 class Unwritable:
-    """An admin that adds, changes and deletes nothing: append-only rows (events, notes)."""
+    """An admin that adds, changes and deletes nothing: append-only rows (events, notes, the
+    hospital notices' trail)."""
 
     def has_add_permission(self, request, obj=None):
         return False

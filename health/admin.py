@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.admin import RecordsReads
+from cases.admin import RecordsReads, Unwritable
 from health.models import HealthFacility, HealthNotice, NoticeAction, NoticeEvent
 
 
@@ -36,15 +36,8 @@ class HealthNoticeAdmin(RecordsReads, admin.ModelAdmin):
 
 
 @admin.register(NoticeEvent)
-class NoticeEventAdmin(admin.ModelAdmin):
+class NoticeEventAdmin(Unwritable, admin.ModelAdmin):
+    """The notices' trail: append-only."""
+
     list_display = ["at", "action", "kind", "certificate_number", "facility", "actor", "bundle_code"]
     list_filter = ["action", "kind"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
