@@ -20,6 +20,9 @@ api_docs = csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSpli
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The browser's own request for an icon: the icon, not a 404 page (which would render a page, and
+    # with it a new CSRF cookie for a browser that has none, racing the sign-in page's own).
+    path("favicon.ico", views.favicon),
     path("sw.js", offline.worker, name="offline-worker"),
     path("manifest.webmanifest", offline.manifest, name="offline-manifest"),
     path("track/", track, name="track"),

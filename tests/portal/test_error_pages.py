@@ -94,3 +94,12 @@ def test_under_debug_a_failing_view_keeps_djangos_traceback(settings):
 
     assert response.status_code == 500
     assert "RuntimeError" in response.content.decode() and "a bug" in response.content.decode()
+
+
+def test_the_browsers_own_icon_request_gets_the_icon_and_no_page_no_cookie(client):
+    """A 404 page there would render a page, and with it a new CSRF cookie for a browser that has
+    none: racing the sign-in page's own cookie, it made the sign-in that followed fail."""
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response["Location"]) == (302, "/static/icons/desk-192.png")
+    assert "csrftoken" not in response.cookies
