@@ -37,6 +37,7 @@ def routing_cache_clear() -> None:
     """Forget the units and offices filing looked up (after an edit, and between tests)."""
     _unit_on.cache_clear()
     _jurisdictions.cache_clear()
+    _commune_jurisdictions.cache_clear()
 
 
 def unit_get_on(*, code: str, on: datetime.date) -> AdministrativeUnit:
@@ -89,14 +90,28 @@ _ROLE_ORDER = Case(
 )
 
 
-def jurisdiction_list_for_user(*, user: User, on: datetime.date) -> QuerySet[Jurisdiction]:
-    """Who plays which role on `on` for the communes `user` works for, by commune then role."""
+def jurisdiction_list_for_user(*, user: User, on: datetime.date) -> list[Jurisdiction]:
+    """Who plays which role on `on` for the communes `user` works for, by commune then role. A
+    clerk's (their commune's: the desk's page shows them on every load) are kept in the process for
+    a minute, as routing's are."""
+    if user.role == UserRole.CLERK:
+        return list(_commune_jurisdictions(user.commune_id, on, _minute()))
+    return list(_jurisdictions_of(commune_list_for_user(user=user, on=on), on))
+
+
+def _jurisdictions_of(communes: QuerySet[AdministrativeUnit], on: datetime.date) -> QuerySet[Jurisdiction]:
     return (
         Jurisdiction.objects.valid_on(on)
-        .filter(unit__in=commune_list_for_user(user=user, on=on).values("pk"))
+        .filter(unit__in=communes.values("pk"))
         .select_related("office", "unit")
         .order_by("unit__code", _ROLE_ORDER)
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _commune_jurisdictions(commune: int | None, on: datetime.date, minute: int) -> tuple[Jurisdiction, ...]:
+    communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE, pk=commune)
+    return tuple(_jurisdictions_of(communes, on))
 
 
 def seat_of(successions: list[UnitSuccession]) -> str:

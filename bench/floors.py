@@ -6,8 +6,12 @@ urlpatterns include the portal's), in the benchmark's process only; they are nev
   in one transaction (a filing writes a bundle, its steps and its audit events) and answers 201.
 - `bench/floor/list/`: a DRF view behind the same token authentication that runs one query for the
   office's 50 most urgent open steps as `.values()` rows and answers them.
-- `bench/floor/page/`: a plain Django view behind the session of a signed-in officer that answers
-  the same 50 rows as a `JsonResponse` (the floor under any HTML page of 50 rows).
+- `bench/floor/page/queue/` and `bench/floor/page/desk/`: a plain Django view behind the session of
+  the signed-in officer (clerk) that answers the same 50 rows as its page as a `JsonResponse`: the
+  officer's 50 most urgent open steps, the clerk's commune's 50 newest dossiers. The floor under a
+  signed-in HTML page of 50 rows: the session and the user are read.
+- `bench/floor/plain/queue/<office>/` and `bench/floor/plain/desk/<commune>/`: the same rows and
+  answer with no session and no user at all (issue 32's second floor).
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import OPEN, Step
+from cases.models import OPEN, Bundle, Step
 
 COLUMNS = ("id", "bundle__code", "procedure__code", "state", "due_date", "clock_starts_on", "claimant_id")
+DESK_COLUMNS = ("id", "code", "kind", "channel", "state", "received_at", "due_date", "applicant_id_last4")
 TABLE = "bench_floor"
 
 
@@ -32,6 +37,11 @@ def create_table() -> None:
 
 def _rows(office_id: int | None) -> list[dict]:
     return list(Step.objects.filter(OPEN, office=office_id).order_by("due_date", "id").values(*COLUMNS)[:50])
+
+
+def _desk_rows(commune_id: int | None) -> list[dict]:
+    newest = Bundle.objects.filter(commune=commune_id).order_by("-received_at", "-id")
+    return list(newest.values(*DESK_COLUMNS)[:50])
 
 
 class FloorInsert(APIView):
@@ -48,13 +58,36 @@ class FloorList(APIView):
         return Response(_rows(request.user.office_id))  # type: ignore[union-attr]
 
 
-def floor_page(request: HttpRequest) -> JsonResponse:
+def page_queue(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": _rows(request.user.office_id)})  # type: ignore[union-attr]
+
+
+def page_desk(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"results": _desk_rows(request.user.commune_id)})  # type: ignore[union-attr]
+
+
+def plain_queue(request: HttpRequest, office: int) -> JsonResponse:
+    return JsonResponse({"results": _rows(office)})
+
+
+def plain_desk(request: HttpRequest, commune: int) -> JsonResponse:
+    return JsonResponse({"results": _desk_rows(commune)})
+
+
+def bench_places() -> tuple[int, int]:
+    """The measured clerk's commune and officer's office (bench/prepare.py), for the plain floors."""
+    from agencies.models import User
+
+    clerk, officer = (User.objects.get(username=name) for name in ("bench.clerk", "bench.officer"))
+    return clerk.commune_id, officer.office_id  # type: ignore[return-value]
 
 
 urlpatterns = [
     path("bench/floor/insert/", FloorInsert.as_view()),
     path("bench/floor/list/", FloorList.as_view()),
-    path("bench/floor/page/", floor_page),
+    path("bench/floor/page/queue/", page_queue),
+    path("bench/floor/page/desk/", page_desk),
+    path("bench/floor/plain/queue/<int:office>/", plain_queue),
+    path("bench/floor/plain/desk/<int:commune>/", plain_desk),
     path("", include("portal.urls")),
 ]

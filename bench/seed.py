@@ -1,9 +1,12 @@
 """Seed N bundles (default 1,000,000) with their steps into the database DATABASE_URL names, with
 PostgreSQL's COPY, spread over the communes of Nghệ An and Hà Tĩnh as they are today, or with
-PROVINCES=34 over the whole country's 34 provinces (provinces_add).
+PROVINCES=34 over the whole country's 34 provinces (provinces_add), or with COMMUNE=<code> all in
+that one commune (bench/counts.py: the desk's counts for a commune of 1,000 and of 100,000).
 
 Run through bench/run.sh, which prepares the database first. Most bundles are finished (filed over
 the past two years); about 2% are still open, so each office has a queue of a few dozen steps.
+The results of those finished more than a week ago have been handed over; the newer ones wait at
+the desk. Each commune's tally of dossiers received (CommuneTally) is counted again at the end.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ BUNDLE_COLUMNS = (
     "id, code, kind, variant_id, channel, commune_id, received_at, clock_starts_on, due_date, needs_verification, "
     "category, state, data, applicant_id_last4, duplicate_key, "
     "late_registration, filed_by_id, finished_at, search_text, id_numbers, applicant_id_number, source, "
-    "national_code, national_procedure_code"
+    "national_code, national_procedure_code, handed_over_at"
 )
 STEP_COLUMNS = (
     "bundle_id, procedure_id, agency_role, office_id, state, clock_starts_on, due_date, result, reason, "
@@ -102,6 +105,8 @@ def main(total: int) -> None:
     today = timezone.localdate()
     provinces_add(int(os.environ.get("PROVINCES", "0")), today)
     communes = list(AdministrativeUnit.objects.valid_on(today).filter(level="commune").select_related("parent"))
+    if os.environ.get("COMMUNE"):
+        communes = [unit for unit in communes if unit.code == os.environ["COMMUNE"]]
     offices = {(j.unit_id, j.role): j.office_id for j in Jurisdiction.objects.valid_on(today).filter(unit__in=communes)}
     variants = [
         (variant, sorted(variant.procedures.all(), key=lambda p: p.position))
@@ -119,6 +124,7 @@ def main(total: int) -> None:
     encoded = [json.dumps(dossier, ensure_ascii=False) for dossier in dossiers]
     categories = list(FuneralCategory)
     started = time.monotonic()
+    last_week = timezone.now() - datetime.timedelta(days=7)
     steps_total = 0
     with connection.cursor() as cursor:
         indexes = secondary_indexes(cursor)
@@ -138,6 +144,7 @@ def main(total: int) -> None:
                         received = timezone.now() - datetime.timedelta(minutes=random.randint(0, 730 * 24 * 60))
                         open_ = n % 50 == 0
                         day = timezone.localtime(received).date()
+                        finished = None if open_ else received + datetime.timedelta(days=3)
                         category = (
                             random.choice(categories) if any(p.code == "funeral_allowance" for p in steps) else ""
                         )
@@ -150,10 +157,11 @@ def main(total: int) -> None:
                                 ["online", "online", "direct", "postal"]), commune.pk, received, day,
                             day + datetime.timedelta(days=4), False, category, "in_progress" if open_ else "completed",
                             encoded[dossier], "1234", f"{kind.code}:{pk}", False, filer.pk,
-                            None if open_ else received + datetime.timedelta(days=3),
+                            finished,
                             bundle_search_text(code, {"kind": "birth", **dossiers[dossier]}),  # the names in it
                             " 040090001234 ",  # the applicant's ID number, as the desk's search stores it
                             "040090001234", "desk", "", "",
+                            finished + datetime.timedelta(days=1) if finished and finished < last_week else None,
                         ))  # fmt: skip
                         for position, procedure in enumerate(steps):
                             role = procedure.agency_role or kind.category_role(category)
@@ -180,6 +188,11 @@ def main(total: int) -> None:
             print(f"index {name} built again by {time.monotonic() - started:.0f} s", flush=True)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('cases_bundle', 'id'), (SELECT max(id) FROM cases_bundle))"
+        )
+        cursor.execute(
+            "INSERT INTO cases_communetally (commune_id, received)"
+            " SELECT commune_id, count(*) FROM cases_bundle GROUP BY commune_id"
+            " ON CONFLICT (commune_id) DO UPDATE SET received = EXCLUDED.received"
         )
         cursor.execute("ANALYZE cases_bundle")
         cursor.execute("ANALYZE cases_step")

@@ -16,7 +16,7 @@ from typing import Any
 
 import django_fsm as fsm
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -202,6 +202,9 @@ def returned_step_exists() -> Exists:
 
 
 LIVE = Q(state__in=[BundleState.IN_PROGRESS, BundleState.COMPLETED, BundleState.PARTLY_COMPLETED])
+DESK_OPEN = Q(state=BundleState.IN_PROGRESS)
+# Results that wait at the desk for the citizen (a dossier finished with at least one result).
+DESK_RESULTS = Q(state__in=[BundleState.COMPLETED, BundleState.PARTLY_COMPLETED], handed_over_at__isnull=True)
 
 
 def at_the_desk(bundle: models.Model, user: Any) -> bool:
@@ -217,14 +220,20 @@ def _choice_labels(field: models.Field) -> dict[Any, Any]:
 class ChoiceLabels(models.Model):
     """`get_<field>_display()` from a table of the field's choices made once per process; Django's
     own makes it on every call, hashing each lazily translated label (the queue page's 50 rows spent
-    more on that than on their query). The label is still translated when it is shown."""
+    more on that than on their query); each label is translated once per language."""
 
     class Meta:
         abstract = True
 
     def _get_FIELD_display(self, field: models.Field) -> Any:
-        value = getattr(self, field.attname)
-        return force_str(_choice_labels(field).get(value, value), strings_only=True)
+        return _choice_label(field, getattr(self, field.attname), get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice_label(field: models.Field, value: Any, _language: str | None) -> Any:
+    """A value's label in a language, translated once per process (a page of 50 rows shows the same
+    few states and channels over and over)."""
+    return force_str(_choice_labels(field).get(value, value), strings_only=True)
 
 
 @functools.cache
@@ -303,6 +312,11 @@ class Bundle(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
             models.Index(fields=["applicant_id_number", "-received_at"], name="bundle_applicant_received"),
             models.Index(fields=["state", "due_date"], name="bundle_state_due"),
             models.Index(fields=["received_at"], name="bundle_received"),  # the reports' days
+            # The desk's counts (cases.selectors.bundle_counts) read only what is still at the desk:
+            # the dossiers in progress, and the results not yet handed over. However long a
+            # commune's history, these two stay the size of its open work.
+            models.Index(fields=["commune", "due_date"], name="bundle_desk_open", condition=DESK_OPEN),
+            models.Index(fields=["commune"], name="bundle_desk_results", condition=DESK_RESULTS),
         ]
         # One live dossier per child, per deceased, per whatever a kind's duplicate key names: a
         # refused or withdrawn one may be filed again.
@@ -350,6 +364,36 @@ class Bundle(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
     )
     def withdraw(self) -> None:
         self.finished_at = timezone.now()
+
+
+class CommuneTally(models.Model):
+    """How many dossiers a commune has received: the desk's "in all", kept as each is filed (in
+    the filing's own transaction, cases.services.filing), so that the desk never recounts a
+    commune's history. Dossiers are never deleted, so filing is the only change."""
+
+    commune = models.OneToOneField(
+        AdministrativeUnit, verbose_name=_("commune"), on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    received = models.PositiveBigIntegerField(_("dossiers received"), default=0)
+
+    class Meta:
+        verbose_name = _("commune tally")
+        verbose_name_plural = _("commune tallies")
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}: {self.received}"
+
+    @classmethod
+    def count_one(cls, commune_id: int) -> None:
+        """One more dossier for this commune: one statement, whether or not its row exists yet
+        (two first filings at once do not collide), holding the row until the filing commits."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (commune_id, received) VALUES (%s, 1)"
+                f" ON CONFLICT (commune_id) DO UPDATE SET received = {table}.received + 1",
+                [commune_id],
+            )
 
 
 OPEN = Q(state__in=[StepState.READY, StepState.IN_PROGRESS, StepState.RETURNED])

@@ -52,6 +52,7 @@ def clear_cache() -> None:
     _variants.cache_clear()
     _role_less.cache_clear()
     _procedures.cache_clear()
+    _procedure_rows.cache_clear()
 
 
 @cache
@@ -108,6 +109,17 @@ def _procedures() -> dict[str, ProcedureShape]:
         )
         for procedure in Procedure.objects.prefetch_related("requires")
     }
+
+
+@cache
+def _procedure_rows() -> dict[str, Procedure]:
+    return {procedure.code: procedure for procedure in Procedure.objects.all()}
+
+
+def procedure_rows() -> dict[str, Procedure]:
+    """Every procedure by its code, as its row (the queue page names those of its 50 steps)."""
+    _fresh()
+    return _procedure_rows()
 
 
 def procedures() -> dict[str, ProcedureShape]:

@@ -41,11 +41,21 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def service_workers() -> str:
+    """Blocked, except where a test is about the desk's worker (tests/browser/test_offline.py
+    allows it): a worker still keeping the last clerk's pages when a test signs somebody else in
+    sets the CSRF cookie back under the sign-in form, which then refuses the sign-in."""
+    return "block"
+
+
+@pytest.fixture
+def page(browser, live_server, service_workers):
     """A fresh page with the reference data in place (the live server's tests truncate tables)."""
     call_command("load_reference_data", verbosity=0)
     rules.clear_cache()  # the reference rows were just made again, with new keys
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-US", service_workers=service_workers
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -25,7 +25,7 @@ from agencies.selectors import offices_for_roles, unit_get_on
 from cases import kinds, offline, rules
 from cases.choices import Action, BundleState, Channel, Source, StepState
 from cases.identity import bundle_id_numbers, bundle_search_text
-from cases.models import LIVE, Bundle, BundleVariant, Event, IdempotencyRecord, Procedure, Step
+from cases.models import LIVE, Bundle, BundleVariant, CommuneTally, Event, IdempotencyRecord, Procedure, Step
 from cases.services.appointment import planned
 from cases.services.audit import event_row, publish_many
 from cases.services.desk import Document, attach, documents_checked
@@ -194,6 +194,7 @@ def _bundle_create(user: User, data: dict[str, Any], stored: dict[str, Any], pla
         filed_by=user,
         **{name: data.get(name, "") for name in NATIONAL_FIELDS},
     )
+    CommuneTally.count_one(plan.commune.pk)  # the desk's "in all", in this same transaction
     year = timezone.localdate(plan.received_at).year
     bundle.code = f"{plan.kind.code_prefix}-{commune_province_code(plan.commune)}-{year}-{bundle.pk:06d}"
     bundle.search_text = bundle_search_text(bundle.code, data)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime
 import functools
+import time
 from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.http import QueryDict
 from django.template import engines
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
@@ -159,3 +161,25 @@ def document_names(names: Any) -> list[str]:
     from cases.forms import document_name
 
     return [document_name(name) for name in names] if isinstance(names, list) else [document_name(str(names))]
+
+
+@register.simple_tag
+def filter_fields(listed: Any) -> str:
+    """A list page's filters (a django-filter FilterSet), each a label and its widget: rendered once
+    per process for each set of filters, language and choice of values, and kept a minute (the
+    procedures' dropdown reads its rows). Every desk and queue page showed them; building the form
+    and rendering its dropdowns cost as much as the page's 50 rows."""
+    data = listed.data if isinstance(listed.data, QueryDict) else QueryDict()
+    chosen = tuple((name, tuple(data.getlist(name))) for name in listed.filters if name in data)
+    return _filter_fields(type(listed), chosen, get_language(), int(time.monotonic() // 60))
+
+
+@functools.lru_cache(maxsize=512)
+def _filter_fields(filters: Any, chosen: tuple[tuple[str, tuple[str, ...]], ...], _language: str, _minute: int) -> str:
+    data = QueryDict(mutable=True)
+    for name, values in chosen:
+        data.setlist(name, list(values))
+    form = filters(data, queryset=filters._meta.model.objects.none()).form
+    return format_html_join(
+        "\n", '<div class="filter"><label for="{}">{}</label>{}</div>', ((f.id_for_label, f.label, f) for f in form)
+    )

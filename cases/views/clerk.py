@@ -58,7 +58,7 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
         "filter": listed,
         "page": page,
         "keep_query": keep_query(request.GET),
-        "counts": bundle_counts(bundles, today=today),
+        "counts": bundle_counts(user=request.user, today=today),
         "today": today,
         "jurisdictions": jurisdiction_list_for_user(user=request.user, on=today),
     }

@@ -30,6 +30,11 @@ PEER = Path(__file__).resolve().parents[1] / "peers" / "unreliable.py"
 BORN = timezone.localdate() - datetime.timedelta(days=10)
 
 
+@pytest.fixture
+def service_workers() -> str:
+    return "allow"  # these tests are about the desk's worker (tests/chromium.py blocks it elsewhere)
+
+
 class Link:
     """The commune's link (tests/peers/unreliable.py), run as its own process in front of the portal."""
 
