@@ -418,6 +418,12 @@ TRACK_CODE_WINDOW = env.int("TRACK_CODE_WINDOW", default=3600)
 # API tokens are valid for this many days from when they were issued; then POST /api/v1/auth/token/
 # again issues a new one.
 API_TOKEN_LIFETIME = env.int("API_TOKEN_LIFETIME", default=30)
+# A token and its holder's row are remembered in the cache this many seconds after a request used
+# them (portal.authentication): a revocation or a change of the holder applies at once all the same,
+# in every process when the cache is shared (CACHE_URL; a per-process cache would not hear another
+# process's revocation, so without one the default is 0: always read the database); only a change
+# made by QuerySet.update() or raw SQL waits for it.
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=60 if env("CACHE_URL", default="") else 0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liên thông API",
     "DESCRIPTION": "Linked birth and death procedure bundles (contract: API v1).",

@@ -4,13 +4,15 @@ the rules live in cases.validation and cases.services, shared with the clerk's p
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from functools import cached_property
 from typing import Any
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from agencies.choices import AgencyRole, UserRole
 from cases import kinds
@@ -38,10 +40,67 @@ class ApplicantSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
+# A serializer's fields, built once per process for each shape they take: DRF builds them again for
+# every instance (a deep copy of the declared fields, each field made again from its arguments, the
+# nested serializers' too), which was most of the cost of checking a dossier. Each instance gets its
+# own copy of every field object (shallow: the settings a field is made with, its choices,
+# validators and messages, are shared, and nothing changes them after it is built), whose `parent`
+# is that instance, so that `root`, `context` and `partial` are the instance's and nothing of one
+# request (or thread) is seen by another. A template's fields belong to no serializer.
+_FIELD_TEMPLATES: dict[Hashable, dict[str, serializers.Field]] = {}
+
+
+def _field_copy(field: serializers.Field, parent: Any) -> serializers.Field:
+    copied = object.__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    copied.parent = parent
+    if isinstance(built := field.__dict__.get("fields"), BindingDict):  # a nested serializer's
+        copied.__dict__["fields"] = _fields_copy(built.fields, copied)  # type: ignore[arg-type]
+    if isinstance(child := field.__dict__.get("child"), serializers.Field):  # a list's or a dict's
+        copied.__dict__["child"] = _field_copy(child, copied)
+    return copied
+
+
+def _fields_copy(template: dict[str, serializers.Field], parent: serializers.BaseSerializer) -> BindingDict:
+    fields = BindingDict(parent)
+    fields.fields = {name: _field_copy(field, parent) for name, field in template.items()}
+    return fields
+
+
+def _built(field: serializers.Field) -> None:
+    """Build the fields of a nested serializer now, and theirs, so that copies share them."""
+    if isinstance(field, serializers.Serializer):
+        for nested in field.fields.values():
+            _built(nested)
+    if isinstance(child := field.__dict__.get("child"), serializers.Field):
+        _built(child)
+
+
+# A serializer whose fields are built once per process for each `fields_shape()`. (A comment: the
+# schema would publish a docstring as the description of every body without one of its own.)
+class FieldsOnce(serializers.Serializer):
+    def fields_shape(self) -> Hashable:
+        """What the fields depend on besides the class (the fields of equal shapes are the same)."""
+        return None
+
+    @cached_property
+    def fields(self) -> BindingDict:
+        key = (type(self), self.fields_shape())
+        template = _FIELD_TEMPLATES.get(key)
+        if template is None:
+            built = BindingDict(self)
+            for name, field in self.get_fields().items():
+                built[name] = field  # bound: its name, label and source
+                _built(field)
+                field.parent = None  # type: ignore[assignment]  # the template keeps nothing of this instance
+            template = _FIELD_TEMPLATES[key] = built.fields
+        return _fields_copy(template, self)
+
+
 # A dossier as the filing API takes it: the fields every kind has, then each registered kind's
 # sections and fields (cases.kinds), so a new kind's sections are accepted with it. (A comment,
 # not a docstring: the schema would publish a docstring as the body's description.)
-class BundleCreateSerializer(serializers.Serializer):
+class BundleCreateSerializer(FieldsOnce):
     kind = serializers.ChoiceField([])
     procedures = serializers.ListField(child=serializers.SlugField(max_length=40), min_length=1, max_length=10)
     channel = serializers.ChoiceField(Channel.choices)
@@ -62,14 +121,21 @@ class BundleCreateSerializer(serializers.Serializer):
     national_code = serializers.RegexField(r"^[A-Za-z0-9._/-]{1,50}$", required=False)
     national_procedure_code = serializers.RegexField(r"^[A-Za-z0-9._/-]{1,50}$", required=False)
 
+    def _chosen(self) -> kinds.Kind | None:
+        data = getattr(self, "initial_data", None)
+        return kinds.find(str(data.get("kind"))) if isinstance(data, Mapping) else None
+
+    def fields_shape(self) -> Hashable:
+        """The dossier's kind, and the kinds registered (the choices of `kind`, or every kind's)."""
+        return self._chosen(), tuple(kinds.registered())
+
     def get_fields(self) -> dict[str, serializers.Field]:
         """The common fields, then the fields of the dossier's kind: its top-level sections, its
         category and its own fields. Without data (the schema) or with a kind nobody registered,
         every kind's, the first to name a field giving it."""
         fields = super().get_fields()
         fields["kind"] = serializers.ChoiceField(kinds.choices())
-        data = getattr(self, "initial_data", None)
-        chosen = kinds.find(str(data.get("kind"))) if isinstance(data, Mapping) else None
+        chosen = self._chosen()
         for kind in [chosen] if chosen else kinds.registered():
             for path, (_legend, section) in kind.sections.items():
                 if "." not in path:
