@@ -110,6 +110,8 @@ def _jurisdictions_of(communes: QuerySet[AdministrativeUnit], on: datetime.date)
 
 @functools.lru_cache(maxsize=4096)
 def _commune_jurisdictions(commune: int | None, on: datetime.date, minute: int) -> tuple[Jurisdiction, ...]:
+    if commune is None:
+        return ()
     communes = AdministrativeUnit.objects.valid_on(on).filter(level=UnitLevel.COMMUNE, pk=commune)
     return tuple(_jurisdictions_of(communes, on))
 

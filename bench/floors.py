@@ -2,10 +2,11 @@
 answer the same request. bench/cpu.py serves these beside the portal's own URLs (this module's
 urlpatterns include the portal's), in the benchmark's process only; they are never deployed.
 
-- `bench/floor/insert/`: a DRF view behind the same token authentication that writes three rows
-  in one transaction (a filing writes a bundle, its steps and its audit events) and answers 201.
-- `bench/floor/list/`: a DRF view behind the same token authentication that runs one query for the
-  office's 50 most urgent open steps as `.values()` rows and answers them.
+- `bench/floor/insert/`: a bare DRF view behind DRF's own token authentication (one query for the
+  token and its user: the framework's, not the portal's cached one) that writes three rows in one
+  transaction (a filing writes a bundle, its steps and its audit events) and answers 201.
+- `bench/floor/list/`: a bare DRF view behind DRF's own token authentication that runs one query
+  for the office's 50 most urgent open steps as `.values()` rows and answers them.
 - `bench/floor/page/queue/` and `bench/floor/page/desk/`: a plain Django view behind the session of
   the signed-in officer (clerk) that answers the same 50 rows as its page as a `JsonResponse`: the
   officer's 50 most urgent open steps, the clerk's commune's 50 newest dossiers. The floor under a
@@ -19,6 +20,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,6 +47,8 @@ def _desk_rows(commune_id: int | None) -> list[dict]:
 
 
 class FloorInsert(APIView):
+    authentication_classes = [TokenAuthentication]
+
     def post(self, request: Request) -> Response:
         with transaction.atomic(), connection.cursor() as cursor:
             for part in ("bundle", "steps", "events"):
@@ -54,6 +58,8 @@ class FloorInsert(APIView):
 
 
 class FloorList(APIView):
+    authentication_classes = [TokenAuthentication]
+
     def get(self, request: Request) -> Response:
         return Response(_rows(request.user.office_id))  # type: ignore[union-attr]
 

@@ -448,11 +448,18 @@ class Step(StateFieldsOnce, fsm.ConcurrentTransitionMixin, ChoiceLabels):
         verbose_name_plural = _("steps")
         ordering = ["bundle", "procedure__position", "pk"]
         indexes = [
-            # The queue (the office's open steps, most urgent first, any or one state) reads this in
-            # order and stops after a page. It is the only index on the office and the state, so the
-            # planner cannot prefer fetching and sorting the whole queue when its statistics lag a
-            # burst of filings (tests/cases/test_queue_plan.py).
-            models.Index(fields=["office", "due_date", "id"], name="step_open_queue", condition=OPEN),
+            # The queue (the office's open steps, most urgent first, any or one state or procedure)
+            # reads a page's keys from this alone, in order, and stops after the page
+            # (portal.paging.keys_first): the state and procedure are in it for the filters, so the
+            # planner prefers that walk to fetching and sorting the whole queue, at PostgreSQL's
+            # default costs too, when its statistics lag a burst of filings
+            # (tests/cases/test_queue_plan.py).
+            models.Index(
+                fields=["office", "due_date", "id"],
+                include=["state", "procedure"],
+                name="step_open_queue",
+                condition=OPEN,
+            ),
             # The reports' days: when a step reached its office, when it finished.
             models.Index(fields=["handed_off_at"], name="step_handed_off"),
             models.Index(fields=["finished_at"], name="step_finished"),

@@ -120,7 +120,11 @@ def bundle_counts(*, user: User, today: datetime.date) -> dict[str, int]:
     over) and how many it has received in all (its CommuneTally). None recounts its history."""
     if not (access.may(user, access.DESK_PAGES) and user.commune_id):
         return dict.fromkeys(COUNTS, 0)
-    known = {"commune": user.commune_id, "today": today, "next": rules.calendar().next_working_day(today)}
+    known: dict[str, int | datetime.date] = {
+        "commune": user.commune_id,
+        "today": today,
+        "next": rules.calendar().next_working_day(today),
+    }
     with connection.cursor() as cursor:
         cursor.execute(_COUNTS, known)
         row = cursor.fetchone()
@@ -215,11 +219,13 @@ def listed_page(
     cursor: str,
     size: int,
     bundle_ids: Callable[[list[M]], Iterable[int]] | None = None,
+    read: QuerySet[M] | None = None,
 ) -> Page[M]:
     """One page of a list that shows personal data (the desk's dossiers, a queue, a history, a
-    citizen's dossiers), ordered by `order` after `cursor` (portal.paging.keyset_page): the
-    dossiers of its rows (`bundle_ids`) recorded as listed reads."""
-    page = keyset_page(rows, order=order, cursor=cursor, size=size)
+    citizen's dossiers), ordered by `order` after `cursor` (portal.paging.keyset_page; with `read`,
+    its keys from `rows` and its rows from `read`): the dossiers of its rows (`bundle_ids`)
+    recorded as listed reads."""
+    page = keyset_page(rows, order=order, cursor=cursor, size=size, read=read)
     personal_data_access_record(
         user=user,
         bundle_ids=bundle_ids(page.rows) if bundle_ids else [row.pk for row in page.rows],  # rows of dossiers

@@ -44,6 +44,7 @@ from cases.validation import problems_in_one_round
 from portal.api import DATE_OR_EMPTY, CursorPagination, query_bool, query_choice, query_date
 from portal.client import ClientScopedRateThrottle
 from portal.errors import Invalid, NotFound
+from portal.paging import KeysFirst
 from signing.api import PdfUpload
 
 
@@ -317,18 +318,20 @@ class Queue(generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self) -> QuerySet[Step, dict[str, Any]]:
+    def get_queryset(self) -> QuerySet[Step]:
         steps = step_list_for_user(user=self.request.user)  # type: ignore[arg-type]
         state = query_choice(self.request, "state", OPEN_STATES)
         steps = steps.filter(state=state) if state else steps.filter(OPEN)
         if query_bool(self.request, "overdue"):
             steps = steps.overdue(timezone.localdate())
-        # The page query reads cases_step alone, so it walks the partial index of open steps in
-        # order instead of sorting the office's whole queue; rows.queue_rows reads the rest.
-        return steps.values(*rows.QUEUE_COLUMNS)
+        return steps
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page: list[dict[str, Any]] = self.paginate_queryset(self.get_queryset()) or []
+        # The page's keys from the open-steps index alone, walked in order instead of sorting the
+        # office's whole queue (portal.paging.keys_first); then its steps' own columns by key, and
+        # rows.queue_rows reads the rest.
+        read = step_list_for_user(user=request.user).values(*rows.QUEUE_COLUMNS)  # type: ignore[arg-type]
+        page: list[dict[str, Any]] = self.paginate_queryset(KeysFirst(self.get_queryset(), read)) or []  # type: ignore[arg-type]
         services.personal_data_access_record(
             user=request.user,  # type: ignore[arg-type]
             bundle_ids={step["bundle_id"] for step in page},

@@ -68,6 +68,18 @@ def step_actions(*, user: User, step: Step) -> list[str]:
     return available_actions(step, user)
 
 
+def step_actions_by_row(*, user: User, steps: list[Step]) -> dict[int, list[str]]:
+    """step_actions for each of a page's steps, worked out once for each state and claimant among
+    them: what the state machine allows a step depends on nothing else (no transition of Step has
+    a condition or permission of its own; tests/cases/test_pages_officer.py holds it so)."""
+    known: dict[tuple[str, int | None, int | None], list[str]] = {}
+    for step in steps:
+        key = (step.state, step.claimant_id, step.office_id)
+        if key not in known:
+            known[key] = step_actions(user=user, step=step)
+    return {step.pk: known[(step.state, step.claimant_id, step.office_id)] for step in steps}
+
+
 def step_claim(*, user: User, step_pk: int) -> Step:
     """An officer takes a ready step from the office's queue."""
     with transaction.atomic():

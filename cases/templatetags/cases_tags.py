@@ -171,7 +171,7 @@ def filter_fields(listed: Any) -> str:
     and rendering its dropdowns cost as much as the page's 50 rows."""
     data = listed.data if isinstance(listed.data, QueryDict) else QueryDict()
     chosen = tuple((name, tuple(data.getlist(name))) for name in listed.filters if name in data)
-    return _filter_fields(type(listed), chosen, get_language(), int(time.monotonic() // 60))
+    return _filter_fields(type(listed), chosen, get_language(), int(time.monotonic() // 60))  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=512)

@@ -64,18 +64,19 @@ ROW_BUNDLE = Prefetch("bundle", queryset=Bundle.objects.only("id", "code", "kind
 @access.page(access.QUEUE)
 def queue(request: PortalRequest) -> HttpResponse:
     """The office's open steps, most urgent first (earliest due date), page by page."""
-    steps = step_list_for_user(user=request.user).filter(OPEN)
-    listed = StepFilter(request.GET, queryset=steps)
-    # Related rows by prefetch, not joins: the page query then walks the open-steps index in order.
-    # The procedures are the process's (a handful of rows, kept a minute).
-    rows = listed.qs.prefetch_related(ROW_BUNDLE, CLAIMANT)
+    steps = step_list_for_user(user=request.user)
+    listed = StepFilter(request.GET, queryset=steps.filter(OPEN))
     page = listed_page(
         user=request.user,
-        rows=rows,
+        rows=listed.qs,
         order="due_date",
         cursor=request.GET.get("after", ""),
         size=PAGE_SIZE,
         bundle_ids=lambda steps: {step.bundle_id for step in steps},
+        # The page's keys from the open-steps index alone, walked in order (portal.paging.keys_first);
+        # then its steps by key, their related rows by prefetch; the procedures are the process's
+        # (a handful of rows, kept a minute).
+        read=steps.prefetch_related(ROW_BUNDLE, CLAIMANT),
     )
     procedures = rules.procedure_rows()
     for step in page.rows:
@@ -83,7 +84,7 @@ def queue(request: PortalRequest) -> HttpResponse:
     context = {
         "filter": listed,
         "page": page,
-        "actions": {s.pk: services.step_actions(user=request.user, step=s) for s in page.rows},
+        "actions": services.step_actions_by_row(user=request.user, steps=page.rows),
     }
     template = "cases/_queue_rows.html" if request.htmx and request.GET.get("after") else "cases/queue.html"
     return render(request, template, context)

@@ -46,7 +46,7 @@ def test_the_desk_counts_what_is_at_the_desk_and_the_tally_what_was_received(cle
     Bundle.objects.filter(pk__in=[done.pk, handed.pk]).update(state=BundleState.COMPLETED)
     Bundle.objects.filter(pk=partly.pk).update(state=BundleState.PARTLY_COMPLETED)
     Bundle.objects.filter(pk=handed.pk).update(handed_over_at=handed.received_at)
-    services.bundle_withdraw(user=clerk, code=withdrawn.code, reason="Gia đình xin rút")
+    services.bundle_withdraw(user=clerk, code=str(withdrawn.code), reason="Gia đình xin rút")
     elsewhere = make_user(UserRole.CLERK, commune="17329", username="elsewhere")
     filed_birth(elsewhere, commune="17329", child__birth_certificate_number="E1")
 

@@ -301,3 +301,12 @@ def test_the_step_page_runs_the_same_number_of_queries_however_long_its_history(
         services.step_release(user=justice, step_pk=long.pk)
 
     assert queries(long) == queries(short)
+
+
+def test_what_a_step_allows_depends_on_its_state_alone_so_a_page_works_it_out_once_per_state():
+    """cases.services.step_actions_by_row asks the state machine once for each state and claimant
+    on a page: exact only while no transition of Step has a condition or a permission of its own."""
+    transitions = list(Step._meta.get_field("state").get_all_transitions(Step))
+
+    assert len(transitions) >= 8
+    assert [(t.name, t.conditions, t.permission) for t in transitions if t.conditions or t.permission] == []
