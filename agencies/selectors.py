@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import functools
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
@@ -33,10 +35,27 @@ def _jurisdictions(commune: int, roles: frozenset[str], on: datetime.date, minut
     return {jurisdiction.role: jurisdiction.office for jurisdiction in rows}
 
 
+_office_rows: dict[tuple[int, int], dict[str, Any]] = {}
+
+
+def office_rows(pks: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """{id: {"id": …, "name": …}} of these offices, kept in the process for a minute as routing's
+    are (every queue page of the API names its office): the ones not yet known read in one query."""
+    minute = _minute()
+    missing = {pk for pk in pks if (pk, minute) not in _office_rows}
+    if missing:
+        if len(_office_rows) > 4096:
+            _office_rows.clear()
+        read = Office.objects.filter(pk__in=missing).values_list("id", "name")
+        _office_rows.update({(pk, minute): {"id": pk, "name": name} for pk, name in read})
+    return {pk: _office_rows[(pk, minute)] for pk in pks if (pk, minute) in _office_rows}
+
+
 def routing_cache_clear() -> None:
     """Forget the units and offices filing looked up (after an edit, and between tests)."""
     _unit_on.cache_clear()
     _jurisdictions.cache_clear()
+    _office_rows.clear()
     _commune_jurisdictions.cache_clear()
 
 

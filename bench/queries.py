@@ -48,5 +48,5 @@ for username, path, one_row in (
     for query in (one_row, {}):
         with CaptureQueriesContext(connection) as queries:
             html = pages.get(path, query).content.decode()
-        rows = html.count('<tr id="step-') if path == "/queue/" else html.count('<td><a href="/bundles/')
+        rows = html.count('<tr id="step-') if path == "/queue/" else html.count('<a class="code" href="/bundles/')
         print(f"RESULT page={path} rows={rows} queries={len(queries)}")

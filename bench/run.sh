@@ -9,16 +9,18 @@
 #   mixed: a working day's load with think time (bench/mixed.py), through nginx as in production:
 #          200 officers opening their queue every ~5 s, 40 clerks filing every ~10 s, 10 provincial
 #          staff on the dashboard every ~10 s; p95 and errors per kind of request;
-#   sql:   the queue's and pages' SQL statement counts for 1 row and for 50.
+#   sql:   the queue's and pages' SQL statement counts for 1 row and for 50;
+#   counts: the desk's counts for a commune of 1,000 dossiers and of 100,000 (bench/counts.py, its own
+#          database).
 # The server is gunicorn as in production (bench/wsgi.py adds the floors' URLs); needs the machine's
 # PostgreSQL and Redis (as CI); installs wrk from Debian if missing.
 # Usage: bench/run.sh [bundles] [seconds per wrk measurement]; REUSE_DATABASE=1 skips the seeding;
-# MEASURE="cpu wrk mixed sql" (the default) chooses the measurements.
+# MEASURE="cpu wrk mixed sql counts" (the default) chooses the measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLES=${1:-1000000}
 SECONDS_EACH=${2:-30}
-MEASURE=" ${MEASURE:-cpu wrk mixed sql} "
+MEASURE=" ${MEASURE:-cpu wrk mixed sql counts} "
 DB=${BENCH_DATABASE:-lienthong_bench}
 OUT=var/bench
 mkdir -p "$OUT"
@@ -98,5 +100,8 @@ if [[ $MEASURE == *" mixed "* ]]; then
 fi
 if [[ $MEASURE == *" sql "* ]]; then
   $PY bench/queries.py | tee "$OUT/queries.txt"
+fi
+if [[ $MEASURE == *" counts "* ]]; then
+  $PY bench/counts.py | tee "$OUT/counts.txt"
 fi
 $PY manage.py shell -v 0 -c "from cases.models import Bundle, Step; print('RESULT bundles=%d steps=%d' % (Bundle.objects.count(), Step.objects.count()))" | tee "$OUT/size.txt"

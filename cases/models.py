@@ -229,6 +229,11 @@ class ChoiceLabels(models.Model):
         return _choice_label(field, getattr(self, field.attname), get_language())
 
 
+def choice_label(model: type[models.Model], name: str, value: Any) -> Any:
+    """The label of a value of a field with choices, in the page's language (get_<name>_display)."""
+    return _choice_label(model._meta.get_field(name), value, get_language())
+
+
 @functools.lru_cache(maxsize=4096)
 def _choice_label(field: models.Field, value: Any, _language: str | None) -> Any:
     """A value's label in a language, translated once per process (a page of 50 rows shows the same

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from agencies.models import Office, User
+from agencies.models import User
+from agencies.selectors import office_rows
 from cases import kinds, rules
 from cases.choices import StepState
 from cases.models import BUNDLE_CLOCK_RUNS, STEP_CLOCK_RUNS, Bundle, Step, is_overdue
@@ -74,9 +76,7 @@ def queue_rows(steps: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     length; the procedures from the process's routing cache."""
     steps = list(steps)
     bundle_ids = {step["bundle_id"] for step in steps}
-    offices = {
-        row["id"]: row for row in Office.objects.filter(pk__in={s["office_id"] for s in steps}).values("id", "name")
-    }
+    offices = office_rows({step["office_id"] for step in steps})
     bundles = {
         row["id"]: row
         for row in Bundle.objects.filter(pk__in=bundle_ids)
@@ -93,6 +93,7 @@ def queue_rows(steps: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     ):
         done.setdefault(bundle_id, {})[procedure_id] = result
     procedures = rules.procedures()
+    today = timezone.localdate()
     rows = []
     for step in steps:
         bundle, procedure = bundles[step["bundle_id"]], procedures[step["procedure_id"]]
@@ -105,7 +106,7 @@ def queue_rows(steps: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "office": offices[step["office_id"]],
             "state": step["state"],
             "due_date": _day(step["due_date"]),
-            "overdue": is_overdue(STEP_CLOCK_RUNS, step["state"], step["due_date"]),
+            "overdue": step["state"] in STEP_CLOCK_RUNS and step["due_date"] is not None and step["due_date"] < today,
             "result": step["result"],
             "result_facts": result_facts(step["result"]),
             "bundle": bundle["code"],

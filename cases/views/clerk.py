@@ -35,6 +35,7 @@ from cases.selectors import (
 from cases.services import attachment_add, papers
 from cases.services.filing import FILING_SOURCES
 from cases.views import paper_response, slip_response
+from cases.views import rows as rows_for_page
 from cases.views.intake import IntakeFlow
 from portal.errors import Conflict, Invalid
 from portal.paging import keep_query
@@ -57,6 +58,7 @@ def clerk_home(request: PortalRequest) -> HttpResponse:
     context = {
         "filter": listed,
         "page": page,
+        "rows": rows_for_page.desk_rows(page.rows),
         "keep_query": keep_query(request.GET),
         "counts": bundle_counts(user=request.user, today=today),
         "today": today,

@@ -47,6 +47,7 @@ from cases.selectors import (
 from cases.services import papers
 from cases.services.extracts import carries_extract, step_complete_with_extract
 from cases.views import paper_response, slip_response
+from cases.views import rows as rows_for_page
 from portal.access import redirect_back
 from portal.dates import bad_date, parse_date
 from portal.errors import Conflict, Invalid
@@ -84,7 +85,7 @@ def queue(request: PortalRequest) -> HttpResponse:
     context = {
         "filter": listed,
         "page": page,
-        "actions": services.step_actions_by_row(user=request.user, steps=page.rows),
+        "rows": rows_for_page.queue_rows(page.rows, services.step_actions_by_row(user=request.user, steps=page.rows)),
     }
     template = "cases/_queue_rows.html" if request.htmx and request.GET.get("after") else "cases/queue.html"
     return render(request, template, context)
@@ -124,7 +125,7 @@ def queue_act(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         return redirect_back(request, "cases:queue")
     step = queue_row_for_user(user=request.user, pk=pk)
     actions = {step.pk: services.step_actions(user=request.user, step=step)}
-    return render(request, "cases/queue_rows.html", {"page": {"rows": [step]}, "actions": actions}, using="jinja2")
+    return render(request, "cases/queue_rows.html", {"rows": rows_for_page.queue_rows([step], actions)}, using="jinja2")
 
 
 def _step_page(

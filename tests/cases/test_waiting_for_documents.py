@@ -98,6 +98,7 @@ def test_the_desks_list_keeps_its_query_count_with_waiting_dossiers(client, cler
             assert client.get("/clerk/").status_code == 200
         return len(captured)
 
+    queries()  # the first page of the process also reads what it keeps for a minute (its offices)
     returned(filed(clerk, 0), officer, ["Giấy chứng sinh"])
     one = queries()
     for n in range(1, 50):
@@ -106,7 +107,7 @@ def test_the_desks_list_keeps_its_query_count_with_waiting_dossiers(client, cler
             returned(bundle, officer, ["Giấy chứng sinh"])
     fifty = queries()
 
-    assert (one, fifty) == (6, 6)
+    assert (one, fifty) == (5, 5)  # as tests/cases/test_pages_clerk.py counts them
 
 
 def test_the_tracking_page_lists_the_missing_documents_and_the_last_day_without_personal_data(
