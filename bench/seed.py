@@ -1,7 +1,8 @@
 """Seed N bundles (default 1,000,000) with their steps into the database DATABASE_URL names, with
 PostgreSQL's COPY, spread over the communes of Nghệ An and Hà Tĩnh as they are today, or with
 PROVINCES=34 over the whole country's 34 provinces (provinces_add), or with COMMUNE=<code> all in
-that one commune (bench/counts.py: the desk's counts for a commune of 1,000 and of 100,000).
+that one commune, and with AT_DESK="60,20" that many in progress and results waiting whatever the
+history (bench/counts.py: the desk's counts for a commune of 1,000 and of 100,000 dossiers).
 
 Run through bench/run.sh, which prepares the database first. Most bundles are finished (filed over
 the past two years); about 2% are still open, so each office has a queue of a few dozen steps.
@@ -125,6 +126,12 @@ def main(total: int) -> None:
     categories = list(FuneralCategory)
     started = time.monotonic()
     last_week = timezone.now() - datetime.timedelta(days=7)
+    # AT_DESK="60,20": that many in progress and results waiting to be handed over, whatever the history
+    at_desk = [int(n) for n in os.environ["AT_DESK"].split(",")] if os.environ.get("AT_DESK") else []
+
+    def waits(n: int, finished: datetime.datetime) -> bool:
+        return n < sum(at_desk) if at_desk else finished >= last_week
+
     steps_total = 0
     with connection.cursor() as cursor:
         indexes = secondary_indexes(cursor)
@@ -142,7 +149,7 @@ def main(total: int) -> None:
                         commune = communes[n % len(communes)]
                         variant, steps = variants[n % len(variants)]
                         received = timezone.now() - datetime.timedelta(minutes=random.randint(0, 730 * 24 * 60))
-                        open_ = n % 50 == 0
+                        open_ = n < at_desk[0] if at_desk else n % 50 == 0
                         day = timezone.localtime(received).date()
                         finished = None if open_ else received + datetime.timedelta(days=3)
                         category = (
@@ -161,7 +168,7 @@ def main(total: int) -> None:
                             bundle_search_text(code, {"kind": "birth", **dossiers[dossier]}),  # the names in it
                             " 040090001234 ",  # the applicant's ID number, as the desk's search stores it
                             "040090001234", "desk", "", "",
-                            finished + datetime.timedelta(days=1) if finished and finished < last_week else None,
+                            None if finished is None or waits(n, finished) else finished + datetime.timedelta(days=1),
                         ))  # fmt: skip
                         for position, procedure in enumerate(steps):
                             role = procedure.agency_role or kind.category_role(category)
