@@ -394,8 +394,9 @@ class CommuneTally(models.Model):
         (two first filings at once do not collide), holding the row until the filing commits."""
         table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:
+            # The one name put in is the model's own table; the commune is a parameter.
             cursor.execute(
-                f"INSERT INTO {table} (commune_id, received) VALUES (%s, 1)"
+                f"INSERT INTO {table} (commune_id, received) VALUES (%s, 1)"  # nosec B608
                 f" ON CONFLICT (commune_id) DO UPDATE SET received = {table}.received + 1",
                 [commune_id],
             )

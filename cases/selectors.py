@@ -24,7 +24,6 @@ from cases.models import (
     Attachment,
     Bundle,
     BundleQuerySet,
-    CommuneTally,
     Escalation,
     Event,
     Extract,
@@ -99,15 +98,15 @@ def step_get_for_user(*, user: User, pk: int) -> Step:
 # a subquery cost the desk page more than PostgreSQL answering them. Its WHERE is DESK_OPEN or
 # DESK_RESULTS (cases.models), the predicates of the two partial indexes it reads
 # (tests/cases/test_desk_counts.py holds it to them and to a recount of every dossier).
-_COUNTS = f"""
-SELECT (SELECT received FROM {CommuneTally._meta.db_table} WHERE commune_id = %(commune)s),
+_COUNTS = """
+SELECT (SELECT received FROM cases_communetally WHERE commune_id = %(commune)s),
        count(*) FILTER (WHERE state = 'in_progress'),
        count(*) FILTER (WHERE state = 'in_progress' AND due_date < %(today)s),
        count(*) FILTER (WHERE state = 'in_progress' AND EXISTS (
-           SELECT 1 FROM {Step._meta.db_table} step WHERE step.bundle_id = bundle.id AND step.state = 'returned')),
+           SELECT 1 FROM cases_step step WHERE step.bundle_id = bundle.id AND step.state = 'returned')),
        count(*) FILTER (WHERE state = 'in_progress' AND due_date BETWEEN %(today)s AND %(next)s),
        count(*) FILTER (WHERE state <> 'in_progress')
-FROM {Bundle._meta.db_table} bundle
+FROM cases_bundle bundle
 WHERE commune_id = %(commune)s
   AND (state = 'in_progress' OR (state IN ('completed', 'partly_completed') AND handed_over_at IS NULL))
 """
