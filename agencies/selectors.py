@@ -19,9 +19,25 @@ from portal.errors import NotFound
 ROUTING_CACHE_SECONDS = 60
 
 
-def _minute() -> int:
-    """The cache key's part that makes a routing answer a minute old at most (like cases.rules)."""
-    return int(time.monotonic() // ROUTING_CACHE_SECONDS)
+class _Period:
+    number = 0
+    since: float | None = None  # when answers were first kept under this number
+
+
+_period = _Period()  # see cache_period
+
+
+def cache_period() -> int:
+    """The cache keys' part that makes a kept answer (a unit, an office, a rendered filter) a minute
+    old at most: it changes ROUTING_CACHE_SECONDS after the first answer kept under it, and at every
+    routing_cache_clear. A minute from when answers were kept, not the clock's minute, so that one
+    request, or one test counting its queries, never straddles two."""
+    now = time.monotonic()
+    if _period.since is None:
+        _period.since = now
+    elif now - _period.since >= ROUTING_CACHE_SECONDS:
+        _period.number, _period.since = _period.number + 1, now
+    return _period.number
 
 
 @functools.lru_cache(maxsize=4096)
@@ -41,7 +57,7 @@ _office_rows: dict[tuple[int, int], dict[str, Any]] = {}
 def office_rows(pks: Iterable[int]) -> dict[int, dict[str, Any]]:
     """{id: {"id": …, "name": …}} of these offices, kept in the process for a minute as routing's
     are (every queue page of the API names its office): the ones not yet known read in one query."""
-    minute = _minute()
+    minute = cache_period()
     missing = {pk for pk in pks if (pk, minute) not in _office_rows}
     if missing:
         if len(_office_rows) > 4096:
@@ -53,6 +69,7 @@ def office_rows(pks: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 def routing_cache_clear() -> None:
     """Forget the units and offices filing looked up (after an edit, and between tests)."""
+    _period.number, _period.since = _period.number + 1, None
     _unit_on.cache_clear()
     _jurisdictions.cache_clear()
     _office_rows.clear()
@@ -62,7 +79,7 @@ def routing_cache_clear() -> None:
 def unit_get_on(*, code: str, on: datetime.date) -> AdministrativeUnit:
     """The unit that carried `code` on day `on` (codes were reused, so the day matters). Kept in the
     process for a minute: every filing asks, and units change a few times a decade."""
-    unit = _unit_on(code, on, _minute())
+    unit = _unit_on(code, on, cache_period())
     if unit is None:
         raise NotFound(_("No administrative unit %(code)s on %(day)s.") % {"code": code, "day": on.isoformat()})
     return unit
@@ -85,7 +102,7 @@ def office_for_role(*, role: AgencyRole | str, commune_code: str, on: datetime.d
 def offices_for_roles(*, roles: set[str], commune: AdministrativeUnit, on: datetime.date) -> dict[str, Office]:
     """The offices playing each of `roles` for `commune` on `on`, in one query, kept in the process
     for a minute as the units are."""
-    found = _jurisdictions(commune.pk, frozenset(roles), on, _minute())
+    found = _jurisdictions(commune.pk, frozenset(roles), on, cache_period())
     for role in sorted(roles - found.keys()):
         raise NotFound(
             _("No office plays the role %(role)s for %(unit)s on %(day)s.")
@@ -114,7 +131,7 @@ def jurisdiction_list_for_user(*, user: User, on: datetime.date) -> list[Jurisdi
     clerk's (their commune's: the desk's page shows them on every load) are kept in the process for
     a minute, as routing's are."""
     if user.role == UserRole.CLERK:
-        return list(_commune_jurisdictions(user.commune_id, on, _minute()))
+        return list(_commune_jurisdictions(user.commune_id, on, cache_period()))
     return list(_jurisdictions_of(commune_list_for_user(user=user, on=on), on))
 
 

@@ -45,7 +45,10 @@ def _fresh() -> None:
 
 
 def clear_cache() -> None:
-    """Forget the cached settings, calendar and routing (after an edit, and between tests)."""
+    """Forget the cached settings, calendar and routing (after an edit, and between tests): they
+    are read again, and kept for CACHE_SECONDS from then."""
+    global _loaded_at
+    _loaded_at = time.monotonic()
     routing_cache_clear()
     _settings.cache_clear()
     _calendar.cache_clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from agencies import access
+from agencies.selectors import cache_period
 from cases import kinds, offline, rules
 from cases.choices import BundleState, StepState
 from cases.workdays import WorkingCalendar
@@ -171,11 +171,11 @@ def filter_fields(listed: Any) -> str:
     and rendering its dropdowns cost as much as the page's 50 rows."""
     data = listed.data if isinstance(listed.data, QueryDict) else QueryDict()
     chosen = tuple((name, tuple(data.getlist(name))) for name in listed.filters if name in data)
-    return _filter_fields(type(listed), chosen, get_language(), int(time.monotonic() // 60))  # type: ignore[arg-type]
+    return _filter_fields(type(listed), chosen, get_language(), cache_period())  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=512)
-def _filter_fields(filters: Any, chosen: tuple[tuple[str, tuple[str, ...]], ...], _language: str, _minute: int) -> str:
+def _filter_fields(filters: Any, chosen: tuple[tuple[str, tuple[str, ...]], ...], _language: str, _period: int) -> str:
     data = QueryDict(mutable=True)
     for name, values in chosen:
         data.setlist(name, list(values))

@@ -87,7 +87,7 @@ class Command(BaseCommand):
             born = datetime.date.fromisoformat(bundle.data["child"]["date_of_birth"])
             result = {
                 "register_number": f"{bundle.pk}/{born.year}",
-                "personal_id_number": f"0403{born:%y}00{bundle.pk:04d}",
+                "personal_id_number": f"0403{born:%y}{bundle.pk % 1_000_000:06d}",  # 12 digits, whatever the key
             }
             done(bundle, "birth_registration", result)
 
