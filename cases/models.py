@@ -158,8 +158,11 @@ def overdue_q(clock_runs: tuple[str, ...], today: datetime.date) -> Q:
     return Q(state__in=clock_runs, due_date__lt=today)
 
 
-def is_overdue(clock_runs: tuple[str, ...], state: str, due_date: datetime.date | None) -> bool:
-    return state in clock_runs and due_date is not None and due_date < timezone.localdate()
+def is_overdue(
+    clock_runs: tuple[str, ...], state: str, due_date: datetime.date | None, today: datetime.date | None = None
+) -> bool:
+    """Whether the clock runs and the due date has passed (`today`: read once for a page of rows)."""
+    return state in clock_runs and due_date is not None and due_date < (today or timezone.localdate())
 
 
 class BundleQuerySet(models.QuerySet["Bundle"]):

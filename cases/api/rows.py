@@ -106,7 +106,7 @@ def queue_rows(steps: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "office": offices[step["office_id"]],
             "state": step["state"],
             "due_date": _day(step["due_date"]),
-            "overdue": step["state"] in STEP_CLOCK_RUNS and step["due_date"] is not None and step["due_date"] < today,
+            "overdue": is_overdue(STEP_CLOCK_RUNS, step["state"], step["due_date"], today),
             "result": step["result"],
             "result_facts": result_facts(step["result"]),
             "bundle": bundle["code"],

@@ -9,22 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-from collections.abc import Callable, Hashable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.utils import timezone
 
-from cases.models import BUNDLE_CLOCK_RUNS, STEP_CLOCK_RUNS, Bundle, Step, choice_label
+from cases.models import BUNDLE_CLOCK_RUNS, STEP_CLOCK_RUNS, Bundle, Step, choice_label, is_overdue
 from cases.templatetags.cases_tags import countdown, row_url
 from portal.jinja2 import day, minute
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-def _once(make: Callable[[K], V]) -> Callable[[K], V]:
-    """`make`, remembering its answer for each value during one page."""
-    return functools.cache(make)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -37,10 +29,9 @@ class DueDate:
 def _due(clock_runs: tuple[str, ...], today: datetime.date) -> Callable[[tuple[Any, str]], DueDate]:
     def make(key: tuple[Any, str]) -> DueDate:
         due_date, state = key
-        late = state in clock_runs and due_date is not None and due_date < today
-        return DueDate(day(due_date), countdown(due_date, state), late)
+        return DueDate(day(due_date), countdown(due_date, state), is_overdue(clock_runs, state, due_date, today))
 
-    return _once(make)
+    return functools.cache(make)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -61,7 +52,7 @@ class QueueRow:
 def queue_rows(steps: Iterable[Step], actions: dict[int, list[str]]) -> list[QueueRow]:
     """An officer's queue page: its steps, with their dossiers, procedures and claimants read."""
     due = _due(STEP_CLOCK_RUNS, timezone.localdate())
-    label = _once(functools.partial(choice_label, Step, "state"))
+    label = functools.cache(functools.partial(choice_label, Step, "state"))
     procedures: dict[str, str] = {}
     rows = []
     for step in steps:
@@ -104,7 +95,9 @@ class DeskRow:
 def desk_rows(bundles: Iterable[Bundle]) -> list[DeskRow]:
     """The desk's page of dossiers (each with `documents_due`, BundleQuerySet.with_documents_due)."""
     due = _due(BUNDLE_CLOCK_RUNS, timezone.localdate())
-    labels = {name: _once(functools.partial(choice_label, Bundle, name)) for name in ("kind", "channel", "state")}
+    labels = {
+        name: functools.cache(functools.partial(choice_label, Bundle, name)) for name in ("kind", "channel", "state")
+    }
     return [
         DeskRow(
             url=row_url("cases:bundle", bundle.code),
